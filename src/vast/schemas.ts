@@ -1,0 +1,105 @@
+import { z } from "zod";
+
+/**
+ * Vast.ai wire formats (../shared/reference/vast-api.md). Only the fields vastfleet reads are
+ * declared; extra fields pass through untouched (`.loose()`), because Vast adds fields freely.
+ */
+
+const trimmed = z.string().transform((s) => s.trim());
+const nullableNumber = z.number().nullable().optional().transform((v) => v ?? null);
+
+export const Offer = z
+  .object({
+    id: z.number().int(),
+    machine_id: z.number().int(),
+    host_id: z.number().int().nullable().optional().transform((v) => v ?? null),
+    gpu_name: trimmed,
+    num_gpus: z.number(),
+    /** MB per GPU. */
+    gpu_ram: z.number(),
+    /** $/hour including storage. */
+    dph_total: z.number(),
+    reliability2: nullableNumber,
+    geolocation: z.string().nullable().optional().transform((v) => v ?? null),
+  })
+  .loose();
+export type Offer = z.infer<typeof Offer>;
+
+export const OffersResponse = z.object({ offers: z.array(Offer) }).loose();
+
+export const ActualStatus = z.string().nullable();
+
+export const Instance = z
+  .object({
+    id: z.number().int(),
+    label: z.string().nullable().optional().transform((v) => (v == null ? null : v.trim())),
+    actual_status: z.string().nullable().optional().transform((v) => v ?? null),
+    intended_status: z.string().nullable().optional().transform((v) => v ?? null),
+    cur_state: z.string().nullable().optional().transform((v) => v ?? null),
+    status_msg: z.string().nullable().optional().transform((v) => (v == null ? null : v.trim())),
+    machine_id: z.number().int().nullable().optional().transform((v) => v ?? null),
+    host_id: z.number().int().nullable().optional().transform((v) => v ?? null),
+    gpu_name: z.string().nullable().optional().transform((v) => (v == null ? null : v.trim())),
+    num_gpus: nullableNumber,
+    gpu_ram: nullableNumber,
+    dph_total: nullableNumber,
+    /** Epoch seconds (float). */
+    start_date: nullableNumber,
+    ssh_host: z.string().nullable().optional().transform((v) => (v == null ? null : v.trim())),
+    ssh_port: z.union([z.number(), z.string()]).nullable().optional().transform((v) => (v == null || v === "" ? null : Number(v))),
+  })
+  .loose();
+export type Instance = z.infer<typeof Instance>;
+
+export const InstancesPage = z
+  .object({
+    instances: z.array(Instance),
+    next_token: z.string().nullable().optional().transform((v) => v ?? null),
+    instances_found: z.number().optional(),
+  })
+  .loose();
+
+/** `GET /api/v0/instances/{id}/`: a single object under the plural key, null when missing. */
+export const ShowInstanceResponse = z.object({ instances: Instance.nullable() }).loose();
+
+export const CreateResponse = z.object({ success: z.literal(true), new_contract: z.number().int() }).loose();
+
+export const SuccessResponse = z.object({ success: z.boolean().optional() }).loose();
+
+export const LogsResponse = z
+  .object({ success: z.boolean().optional(), result_url: z.string().url().optional(), msg: z.string().optional() })
+  .loose();
+
+/** The user endpoint echoes the API key back (`api_key`): it is dropped here and never leaves the client. */
+export const User = z
+  .object({
+    id: z.number().int(),
+    credit: z.number(),
+    balance: z.number().nullable().optional().transform((v) => v ?? null),
+  })
+  .loose()
+  .transform(({ api_key: _dropped, ...rest }) => rest);
+export type User = z.infer<typeof User>;
+
+/** Vast's usual error body; some endpoints send plain text instead. */
+export const ErrorBody = z
+  .object({ error: z.string().optional(), msg: z.string().optional(), message: z.string().optional(), detail: z.string().optional() })
+  .loose();
+
+/** The offer search query (`POST /api/v0/bundles/`). */
+export interface OfferQuery {
+  gpuNames: string[];
+  maxDph: number;
+  minGpuRamMb?: number;
+  limit: number;
+}
+
+/** What `PUT /api/v0/asks/{offer}/` receives. */
+export interface CreateInstanceBody {
+  image: string;
+  disk: number;
+  label: string;
+  env: Record<string, string>;
+  onstart: string;
+  runtype: "ssh" | "ssh_proxy" | "args";
+}
