@@ -1,0 +1,175 @@
+import type { z } from "zod";
+import { VastError } from "./errors";
+import { type Call, createHttp, type FetchLike, type RetryPolicy } from "./http";
+import {
+  type CreateInstanceBody,
+  CreateResponse,
+  type Instance,
+  InstancesPage,
+  LogsResponse,
+  type Offer,
+  type OfferQuery,
+  OffersResponse,
+  ShowInstanceResponse,
+  SuccessResponse,
+  User,
+} from "./schemas";
+
+export interface VastClientOptions {
+  baseUrl: string;
+  apiKey?: string;
+  fetch?: FetchLike;
+  /** Attempts in total, first one included. */
+  retries?: number;
+  /** First backoff; each next one is ×1.5 (the CLI's schedule). */
+  backoffMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  /** Per attempt. */
+  timeoutMs?: number;
+  logsPolls?: number;
+  logsPollMs?: number;
+}
+
+export interface VastClient {
+  searchOffers(q: OfferQuery): Promise<Offer[]>;
+  createInstance(offerId: number, body: CreateInstanceBody): Promise<{ id: number }>;
+  listInstances(): Promise<Instance[]>;
+  showInstance(id: number): Promise<Instance | null>;
+  destroyInstance(id: number): Promise<"destroyed" | "not_found">;
+  /** Null when the log file never became readable: "unknown", not "unhealthy". */
+  getLogs(id: number, opts?: { tail?: number }): Promise<string | null>;
+  setLabel(id: number, label: string): Promise<void>;
+  currentUser(): Promise<User>;
+}
+
+/** v1 list pages hold at most 25 rows. */
+const PAGE_SIZE = 25;
+/** 5000 instances: far beyond any fleet, so hitting it means the server is looping on next_token. */
+const MAX_PAGES = 200;
+
+/**
+ * A create whose answer was lost (timeout, dropped connection, 504 from the gateway) may still
+ * have rented the machine, and repeating it could rent a second one that bills until the next
+ * reconcile pass notices it. So only answers that prove the request was refused before it was
+ * processed are retried: 429 (rate limiter in front) and 502/503 (no upstream took it).
+ * The reconciler sees a lost create's instance by its label on its next list.
+ */
+const CREATE_POLICY: RetryPolicy = { statuses: new Set([429, 502, 503]), lost: false };
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export function createVastClient(opts: VastClientOptions): VastClient {
+  const sleep = opts.sleep ?? defaultSleep;
+  const http = createHttp({
+    baseUrl: opts.baseUrl,
+    ...(opts.apiKey === undefined ? {} : { apiKey: opts.apiKey }),
+    fetch: opts.fetch ?? ((req) => fetch(req)),
+    retries: Math.max(1, Math.floor(opts.retries ?? 3)),
+    backoffMs: opts.backoffMs ?? 150,
+    sleep,
+    timeoutMs: opts.timeoutMs ?? 20_000,
+  });
+  const logsPolls = opts.logsPolls ?? 10;
+  const logsPollMs = opts.logsPollMs ?? 300;
+
+  const call = async <S extends z.ZodType>(c: Call, schema: S): Promise<z.output<S>> => http.decode(await http.request(c), schema);
+
+  /**
+   * Vast answers some refusals with 200 and `success:false`; a silent no-op would hide a failed
+   * label or destroy. `msg` was already scrubbed of the key when the body was decoded.
+   */
+  const refused = (endpoint: string, msg: unknown): VastError =>
+    new VastError("http", endpoint, `${endpoint} refused: ${typeof msg === "string" ? msg.slice(0, 300) : "success is false"}`, { status: 200 });
+
+  return {
+    async searchOffers(q) {
+      const body: Record<string, unknown> = {
+        verified: { eq: true },
+        external: { eq: false },
+        rentable: { eq: true },
+        rented: { eq: false },
+        num_gpus: { eq: 1 },
+        gpu_name: { in: q.gpuNames.map((n) => n.replace(/_/g, " ")) },
+        dph_total: { lte: q.maxDph },
+        ...(q.minGpuRamMb && q.minGpuRamMb > 0 ? { gpu_ram: { gte: q.minGpuRamMb } } : {}),
+        order: [["dph_total", "asc"]],
+        type: "on-demand",
+        limit: q.limit,
+        allocated_storage: 15,
+      };
+      return (await call({ method: "POST", path: "/api/v0/bundles/", body }, OffersResponse)).offers;
+    },
+
+    async createInstance(offerId, body) {
+      const c: Call = {
+        method: "PUT",
+        path: `/api/v0/asks/${offerId}/`,
+        body: { client_id: "me", ...body, price: null, cancel_unavail: false },
+        policy: CREATE_POLICY,
+      };
+      const reply = await http.request(c);
+      // Vast has reported this with more than one status; the text is what identifies it.
+      if (/lacks credit/i.test(reply.text)) {
+        const { msg } = http.describe(reply.text);
+        throw new VastError("lacks_credit", reply.endpoint, `${reply.endpoint}: account lacks credit: ${msg}`, { status: reply.status });
+      }
+      return { id: http.decode(reply, CreateResponse).new_contract };
+    },
+
+    async listInstances() {
+      const rows: Instance[] = [];
+      let token: string | null = null;
+      for (let page = 0; page < MAX_PAGES; page++) {
+        const query: Record<string, unknown> = token === null ? { limit: PAGE_SIZE } : { limit: PAGE_SIZE, after_token: token };
+        const data = await call({ method: "GET", path: "/api/v1/instances/", query }, InstancesPage);
+        rows.push(...data.instances);
+        token = data.next_token;
+        // The CLI stops on any falsy token, "" included.
+        if (!token) return rows;
+      }
+      const endpoint = "GET /api/v1/instances/";
+      throw new VastError("malformed", endpoint, `malformed response from ${endpoint}: next_token still set after ${MAX_PAGES} pages`);
+    },
+
+    async showInstance(id) {
+      const c: Call = { method: "GET", path: `/api/v0/instances/${id}/`, query: { owner: "me" } };
+      return (await call(c, ShowInstanceResponse)).instances;
+    },
+
+    async destroyInstance(id) {
+      const reply = await http.request({ method: "DELETE", path: `/api/v0/instances/${id}/`, body: {} });
+      // Only Vast's own "not found" counts: a bare 404 (wrong base URL, proxy) must not make a billing instance look gone.
+      if (reply.status === 404) {
+        const { msg, code } = http.describe(reply.text);
+        if (code === "not_found" || code === "no_such_instance" || /not found/i.test(msg)) return "not_found";
+      }
+      const data = http.decode(reply, SuccessResponse);
+      if (data.success === false) throw refused(reply.endpoint, data.msg);
+      return "destroyed";
+    },
+
+    async getLogs(id, { tail = 50 } = {}) {
+      const c: Call = { method: "PUT", path: `/api/v0/instances/request_logs/${id}/`, body: { tail: String(tail) } };
+      const url = (await call(c, LogsResponse)).result_url;
+      if (!url) return null;
+      // Like the CLI: wait before every poll, because the file is never there right after the request.
+      for (let i = 0; i < logsPolls; i++) {
+        await sleep(logsPollMs);
+        const got = await http.fetchPlain(url);
+        if (got?.status === 200) return got.text;
+      }
+      return null;
+    },
+
+    async setLabel(id, label) {
+      const c: Call = { method: "PUT", path: `/api/v0/instances/${id}/`, body: { label } };
+      const reply = await http.request(c);
+      const data = http.decode(reply, SuccessResponse);
+      if (data.success === false) throw refused(reply.endpoint, data.msg);
+    },
+
+    async currentUser() {
+      return call({ method: "GET", path: "/api/v0/users/current/" }, User);
+    },
+  };
+}

@@ -1,0 +1,167 @@
+import type { z } from "zod";
+import { malformed, VastError } from "./errors";
+import { ErrorBody } from "./schemas";
+
+export type FetchLike = (req: Request) => Promise<Response>;
+
+export interface HttpOptions {
+  baseUrl: string;
+  apiKey?: string;
+  fetch: FetchLike;
+  retries: number;
+  backoffMs: number;
+  sleep: (ms: number) => Promise<void>;
+  timeoutMs: number;
+}
+
+/**
+ * Which failures a call may repeat. A request that might have been carried out must not be
+ * repeated when repeating it has a cost (see createInstance).
+ */
+export interface RetryPolicy {
+  statuses: ReadonlySet<number>;
+  /** Retry when the answer was lost (timeout, connection error). */
+  lost: boolean;
+}
+
+export const IDEMPOTENT: RetryPolicy = { statuses: new Set([429, 502, 503, 504]), lost: true };
+
+export interface Call {
+  method: "GET" | "POST" | "PUT" | "DELETE";
+  /** Starts with `/api/vN/`; ends with a slash like the CLI's paths. */
+  path: string;
+  /** Non-string values are JSON-encoded, as the CLI does. */
+  query?: Record<string, unknown>;
+  body?: unknown;
+  policy?: RetryPolicy;
+}
+
+export interface Reply {
+  endpoint: string;
+  status: number;
+  text: string;
+  attempts: number;
+}
+
+type Outcome = { ok: true; status: number; text: string } | { ok: false; kind: "timeout" | "network"; detail: string };
+
+const MAX_DETAIL = 300;
+
+export function createHttp(o: HttpOptions) {
+  const key = o.apiKey ? o.apiKey : null;
+
+  /** The key must never surface, even if a server or a fetch error echoes it back. */
+  const redact = (s: string): string => (key === null ? s : s.split(key).join("[redacted]"));
+
+  /** One try under its own deadline. Racing the timer (not only aborting) also covers a fetch that ignores its signal. */
+  async function attempt(url: string, init: RequestInit): Promise<Outcome> {
+    const controller = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<Outcome>((resolve) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        resolve({ ok: false, kind: "timeout", detail: `no answer within ${o.timeoutMs} ms` });
+      }, o.timeoutMs);
+    });
+    const exchange = (async (): Promise<Outcome> => {
+      const res = await o.fetch(new Request(url, { ...init, signal: controller.signal }));
+      return { ok: true, status: res.status, text: await res.text() };
+    })().catch((e: unknown): Outcome => {
+      if (controller.signal.aborted) return { ok: false, kind: "timeout", detail: `no answer within ${o.timeoutMs} ms` };
+      return { ok: false, kind: "network", detail: redact(e instanceof Error ? e.message : String(e)).slice(0, MAX_DETAIL) };
+    });
+    try {
+      return await Promise.race([exchange, deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  function urlOf(call: Call): string {
+    const params = new URLSearchParams();
+    for (const [name, value] of Object.entries(call.query ?? {})) {
+      params.set(name, typeof value === "string" ? value : JSON.stringify(value));
+    }
+    const qs = params.toString();
+    return o.baseUrl + call.path + (qs ? `?${qs}` : "");
+  }
+
+  function initOf(call: Call): RequestInit {
+    const headers: Record<string, string> = { Accept: "application/json" };
+    if (key !== null) headers.Authorization = `Bearer ${key}`;
+    if (call.method === "GET") return { method: call.method, headers };
+    headers["Content-Type"] = "application/json";
+    return { method: call.method, headers, body: JSON.stringify(call.body ?? {}) };
+  }
+
+  /** Sends with bounded retries; returns the last HTTP answer, whatever its status. Throws only when no answer arrived. */
+  async function request(call: Call): Promise<Reply> {
+    const endpoint = `${call.method} ${call.path}`;
+    const policy = call.policy ?? IDEMPOTENT;
+    const url = urlOf(call);
+    let delay = o.backoffMs;
+    for (let n = 1; ; n++) {
+      const out = await attempt(url, initOf(call));
+      const last = n >= o.retries;
+      if (out.ok) {
+        if (last || !policy.statuses.has(out.status)) return { endpoint, status: out.status, text: out.text, attempts: n };
+      } else if (last || !policy.lost) {
+        const what = out.kind === "timeout" ? "timed out" : "network error";
+        throw new VastError(out.kind, endpoint, `${endpoint} ${what} after ${n} attempt${n === 1 ? "" : "s"}: ${out.detail}`);
+      }
+      await o.sleep(delay);
+      delay *= 1.5;
+    }
+  }
+
+  /** Vast's `msg` (or the plain-text body), shortened and scrubbed, for error messages. */
+  function describe(text: string): { msg: string; code?: string } {
+    let msg = text.trim();
+    let code: string | undefined;
+    try {
+      const body = ErrorBody.safeParse(JSON.parse(text));
+      if (body.success) {
+        msg = body.data.msg ?? body.data.message ?? body.data.detail ?? body.data.error ?? msg;
+        code = body.data.error;
+      }
+    } catch {
+      // Plain text (e.g. "API requests too frequent"): keep it as the message.
+    }
+    msg = redact(msg).slice(0, MAX_DETAIL);
+    return code === undefined ? { msg } : { msg, code: redact(code).slice(0, 64) };
+  }
+
+  function failure(reply: Reply): VastError {
+    const { status, endpoint, attempts } = reply;
+    const { msg, code } = describe(reply.text);
+    const kind =
+      status === 429 ? "rate_limited" : status >= 502 && status <= 504 ? "unavailable" : status === 401 || status === 403 ? "auth" : "http";
+    const tries = attempts > 1 ? ` after ${attempts} attempts` : "";
+    return new VastError(kind, endpoint, `${endpoint} failed with ${status}${tries}: ${msg || "(empty body)"}`, {
+      status,
+      ...(code === undefined ? {} : { code }),
+    });
+  }
+
+  /** Parses a 2xx JSON answer. String values that contain the key are scrubbed before zod sees them, because schemas pass unknown fields through. */
+  function decode<S extends z.ZodType>(reply: Reply, schema: S): z.output<S> {
+    if (reply.status < 200 || reply.status > 299) throw failure(reply);
+    let raw: unknown;
+    try {
+      raw = JSON.parse(reply.text, (_k, v: unknown) => (typeof v === "string" ? redact(v) : v));
+    } catch {
+      throw new VastError("malformed", reply.endpoint, `malformed response from ${reply.endpoint}: body is not JSON`, { status: reply.status });
+    }
+    const parsed = schema.safeParse(raw);
+    if (!parsed.success) throw malformed(reply.endpoint, parsed.error);
+    return parsed.data;
+  }
+
+  /** An unauthenticated GET (the log file on S3 must not receive the key); null when there was no answer. */
+  async function fetchPlain(url: string): Promise<{ status: number; text: string } | null> {
+    const out = await attempt(url, { method: "GET" });
+    return out.ok ? { status: out.status, text: redact(out.text) } : null;
+  }
+
+  return { request, decode, describe, fetchPlain };
+}

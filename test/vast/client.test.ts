@@ -1,0 +1,234 @@
+import { describe, expect, it } from "vitest";
+import { createVastClient, type VastClientOptions } from "../../src/vast/client";
+import { VastError } from "../../src/vast/errors";
+import { BASE, instanceRow, json, KEY, listingMarket, offerRow, scripted, sleeps, standIn, text } from "./standin";
+
+const client = (fetch: VastClientOptions["fetch"], extra: Partial<VastClientOptions> = {}) =>
+  createVastClient({ baseUrl: BASE, apiKey: KEY, fetch, sleep: sleeps().sleep, ...extra });
+
+describe("searchOffers", () => {
+  it("sends the CLI's query shape with spaced GPU names and returns the validated offers", async () => {
+    const vast = scripted(() => json({ offers: [offerRow(7, "RTX 3060 Ti", 0.071), offerRow(9, "RTX 3070", 0.08)] }));
+    const offers = await client(vast.fetch).searchOffers({ gpuNames: ["RTX_3060_Ti", "RTX 3070"], maxDph: 0.09, minGpuRamMb: 8000, limit: 64 });
+
+    expect(offers.map((o) => [o.id, o.gpu_name, o.dph_total])).toEqual([
+      [7, "RTX 3060 Ti", 0.071],
+      [9, "RTX 3070", 0.08],
+    ]);
+    expect(offers[0]?.geolocation).toBe("Quebec, CA");
+    const [req] = vast.seen;
+    expect(req?.endpoint).toBe("POST /api/v0/bundles/");
+    expect(req?.url.href).toBe(`${BASE}/api/v0/bundles/`);
+    expect(req?.auth).toBe(`Bearer ${KEY}`);
+    expect(req?.body).toEqual({
+      verified: { eq: true },
+      external: { eq: false },
+      rentable: { eq: true },
+      rented: { eq: false },
+      num_gpus: { eq: 1 },
+      gpu_name: { in: ["RTX 3060 Ti", "RTX 3070"] },
+      dph_total: { lte: 0.09 },
+      gpu_ram: { gte: 8000 },
+      order: [["dph_total", "asc"]],
+      type: "on-demand",
+      limit: 64,
+      allocated_storage: 15,
+    });
+  });
+
+  it.each([0, undefined])("leaves out the gpu_ram filter when minGpuRamMb is %s", async (minGpuRamMb) => {
+    const vast = scripted(() => json({ offers: [] }));
+    const q = minGpuRamMb === undefined ? { gpuNames: ["RTX 3060"], maxDph: 0.05, limit: 5 } : { gpuNames: ["RTX 3060"], maxDph: 0.05, minGpuRamMb, limit: 5 };
+    expect(await client(vast.fetch).searchOffers(q)).toEqual([]);
+    expect(vast.seen[0]?.body).not.toHaveProperty("gpu_ram");
+  });
+});
+
+describe("createInstance", () => {
+  const body = {
+    image: "pytorch/pytorch:2.6.0-cuda12.6-cudnn9-runtime",
+    disk: 15,
+    label: "zeb-worker-vast-3",
+    env: { ZEB_SLOT: "3", "-p 8080:8080": "1" },
+    onstart: "bash /root/onstart.sh",
+    runtype: "ssh" as const,
+  };
+
+  it("PUTs the ask with the CLI's fixed fields and returns new_contract as the id", async () => {
+    const vast = scripted(() => json({ success: true, new_contract: 1_234_568, instance_api_key: "container-key" }));
+    expect(await client(vast.fetch).createInstance(4242, body)).toEqual({ id: 1_234_568 });
+    expect(vast.seen[0]?.endpoint).toBe("PUT /api/v0/asks/4242/");
+    expect(vast.seen[0]?.body).toEqual({ client_id: "me", ...body, price: null, cancel_unavail: false });
+  });
+
+  it.each([
+    ["400 JSON", () => json({ success: false, error: "invalid_args", msg: "Your account lacks credit to rent this instance." }, 400)],
+    ["402 plain text", () => text("error: user lacks credit", 402)],
+    ["200 with success:false", () => json({ success: false, msg: "Account lacks credit" })],
+  ])("turns 'lacks credit' (%s) into a lacks_credit error, without retrying", async (_name, answer) => {
+    const vast = scripted(answer);
+    const err = await client(vast.fetch).createInstance(1, body).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(VastError);
+    expect(err).toMatchObject({ kind: "lacks_credit", endpoint: "PUT /api/v0/asks/1/" });
+    expect(vast.seen).toHaveLength(1);
+  });
+
+  it("reports a vanished offer as an http error carrying Vast's code and status", async () => {
+    const vast = scripted(() => json({ success: false, error: "no_such_ask", msg: "Instance type by id 5 is not available." }, 404));
+    await expect(client(vast.fetch).createInstance(5, body)).rejects.toMatchObject({
+      kind: "http",
+      status: 404,
+      code: "no_such_ask",
+      message: expect.stringContaining("is not available"),
+    });
+  });
+});
+
+describe("listInstances", () => {
+  it("follows next_token across pages of 25 and keeps null labels as null", async () => {
+    const rows = Array.from({ length: 61 }, (_, i) => instanceRow(1000 + i, i % 4 === 0 ? null : `zeb-worker-vast-${i}`));
+    const vast = listingMarket(rows);
+    const got = await client(vast.fetch).listInstances();
+
+    expect(got.map((r) => r.id)).toEqual(rows.map((r) => r.id));
+    expect(got.filter((r) => r.label === null)).toHaveLength(16);
+    expect(got[1]?.label).toBe("zeb-worker-vast-1");
+    expect(got[0]?.status_msg).toBe("success, running pytorch/pytorch_2.6.0-cuda12.6-cudnn9-runtime/ssh");
+    expect(got[0]?.gpu_name).toBe("RTX 3060 Ti");
+    expect(vast.seen.map((s) => [s.endpoint, s.url.searchParams.get("limit"), s.url.searchParams.get("after_token")])).toEqual([
+      ["GET /api/v1/instances/", "25", null],
+      ["GET /api/v1/instances/", "25", "tok_25"],
+      ["GET /api/v1/instances/", "25", "tok_50"],
+    ]);
+    expect(vast.seen.every((s) => s.auth === `Bearer ${KEY}` && s.body === undefined)).toBe(true);
+  });
+
+  it("returns an empty fleet from a single empty page", async () => {
+    const vast = listingMarket([]);
+    expect(await client(vast.fetch).listInstances()).toEqual([]);
+    expect(vast.seen).toHaveLength(1);
+  });
+
+  it("gives up with an error after 200 pages when next_token never ends", async () => {
+    let n = 0;
+    const vast = standIn(() => json({ success: true, instances: [instanceRow(++n, null)], next_token: `tok_${n}` }));
+    await expect(client(vast.fetch).listInstances()).rejects.toMatchObject({ kind: "malformed", endpoint: "GET /api/v1/instances/" });
+    expect(vast.seen).toHaveLength(200);
+  });
+});
+
+describe("showInstance", () => {
+  it("reads the single object under the plural key, asking for owner=me", async () => {
+    const vast = scripted(() => json({ instances: instanceRow(77, "zeb-worker-vast-0", { ssh_port: "20077" }) }));
+    const got = await client(vast.fetch).showInstance(77);
+    expect(got).toMatchObject({ id: 77, label: "zeb-worker-vast-0", ssh_port: 20077 });
+    expect(vast.seen[0]?.endpoint).toBe("GET /api/v0/instances/77/");
+    expect(vast.seen[0]?.url.searchParams.get("owner")).toBe("me");
+  });
+
+  it("returns null when Vast answers instances: null", async () => {
+    const vast = scripted(() => json({ instances: null }));
+    expect(await client(vast.fetch).showInstance(78)).toBeNull();
+  });
+});
+
+describe("destroyInstance", () => {
+  it("DELETEs with an empty JSON body", async () => {
+    const vast = scripted(() => json({ success: true, msg: "destroyed" }));
+    expect(await client(vast.fetch).destroyInstance(5)).toBe("destroyed");
+    expect(vast.seen[0]).toMatchObject({ endpoint: "DELETE /api/v0/instances/5/", body: {} });
+  });
+
+  it("reports Vast's 404 not_found as already gone, without retrying", async () => {
+    const vast = scripted(() => json({ success: false, error: "not_found", msg: "Instance not found" }, 404));
+    expect(await client(vast.fetch).destroyInstance(6)).toBe("not_found");
+    expect(vast.seen).toHaveLength(1);
+  });
+
+  it("does not mistake a bare 404 (wrong URL, proxy page) for an instance that is gone", async () => {
+    const vast = scripted(() => text("<html>Not Here</html>", 404));
+    await expect(client(vast.fetch).destroyInstance(6)).rejects.toMatchObject({ kind: "http", status: 404 });
+  });
+
+  it("treats 200 with success:false as a failure", async () => {
+    const vast = scripted(() => json({ success: false, msg: "instance is locked" }));
+    await expect(client(vast.fetch).destroyInstance(8)).rejects.toMatchObject({ kind: "http", message: expect.stringContaining("instance is locked") });
+  });
+});
+
+describe("getLogs", () => {
+  const resultUrl = "https://s3.amazonaws.com/vast.ai/instance_logs/4f1c2e.log";
+
+  /** request_logs answers with a result_url that 404s `notReady` times, then serves the text. */
+  function logsMarket(notReady: number) {
+    let polls = 0;
+    return standIn((s) => {
+      if (s.endpoint === "PUT /api/v0/instances/request_logs/31/") {
+        return json({ success: true, result_url: resultUrl, msg: "Waiting on logs for instance 31 fetching from host" });
+      }
+      if (s.url.href === resultUrl) {
+        polls++;
+        return polls <= notReady ? text("<?xml version='1.0'?><Error><Code>NoSuchKey</Code></Error>", 404) : text("step 10 loss 0.12\nNo such container\n", 200);
+      }
+      return text("unexpected", 500);
+    });
+  }
+
+  it("polls result_url until it is ready, without sending the key there", async () => {
+    const vast = logsMarket(4);
+    const wait = sleeps();
+    const logs = await client(vast.fetch, { sleep: wait.sleep }).getLogs(31, { tail: 80 });
+
+    expect(logs).toBe("step 10 loss 0.12\nNo such container\n");
+    const [request, ...polls] = vast.seen;
+    expect(request).toMatchObject({ endpoint: "PUT /api/v0/instances/request_logs/31/", body: { tail: "80" }, auth: `Bearer ${KEY}` });
+    expect(polls).toHaveLength(5);
+    expect(polls.every((p) => p.method === "GET" && p.url.href === resultUrl && p.auth === null)).toBe(true);
+    expect(wait.calls).toEqual([300, 300, 300, 300, 300]);
+  });
+
+  it("defaults to tail 50", async () => {
+    const vast = logsMarket(0);
+    await client(vast.fetch).getLogs(31);
+    expect(vast.seen[0]?.body).toEqual({ tail: "50" });
+  });
+
+  it("returns null when the file never becomes ready within logsPolls", async () => {
+    const vast = logsMarket(Number.POSITIVE_INFINITY);
+    const wait = sleeps();
+    expect(await client(vast.fetch, { sleep: wait.sleep, logsPolls: 4, logsPollMs: 25 }).getLogs(31)).toBeNull();
+    expect(vast.seen).toHaveLength(1 + 4);
+    expect(wait.calls).toEqual([25, 25, 25, 25]);
+  });
+
+  it("returns null when Vast gives no result_url", async () => {
+    const vast = scripted(() => json({ success: true, msg: "no logs" }));
+    expect(await client(vast.fetch).getLogs(31)).toBeNull();
+  });
+});
+
+describe("setLabel and currentUser", () => {
+  it("PUTs the label on the instance", async () => {
+    const vast = scripted(() => json({ success: true, msg: "label for 12345 set to 'zeb-worker-vast-2'" }));
+    await client(vast.fetch).setLabel(12345, "zeb-worker-vast-2");
+    expect(vast.seen[0]).toMatchObject({ endpoint: "PUT /api/v0/instances/12345/", body: { label: "zeb-worker-vast-2" } });
+  });
+
+  it("reads credit and drops the api_key the server echoes", async () => {
+    const vast = scripted(() =>
+      json({ id: 31337, email: "ops@example.com", username: "ops", credit: 25.0, balance: -0.5, can_pay: true, api_key: KEY, sid: "s1" }),
+    );
+    const user = await client(vast.fetch).currentUser();
+    expect(user).toMatchObject({ id: 31337, credit: 25, balance: -0.5 });
+    expect(user).not.toHaveProperty("api_key");
+    expect(JSON.stringify(user)).not.toContain(KEY);
+    expect(vast.seen[0]?.endpoint).toBe("GET /api/v0/users/current/");
+  });
+
+  it("sends no Authorization header when no key is configured", async () => {
+    const vast = scripted(() => json({ id: 1, credit: 0 }));
+    await createVastClient({ baseUrl: "http://vast-simulator", fetch: vast.fetch }).currentUser();
+    expect(vast.seen[0]?.auth).toBeNull();
+    expect(vast.seen[0]?.url.href).toBe("http://vast-simulator/api/v0/users/current/");
+  });
+});
