@@ -1,0 +1,131 @@
+import { z } from "zod";
+import { drawFault } from "./catalog";
+import { setSpeed, simNow } from "./clock";
+import { json } from "./http";
+import { milestones, statusAt } from "./lifecycle";
+import { initialState } from "./state";
+import { learnerStepAt } from "./tick";
+import { type Endpoint, ENDPOINTS, FAULT_KINDS, type MarketState } from "./types";
+
+/** The simulator's own API under /__sim/, a prefix real Vast never uses. */
+
+const Rate = z.number().min(0).max(1);
+const ApiFaultRates = z
+  .object({ rate429: Rate, rate5xx: Rate, rateMalformed: Rate, delayMs: z.number().int().min(0).max(60_000) })
+  .partial()
+  .strict();
+const FaultOrNone = z.enum([...FAULT_KINDS, "none"]);
+
+export const ControlInput = z
+  .object({
+    seed: z.number().int().min(0).max(0xffffffff),
+    speed: z.number().min(0).max(1_000_000),
+    credit: z.number().min(-1_000_000).max(1_000_000),
+    faultRates: z.partialRecord(z.enum(FAULT_KINDS), Rate),
+    apiFaults: ApiFaultRates.extend({ endpoints: z.partialRecord(z.enum(ENDPOINTS), ApiFaultRates) }).partial().strict(),
+    logsNotReadyPolls: z.number().int().min(0).max(1000),
+    /** `{"next": kind}` queues a fault for the next created instance; `{"<machineId>": kind}` rewrites a machine's profile. */
+    forceFault: z.record(z.string().regex(/^(next|\d+)$/, 'keys are "next" or a machine id'), FaultOrNone),
+  })
+  .partial()
+  .strict();
+export type ControlInput = z.infer<typeof ControlInput>;
+
+export const AdvanceInput = z.object({ seconds: z.number().min(0).max(90 * 86_400) }).strict();
+export const ResetInput = z
+  .object({ seed: z.number().int().min(0).max(0xffffffff), startMs: z.number().int().min(0), speed: z.number().min(0).max(1_000_000), credit: z.number() })
+  .partial({ startMs: true, speed: true, credit: true })
+  .strict();
+
+export function invalid(error: z.ZodError): Response {
+  const message = error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`).join("; ");
+  return json({ error: "invalid_input", message }, 400);
+}
+
+/** Applies a control change; returns an error message naming the field, or null. */
+export function applyControl(state: MarketState, input: ControlInput, realNowMs: number): string | null {
+  const rates = { ...state.faultRates, ...input.faultRates };
+  if (Object.values(rates).reduce((a, b) => a + b, 0) > 1) return "faultRates: rates must sum to at most 1";
+  const machineKeys = Object.keys(input.forceFault ?? {}).filter((k) => k !== "next");
+  const unknown = machineKeys.find((k) => !state.machines.some((m) => m.id === Number(k)));
+  if (unknown) return `forceFault.${unknown}: no such machine`;
+
+  if (input.seed !== undefined) {
+    state.rng.s = input.seed;
+    state.apiRng.s = (input.seed ^ 0x5bd1e995) >>> 0;
+  }
+  if (input.speed !== undefined) setSpeed(state.clock, input.speed, realNowMs);
+  if (input.credit !== undefined) state.credit = input.credit;
+  if (input.faultRates) {
+    state.faultRates = rates;
+    // New rates apply to the market as it is now: idle machines get fresh profiles.
+    for (const m of state.machines) if (m.offerId !== null) m.fault = drawFault(state.rng, rates);
+  }
+  if (input.apiFaults) {
+    const { endpoints, ...global } = input.apiFaults;
+    Object.assign(state.apiFaults, global);
+    for (const [name, r] of Object.entries(endpoints ?? {})) Object.assign((state.apiFaults.endpoints[name as Endpoint] ??= {}), r);
+  }
+  if (input.logsNotReadyPolls !== undefined) state.logsNotReadyPolls = input.logsNotReadyPolls;
+  for (const [key, kind] of Object.entries(input.forceFault ?? {})) {
+    if (key === "next") state.forced.next.push(kind);
+    else {
+      const machine = state.machines.find((m) => m.id === Number(key));
+      if (machine) machine.fault = kind === "none" ? null : kind;
+    }
+  }
+  return null;
+}
+
+/** A fresh market; the clock carries on from now at the same speed unless told otherwise. */
+export function resetState(input: z.infer<typeof ResetInput>, current: MarketState, realNowMs: number): MarketState {
+  const state = initialState({
+    seed: input.seed,
+    startMs: input.startMs ?? simNow(current.clock, realNowMs),
+    speed: input.speed ?? current.clock.speed,
+    credit: input.credit,
+  });
+  state.clock.realBaseMs = realNowMs;
+  return state;
+}
+
+/** Everything hidden from the Vast API: the clock, credit, and each instance's fault. */
+export function describeState(state: MarketState, realNowMs: number): Response {
+  const now = simNow(state.clock, realNowMs);
+  const counts: Record<string, number> = {};
+  const instances = state.instances.map((inst) => {
+    const status = statusAt(inst, milestones(inst), now);
+    const key = status.actual_status ?? "null";
+    counts[key] = (counts[key] ?? 0) + 1;
+    return {
+      id: inst.id,
+      label: inst.label,
+      machine_id: inst.machineId,
+      gpu_name: inst.gpuName,
+      dph_total: inst.dph,
+      actual_status: status.actual_status,
+      fault: inst.fault,
+      games_per_sec: inst.gamesPerSec,
+      worker_id: inst.worker.workerId,
+      age_s: (now - inst.createdMs) / 1000,
+    };
+  });
+  return json({
+    now_ms: now,
+    now: new Date(now).toISOString(),
+    speed: state.clock.speed,
+    seed: state.seed,
+    credit: state.credit,
+    offers: state.machines.filter((m) => m.offerId !== null).length,
+    machines: state.machines.length,
+    counts,
+    instances,
+    faultRates: state.faultRates,
+    apiFaults: state.apiFaults,
+    logsNotReadyPolls: state.logsNotReadyPolls,
+    forcedNext: state.forced.next,
+    hf: Object.fromEntries(
+      Object.entries(state.hf.models).map(([name, model]) => [name, { step: learnerStepAt(model, now), total_games: model.totalGames }]),
+    ),
+  });
+}

@@ -1,0 +1,6 @@
+/** The Vast.ai market simulator: a pure Market (runs in Node too) and its Durable Object shell (./object). */
+export { Market } from "./market";
+export { initialState, DEFAULT_START_MS, DEFAULT_CREDIT, type MarketOptions } from "./state";
+export { DEFAULT_FAULT_RATES, DEFAULT_API_FAULTS } from "./faults";
+export { ControlInput } from "./control";
+export { FAULT_KINDS, ENDPOINTS, type FaultKind, type Endpoint, type MarketState } from "./types";

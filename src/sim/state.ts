@@ -1,0 +1,53 @@
+import { INITIAL_MACHINES, newMachine } from "./catalog";
+import { newClock } from "./clock";
+import { DEFAULT_API_FAULTS, DEFAULT_FAULT_RATES } from "./faults";
+import { intBetween } from "./rng";
+import type { MarketState } from "./types";
+
+export interface MarketOptions {
+  seed?: number;
+  /** Sim epoch ms at start; defaults to the runbook's healthy-log date so runs are reproducible. */
+  startMs?: number;
+  /** Sim ms per real ms; 0 freezes the clock (tests advance it explicitly). */
+  speed?: number;
+  /** Account credit in $. */
+  credit?: number;
+}
+
+export const DEFAULT_START_MS = Date.UTC(2026, 1, 6, 12, 0, 0);
+export const DEFAULT_CREDIT = 50;
+export const DEFAULT_LOGS_NOT_READY_POLLS = 1;
+/** The learner step HF reports before any worker uploads (the runbook's healthy-log sample). */
+const INITIAL_STEP = 142;
+
+export function initialState(options: MarketOptions = {}): MarketState {
+  const seed = (options.seed ?? 42) >>> 0;
+  const startMs = options.startMs ?? DEFAULT_START_MS;
+  const state: MarketState = {
+    version: 1,
+    seed,
+    rng: { s: seed },
+    apiRng: { s: (seed ^ 0x5bd1e995) >>> 0 },
+    clock: newClock(startMs, options.speed ?? 1),
+    tickedMs: startMs,
+    credit: options.credit ?? DEFAULT_CREDIT,
+    machines: [],
+    instances: [],
+    nextIds: { offer: 0, instance: 0, machine: 0, host: 0, log: 1 },
+    faultRates: { ...DEFAULT_FAULT_RATES },
+    apiFaults: { ...DEFAULT_API_FAULTS, endpoints: {} },
+    logsNotReadyPolls: DEFAULT_LOGS_NOT_READY_POLLS,
+    forced: { next: [] },
+    logs: {},
+    hf: { models: { "zeb-557k-1m": { stepBase: INITIAL_STEP, sinceMs: null, totalGames: 0 } }, commits: {} },
+  };
+  state.nextIds = {
+    offer: intBetween(state.rng, 28_000_000, 29_000_000),
+    instance: intBetween(state.rng, 27_000_000, 28_000_000),
+    machine: intBetween(state.rng, 10_000, 40_000),
+    host: intBetween(state.rng, 100_000, 300_000),
+    log: 1,
+  };
+  for (let i = 0; i < INITIAL_MACHINES; i++) state.machines.push(newMachine(state));
+  return state;
+}

@@ -1,0 +1,145 @@
+import type { RngState } from "./rng";
+
+/** Hidden host defects. Each has a distinct status/log signature (see README of the sim in faults.ts). */
+export const FAULT_KINDS = [
+  "stuck_boot",
+  "no_cuda",
+  "oom",
+  "crash",
+  "stall",
+  "hf_auth",
+  "launch_broken",
+  "oci_error",
+  "offline",
+  "slow_setup",
+] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+/** Endpoints that API faults can be aimed at. */
+export const ENDPOINTS = ["offers", "create", "list", "show", "destroy", "manage", "logs", "user"] as const;
+export type Endpoint = (typeof ENDPOINTS)[number];
+
+export interface ApiFaultRates {
+  rate429: number;
+  rate5xx: number;
+  rateMalformed: number;
+  delayMs: number;
+}
+
+export interface Machine {
+  id: number;
+  hostId: number;
+  gpuName: string;
+  gpuRamMb: number;
+  /** True games/s of this host; logs jitter around it. */
+  gamesPerSec: number;
+  fault: FaultKind | null;
+  /** $/h at the price cycle's midpoint; the listed price drifts around it. */
+  basePrice: number;
+  pricePhase: number;
+  pricePeriodH: number;
+  geolocation: string;
+  reliability: number;
+  inetDown: number;
+  cudaMaxGood: number;
+  /** The ask currently listed for this machine; null while rented. */
+  offerId: number | null;
+}
+
+/** What the worker inside an instance was told to do (from env, label and onstart). */
+export interface WorkerParams {
+  workerId: string;
+  repoId: string;
+  examplesRepoId: string;
+  weightsName: string;
+  uploadIntervalS: number;
+  /** The onstart script runs at all; without one the container prints nothing. */
+  hasOnstart: boolean;
+  hasHfToken: boolean;
+}
+
+/** Durations drawn at creation; the status and logs at any time follow from them. */
+export interface Timeline {
+  /** Sim ms the current life began (creation, or a restart). */
+  startMs: number;
+  nullS: number;
+  bootS: number;
+  setupS: number;
+  /** Batches before the fault strikes (oom, crash, stall, hf_auth crash variant). */
+  faultBatch: number;
+  /** oci_error: when the platform gives up; offline: seconds of running before the heartbeat stops. */
+  faultDelayS: number;
+  /** hf_auth: whether the worker dies at its next weight sync or keeps going. */
+  hfAuthCrashes: boolean;
+}
+
+export interface SimInstance {
+  id: number;
+  machineId: number;
+  hostId: number;
+  gpuName: string;
+  gpuRamMb: number;
+  gamesPerSec: number;
+  dph: number;
+  label: string | null;
+  createdMs: number;
+  image: string;
+  disk: number;
+  onstart: string;
+  runtype: string;
+  env: [string, string][];
+  fault: FaultKind | null;
+  seed: number;
+  sshHost: string;
+  sshPort: number;
+  worker: WorkerParams;
+  timeline: Timeline;
+  /** Set when the user or the credit system stops the instance. */
+  stoppedMs: number | null;
+}
+
+export interface LogSnapshot {
+  text: string;
+  pollsLeft: number;
+  createdMs: number;
+}
+
+export interface HfModel {
+  /** Learner step at `sinceMs`; it advances one step per LEARNER_CYCLE_S after the first upload. */
+  stepBase: number;
+  sinceMs: number | null;
+  totalGames: number;
+}
+
+export interface HfCommit {
+  id: string;
+  title: string;
+  date: string;
+}
+
+export interface Clock {
+  baseSimMs: number;
+  realBaseMs: number | null;
+  speed: number;
+  advancedMs: number;
+}
+
+export interface MarketState {
+  version: 1;
+  seed: number;
+  rng: RngState;
+  apiRng: RngState;
+  clock: Clock;
+  /** Sim ms up to which billing, uploads and market churn have been applied. */
+  tickedMs: number;
+  credit: number;
+  machines: Machine[];
+  instances: SimInstance[];
+  nextIds: { offer: number; instance: number; machine: number; host: number; log: number };
+  faultRates: Record<FaultKind, number>;
+  apiFaults: ApiFaultRates & { endpoints: Partial<Record<Endpoint, Partial<ApiFaultRates>>> };
+  logsNotReadyPolls: number;
+  forced: { next: (FaultKind | "none")[] };
+  logs: Record<string, LogSnapshot>;
+  hf: { models: Record<string, HfModel>; commits: Record<string, HfCommit[]> };
+}

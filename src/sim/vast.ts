@@ -1,0 +1,237 @@
+import { priceAt, relist } from "./catalog";
+import { isRecord, json, readJson, vastError } from "./http";
+import { createInstance, drawTimeline, instanceJson } from "./instances";
+import { instanceLogs } from "./logs";
+import { matchesQuery, searchOffers, sortRows } from "./offers";
+import { hashHex, intBetween } from "./rng";
+import { hfModel, learnerStepAt } from "./tick";
+import type { Endpoint, MarketState, SimInstance } from "./types";
+
+/** The Vast REST surface (vast-api.md). Each route names its endpoint so faults can target it. */
+
+export interface Ctx {
+  state: MarketState;
+  now: number;
+  req: Request;
+  url: URL;
+  apiKey: string;
+}
+
+export interface Route {
+  endpoint: Endpoint;
+  run: (ctx: Ctx) => Promise<Response> | Response;
+}
+
+const PAGE_MAX = 25;
+const LOG_SNAPSHOTS_KEPT = 200;
+/** v1 list filters work on stored columns only; computed ones are refused (vast-api.md §3). */
+const FILTERABLE = new Set(["actual_status", "intended_status", "gpu_name", "id", "label", "verification", "machine_id"]);
+
+export function vastRoute(method: string, path: string): Route | null {
+  const p = path.replace(/\/+$/, "");
+  const id = (re: RegExp) => Number(re.exec(p)?.[1]);
+  if (p === "/api/v0/bundles" && (method === "POST" || method === "GET")) return { endpoint: "offers", run: offers };
+  if (/^\/api\/v0\/asks\/\d+$/.test(p) && method === "PUT") return { endpoint: "create", run: (c) => create(c, id(/(\d+)$/)) };
+  if (p === "/api/v1/instances" && method === "GET") return { endpoint: "list", run: listV1 };
+  if (p === "/api/v0/instances" && method === "GET") return { endpoint: "list", run: listV0 };
+  if (p === "/api/v0/instances" && method === "DELETE") return { endpoint: "destroy", run: destroyMany };
+  if (/^\/api\/v0\/instances\/request_logs\/\d+$/.test(p) && method === "PUT") return { endpoint: "logs", run: (c) => requestLogs(c, id(/(\d+)$/)) };
+  if (/^\/api\/v0\/instances\/\d+$/.test(p)) {
+    const n = id(/(\d+)$/);
+    if (method === "GET") return { endpoint: "show", run: (c) => show(c, n) };
+    if (method === "DELETE") return { endpoint: "destroy", run: (c) => destroyOne(c, n) };
+    if (method === "PUT") return { endpoint: "manage", run: (c) => manage(c, n) };
+  }
+  if (p === "/api/v0/users/current" && method === "GET") return { endpoint: "user", run: user };
+  return null;
+}
+
+function render(ctx: Ctx, inst: SimInstance): Record<string, unknown> {
+  return instanceJson(inst, ctx.state.machines.find((m) => m.id === inst.machineId), ctx.now);
+}
+
+async function offers(ctx: Ctx): Promise<Response> {
+  const q = ctx.url.searchParams.get("q");
+  const body = ctx.req.method === "GET" && q ? (JSON.parse(q) as unknown) : await readJson(ctx.req);
+  return json({ offers: searchOffers(ctx.state, isRecord(body) ? body : {}, ctx.now) });
+}
+
+async function create(ctx: Ctx, offerId: number): Promise<Response> {
+  const { state, now } = ctx;
+  const machine = state.machines.find((m) => m.offerId === offerId);
+  if (!machine) return vastError(404, "no_such_ask", `error 404/3603: no_such_ask Instance type by id ${offerId} is not available.`);
+  if (state.credit <= 0) return vastError(400, "insufficient_credit", "Your account lacks credit; see the billing page.");
+  const body = await readJson(ctx.req);
+  if (!isRecord(body) || typeof body.image !== "string" || body.image === "") return vastError(400, "invalid_args", "image is required");
+  if (typeof body.label === "string" && body.label.length > 256) return vastError(400, "invalid_args", "label must be at most 256 characters");
+  if (typeof body.onstart === "string" && body.onstart.length > 4096) return vastError(400, "invalid_args", "onstart must be at most 4096 characters");
+  const forced = state.forced.next.shift();
+  const instId = state.nextIds.instance;
+  state.nextIds.instance += intBetween(state.rng, 1, 60);
+  const inst = createInstance(state.rng, {
+    id: instId,
+    machine,
+    dph: priceAt(machine, now),
+    body,
+    fault: forced === undefined ? machine.fault : forced === "none" ? null : forced,
+    nowMs: now,
+  });
+  machine.offerId = null;
+  hfModel(state, inst.worker.weightsName);
+  state.instances.push(inst);
+  return json({ success: true, new_contract: instId, instance_api_key: hashHex(inst.seed, 64) });
+}
+
+/** JSON-encoded query parameters, as the SDK sends them; a bare string is taken as-is. */
+function param(url: URL, name: string): unknown {
+  const raw = url.searchParams.get(name);
+  if (raw === null) return undefined;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return raw;
+  }
+}
+
+function labelCounts(instances: SimInstance[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const inst of instances) counts[inst.label ?? ""] = (counts[inst.label ?? ""] ?? 0) + 1;
+  return counts;
+}
+
+function listV1(ctx: Ctx): Response {
+  const all = ctx.state.instances.map((inst) => render(ctx, inst));
+  const filters = param(ctx.url, "select_filters") ?? {};
+  if (!isRecord(filters)) return vastError(400, "invalid_args", "select_filters must be an object");
+  const bad = Object.keys(filters).find((col) => !FILTERABLE.has(col));
+  if (bad) return vastError(400, "invalid_args", `${bad} is not a valid search key`);
+  const found = all.filter((row) => matchesQuery(row, filters));
+  const orderBy = param(ctx.url, "order_by");
+  const order = Array.isArray(orderBy)
+    ? orderBy.flatMap((o): [string, "asc" | "desc"][] => (isRecord(o) && typeof o.col === "string" ? [[o.col, o.dir === "desc" ? "desc" : "asc"]] : []))
+    : [];
+  sortRows(found, order.length ? order : [["id", "asc"]]);
+  const limit = Math.min(PAGE_MAX, Math.max(1, Number(param(ctx.url, "limit") ?? PAGE_MAX) || PAGE_MAX));
+  const token = ctx.url.searchParams.get("after_token");
+  const offset = token ? decodeToken(token) : 0;
+  if (offset === null) return vastError(400, "invalid_token", "Invalid pagination token");
+  const page = found.slice(offset, offset + limit);
+  const more = offset + limit < found.length;
+  return json({
+    success: true,
+    instances_found: found.length,
+    total_instances: all.length,
+    label_counts: labelCounts(ctx.state.instances),
+    next_token: more ? btoa(`sim:${offset + limit}`) : null,
+    instances: page,
+  });
+}
+
+function decodeToken(token: string): number | null {
+  try {
+    const m = /^sim:(\d+)$/.exec(atob(token));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+function listV0(ctx: Ctx): Response {
+  const instances = ctx.state.instances.map((inst) => render(ctx, inst));
+  return json({ instances, instances_found: instances.length });
+}
+
+function show(ctx: Ctx, id: number): Response {
+  const inst = ctx.state.instances.find((i) => i.id === id);
+  return json({ instances: inst ? render(ctx, inst) : null });
+}
+
+/** Destroying frees the machine: it returns to the market under a new ask id. */
+function destroy(state: MarketState, id: number): boolean {
+  const inst = state.instances.find((i) => i.id === id);
+  if (!inst) return false;
+  state.instances = state.instances.filter((i) => i !== inst);
+  const machine = state.machines.find((m) => m.id === inst.machineId);
+  if (machine) relist(state, machine);
+  return true;
+}
+
+function destroyOne(ctx: Ctx, id: number): Response {
+  return destroy(ctx.state, id) ? json({ success: true }) : vastError(404, "not_found", "Instance not found");
+}
+
+async function destroyMany(ctx: Ctx): Promise<Response> {
+  const body = await readJson(ctx.req);
+  const ids = isRecord(body) && Array.isArray(body.instance_ids) ? body.instance_ids : null;
+  if (!ids || !ids.every((x) => Number.isInteger(x))) return vastError(400, "invalid_args", "instance_ids must be a list of instance ids");
+  const deleted = (ids as number[]).filter((id) => destroy(ctx.state, id));
+  return json({ success: true, deleted_instance_ids: deleted });
+}
+
+async function manage(ctx: Ctx, id: number): Promise<Response> {
+  const { state, now } = ctx;
+  const inst = state.instances.find((i) => i.id === id);
+  if (!inst) return vastError(404, "no_such_instance", `Instance ${id} not found`);
+  const body = await readJson(ctx.req);
+  if (!isRecord(body)) return vastError(400, "invalid_args", "expected a JSON object");
+  if ("label" in body) {
+    if (typeof body.label !== "string" && body.label !== null) return vastError(400, "invalid_args", "label must be a string");
+    if (typeof body.label === "string" && body.label.length > 1024) return vastError(400, "label_too_long", "label must be at most 1024 characters");
+    inst.label = body.label || null;
+    return json({ success: true, msg: `label for ${id} set to '${body.label ?? ""}'` });
+  }
+  if (body.state === "stopped") {
+    inst.stoppedMs ??= now;
+    return json({ success: true });
+  }
+  if (body.state === "running") {
+    if (inst.stoppedMs === null) return json({ success: true });
+    if (state.credit <= 0) return vastError(400, "insufficient_credit", "Your account lacks credit; see the billing page.");
+    inst.stoppedMs = null;
+    inst.timeline = drawTimeline(state.rng, now, inst.fault);
+    return json({ success: true });
+  }
+  return vastError(400, "invalid_args", "expected label or state");
+}
+
+async function requestLogs(ctx: Ctx, id: number): Promise<Response> {
+  const { state, now } = ctx;
+  const inst = state.instances.find((i) => i.id === id);
+  if (!inst) return vastError(404, "invalid_id", `Instance ${id} not found`);
+  const body = await readJson(ctx.req);
+  const opts = isRecord(body) ? body : {};
+  const tail = Math.max(0, Math.floor(Number(opts.tail ?? 1000)) || 0);
+  const model = state.hf.models[inst.worker.weightsName];
+  let text = instanceLogs(inst, now, tail, (t) => learnerStepAt(model, t));
+  if (typeof opts.filter === "string" && opts.filter !== "") {
+    const filter = opts.filter;
+    text = text.split("\n").filter((line) => line.includes(filter)).map((line) => `${line}\n`).join("");
+  }
+  const token = hashHex(state.seed ^ inst.seed, 32) + state.nextIds.log.toString(16);
+  state.nextIds.log += 1;
+  state.logs[token] = { text, pollsLeft: state.logsNotReadyPolls, createdMs: now };
+  const tokens = Object.keys(state.logs);
+  for (const old of tokens.slice(0, Math.max(0, tokens.length - LOG_SNAPSHOTS_KEPT))) delete state.logs[old];
+  return json({ success: true, result_url: `${ctx.url.origin}/__sim/logs/${token}`, msg: "Logs will be available at result_url shortly." });
+}
+
+/** The real endpoint echoes the API key; the client must drop it. */
+function user(ctx: Ctx): Response {
+  return json({
+    id: 424242,
+    email: "fleet@vast-simulator.invalid",
+    username: "vastfleet-sim",
+    fullname: "Vast Simulator",
+    credit: Math.round(ctx.state.credit * 1e6) / 1e6,
+    balance: 0,
+    balance_threshold: 5,
+    balance_threshold_enabled: false,
+    can_pay: true,
+    has_billing: true,
+    ssh_key: "",
+    key_id: 1,
+    sid: "sim-session",
+    tfa_status: false,
+    api_key: ctx.apiKey,
+  });
+}
