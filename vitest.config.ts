@@ -19,5 +19,7 @@ export default defineConfig({
   ],
   test: {
     include: ["test/**/*.test.ts"],
+    // Integration tests drive hours of simulated passes; they take seconds, not milliseconds.
+    testTimeout: 60_000,
   },
 });

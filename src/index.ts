@@ -1,14 +1,19 @@
-import { Hono } from "hono";
 import type { Env } from "./env";
+import { app } from "./api/app";
+import { tickAll } from "./fleet/cron";
+import { redact } from "./redact";
 
 export { FleetObject } from "./fleet/object";
 export { Registry } from "./fleet/registry";
 export { SimObject } from "./sim/object";
 
-const app = new Hono<{ Bindings: Env }>();
-app.get("/healthz", (c) => c.json({ ok: true }));
-
 export default {
   fetch: app.fetch,
-  async scheduled(_controller, _env, _ctx) {},
+  async scheduled(_controller, env, ctx) {
+    ctx.waitUntil(
+      tickAll(env).then((results) => {
+        for (const r of results) if (r.error) console.error(`tick ${r.fleet}: ${redact(r.error, env)}`);
+      }),
+    );
+  },
 } satisfies ExportedHandler<Env>;

@@ -1,4 +1,308 @@
 import { DurableObject } from "cloudflare:workers";
+import { z } from "zod";
+import { configFromVars, type FleetConfig, FleetConfig as FleetConfigSchema, patchConfig, validateConfig, describeIssues, minUploadInterval, slotOf } from "../config/fleet";
 import type { Env } from "../env";
+import { runPass, type PassOptions, type PassReport } from "../reconcile/pass";
+import { emptyState, FleetState } from "../reconcile/state";
+import { clientFor } from "../vast/transport";
+import { redact } from "../redact";
+import { nowFor } from "./clock";
+import { kvFirstSeen } from "./first-seen";
+import { LeaseManager, StaleFence } from "./lease";
+import { FleetStore, type FleetEvent, type NewEvent } from "./store";
+import { fleetStatus, type FleetStatus } from "./status";
 
-export class FleetObject extends DurableObject<Env> {}
+/**
+ * One Durable Object per fleet. It holds the fleet's lease, config overrides, remembered state and
+ * event log, and runs every pass of its fleet, from the cron and from the API alike, so that no two
+ * passes of one fleet ever act at once and everything that needs atomicity sits in one SQLite store.
+ */
+
+/** How long an API call waits for a running pass before answering 409. */
+export const API_LEASE_WAIT_MS = 10_000;
+
+const ConfigOverrides = z.record(z.string(), z.unknown());
+const LastPass = z.custom<PassReport>((v) => typeof v === "object" && v !== null && "at" in v);
+
+export type ActionResult<T> = { ok: true; value: T } | { ok: false; status: 400 | 404 | 409 | 503; error: string; message: string };
+
+export interface DownResult {
+  confirmed: boolean;
+  instances: { id: number; label: string; gpu: string | null; status: string | null }[];
+  destroyed: number[];
+  errors: string[];
+}
+
+const busy = <T>(): ActionResult<T> => ({ ok: false, status: 409, error: "busy", message: "a pass of this fleet is running; retry shortly" });
+const invalid = <T>(message: string): ActionResult<T> => ({ ok: false, status: 400, error: "invalid_input", message });
+
+export class FleetObject extends DurableObject<Env> {
+  private readonly store: FleetStore;
+  private readonly lease: LeaseManager;
+  private readonly firstSeenCache = new Map<string, number>();
+  private fleet = "";
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.store = new FleetStore(ctx.storage.sql);
+    this.lease = new LeaseManager(this.store, crypto.randomUUID());
+  }
+
+  // --- config ---------------------------------------------------------------------------------
+
+  /** The effective config: wrangler.toml vars overlaid with this fleet's stored overrides. */
+  private config(): { ok: true; config: FleetConfig } | { ok: false; errors: string[] } {
+    const base = configFromVars(this.env as unknown as Record<string, unknown>);
+    const overrides = this.store.get("overrides", ConfigOverrides) ?? {};
+    if (!base.ok && Object.keys(overrides).length === 0) return base;
+    const merged = { ...(base.ok ? base.config : {}), ...overrides };
+    return validateConfig(merged);
+  }
+
+  private state(): FleetState {
+    return this.store.get("state", FleetState) ?? emptyState();
+  }
+
+  private bind(fleet: string): void {
+    this.fleet = fleet;
+  }
+
+  async getConfig(fleet: string): Promise<ActionResult<{ config: FleetConfig | null; errors: string[]; overrides: Record<string, unknown> }>> {
+    this.bind(fleet);
+    const c = this.config();
+    const overrides = this.store.get("overrides", ConfigOverrides) ?? {};
+    return { ok: true, value: c.ok ? { config: c.config, errors: [], overrides } : { config: null, errors: c.errors, overrides } };
+  }
+
+  /** Replaces the fleet's config with a whole, validated document. */
+  async putConfig(fleet: string, body: unknown): Promise<ActionResult<FleetConfig>> {
+    this.bind(fleet);
+    const parsed = validateConfig(body);
+    if (!parsed.ok) return invalid(parsed.errors.join("; "));
+    const result = await this.lease.run(API_LEASE_WAIT_MS, async () => {
+      this.store.put("overrides", parsed.config);
+      this.event({ action: "config", reason: "config replaced through the API", ok: true });
+      return parsed.config;
+    });
+    return result === null ? busy() : { ok: true, value: result };
+  }
+
+  private setOverrides(patch: Partial<FleetConfig>): { ok: true; config: FleetConfig } | { ok: false; errors: string[] } {
+    const current = this.config();
+    if (!current.ok) return current;
+    const next = patchConfig(current.config, patch);
+    if (!next.ok) return next;
+    const overrides = this.store.get("overrides", ConfigOverrides) ?? {};
+    this.store.put("overrides", { ...overrides, ...patch });
+    return next;
+  }
+
+  // --- passes ---------------------------------------------------------------------------------
+
+  /** The cron's entry: one pass if none is running (a busy fleet skips the tick; the next one catches up). */
+  async tick(fleet: string): Promise<{ ran: boolean; report: PassReport | null }> {
+    this.bind(fleet);
+    const report = await this.lease.run(0, (fence) => this.pass({}, () => fence.check()));
+    return { ran: report !== null, report };
+  }
+
+  /** `POST /reconcile[?dry_run=1]`. */
+  async reconcile(fleet: string, dryRun: boolean): Promise<ActionResult<PassReport>> {
+    this.bind(fleet);
+    const report = await this.lease.run(API_LEASE_WAIT_MS, (fence) => this.pass({ dryRun }, () => fence.check()));
+    return report === null ? busy() : { ok: true, value: report };
+  }
+
+  /** `POST /scale?n=`: the target becomes n, then a pass acts on it under the same lease. */
+  async scale(fleet: string, n: number): Promise<ActionResult<PassReport>> {
+    this.bind(fleet);
+    const result = await this.lease.run<ActionResult<PassReport>>(API_LEASE_WAIT_MS, async (fence) => {
+      const check = this.checkScale<PassReport>(n);
+      if (check) return check;
+      const changed = this.setOverrides({ workers: n });
+      if (!changed.ok) return invalid<PassReport>(changed.errors.join("; "));
+      this.event({ action: "scale", reason: `target set to ${n}`, ok: true });
+      return { ok: true as const, value: await this.pass({}, () => fence.check()) };
+    });
+    return result ?? busy();
+  }
+
+  /** `POST /up?n=&gpu=`: n more workers, launched now, optionally on one GPU model only. */
+  async up(fleet: string, n: number, gpu: string | null): Promise<ActionResult<PassReport>> {
+    this.bind(fleet);
+    const result = await this.lease.run<ActionResult<PassReport>>(API_LEASE_WAIT_MS, async (fence) => {
+      const current = this.config();
+      if (!current.ok) return invalid<PassReport>(current.errors.join("; "));
+      const target = current.config.workers + n;
+      const check = this.checkScale<PassReport>(target);
+      if (check) return check;
+      const changed = this.setOverrides({ workers: target });
+      if (!changed.ok) return invalid<PassReport>(changed.errors.join("; "));
+      this.event({ action: "up", reason: `target ${current.config.workers} → ${target}${gpu ? ` on ${gpu}` : ""}`, ok: true });
+      return { ok: true as const, value: await this.pass({ gpu }, () => fence.check()) };
+    });
+    return result ?? busy();
+  }
+
+  private checkScale<T>(n: number): ActionResult<T> | null {
+    const current = this.config();
+    if (!current.ok) return invalid(`the fleet's config is invalid: ${current.errors.join("; ")}`);
+    const c = current.config;
+    if (!Number.isInteger(n) || n < 0 || n > c.maxWorkers) return invalid(`n: must be an integer from 0 to ${c.maxWorkers} (ZEB_MAX_WORKERS)`);
+    const needed = minUploadInterval(n);
+    if (c.uploadInterval < needed) {
+      return invalid(
+        `n: ${n} workers uploading every ${c.uploadInterval}s would exceed Hugging Face's 128 commits/hour per repository; set uploadInterval (ZEB_UPLOAD_INTERVAL) to at least ${needed}s first`,
+      );
+    }
+    return null;
+  }
+
+  /** `POST /down`: target 0 and every instance of this fleet destroyed; without confirm, only the list. */
+  async down(fleet: string, confirm: boolean): Promise<ActionResult<DownResult>> {
+    this.bind(fleet);
+    const result = await this.lease.run<ActionResult<DownResult>>(API_LEASE_WAIT_MS, async (fence) => {
+      const vast = clientFor(this.env);
+      let listed;
+      try {
+        listed = await vast.listInstances();
+      } catch (e) {
+        return { ok: false as const, status: 503 as const, error: "vast_unavailable", message: `cannot list instances, nothing destroyed: ${redact(String(e), this.env)}` };
+      }
+      const owned = listed.filter((i) => slotOf(fleet, i.label) !== null);
+      const instances = owned.map((i) => ({ id: i.id, label: i.label ?? "", gpu: i.gpu_name, status: i.actual_status }));
+      if (!confirm) return { ok: true as const, value: { confirmed: false, instances, destroyed: [], errors: [] } };
+      const changed = this.setOverrides({ workers: 0 });
+      if (!changed.ok) return invalid(changed.errors.join("; "));
+      const destroyed: number[] = [];
+      const errors: string[] = [];
+      const now = await nowFor(this.env);
+      const state = this.state();
+      for (const i of owned) {
+        fence.check();
+        try {
+          await vast.destroyInstance(i.id);
+          destroyed.push(i.id);
+          state.pendingDestroys = [...state.pendingDestroys.filter((p) => p.instanceId !== i.id), { instanceId: i.id, label: i.label ?? "", reason: "down", at: now, attempts: 1 }];
+        } catch (e) {
+          errors.push(`${i.id}: ${redact(String(e), this.env)}`);
+        }
+        this.event({ at: now, instanceId: i.id, label: i.label, action: "destroy", reason: "POST /down", ok: !errors.some((x) => x.startsWith(`${i.id}:`)) });
+      }
+      state.pendingLaunches = [];
+      state.upgrades = [];
+      this.store.put("state", state);
+      return { ok: true as const, value: { confirmed: true, instances, destroyed, errors } };
+    });
+    return result ?? busy();
+  }
+
+  async setPaused(fleet: string, paused: boolean): Promise<ActionResult<{ paused: boolean }>> {
+    this.bind(fleet);
+    const result = await this.lease.run(API_LEASE_WAIT_MS, async () => {
+      const changed = this.setOverrides({ paused });
+      if (!changed.ok) return invalid<{ paused: boolean }>(changed.errors.join("; "));
+      this.event({ action: paused ? "pause" : "resume", reason: paused ? "autonomous actions paused" : "autonomous actions resumed", ok: true });
+      return { ok: true as const, value: { paused } };
+    });
+    return result ?? busy();
+  }
+
+  /** Runs one pass; `checkFence` is called before every side effect. Never throws for Vast trouble. */
+  private async pass(options: PassOptions, checkFence: () => void): Promise<PassReport> {
+    const fleet = this.fleet;
+    const now = await nowFor(this.env);
+    const current = this.config();
+    if (!current.ok) {
+      const report = this.emptyReport(now, [`config invalid, no autonomous actions: ${current.errors.join("; ")}`]);
+      if (!options.dryRun) this.recordPass(report, null);
+      return report;
+    }
+    const state = this.state();
+    const vast = clientFor(this.env);
+    const firstSeen = kvFirstSeen(this.env.FIRST_SEEN, fleet, this.firstSeenCache);
+    try {
+      const outcome = await runPass(fleet, current.config, state, { vast, firstSeen, hfToken: this.env.HF_TOKEN ?? "", now, checkFence }, options);
+      if (!options.dryRun) {
+        this.store.put("state", outcome.state);
+        this.recordPass(outcome.report, this.store.get("lastPass", LastPass));
+      }
+      return outcome.report;
+    } catch (e) {
+      if (!(e instanceof StaleFence)) throw e;
+      const report = this.emptyReport(now, [e.message]);
+      this.recordPass(report, null);
+      return report;
+    }
+  }
+
+  private emptyReport(now: number, errors: string[]): PassReport {
+    return { at: now, fleet: this.fleet, observed: false, dryRun: false, workers: [], actions: [], held: [], errors, phaseChanges: [], firstRunning: [], subrequests: 0, dph: 0 };
+  }
+
+  private recordPass(report: PassReport, previous: PassReport | null): void {
+    const events: NewEvent[] = [];
+    const base = { at: report.at, fleet: this.fleet };
+    for (const c of report.phaseChanges) {
+      events.push({ ...base, instanceId: c.id, label: c.label, phase: c.to, action: "phase", reason: `${c.from ?? "new"} → ${c.to}: ${c.detail}`, ok: true });
+    }
+    for (const a of report.actions) {
+      events.push({ ...base, instanceId: a.instanceId, label: a.label, phase: null, action: a.cause === "upgrade" ? "upgrade" : a.kind, reason: a.error ? `${a.reason} (failed: ${a.error})` : a.reason, ok: a.ok });
+    }
+    for (const e of report.errors) events.push({ ...base, instanceId: null, label: null, phase: null, action: "error", reason: e, ok: false });
+    const before = new Set(previous?.held ?? []);
+    for (const h of report.held) if (!before.has(h)) events.push({ ...base, instanceId: null, label: null, phase: null, action: "held", reason: h, ok: true });
+    this.store.append(events.map((e) => ({ ...e, reason: redact(e.reason, this.env) })));
+    this.store.put("lastPass", report);
+  }
+
+  private event(e: Partial<NewEvent> & Pick<NewEvent, "action" | "reason" | "ok">): void {
+    this.store.append([{ at: e.at ?? Date.now(), fleet: this.fleet, instanceId: e.instanceId ?? null, label: e.label ?? null, phase: e.phase ?? null, action: e.action, reason: redact(e.reason, this.env), ok: e.ok }]);
+  }
+
+  // --- reads ----------------------------------------------------------------------------------
+
+  async status(fleet: string): Promise<FleetStatus> {
+    this.bind(fleet);
+    const now = await nowFor(this.env);
+    const c = this.config();
+    return fleetStatus({ fleet, now, config: c.ok ? c.config : null, configErrors: c.ok ? [] : c.errors, state: this.state(), lastPass: this.store.get("lastPass", LastPass) });
+  }
+
+  async events(fleet: string, limit: number, since: number | null): Promise<FleetEvent[]> {
+    this.bind(fleet);
+    return this.store.events(limit, since);
+  }
+
+  /** An owned instance's logs, redacted; null when the instance is not this fleet's. */
+  async logs(fleet: string, id: number, tail: number): Promise<ActionResult<{ id: number; label: string; text: string | null }>> {
+    this.bind(fleet);
+    const vast = clientFor(this.env);
+    try {
+      const instance = await vast.showInstance(id);
+      if (!instance || slotOf(fleet, instance.label) === null) return { ok: false, status: 404, error: "not_found", message: `instance ${id} is not in fleet ${fleet}` };
+      const text = await vast.getLogs(id, { tail });
+      return { ok: true, value: { id, label: instance.label ?? "", text: text === null ? null : redact(text, this.env) } };
+    } catch (e) {
+      return { ok: false, status: 503, error: "vast_unavailable", message: redact(String(e), this.env) };
+    }
+  }
+
+  /** Forgets everything; only for a fleet with no instances (checked by the caller against Vast). */
+  async destroyFleet(fleet: string): Promise<ActionResult<{ deleted: string }>> {
+    this.bind(fleet);
+    const result = await this.lease.run(API_LEASE_WAIT_MS, async () => {
+      const listed = await clientFor(this.env).listInstances();
+      const owned = listed.filter((i) => slotOf(fleet, i.label) !== null);
+      if (owned.length > 0) {
+        return { ok: false as const, status: 409 as const, error: "fleet_not_empty", message: `fleet ${fleet} still has ${owned.length} instance(s); POST /down?fleet=${fleet}&confirm=${fleet} first` };
+      }
+      this.store.clear();
+      this.firstSeenCache.clear();
+      return { ok: true as const, value: { deleted: fleet } };
+    });
+    return result ?? busy();
+  }
+}
+
+export { describeIssues, FleetConfigSchema };

@@ -7,6 +7,10 @@ export const SIM_ORIGIN = "http://vast-simulator";
 
 export const DEFAULT_VAST_API_URL = "https://console.vast.ai";
 
+export function isSimulated(env: Env): boolean {
+  return env.VAST_API_URL !== undefined && new URL(env.VAST_API_URL).origin === SIM_ORIGIN;
+}
+
 /**
  * Routes by origin, not by prefix, so that a host such as `vast-simulator.example.com` still
  * goes to the network. The simulator's own result_url links come back here too.
@@ -15,9 +19,13 @@ export function vastFetch(env: Env): FetchLike {
   return (req) => (new URL(req.url).origin === SIM_ORIGIN ? env.SIM.getByName("market").fetch(req) : fetch(req));
 }
 
-/** The client the Worker uses; `tuning` lets tests and the simulator shorten retry and poll waits. */
+/** The simulator answers in-process: waiting real seconds between its log polls and retries only slows passes. */
+const SIMULATOR_TUNING = { logsPollMs: 5, backoffMs: 5 } as const;
+
+/** The client the Worker uses; `tuning` lets tests shorten retry and poll waits further. */
 export function clientFor(env: Env, tuning: Omit<VastClientOptions, "baseUrl" | "apiKey" | "fetch"> = {}): VastClient {
   return createVastClient({
+    ...(isSimulated(env) ? SIMULATOR_TUNING : {}),
     ...tuning,
     baseUrl: env.VAST_API_URL ?? DEFAULT_VAST_API_URL,
     ...(env.VAST_API_KEY === undefined ? {} : { apiKey: env.VAST_API_KEY }),

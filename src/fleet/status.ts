@@ -1,0 +1,70 @@
+import type { FleetConfig } from "../config/fleet";
+import { expectedGpuRate, gamesPerDollar, isBlocked } from "../reconcile/offers";
+import type { PassReport, WorkerView } from "../reconcile/pass";
+import type { FleetState } from "../reconcile/state";
+
+/** What `/status` says about one fleet: a pure view of config, state and the last pass. */
+
+export interface InstanceStatus extends WorkerView {
+  ageS: number | null;
+  phaseForS: number;
+}
+
+export interface FleetStatus {
+  fleet: string;
+  now: number;
+  target: number | null;
+  paused: boolean;
+  configErrors: string[];
+  breaker: FleetState["breaker"];
+  launchHold: string | null;
+  creditPausedUntil: number | null;
+  instances: InstanceStatus[];
+  pending: { launches: number; destroys: number; upgrades: number };
+  totals: { instances: number; running: number; dph: number; dpd: number; gamesPerSec: number; gamesPerDollar: number | null };
+  lastPass: { at: number; observed: boolean; actions: PassReport["actions"]; held: string[]; errors: string[]; subrequests: number } | null;
+  throughput: { gpu: string; gamesPerSec: number; samples: number; expected: number }[];
+  blockedHosts: number;
+}
+
+export function fleetStatus(input: { fleet: string; now: number; config: FleetConfig | null; configErrors: string[]; state: FleetState; lastPass: PassReport | null }): FleetStatus {
+  const { now, state, config, lastPass } = input;
+  const instances: InstanceStatus[] = (lastPass?.workers ?? []).map((w) => ({
+    ...w,
+    ageS: w.startedAt === null ? null : Math.max(0, Math.round((now - w.startedAt) / 1000)),
+    phaseForS: Math.max(0, Math.round((now - w.since) / 1000)),
+  }));
+  instances.sort((a, b) => a.slot - b.slot || a.id - b.id);
+  const dph = instances.reduce((s, i) => s + (i.dph ?? 0), 0);
+  const gps = instances.reduce((s, i) => s + (i.phase === "RUNNING" ? (i.gamesPerSec ?? 0) : 0), 0);
+  return {
+    fleet: input.fleet,
+    now,
+    target: config?.workers ?? null,
+    paused: config?.paused ?? false,
+    configErrors: input.configErrors,
+    breaker: state.breaker,
+    launchHold: state.launchHold,
+    creditPausedUntil: state.creditPausedUntil !== null && state.creditPausedUntil > now ? state.creditPausedUntil : null,
+    instances,
+    pending: { launches: state.pendingLaunches.length, destroys: state.pendingDestroys.length, upgrades: state.upgrades.length },
+    totals: {
+      instances: instances.length,
+      running: instances.filter((i) => i.phase === "RUNNING").length,
+      dph: round(dph, 4),
+      dpd: round(dph * 24, 2),
+      gamesPerSec: round(gps, 2),
+      gamesPerDollar: dph > 0 ? Math.round(gamesPerDollar(gps, dph)) : null,
+    },
+    lastPass: lastPass && { at: lastPass.at, observed: lastPass.observed, actions: lastPass.actions, held: lastPass.held, errors: lastPass.errors, subrequests: lastPass.subrequests },
+    throughput: Object.entries(state.gpuStats)
+      .map(([gpu, s]) => ({ gpu, gamesPerSec: round(s.gamesPerSec, 2), samples: s.samples, expected: config ? round(expectedGpuRate(config, state.gpuStats, gpu), 2) : 0 }))
+      .sort((a, b) => a.gpu.localeCompare(b.gpu)),
+    blockedHosts: Object.values(state.hosts).filter((h) => isBlocked(h, now)).length,
+  };
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}

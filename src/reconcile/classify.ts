@@ -1,0 +1,106 @@
+import type { Instance } from "../vast/schemas";
+import type { LogEvidence } from "./logs";
+import type { InstanceMemory, Phase } from "./state";
+
+/**
+ * Which phase a worker is in, from what Vast says about it, what its logs say, and what we
+ * remembered from the previous pass. Pure: the same inputs always give the same phase.
+ */
+
+/** Statuses from which Vast never brings a container back to running (vast-api.md §3). */
+const DEAD_STATUSES = new Set(["exited", "offline", "unknown", "stopped", "destroyed", "terminated", "frozen"]);
+
+/** vast-cli's own test for an error status_msg. */
+const STATUS_MSG_ERROR = /\b(error|failed|failure|exception|traceback|oci runtime|permission denied)\b/i;
+
+/** Logs are only worth reading once a container runs; before that Vast answers "No such container". */
+export function needsLogs(instance: Instance): boolean {
+  return instance.actual_status === "running";
+}
+
+export interface Classification {
+  phase: Phase;
+  /** Why, in a few words a human can act on. */
+  detail: string;
+  memory: InstanceMemory;
+  hfAuthError: boolean;
+  fatalKind: string | null;
+}
+
+/** `logs`: parsed evidence; null when the logs poll failed; undefined when logs were not fetched. */
+export function classify(
+  instance: Instance,
+  logs: LogEvidence | null | undefined,
+  previous: InstanceMemory | undefined,
+  now: number,
+  stallTimeoutS: number,
+): Classification {
+  const base: InstanceMemory = previous ?? {
+    phase: "BOOT",
+    lastBatch: null,
+    batchAdvancedAt: null,
+    everRan: false,
+    doubtfulPolls: 0,
+    gamesPerSec: null,
+    step: null,
+    totalGames: null,
+  };
+  const result = (phase: Phase, detail: string, extra: Partial<InstanceMemory> = {}, fatalKind: string | null = null): Classification => ({
+    phase,
+    detail,
+    memory: { ...base, doubtfulPolls: 0, ...extra, phase },
+    hfAuthError: logs?.hfAuthError ?? false,
+    fatalKind,
+  });
+
+  const status = instance.actual_status;
+  const msg = instance.status_msg ?? "";
+  if (status === "created" && instance.intended_status === "stopped") {
+    return result("DEAD", `boot abandoned by Vast${msg ? `: ${msg.slice(0, 160)}` : ""}`);
+  }
+  if (status !== null && DEAD_STATUSES.has(status)) return result("DEAD", `Vast status ${status}`);
+  if (status !== "running") {
+    if (STATUS_MSG_ERROR.test(msg) && !/no such container/i.test(msg)) return result("FATAL", `Vast: ${msg.slice(0, 160)}`, {}, "status_msg");
+    return result("BOOT", status === null ? "provisioning" : `Vast status ${status}`);
+  }
+
+  // One unreadable poll, or one that contradicts a worker we saw running, is forgiven: log
+  // uploads lag and a missed poll is not a failure (dstack #2041, the predecessor's two-poll rule).
+  const regressed = logs != null && base.phase === "RUNNING" && (logs.stage === "boot" || logs.stage === "wait" || logs.stage === "setup" || logs.stage === "empty");
+  if (logs == null || regressed) {
+    if (base.phase === "RUNNING" && base.doubtfulPolls < 1) {
+      return { ...result("RUNNING", "logs unreadable this poll; keeping last reading"), memory: { ...base, doubtfulPolls: base.doubtfulPolls + 1 } };
+    }
+    if (logs == null) {
+      const keep = previous && previous.phase !== "RUNNING" ? previous.phase : "WAIT";
+      return { ...result(keep, "logs unreadable"), memory: { ...base, phase: keep, doubtfulPolls: base.doubtfulPolls + 1 } };
+    }
+  }
+
+  switch (logs.stage) {
+    case "fatal":
+      return result("FATAL", logs.fatal ? logs.fatal.line : "fatal error in logs", {}, logs.fatal?.kind ?? "traceback");
+    case "boot":
+      return result("BOOT", "container not up yet (No such container)");
+    case "empty":
+      return result("SETUP", "no output yet");
+    case "setup":
+      return result("SETUP", logs.setupStep ? `setup: ${logs.setupStep}` : "setting up");
+    case "wait":
+      return result("WAIT", logs.setupStep ? `worker started: ${logs.setupStep}` : "worker started, no batch yet");
+    case "running": {
+      // Upload and weight-sync lines come only from the worker's main loop, so a tail of them
+      // without a batch line still means running: keep the last batch and its stall clock.
+      const remembered =
+        base.lastBatch === null ? null : { batch: base.lastBatch, gamesPerSec: base.gamesPerSec ?? 0, step: base.step ?? 0, totalGames: base.totalGames ?? 0 };
+      const b = logs.lastBatch ?? remembered;
+      if (!b) return result("WAIT", "worker started, no batch yet");
+      const advanced = base.lastBatch !== b.batch;
+      const batchAdvancedAt = advanced || base.batchAdvancedAt === null ? now : base.batchAdvancedAt;
+      const progress = { lastBatch: b.batch, batchAdvancedAt, everRan: true, gamesPerSec: b.gamesPerSec, step: b.step, totalGames: b.totalGames };
+      const stuckFor = (now - batchAdvancedAt) / 1000;
+      if (stuckFor > stallTimeoutS) return result("STALLED", `batch ${b.batch} unchanged for ${Math.round(stuckFor)}s`, progress);
+      return result("RUNNING", `batch ${b.batch}, ${b.gamesPerSec} games/s, step ${b.step}`, progress);
+    }
+  }
+}

@@ -1,0 +1,111 @@
+import type { FleetConfig } from "../config/fleet";
+import type { Offer } from "../vast/schemas";
+import type { FleetState, GpuStat, HostRecord } from "./state";
+
+/**
+ * Expected games per dollar: the number the user cares about. The cheapest GPU is not the best
+ * value (runbook: a $0.055 RTX 3060 Ti gives ~275K games/$, a $0.083 RTX 3060 ~169K).
+ */
+
+/** Samples after which the fleet's own observations of a GPU model outweigh the prior. */
+export const GPU_PRIOR_WEIGHT = 6;
+/** Samples after which a host's own record replaces the model estimate. */
+export const HOST_MIN_SAMPLES = 5;
+/** A strike loses half its weight every this many ms, so an unlucky host gets another chance. */
+export const STRIKE_HALF_LIFE_MS = 24 * 3600_000;
+/** Decayed strikes at which a host is skipped. */
+export const STRIKES_TO_BLOCK = 3;
+
+/** Prior for a GPU the table does not know: the table's slowest, so an unknown is never favoured. */
+function priorFor(config: FleetConfig, gpu: string): number {
+  const known = config.gpuPriors[gpu];
+  if (known !== undefined) return known;
+  const values = Object.values(config.gpuPriors);
+  return values.length ? Math.min(...values) : 1;
+}
+
+/** The prior moves to the fleet's observed mean as samples accumulate (a pseudo-count blend). */
+export function expectedGpuRate(config: FleetConfig, stats: Record<string, GpuStat>, gpu: string): number {
+  const prior = priorFor(config, gpu);
+  const seen = stats[gpu];
+  if (!seen || seen.samples === 0) return prior;
+  return (prior * GPU_PRIOR_WEIGHT + seen.gamesPerSec * seen.samples) / (GPU_PRIOR_WEIGHT + seen.samples);
+}
+
+export function expectedRate(config: FleetConfig, state: Pick<FleetState, "gpuStats" | "hosts">, gpu: string, machineId: number | null): number {
+  const host = machineId === null ? undefined : state.hosts[String(machineId)];
+  if (host && host.gamesPerSec !== null && host.samples >= HOST_MIN_SAMPLES) return host.gamesPerSec;
+  return expectedGpuRate(config, state.gpuStats, gpu);
+}
+
+/** Games per dollar at a rate (games/s) and a price ($/h). */
+export function gamesPerDollar(gamesPerSec: number, dph: number): number {
+  return dph > 0 ? (gamesPerSec * 3600) / dph : 0;
+}
+
+export function decayedStrikes(host: HostRecord, now: number): number {
+  return host.strikes * Math.pow(0.5, Math.max(0, now - host.lastStrikeAt) / STRIKE_HALF_LIFE_MS);
+}
+
+export function isBlocked(host: HostRecord | undefined, now: number): boolean {
+  if (!host) return false;
+  return host.blockedReason !== null || decayedStrikes(host, now) >= STRIKES_TO_BLOCK - 1e-9;
+}
+
+export interface OfferChoiceContext {
+  config: FleetConfig;
+  state: Pick<FleetState, "gpuStats" | "hosts" | "gpuRamFloor">;
+  now: number;
+  /** Only this GPU model (the runbook's `vast_up.sh 2 RTX_3090`). */
+  gpu?: string | null;
+  /** $/h of the fleet's instances that stay: the fleet-wide ceiling applies to the sum. */
+  fleetDph: number;
+  /** "value" ranks by expected games per dollar; "cheapest" is the original scripts' policy. */
+  policy?: "value" | "cheapest";
+}
+
+export interface RankedOffer {
+  offer: Offer;
+  expectedGamesPerSec: number;
+  gamesPerDollar: number;
+}
+
+/** Why an offer cannot be used, or null when it can. */
+export function offerRejection(offer: Offer, ctx: OfferChoiceContext): string | null {
+  const { config, state, now } = ctx;
+  if (offer.dph_total > config.maxDph) return `$${offer.dph_total}/h is over the cap $${config.maxDph}/h`;
+  if (ctx.gpu ? offer.gpu_name !== ctx.gpu : !config.gpus.includes(offer.gpu_name)) return `${offer.gpu_name} is not wanted`;
+  if (offer.num_gpus !== 1) return "not a single-GPU offer";
+  const floor = Math.max(config.minGpuRamMb, state.gpuRamFloor[offer.gpu_name] ?? 0);
+  if (offer.gpu_ram < floor) return `${offer.gpu_ram} MB VRAM is under ${floor} MB`;
+  if (isBlocked(state.hosts[String(offer.machine_id)], now)) return `machine ${offer.machine_id} is blocked`;
+  return null;
+}
+
+export function rankOffers(offers: Offer[], ctx: OfferChoiceContext): RankedOffer[] {
+  const ranked = offers
+    .filter((o) => offerRejection(o, ctx) === null)
+    .map((offer) => {
+      const rate = expectedRate(ctx.config, ctx.state, offer.gpu_name, offer.machine_id);
+      return { offer, expectedGamesPerSec: rate, gamesPerDollar: gamesPerDollar(rate, offer.dph_total) };
+    });
+  return ctx.policy === "cheapest"
+    ? ranked.sort((a, b) => a.offer.dph_total - b.offer.dph_total || a.offer.id - b.offer.id)
+    : ranked.sort((a, b) => b.gamesPerDollar - a.gamesPerDollar || a.offer.dph_total - b.offer.dph_total || a.offer.id - b.offer.id);
+}
+
+/** Best distinct offers for `count` launches, one machine each, inside the fleet-wide $/h ceiling. */
+export function chooseOffers(offers: Offer[], count: number, ctx: OfferChoiceContext): RankedOffer[] {
+  const chosen: RankedOffer[] = [];
+  const machines = new Set<number>();
+  let spend = ctx.fleetDph;
+  for (const r of rankOffers(offers, ctx)) {
+    if (chosen.length >= count) break;
+    if (machines.has(r.offer.machine_id)) continue;
+    if (ctx.config.maxFleetDph !== null && spend + r.offer.dph_total > ctx.config.maxFleetDph + 1e-9) continue;
+    chosen.push(r);
+    machines.add(r.offer.machine_id);
+    spend += r.offer.dph_total;
+  }
+  return chosen;
+}

@@ -1,0 +1,410 @@
+import type { FleetConfig } from "../config/fleet";
+import { slotOf } from "../config/fleet";
+import type { FirstSeen } from "../fleet/first-seen";
+import type { VastClient } from "../vast/client";
+import { VastError } from "../vast/errors";
+import type { Instance, Offer } from "../vast/schemas";
+import { nextBreaker } from "./breaker";
+import { classify, needsLogs } from "./classify";
+import { createBody } from "./launch";
+import { parseLogs, type LogEvidence } from "./logs";
+import { decayedStrikes } from "./offers";
+import { plan, type Action, type DestroyAction, type LaunchAction, type Worker } from "./plan";
+import type { FleetState, HostRecord, InstanceMemory, Phase } from "./state";
+
+/**
+ * One reconcile pass: observe → classify → plan → act → remember. The imperative shell around the
+ * pure planner. All I/O arrives through `deps`, and `now` is given, so the simulator can drive
+ * hours of passes in seconds.
+ */
+
+export interface PassDeps {
+  vast: VastClient;
+  firstSeen: FirstSeen;
+  hfToken: string;
+  now: number;
+  /** Throws when this pass no longer holds the fleet's lease: a stale pass must not act. */
+  checkFence: () => void;
+}
+
+export interface PassOptions {
+  dryRun?: boolean;
+  /** Launches of this pass only on this GPU model (`/up?gpu=`). */
+  gpu?: string | null;
+  /** The original scripts' "cheapest offer" policy, for the benchmark's comparison. */
+  policy?: "value" | "cheapest";
+  /** Log fetches at once; Workers allow 6 open connections per invocation. */
+  logsConcurrency?: number;
+}
+
+export interface WorkerView {
+  id: number;
+  label: string;
+  slot: number;
+  gpu: string | null;
+  machineId: number | null;
+  status: string | null;
+  phase: Phase;
+  detail: string;
+  since: number;
+  startedAt: number | null;
+  dph: number | null;
+  gamesPerSec: number | null;
+  batch: number | null;
+  step: number | null;
+  totalGames: number | null;
+  ssh: string | null;
+  hfAuthError: boolean;
+}
+
+export interface ActionResult {
+  kind: Action["kind"];
+  label: string;
+  slot: number;
+  instanceId: number | null;
+  reason: string;
+  ok: boolean;
+  error: string | null;
+  gpu: string | null;
+  dph: number | null;
+  machineId: number | null;
+  cause: string | null;
+}
+
+export interface PhaseChange {
+  id: number;
+  label: string;
+  from: Phase | null;
+  to: Phase;
+  detail: string;
+}
+
+export interface PassReport {
+  at: number;
+  fleet: string;
+  /** False when the fleet could not be listed: nothing was launched or destroyed. */
+  observed: boolean;
+  dryRun: boolean;
+  workers: WorkerView[];
+  actions: ActionResult[];
+  held: string[];
+  errors: string[];
+  phaseChanges: PhaseChange[];
+  /** Instances that reached RUNNING for the first time in this pass. */
+  firstRunning: number[];
+  subrequests: number;
+  /** Total $/h of the fleet's listed instances. */
+  dph: number;
+}
+
+export interface PassOutcome {
+  state: FleetState;
+  report: PassReport;
+}
+
+const HOUR_MS = 3600_000;
+/** Rolling windows: recent throughput matters more than last week's. */
+const STAT_WINDOW = 50;
+/** Repeated destroy attempts before the event log calls it out as unconfirmed. */
+export const DESTROY_CONFIRM_ATTEMPTS = 3;
+/** Causes that say something about the host, so they cost it a strike. */
+const HOST_FAULTS = new Set(["fatal", "boot_timeout", "setup_timeout", "wait_timeout", "stalled", "upgrade_failed"]);
+
+function errorText(e: unknown): string {
+  if (e instanceof VastError) return `${e.kind}: ${e.message}`;
+  return e instanceof Error ? e.message : String(e);
+}
+
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const run = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, run));
+  return out;
+}
+
+function rolling(mean: number | null, samples: number, value: number): { mean: number; samples: number } {
+  const n = Math.min(samples, STAT_WINDOW - 1);
+  return { mean: mean === null || samples === 0 ? value : (mean * n + value) / (n + 1), samples: samples + 1 };
+}
+
+function view(w: Worker, memory: InstanceMemory): WorkerView {
+  const i = w.instance;
+  return {
+    id: i.id,
+    label: w.label,
+    slot: w.slot,
+    gpu: i.gpu_name,
+    machineId: i.machine_id,
+    status: i.actual_status,
+    phase: w.phase,
+    detail: w.detail,
+    since: w.since,
+    startedAt: i.start_date === null ? null : Math.round(i.start_date * 1000),
+    dph: i.dph_total,
+    gamesPerSec: w.phase === "RUNNING" ? memory.gamesPerSec : null,
+    batch: memory.lastBatch,
+    step: memory.step,
+    totalGames: memory.totalGames,
+    ssh: i.ssh_host && i.ssh_port ? `ssh -p ${i.ssh_port} root@${i.ssh_host}` : null,
+    hfAuthError: w.hfAuthError,
+  };
+}
+
+export async function runPass(fleet: string, config: FleetConfig, state: FleetState, deps: PassDeps, opts: PassOptions = {}): Promise<PassOutcome> {
+  const { vast, now } = deps;
+  let subrequests = 0;
+  const report: PassReport = {
+    at: now,
+    fleet,
+    observed: false,
+    dryRun: opts.dryRun ?? false,
+    workers: [],
+    actions: [],
+    held: [],
+    errors: [],
+    phaseChanges: [],
+    firstRunning: [],
+    subrequests: 0,
+    dph: 0,
+  };
+
+  // Observe. Cannot see is not unhealthy: a failed listing ends the pass with nothing done.
+  let listed: Instance[];
+  try {
+    subrequests++;
+    listed = await vast.listInstances();
+  } catch (e) {
+    report.errors.push(`cannot list instances (${errorText(e)}): no launch and no destroy this pass`);
+    report.subrequests = subrequests;
+    return { state, report };
+  }
+  report.observed = true;
+  const outcomes: boolean[] = [];
+  state = settle(state, new Set(listed.map((i) => i.id)), config, now, report, outcomes);
+  const owned = listed.flatMap((instance) => {
+    const slot = slotOf(fleet, instance.label);
+    return slot === null ? [] : [{ instance, slot }];
+  });
+  report.dph = owned.reduce((s, o) => s + (o.instance.dph_total ?? 0), 0);
+
+  const logsFor = owned.filter((o) => needsLogs(o.instance));
+  const evidence = new Map<number, LogEvidence | null>();
+  await mapLimit(logsFor, opts.logsConcurrency ?? 4, async ({ instance }) => {
+    subrequests += 2;
+    try {
+      const text = await vast.getLogs(instance.id, { tail: 50 });
+      evidence.set(instance.id, text === null ? null : parseLogs(text));
+    } catch (e) {
+      evidence.set(instance.id, null);
+      report.errors.push(`logs of ${instance.id} unreadable (${errorText(e)})`);
+    }
+  });
+
+  // Classify, and time each phase from its first sighting (KV), with Vast's start_date as the floor.
+  const memories: Record<string, InstanceMemory> = {};
+  const workers: Worker[] = [];
+  for (const { instance, slot } of owned) {
+    const previous = state.instances[String(instance.id)];
+    const c = classify(instance, evidence.get(instance.id), previous, now, config.stallTimeoutS);
+    let since = now;
+    try {
+      since = await deps.firstSeen.since(instance.id, c.phase, now);
+    } catch (e) {
+      // Timing from now only delays a replacement; it never hastens one.
+      report.errors.push(`first-seen time of ${instance.id} unavailable (${errorText(e)})`);
+    }
+    const started = instance.start_date === null ? null : instance.start_date * 1000;
+    if (started !== null) since = c.phase === "BOOT" ? Math.min(since, started) : Math.max(since, started);
+    memories[String(instance.id)] = c.memory;
+    const label = instance.label ?? "";
+    workers.push({ instance, slot, label, phase: c.phase, detail: c.detail, since, hfAuthError: c.hfAuthError, everRan: c.memory.everRan, fatalKind: c.fatalKind });
+    if (previous?.phase !== c.phase) report.phaseChanges.push({ id: instance.id, label, from: previous?.phase ?? null, to: c.phase, detail: c.detail });
+    if (c.memory.everRan && !(previous?.everRan ?? false)) report.firstRunning.push(instance.id);
+  }
+  subrequests += deps.firstSeen.ops.reads + deps.firstSeen.ops.writes;
+  report.workers = workers.map((w) => view(w, memories[String(w.instance.id)]!));
+
+  // Plan; search the market only when the plan wants offers.
+  const input = { fleet, config, state, now, workers, offers: null as Offer[] | null, gpu: opts.gpu ?? null, policy: opts.policy ?? "value" };
+  let decided = plan(input);
+  let scanned = false;
+  if (decided.wantsOffers) {
+    try {
+      subrequests++;
+      const gpus = opts.gpu ? [opts.gpu] : config.gpus;
+      input.offers = await vast.searchOffers({ gpuNames: gpus, maxDph: config.maxDph, minGpuRamMb: config.minGpuRamMb, limit: 100 });
+      scanned = true;
+      decided = plan(input);
+    } catch (e) {
+      report.errors.push(`offer search failed (${errorText(e)}): no launches this pass`);
+    }
+  }
+  report.held = decided.held;
+
+  if (opts.dryRun) {
+    report.actions = decided.actions.map((a) => planned(a));
+    report.subrequests = subrequests;
+    return { state, report };
+  }
+
+  // Act: destroys first (they free money and slots), then launches.
+  const next: FleetState = structuredClone(state);
+  next.instances = memories;
+  outcomes.push(...report.firstRunning.map(() => true));
+
+
+  const destroys = decided.actions.filter((a): a is DestroyAction => a.kind === "destroy");
+  // Destroys that did not take: retry the ones still listed whose retry is not already planned.
+  for (const pd of next.pendingDestroys) {
+    if (destroys.some((d) => d.instanceId === pd.instanceId)) continue;
+    const w = workers.find((x) => x.instance.id === pd.instanceId);
+    if (!w) continue;
+    destroys.push({ kind: "destroy", instanceId: pd.instanceId, label: pd.label, slot: w.slot, phase: w.phase, cause: "dead", reason: `destroy not confirmed (attempt ${pd.attempts + 1}): ${pd.reason}`, machineId: w.instance.machine_id, gpuName: w.instance.gpu_name, dph: w.instance.dph_total, everRan: w.everRan });
+  }
+
+  for (const d of destroys) {
+    deps.checkFence();
+    subrequests++;
+    let ok = true;
+    let error: string | null = null;
+    try {
+      await vast.destroyInstance(d.instanceId);
+    } catch (e) {
+      ok = false;
+      error = errorText(e);
+    }
+    report.actions.push({ kind: "destroy", label: d.label, slot: d.slot, instanceId: d.instanceId, reason: d.reason, ok, error, gpu: d.gpuName, dph: d.dph, machineId: d.machineId, cause: d.cause });
+    const prior = next.pendingDestroys.find((p) => p.instanceId === d.instanceId);
+    if (prior) {
+      prior.attempts++;
+      if (prior.attempts >= DESTROY_CONFIRM_ATTEMPTS) report.errors.push(`instance ${d.instanceId} (${d.label}) still listed after ${prior.attempts} destroys`);
+    } else {
+      next.pendingDestroys.push({ instanceId: d.instanceId, label: d.label, reason: d.reason, at: now, attempts: 1 });
+    }
+    rememberDestroy(next, d, workers, now, outcomes);
+  }
+
+  const launches = decided.actions.filter((a): a is LaunchAction => a.kind === "launch");
+  for (const l of launches) {
+    deps.checkFence();
+    subrequests++;
+    const result: ActionResult = { kind: "launch", label: l.label, slot: l.slot, instanceId: null, reason: l.reason, ok: true, error: null, gpu: l.offer.gpu_name, dph: l.offer.dph_total, machineId: l.offer.machine_id, cause: l.upgradeOf === null ? null : "upgrade" };
+    if (state.breaker.open) next.breaker.lastProbeAt = now;
+    try {
+      const { id } = await vast.createInstance(l.offer.id, createBody(config, l.label, l.slot, deps.hfToken));
+      result.instanceId = id;
+      next.launches.push({ at: now, ok: true });
+      next.pendingLaunches.push({ slot: l.slot, instanceId: id, offerId: l.offer.id, machineId: l.offer.machine_id, gpuName: l.offer.gpu_name, dph: l.offer.dph_total, at: now, upgradeOf: l.upgradeOf });
+      if (l.upgradeOf !== null) next.upgrades.push({ slot: l.slot, oldId: l.upgradeOf, newId: id, startedAt: now, reason: l.reason });
+    } catch (e) {
+      result.ok = false;
+      result.error = errorText(e);
+      next.launches.push({ at: now, ok: false });
+      if (e instanceof VastError && e.kind === "lacks_credit") {
+        next.creditPausedUntil = now + config.creditProbeS * 1000;
+        report.actions.push(result);
+        break;
+      }
+      // An offer rented by someone else between search and create is the market, not a failure of ours.
+      if (!(e instanceof VastError && e.code === "no_such_ask")) outcomes.push(false);
+    }
+    report.actions.push(result);
+  }
+  if (launches.length > 0 && report.actions.some((a) => a.kind === "launch" && a.ok)) next.creditPausedUntil = null;
+  if (scanned) next.lastUpgradeScanAt = now;
+
+  // Upgrades whose old or new instance is gone are over (done, failed, or taken away by Vast).
+  const present = new Set([...workers.map((w) => w.instance.id), ...next.pendingLaunches.map((p) => p.instanceId)]);
+  const destroyed = new Set(report.actions.filter((a) => a.kind === "destroy" && a.ok).map((a) => a.instanceId));
+  next.upgrades = next.upgrades.filter((u) => {
+    const over = !present.has(u.newId) || !present.has(u.oldId) || destroyed.has(u.newId) || destroyed.has(u.oldId);
+    if (over) next.slotCooldowns[String(u.slot)] = now;
+    return !over;
+  });
+
+  learnThroughput(next, workers, state);
+  const fatalCount = workers.filter((w) => w.phase === "FATAL").length;
+  next.breaker = nextBreaker(next.breaker, { ownedCount: workers.length, fatalCount, outcomes }, config, now);
+  report.subrequests = subrequests;
+  return { state: next, report };
+}
+
+/**
+ * Reconciles the bookkeeping with the listing before planning: a launch that is now listed is no
+ * longer pending (else it would count twice), a destroy whose instance is gone is confirmed, a
+ * launch that never appeared within the boot budget is given up.
+ */
+function settle(state: FleetState, listedIds: Set<number>, config: FleetConfig, now: number, report: PassReport, outcomes: boolean[]): FleetState {
+  const pendingLaunches = state.pendingLaunches.filter((p) => {
+    if (listedIds.has(p.instanceId)) return false;
+    if (now - p.at <= config.bootTimeoutS * 1000) return true;
+    report.errors.push(`launch ${p.instanceId} for slot ${p.slot} never appeared in the listing; forgotten`);
+    outcomes.push(false);
+    return false;
+  });
+  return {
+    ...state,
+    pendingLaunches,
+    pendingDestroys: state.pendingDestroys.filter((p) => listedIds.has(p.instanceId)),
+    launches: state.launches.filter((l) => now - l.at < HOUR_MS),
+  };
+}
+
+function planned(a: Action): ActionResult {
+  return a.kind === "destroy"
+    ? { kind: "destroy", label: a.label, slot: a.slot, instanceId: a.instanceId, reason: a.reason, ok: true, error: null, gpu: a.gpuName, dph: a.dph, machineId: a.machineId, cause: a.cause }
+    : { kind: "launch", label: a.label, slot: a.slot, instanceId: null, reason: a.reason, ok: true, error: null, gpu: a.offer.gpu_name, dph: a.offer.dph_total, machineId: a.offer.machine_id, cause: a.upgradeOf === null ? null : "upgrade" };
+}
+
+function host(state: FleetState, machineId: number, gpu: string | null): HostRecord {
+  const key = String(machineId);
+  const existing = state.hosts[key];
+  if (existing) return existing;
+  const fresh: HostRecord = { machineId, strikes: 0, lastStrikeAt: 0, blockedReason: null, gamesPerSec: null, samples: 0, gpuName: gpu };
+  state.hosts[key] = fresh;
+  return fresh;
+}
+
+/** What a replacement teaches: host strikes, `No CUDA` blocks, OOM raises the VRAM floor, never-ran counts as a failed launch. */
+function rememberDestroy(next: FleetState, d: DestroyAction, workers: Worker[], now: number, outcomes: boolean[]): void {
+  const w = workers.find((x) => x.instance.id === d.instanceId);
+  const hostFault = HOST_FAULTS.has(d.cause) || (d.cause === "dead" && !d.everRan);
+  if (hostFault && d.machineId !== null) {
+    const h = host(next, d.machineId, d.gpuName);
+    h.strikes = decayedStrikes(h, now) + 1;
+    h.lastStrikeAt = now;
+    if (w?.fatalKind === "no_cuda") h.blockedReason = "No CUDA on this host";
+  }
+  if (w?.fatalKind === "oom" && d.gpuName && w.instance.gpu_ram !== null) {
+    next.gpuRamFloor[d.gpuName] = Math.max(next.gpuRamFloor[d.gpuName] ?? 0, w.instance.gpu_ram + 1);
+  }
+  if (hostFault && !d.everRan) outcomes.push(false);
+}
+
+/** A new batch is a new throughput sample for the GPU model and for the host. */
+function learnThroughput(next: FleetState, workers: Worker[], before: FleetState): void {
+  for (const w of workers) {
+    if (w.phase !== "RUNNING") continue;
+    const m = next.instances[String(w.instance.id)];
+    const prev = before.instances[String(w.instance.id)];
+    if (!m || m.gamesPerSec === null || m.lastBatch === null || prev?.lastBatch === m.lastBatch) continue;
+    const gpu = w.instance.gpu_name;
+    if (gpu) {
+      const s = next.gpuStats[gpu];
+      const r = rolling(s?.gamesPerSec ?? null, s?.samples ?? 0, m.gamesPerSec);
+      next.gpuStats[gpu] = { gamesPerSec: r.mean, samples: r.samples };
+    }
+    if (w.instance.machine_id !== null) {
+      const h = host(next, w.instance.machine_id, gpu);
+      const r = rolling(h.gamesPerSec, h.samples, m.gamesPerSec);
+      h.gamesPerSec = r.mean;
+      h.samples = r.samples;
+    }
+  }
+}

@@ -1,0 +1,319 @@
+import type { FleetConfig } from "../config/fleet";
+import type { Instance, Offer } from "../vast/schemas";
+import { probeAllowed } from "./breaker";
+import { chooseOffers, expectedRate, gamesPerDollar, type OfferChoiceContext } from "./offers";
+import type { FleetState, Phase } from "./state";
+
+/**
+ * The decision of one pass: observed fleet + remembered state + config + now → actions, each with
+ * its reason. Pure and level-triggered: it compares what is wanted with what is seen, so the same
+ * input always gives the same plan, and a plan whose actions took effect plans nothing more.
+ */
+
+/** An owned instance, classified. */
+export interface Worker {
+  instance: Instance;
+  slot: number;
+  label: string;
+  phase: Phase;
+  detail: string;
+  /** When this instance was first seen in this phase (ms). */
+  since: number;
+  hfAuthError: boolean;
+  everRan: boolean;
+  fatalKind: string | null;
+}
+
+export type DestroyCause =
+  | "dead"
+  | "over_cost"
+  | "fatal"
+  | "boot_timeout"
+  | "setup_timeout"
+  | "wait_timeout"
+  | "stalled"
+  | "duplicate"
+  | "scale_down"
+  | "upgrade_done"
+  | "upgrade_failed"
+  | "down";
+
+export interface DestroyAction {
+  kind: "destroy";
+  instanceId: number;
+  label: string;
+  slot: number;
+  phase: Phase;
+  cause: DestroyCause;
+  reason: string;
+  machineId: number | null;
+  gpuName: string | null;
+  dph: number | null;
+  /** Whether the instance ever produced games: a never-ran replacement counts as a failed launch. */
+  everRan: boolean;
+}
+
+export interface LaunchAction {
+  kind: "launch";
+  slot: number;
+  label: string;
+  reason: string;
+  offer: Offer;
+  expectedGamesPerSec: number;
+  /** The running instance this launch replaces once it runs (make before break), if any. */
+  upgradeOf: number | null;
+}
+
+export type Action = DestroyAction | LaunchAction;
+
+export interface PlanInput {
+  fleet: string;
+  config: FleetConfig;
+  state: FleetState;
+  now: number;
+  workers: Worker[];
+  /** Offers, when fetched; the first plan runs without them and says whether it wants them. */
+  offers: Offer[] | null;
+  /** `/up?gpu=`: launches of this pass only on this GPU model. */
+  gpu?: string | null;
+  /** `/up?n=`: the target includes an explicit request, so launch now even if the hour cap is near. */
+  policy?: OfferChoiceContext["policy"];
+}
+
+export interface Plan {
+  actions: Action[];
+  /** Slots this pass wants to fill. */
+  wantedSlots: number[];
+  /** True when the plan needs offers (launches wanted, or an upgrade scan is due). */
+  wantsOffers: boolean;
+  /** Why something that looked needed is not done (paused, breaker, credit, caps, no offers...). */
+  held: string[];
+}
+
+const REPLACE_TIMEOUTS: Partial<Record<Phase, { key: keyof FleetConfig; cause: DestroyCause; what: string }>> = {
+  BOOT: { key: "bootTimeoutS", cause: "boot_timeout", what: "no container after" },
+  SETUP: { key: "setupTimeoutS", cause: "setup_timeout", what: "stuck in setup for" },
+  WAIT: { key: "waitTimeoutS", cause: "wait_timeout", what: "waiting with no progress for" },
+  FATAL: { key: "errGraceS", cause: "fatal", what: "fatal for" },
+};
+
+/** How far along a worker is: duplicates keep the most advanced, scale-down removes the least. */
+const PROGRESS: Record<Phase, number> = { DEAD: 0, FATAL: 1, STALLED: 2, BOOT: 3, SETUP: 4, WAIT: 5, RUNNING: 6 };
+
+/** Upgrade scans search the market; once every 10 minutes is enough for prices that drift slowly. */
+export const UPGRADE_SCAN_MS = 10 * 60_000;
+/** A worker is judged on its own throughput only after running this long. */
+export const UPGRADE_MIN_RUNNING_MS = 10 * 60_000;
+const HOUR_MS = 3600_000;
+
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s >= 3600) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
+  return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+}
+
+function destroy(w: Worker, cause: DestroyCause, reason: string): DestroyAction {
+  return {
+    kind: "destroy",
+    instanceId: w.instance.id,
+    label: w.label,
+    slot: w.slot,
+    phase: w.phase,
+    cause,
+    reason,
+    machineId: w.instance.machine_id,
+    gpuName: w.instance.gpu_name,
+    dph: w.instance.dph_total,
+    everRan: w.everRan,
+  };
+}
+
+function workerValue(w: Worker, input: PlanInput): number {
+  const rate = w.phase === "RUNNING" ? expectedRate(input.config, input.state, w.instance.gpu_name ?? "", w.instance.machine_id) : 0;
+  return gamesPerDollar(rate, w.instance.dph_total ?? Infinity);
+}
+
+/** Why a worker must go now regardless of the target, or null. */
+function unhealthy(w: Worker, input: PlanInput): { cause: DestroyCause; reason: string } | null {
+  const { config, now } = input;
+  if (w.phase === "DEAD") return { cause: "dead", reason: `dead (${w.detail}); exited instances still bill storage` };
+  if (w.instance.dph_total !== null && w.instance.dph_total > config.maxDph + 1e-9) {
+    return { cause: "over_cost", reason: `$${w.instance.dph_total.toFixed(3)}/h is over the cap $${config.maxDph}/h` };
+  }
+  if (w.phase === "STALLED") return { cause: "stalled", reason: `stalled: ${w.detail}` };
+  const rule = REPLACE_TIMEOUTS[w.phase];
+  if (!rule) return null;
+  const limit = config[rule.key] as number;
+  const inPhase = (now - w.since) / 1000;
+  if (inPhase <= limit) return null;
+  return { cause: rule.cause, reason: `${rule.what} ${formatDuration(inPhase)} (limit ${formatDuration(limit)}): ${w.detail}` };
+}
+
+export function plan(input: PlanInput): Plan {
+  const { config, state, now, fleet } = input;
+  const held: string[] = [];
+  if (config.paused) return { actions: [], wantedSlots: [], wantsOffers: false, held: ["paused: autonomous actions are off (POST /resume)"] };
+
+  const actions: Action[] = [];
+  const going = new Set<number>();
+  const remove = (w: Worker, cause: DestroyCause, reason: string) => {
+    if (going.has(w.instance.id)) return;
+    going.add(w.instance.id);
+    actions.push(destroy(w, cause, reason));
+  };
+  const upgradeByNew = new Map(state.upgrades.map((u) => [u.newId, u]));
+  const upgradeByOld = new Map(state.upgrades.map((u) => [u.oldId, u]));
+
+  // 1. What must go whatever the target: dead, over cost, fatal past grace, stuck past timeouts.
+  for (const w of input.workers) {
+    const bad = unhealthy(w, input);
+    if (!bad) continue;
+    const saves = bad.cause === "dead" || bad.cause === "over_cost";
+    if (!saves && w.hfAuthError) {
+      held.push(`${w.label}: Hugging Face rejects the token; a replacement would fail the same way, so it is kept until the token is fixed`);
+      continue;
+    }
+    if (!saves && state.breaker.open) {
+      held.push(`${w.label}: not replaced while the circuit breaker is open (${bad.reason})`);
+      continue;
+    }
+    remove(w, bad.cause, bad.reason);
+  }
+
+  // 2. Make before break: an upgrade's old worker leaves once the new one runs; a failed trial is undone.
+  for (const u of state.upgrades) {
+    const fresh = input.workers.find((w) => w.instance.id === u.newId);
+    const old = input.workers.find((w) => w.instance.id === u.oldId);
+    if (fresh?.phase === "RUNNING" && old) remove(old, "upgrade_done", `replaced by better deal ${u.newId} (${u.reason})`);
+    else if (fresh && !going.has(fresh.instance.id) && now - u.startedAt > config.upgradeTrialS * 1000) {
+      remove(fresh, "upgrade_failed", `upgrade trial not running after ${formatDuration(config.upgradeTrialS)}`);
+    }
+  }
+
+  // 3. One instance per slot: extra instances sharing a label (a late create, a manual launch) go.
+  const survivors = () => input.workers.filter((w) => !going.has(w.instance.id));
+  const bySlot = new Map<number, Worker[]>();
+  for (const w of survivors()) {
+    if (upgradeByNew.has(w.instance.id) || upgradeByOld.has(w.instance.id)) continue;
+    bySlot.set(w.slot, [...(bySlot.get(w.slot) ?? []), w]);
+  }
+  for (const group of bySlot.values()) {
+    if (group.length < 2) continue;
+    const [keep, ...extra] = [...group].sort(
+      // The oldest of equals stays: it has the longest record, and the newest is the likelier accident.
+      (a, b) => PROGRESS[b.phase] - PROGRESS[a.phase] || (a.instance.start_date ?? 0) - (b.instance.start_date ?? 0) || a.instance.id - b.instance.id,
+    );
+    for (const w of extra) remove(w, "duplicate", `duplicate of ${keep!.instance.id} in slot ${w.slot}`);
+  }
+
+  // 4. Above target: the worst leave first (unhealthy, then not yet running, then lowest value).
+  const pending = state.pendingLaunches.filter((p) => p.upgradeOf === null);
+  const upgradeExtras = (ws: Worker[]) => ws.filter((w) => upgradeByNew.has(w.instance.id)).length;
+  const alive = survivors();
+  let count = alive.length - upgradeExtras(alive) + pending.length;
+  if (count > config.workers) {
+    const order = alive
+      .filter((w) => !upgradeByNew.has(w.instance.id))
+      .sort((a, b) => PROGRESS[a.phase] - PROGRESS[b.phase] || workerValue(a, input) - workerValue(b, input) || b.slot - a.slot);
+    for (const w of order) {
+      if (count <= config.workers) break;
+      remove(w, "scale_down", `above target ${config.workers}`);
+      count--;
+    }
+  }
+
+  // 5. Below target: fill the lowest free slots.
+  const taken = new Set([...survivors().map((w) => w.slot), ...state.pendingLaunches.map((p) => p.slot)]);
+  const wantedSlots: number[] = [];
+  for (let slot = 0; wantedSlots.length < config.workers - count; slot++) if (!taken.has(slot)) wantedSlots.push(slot);
+
+  let allowed = wantedSlots.length;
+  const gate = (limit: number, why: string) => {
+    if (allowed > limit) {
+      held.push(why);
+      allowed = Math.max(0, limit);
+    }
+  };
+  if (allowed > 0) {
+    if (state.launchHold) gate(0, `launches held: ${state.launchHold}`);
+    if (input.workers.some((w) => w.hfAuthError)) gate(0, "launches held: Hugging Face rejects the token in worker logs (fix HF_TOKEN)");
+    if (state.creditPausedUntil !== null && now < state.creditPausedUntil) gate(0, "launches paused: the Vast account lacks credit");
+    if (state.breaker.open) gate(probeAllowed(state.breaker, now) ? 1 : 0, `circuit breaker open: ${state.breaker.reason}`);
+    const lastHour = state.launches.filter((l) => now - l.at < HOUR_MS).length;
+    gate(config.maxLaunchesPerHour - lastHour, `hourly launch budget (${config.maxLaunchesPerHour}) used up`);
+    gate(config.maxLaunchesPerPass, `at most ${config.maxLaunchesPerPass} launches per pass`);
+  }
+
+  const staying = survivors().reduce((sum, w) => sum + (w.instance.dph_total ?? 0), 0) + state.pendingLaunches.reduce((s, p) => s + p.dph, 0);
+  const ctx: OfferChoiceContext = { config, state, now, gpu: input.gpu ?? null, fleetDph: staying, policy: input.policy ?? "value" };
+  const launchSlots = wantedSlots.slice(0, allowed);
+
+  const upgradeDue =
+    launchSlots.length === 0 &&
+    wantedSlots.length === 0 &&
+    !state.breaker.open &&
+    state.upgrades.length < config.maxConcurrentUpgrades &&
+    (state.lastUpgradeScanAt === null || now - state.lastUpgradeScanAt >= UPGRADE_SCAN_MS);
+
+  if (input.offers === null) {
+    return { actions, wantedSlots, wantsOffers: launchSlots.length > 0 || upgradeDue, held };
+  }
+
+  const chosen = chooseOffers(input.offers, launchSlots.length, ctx);
+  if (chosen.length < launchSlots.length) {
+    held.push(`no offers for ${launchSlots.length - chosen.length} slot(s) under $${config.maxDph}/h${config.maxFleetDph !== null ? ` within the fleet ceiling $${config.maxFleetDph}/h` : ""}`);
+  }
+  chosen.forEach((r, i) => {
+    const slot = launchSlots[i]!;
+    actions.push({
+      kind: "launch",
+      slot,
+      label: `${fleet}-worker-vast-${slot}`,
+      reason: `slot ${slot} empty (target ${config.workers}): ${r.offer.gpu_name} @ $${r.offer.dph_total.toFixed(3)}/h, ~${Math.round(r.gamesPerDollar / 1000)}K games/$`,
+      offer: r.offer,
+      expectedGamesPerSec: r.expectedGamesPerSec,
+      upgradeOf: null,
+    });
+  });
+
+  if (upgradeDue && input.policy !== "cheapest") actions.push(...planUpgrades(input, going, ctx));
+  return { actions, wantedSlots, wantsOffers: false, held };
+}
+
+/** Trade up (make before break) when the market offers at least upgradeMinGain better games per dollar. */
+function planUpgrades(input: PlanInput, going: Set<number>, ctx: OfferChoiceContext): LaunchAction[] {
+  const { config, state, now, fleet } = input;
+  const busy = new Set(state.upgrades.flatMap((u) => [u.oldId, u.newId]));
+  const candidates = input.workers
+    .filter(
+      (w) =>
+        w.phase === "RUNNING" &&
+        !going.has(w.instance.id) &&
+        !busy.has(w.instance.id) &&
+        now - w.since >= UPGRADE_MIN_RUNNING_MS &&
+        now - (state.slotCooldowns[String(w.slot)] ?? -Infinity) >= config.upgradeCooldownS * 1000,
+    )
+    .map((w) => ({ w, value: workerValue(w, input) }))
+    .sort((a, b) => a.value - b.value);
+  const inUse = new Set(input.workers.map((w) => w.instance.machine_id));
+  const offers = (input.offers ?? []).filter((o) => !inUse.has(o.machine_id));
+  const room = config.maxConcurrentUpgrades - state.upgrades.length;
+  // Old and new run side by side during the trial, so the fleet ceiling must hold for both.
+  const best = chooseOffers(offers, Math.min(room, candidates.length), ctx);
+  const launches: LaunchAction[] = [];
+  for (const [i, r] of best.entries()) {
+    const c = candidates[i];
+    if (!c || r.gamesPerDollar < c.value * (1 + config.upgradeMinGain)) break;
+    const gain = c.value > 0 ? Math.round((r.gamesPerDollar / c.value - 1) * 100) : 100;
+    launches.push({
+      kind: "launch",
+      slot: c.w.slot,
+      label: `${fleet}-worker-vast-${c.w.slot}`,
+      reason: `upgrade of ${c.w.instance.id}: ${r.offer.gpu_name} @ $${r.offer.dph_total.toFixed(3)}/h gives ${gain}% more games per dollar`,
+      offer: r.offer,
+      expectedGamesPerSec: r.expectedGamesPerSec,
+      upgradeOf: c.w.instance.id,
+    });
+  }
+  return launches;
+}

@@ -1,0 +1,122 @@
+import { z } from "zod";
+
+/**
+ * What a fleet remembers between passes. It lives in the fleet's Durable Object (strongly
+ * consistent, single writer); only phase first-seen times live in KV (see src/fleet/first-seen.ts).
+ * Every persisted shape is a zod schema so that a stored value from an older version that no
+ * longer fits is noticed at load time instead of misread.
+ */
+
+export const PHASES = ["BOOT", "SETUP", "WAIT", "RUNNING", "STALLED", "FATAL", "DEAD"] as const;
+export const Phase = z.enum(PHASES);
+export type Phase = z.infer<typeof Phase>;
+
+/** Per-instance progress markers: what a single poll cannot tell (stalls, forgiveness, history). */
+export const InstanceMemory = z.object({
+  phase: Phase,
+  lastBatch: z.number().int().nullable(),
+  /** When the batch number last changed (ms). */
+  batchAdvancedAt: z.number().nullable(),
+  everRan: z.boolean(),
+  /** Consecutive polls whose logs could not be read or that contradicted a RUNNING reading. */
+  doubtfulPolls: z.number().int().min(0),
+  gamesPerSec: z.number().nullable(),
+  step: z.number().int().nullable(),
+  totalGames: z.number().int().nullable(),
+});
+export type InstanceMemory = z.infer<typeof InstanceMemory>;
+
+export const PendingLaunch = z.object({
+  slot: z.number().int().min(0),
+  instanceId: z.number().int(),
+  offerId: z.number().int(),
+  machineId: z.number().int(),
+  gpuName: z.string(),
+  dph: z.number(),
+  at: z.number(),
+  /** Set when this launch is a make-before-break upgrade of a running instance. */
+  upgradeOf: z.number().int().nullable(),
+});
+export type PendingLaunch = z.infer<typeof PendingLaunch>;
+
+export const PendingDestroy = z.object({
+  instanceId: z.number().int(),
+  label: z.string(),
+  reason: z.string(),
+  at: z.number(),
+  attempts: z.number().int().min(1),
+});
+export type PendingDestroy = z.infer<typeof PendingDestroy>;
+
+export const LaunchRecord = z.object({ at: z.number(), ok: z.boolean() });
+export type LaunchRecord = z.infer<typeof LaunchRecord>;
+
+export const HostRecord = z.object({
+  machineId: z.number().int(),
+  strikes: z.number().min(0),
+  lastStrikeAt: z.number(),
+  blockedReason: z.string().nullable(),
+  /** Rolling throughput of this host for this fleet's model. */
+  gamesPerSec: z.number().nullable(),
+  samples: z.number().int().min(0),
+  gpuName: z.string().nullable(),
+});
+export type HostRecord = z.infer<typeof HostRecord>;
+
+export const GpuStat = z.object({ gamesPerSec: z.number(), samples: z.number().int().min(0) });
+export type GpuStat = z.infer<typeof GpuStat>;
+
+export const Upgrade = z.object({
+  slot: z.number().int(),
+  oldId: z.number().int(),
+  newId: z.number().int(),
+  startedAt: z.number(),
+  reason: z.string(),
+});
+export type Upgrade = z.infer<typeof Upgrade>;
+
+export const FleetState = z.object({
+  instances: z.record(z.string(), InstanceMemory),
+  pendingLaunches: z.array(PendingLaunch),
+  pendingDestroys: z.array(PendingDestroy),
+  launches: z.array(LaunchRecord),
+  breaker: z.object({
+    open: z.boolean(),
+    reason: z.string().nullable(),
+    since: z.number().nullable(),
+    /** Launches in a row that failed before reaching RUNNING. */
+    failures: z.number().int().min(0),
+    lastProbeAt: z.number().nullable(),
+  }),
+  creditPausedUntil: z.number().nullable(),
+  /** Launches are held until this is null: e.g. the weights are missing on Hugging Face. */
+  launchHold: z.string().nullable(),
+  hosts: z.record(z.string(), HostRecord),
+  gpuStats: z.record(z.string(), GpuStat),
+  /** Raised minimum gpu_ram (MB) per GPU model after CUDA out-of-memory. */
+  gpuRamFloor: z.record(z.string(), z.number()),
+  upgrades: z.array(Upgrade),
+  /** When each slot last finished an upgrade, for the cooldown. */
+  slotCooldowns: z.record(z.string(), z.number()),
+  /** Offers are searched for upgrades now and then, not every pass (Vast allows ~10 searches a minute). */
+  lastUpgradeScanAt: z.number().nullable(),
+});
+export type FleetState = z.infer<typeof FleetState>;
+
+export function emptyState(): FleetState {
+  return {
+    instances: {},
+    pendingLaunches: [],
+    pendingDestroys: [],
+    launches: [],
+    breaker: { open: false, reason: null, since: null, failures: 0, lastProbeAt: null },
+    creditPausedUntil: null,
+    launchHold: null,
+    hosts: {},
+    gpuStats: {},
+    gpuRamFloor: {},
+    upgrades: [],
+    slotCooldowns: {},
+    lastUpgradeScanAt: null,
+  };
+}
