@@ -58,7 +58,7 @@ export function harness(seed = 1, options: { credit?: number } = {}) {
       runtype: "ssh",
       ...extra,
     });
-    const id = (res.body as { new_contract: number }).new_contract;
+    const id = (res.body as { new_contract?: number } | null)?.new_contract ?? -1;
     return { id, offer, res };
   };
   const show = async (id: number) => (await data<{ instances: Record<string, unknown> | null }>("GET", `/api/v0/instances/${id}/`)).instances;
