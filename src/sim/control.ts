@@ -25,7 +25,7 @@ export const ControlInput = z
     apiFaults: ApiFaultRates.extend({ endpoints: z.partialRecord(z.enum(ENDPOINTS), ApiFaultRates) }).partial().strict(),
     logsNotReadyPolls: z.number().int().min(0).max(1000),
     /** `{"next": kind}` queues a fault for the next created instance; `{"<machineId>": kind}` rewrites a machine's profile. */
-    forceFault: z.record(z.string().regex(/^(next|\d+)$/, 'keys are "next" or a machine id'), FaultOrNone),
+    forceFault: z.record(z.string().regex(/^(next|\d+)$/), FaultOrNone),
   })
   .partial()
   .strict();
@@ -37,8 +37,16 @@ export const ResetInput = z
   .partial({ startMs: true, speed: true, credit: true })
   .strict();
 
+/** Names the offending field; an unknown key is itself the field at fault. */
 export function invalid(error: z.ZodError): Response {
-  const message = error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`).join("; ");
+  const message = error.issues
+    .flatMap((i) => {
+      const at = i.path.map(String);
+      if (i.code === "unrecognized_keys") return i.keys.map((k) => `${[...at, k].join(".")}: unknown field`);
+      if (i.code === "invalid_key") return [`${at.join(".")}: ${at[0] === "forceFault" ? 'keys are "next" or a machine id' : i.message}`];
+      return [`${at.join(".") || "(body)"}: ${i.message}`];
+    })
+    .join("; ");
   return json({ error: "invalid_input", message }, 400);
 }
 

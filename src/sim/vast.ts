@@ -112,8 +112,8 @@ function listV1(ctx: Ctx): Response {
     : [];
   sortRows(found, order.length ? order : [["id", "asc"]]);
   const limit = Math.min(PAGE_MAX, Math.max(1, Number(param(ctx.url, "limit") ?? PAGE_MAX) || PAGE_MAX));
-  const token = ctx.url.searchParams.get("after_token");
-  const offset = token ? decodeToken(token) : 0;
+  const token = param(ctx.url, "after_token");
+  const offset = token ? decodeToken(String(token)) : 0;
   if (offset === null) return vastError(400, "invalid_token", "Invalid pagination token");
   const page = found.slice(offset, offset + limit);
   const more = offset + limit < found.length;
