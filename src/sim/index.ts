@@ -3,4 +3,5 @@ export { Market } from "./market";
 export { initialState, DEFAULT_START_MS, DEFAULT_CREDIT, type MarketOptions } from "./state";
 export { DEFAULT_FAULT_RATES, DEFAULT_API_FAULTS } from "./faults";
 export { ControlInput } from "./control";
+export { OCI_ERROR_MSG } from "./lifecycle";
 export { FAULT_KINDS, ENDPOINTS, type FaultKind, type Endpoint, type MarketState } from "./types";

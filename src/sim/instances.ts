@@ -6,7 +6,7 @@ import { between, intBetween, nextFloat, type RngState } from "./rng";
 import type { FaultKind, Machine, SimInstance, Timeline, WorkerParams } from "./types";
 
 /** `env` arrives as a dict (CLI) or a docker-flag string (OpenAPI, new SDK); only `-e` entries are env vars. */
-export function parseEnv(env: unknown): [string, string][] {
+function parseEnv(env: unknown): [string, string][] {
   if (isRecord(env)) {
     return Object.entries(env).flatMap(([k, v]): [string, string][] => (k.startsWith("-") ? [] : [[k, String(v)]]));
   }
@@ -26,7 +26,7 @@ function flag(onstart: string, name: string): string | undefined {
 }
 
 /** The worker's settings as the onstart script would resolve them: env first, then the script's flags, then defaults. */
-export function workerParams(env: [string, string][], label: string | null, onstart: string, instanceId: number): WorkerParams {
+function workerParams(env: [string, string][], label: string | null, onstart: string, instanceId: number): WorkerParams {
   const vars = new Map(env);
   const fromLabel = label ? /(worker-vast-\d+)$/.exec(label)?.[1] : undefined;
   const upload = Number(vars.get("ZEB_UPLOAD_INTERVAL") ?? flag(onstart, "upload-interval") ?? DEFAULTS.uploadInterval);

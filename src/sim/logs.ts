@@ -43,7 +43,7 @@ const LAUNCH_BROKEN = [
 const LAUNCH_BROKEN_LINES = 14;
 
 /** `date`'s default format, e.g. "Thu Feb  6 12:00:00 UTC 2026". */
-export function shellDate(ms: number): string {
+function shellDate(ms: number): string {
   const d = new Date(ms);
   const day = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"][d.getUTCDay()];
   const mon = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][d.getUTCMonth()];
@@ -51,7 +51,7 @@ export function shellDate(ms: number): string {
   return `${day} ${mon} ${String(d.getUTCDate()).padStart(2, " ")} ${time} UTC ${d.getUTCFullYear()}`;
 }
 
-export function noSuchContainer(inst: SimInstance): string {
+function noSuchContainer(inst: SimInstance): string {
   return `Error response from daemon: No such container: C.${inst.id}`;
 }
 

@@ -44,12 +44,6 @@ export function pickWeighted<T>(rng: RngState, items: readonly (readonly [T, num
   return last[0];
 }
 
-export function hex(rng: RngState, length: number): string {
-  let out = "";
-  while (out.length < length) out += Math.floor(nextFloat(rng) * 16).toString(16);
-  return out;
-}
-
 /** A stateless uniform [0,1) from two integers (murmur3's finaliser). */
 export function hash01(seed: number, n: number): number {
   let h = (seed ^ Math.imul(n + 0x9e3779b9, 0x85ebca6b)) >>> 0;

@@ -16,7 +16,7 @@ export interface MarketOptions {
 
 export const DEFAULT_START_MS = Date.UTC(2026, 1, 6, 12, 0, 0);
 export const DEFAULT_CREDIT = 50;
-export const DEFAULT_LOGS_NOT_READY_POLLS = 1;
+const DEFAULT_LOGS_NOT_READY_POLLS = 1;
 /** The learner step HF reports before any worker uploads (the runbook's healthy-log sample). */
 const INITIAL_STEP = 142;
 

@@ -23,7 +23,8 @@ export interface Route {
 }
 
 const PAGE_MAX = 25;
-const LOG_SNAPSHOTS_KEPT = 200;
+const LOG_SNAPSHOTS_KEPT = 50;
+const LOG_SNAPSHOT_TTL_MS = 3_600_000;
 /** v1 list filters work on stored columns only; computed ones are refused (vast-api.md §3). */
 const FILTERABLE = new Set(["actual_status", "intended_status", "gpu_name", "id", "label", "verification", "machine_id"]);
 
@@ -210,8 +211,11 @@ async function requestLogs(ctx: Ctx, id: number): Promise<Response> {
   const token = hashHex(state.seed ^ inst.seed, 32) + state.nextIds.log.toString(16);
   state.nextIds.log += 1;
   state.logs[token] = { text, pollsLeft: state.logsNotReadyPolls, createdMs: now };
+  // Snapshots live in the persisted state, so only recent ones are kept (clients fetch within seconds).
   const tokens = Object.keys(state.logs);
-  for (const old of tokens.slice(0, Math.max(0, tokens.length - LOG_SNAPSHOTS_KEPT))) delete state.logs[old];
+  tokens.forEach((old, i) => {
+    if (i < tokens.length - LOG_SNAPSHOTS_KEPT || (state.logs[old]?.createdMs ?? 0) < now - LOG_SNAPSHOT_TTL_MS) delete state.logs[old];
+  });
   return json({ success: true, result_url: `${ctx.url.origin}/__sim/logs/${token}`, msg: "Logs will be available at result_url shortly." });
 }
 
