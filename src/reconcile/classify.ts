@@ -13,9 +13,13 @@ const DEAD_STATUSES = new Set(["exited", "offline", "unknown", "stopped", "destr
 /** vast-cli's own test for an error status_msg. */
 const STATUS_MSG_ERROR = /\b(error|failed|failure|exception|traceback|oci runtime|permission denied)\b/i;
 
-/** Logs are only worth reading once a container runs; before that Vast answers "No such container". */
+/**
+ * Logs are worth reading once a container runs; before that Vast answers "No such container". An
+ * exited container's logs say why it died (`No CUDA`, out of memory), which decides whether its
+ * host is blocked or its GPU model needs more memory.
+ */
 export function needsLogs(instance: Instance): boolean {
-  return instance.actual_status === "running";
+  return instance.actual_status === "running" || instance.actual_status === "exited";
 }
 
 export interface Classification {
@@ -58,7 +62,10 @@ export function classify(
   if (status === "created" && instance.intended_status === "stopped") {
     return result("DEAD", `boot abandoned by Vast${msg ? `: ${msg.slice(0, 160)}` : ""}`);
   }
-  if (status !== null && DEAD_STATUSES.has(status)) return result("DEAD", `Vast status ${status}`);
+  if (status !== null && DEAD_STATUSES.has(status)) {
+    const why = logs?.stage === "fatal" ? logs.fatal : null;
+    return result("DEAD", `Vast status ${status}${why ? `: ${why.line}` : ""}`, {}, why?.kind ?? null);
+  }
   if (status !== "running") {
     if (STATUS_MSG_ERROR.test(msg) && !/no such container/i.test(msg)) return result("FATAL", `Vast: ${msg.slice(0, 160)}`, {}, "status_msg");
     return result("BOOT", status === null ? "provisioning" : `Vast status ${status}`);

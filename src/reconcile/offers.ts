@@ -13,8 +13,12 @@ export const GPU_PRIOR_WEIGHT = 6;
 export const HOST_MIN_SAMPLES = 5;
 /** A strike loses half its weight every this many ms, so an unlucky host gets another chance. */
 export const STRIKE_HALF_LIFE_MS = 24 * 3600_000;
-/** Decayed strikes at which a host is skipped. */
-export const STRIKES_TO_BLOCK = 3;
+/**
+ * Decayed strikes at which a host is skipped: a second failure within about a day. Dud hosts keep
+ * their defect, and the cheapest dud returns to the market as soon as it is destroyed, so a
+ * forgiving threshold re-rents it again and again (the fleet benchmark shows it).
+ */
+export const STRIKES_TO_BLOCK = 2;
 
 /** Prior for a GPU the table does not know: the table's slowest, so an unknown is never favoured. */
 function priorFor(config: FleetConfig, gpu: string): number {
@@ -74,7 +78,9 @@ export interface RankedOffer {
 export function offerRejection(offer: Offer, ctx: OfferChoiceContext): string | null {
   const { config, state, now } = ctx;
   if (offer.dph_total > config.maxDph) return `$${offer.dph_total}/h is over the cap $${config.maxDph}/h`;
-  if (ctx.gpu ? offer.gpu_name !== ctx.gpu : !config.gpus.includes(offer.gpu_name)) return `${offer.gpu_name} is not wanted`;
+  // `/up?gpu=RTX_3090` uses the runbook's spelling; Vast names the model "RTX 3090" (like GpuName).
+  const only = ctx.gpu ? ctx.gpu.replace(/_/g, " ").trim() : null;
+  if (only ? offer.gpu_name !== only : !config.gpus.includes(offer.gpu_name)) return `${offer.gpu_name} is not wanted`;
   if (offer.num_gpus !== 1) return "not a single-GPU offer";
   const floor = Math.max(config.minGpuRamMb, state.gpuRamFloor[offer.gpu_name] ?? 0);
   if (offer.gpu_ram < floor) return `${offer.gpu_ram} MB VRAM is under ${floor} MB`;

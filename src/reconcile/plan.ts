@@ -185,7 +185,9 @@ export function plan(input: PlanInput): Plan {
     const fresh = input.workers.find((w) => w.instance.id === u.newId);
     const old = input.workers.find((w) => w.instance.id === u.oldId);
     if (fresh?.phase === "RUNNING" && old) remove(old, "upgrade_done", `replaced by better deal ${u.newId} (${u.reason})`);
-    else if (fresh && !going.has(fresh.instance.id) && now - u.startedAt > config.upgradeTrialS * 1000) {
+    // Only a new instance that is not RUNNING failed its trial: one that runs after its old one
+    // vanished (Vast took it) is simply the slot's worker now.
+    else if (fresh && fresh.phase !== "RUNNING" && !going.has(fresh.instance.id) && now - u.startedAt > config.upgradeTrialS * 1000) {
       remove(fresh, "upgrade_failed", `upgrade trial not running after ${formatDuration(config.upgradeTrialS)}`);
     }
   }
@@ -207,13 +209,24 @@ export function plan(input: PlanInput): Plan {
   }
 
   // 4. Above target: the worst leave first (unhealthy, then not yet running, then lowest value).
-  const pending = state.pendingLaunches.filter((p) => p.upgradeOf === null);
-  const upgradeExtras = (ws: Worker[]) => ws.filter((w) => upgradeByNew.has(w.instance.id)).length;
+  // An upgrade's new instance is surplus only while the instance it replaces stays.
   const alive = survivors();
-  let count = alive.length - upgradeExtras(alive) + pending.length;
+  const aliveIds = new Set(alive.map((w) => w.instance.id));
+  const surplus = (id: number) => {
+    const u = upgradeByNew.get(id);
+    return u !== undefined && aliveIds.has(u.oldId);
+  };
+  // A pending launch already in the listing is counted as a worker, not twice (the pass clears
+  // pending launches only after planning).
+  const listedIds = new Set(input.workers.map((w) => w.instance.id));
+  const unlisted = state.pendingLaunches.filter((p) => !listedIds.has(p.instanceId));
+  const pending = unlisted.filter((p) => p.upgradeOf === null || !aliveIds.has(p.upgradeOf));
+  // Scale-down weighs listed workers only: a launch not yet listed cannot be destroyed, and counting
+  // it would destroy running workers in its place; once listed it is the worst (BOOT) and leaves first.
+  let count = alive.filter((w) => !surplus(w.instance.id)).length;
   if (count > config.workers) {
     const order = alive
-      .filter((w) => !upgradeByNew.has(w.instance.id))
+      .filter((w) => !surplus(w.instance.id))
       .sort((a, b) => PROGRESS[a.phase] - PROGRESS[b.phase] || workerValue(a, input) - workerValue(b, input) || b.slot - a.slot);
     for (const w of order) {
       if (count <= config.workers) break;
@@ -221,6 +234,7 @@ export function plan(input: PlanInput): Plan {
       count--;
     }
   }
+  count += pending.length;
 
   // 5. Below target: fill the lowest free slots.
   const taken = new Set([...survivors().map((w) => w.slot), ...state.pendingLaunches.map((p) => p.slot)]);
@@ -234,17 +248,19 @@ export function plan(input: PlanInput): Plan {
       allowed = Math.max(0, limit);
     }
   };
+  const hfAuthHold = input.workers.some((w) => w.hfAuthError);
+  const creditPaused = state.creditPausedUntil !== null && now < state.creditPausedUntil;
+  const lastHour = state.launches.filter((l) => now - l.at < HOUR_MS).length;
   if (allowed > 0) {
     if (state.launchHold) gate(0, `launches held: ${state.launchHold}`);
-    if (input.workers.some((w) => w.hfAuthError)) gate(0, "launches held: Hugging Face rejects the token in worker logs (fix HF_TOKEN)");
-    if (state.creditPausedUntil !== null && now < state.creditPausedUntil) gate(0, "launches paused: the Vast account lacks credit");
+    if (hfAuthHold) gate(0, "launches held: Hugging Face rejects the token in worker logs (fix HF_TOKEN)");
+    if (creditPaused) gate(0, "launches paused: the Vast account lacks credit");
     if (state.breaker.open) gate(probeAllowed(state.breaker, now) ? 1 : 0, `circuit breaker open: ${state.breaker.reason}`);
-    const lastHour = state.launches.filter((l) => now - l.at < HOUR_MS).length;
     gate(config.maxLaunchesPerHour - lastHour, `hourly launch budget (${config.maxLaunchesPerHour}) used up`);
     gate(config.maxLaunchesPerPass, `at most ${config.maxLaunchesPerPass} launches per pass`);
   }
 
-  const staying = survivors().reduce((sum, w) => sum + (w.instance.dph_total ?? 0), 0) + state.pendingLaunches.reduce((s, p) => s + p.dph, 0);
+  const staying = survivors().reduce((sum, w) => sum + (w.instance.dph_total ?? 0), 0) + unlisted.reduce((s, p) => s + p.dph, 0);
   const ctx: OfferChoiceContext = { config, state, now, gpu: input.gpu ?? null, fleetDph: staying, policy: input.policy ?? "value" };
   const launchSlots = wantedSlots.slice(0, allowed);
 
@@ -252,6 +268,11 @@ export function plan(input: PlanInput): Plan {
     launchSlots.length === 0 &&
     wantedSlots.length === 0 &&
     !state.breaker.open &&
+    // An upgrade is a launch: every hold on launches holds it too.
+    state.launchHold === null &&
+    !hfAuthHold &&
+    !creditPaused &&
+    lastHour < config.maxLaunchesPerHour &&
     state.upgrades.length < config.maxConcurrentUpgrades &&
     (state.lastUpgradeScanAt === null || now - state.lastUpgradeScanAt >= UPGRADE_SCAN_MS);
 

@@ -56,7 +56,7 @@ export function createHttp(o: HttpOptions) {
   /** One try under its own deadline. Racing the timer (not only aborting) also covers a fetch that ignores its signal. */
   async function attempt(url: string, init: RequestInit): Promise<Outcome> {
     const controller = new AbortController();
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined = undefined;
     const deadline = new Promise<Outcome>((resolve) => {
       timer = setTimeout(() => {
         controller.abort();
@@ -73,7 +73,7 @@ export function createHttp(o: HttpOptions) {
     try {
       return await Promise.race([exchange, deadline]);
     } finally {
-      clearTimeout(timer);
+      if (timer !== undefined) clearTimeout(timer);
     }
   }
 

@@ -1,0 +1,69 @@
+import type { FirstSeen } from "../src/fleet/first-seen";
+import { Market } from "../src/sim/market";
+import { createVastClient, type VastClient } from "../src/vast/client";
+import { SIM_ORIGIN } from "../src/vast/transport";
+
+/**
+ * Runs the product's real pass code against the simulator in plain Node, in simulated time: the
+ * market's clock is frozen and advanced by the benchmark, so eight hours take seconds.
+ */
+
+export interface SimRig {
+  market: Market;
+  vast: VastClient;
+  /** Vast API requests answered so far (each one a Worker subrequest in production). */
+  requests: () => number;
+  now: () => number;
+  advance: (seconds: number) => void;
+}
+
+export function simRig(seed: number, credit = 1_000_000): SimRig {
+  const market = new Market({ seed, speed: 0, credit });
+  let count = 0;
+  const vast = createVastClient({
+    baseUrl: SIM_ORIGIN,
+    apiKey: "bench-key",
+    fetch: (req) => {
+      count++;
+      return market.handle(req, 0);
+    },
+    sleep: async () => {},
+    logsPollMs: 0,
+  });
+  return {
+    market,
+    vast,
+    requests: () => count,
+    now: () => market.now(0),
+    advance: (seconds) => {
+      market.state.clock.advancedMs += seconds * 1000;
+    },
+  };
+}
+
+/** First-seen times in memory: the benchmark's stand-in for the Worker's KV store. */
+export function memoryFirstSeen(): FirstSeen {
+  const seen = new Map<string, number>();
+  const ops = { reads: 0, writes: 0 };
+  return {
+    ops,
+    async since(id, phase, now) {
+      const key = `${id}:${phase}`;
+      ops.reads++;
+      const at = seen.get(key);
+      if (at !== undefined) return at;
+      ops.writes++;
+      seen.set(key, now);
+      return now;
+    },
+  };
+}
+
+export function mean(xs: number[]): number {
+  return xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+}
+
+export function spread(xs: number[]): number {
+  const m = mean(xs);
+  return Math.sqrt(mean(xs.map((x) => (x - m) ** 2)));
+}
