@@ -10,6 +10,8 @@ export interface Env {
   FIRST_SEEN: KVNamespace;
 
   VAST_API_URL?: string;
+  /** Simulated seconds per real second of the embedded simulator (`npm start` sets it). */
+  SIM_SPEED?: string;
   HF_ENDPOINT?: string;
   /** The runbook's fleet settings (ZEB_FLEET, ZEB_WORKERS, ZEB_MAX_DPH, ...): see src/config/fleet.ts. */
   [key: `ZEB_${string}`]: string | undefined;

@@ -3,6 +3,12 @@ import type { Env } from "../env";
 import { Market } from "./market";
 import type { MarketState } from "./types";
 
+/** `npm start` runs the market faster than real time (SIM_SPEED simulated seconds per second). */
+function simSpeed(raw: string | undefined): number {
+  const speed = Number(raw ?? 1);
+  return Number.isFinite(speed) && speed >= 0 ? speed : 1;
+}
+
 /** Storage values are capped at 128 KiB, so the state JSON is stored in chunks. */
 const CHUNK = 100_000;
 
@@ -42,7 +48,7 @@ export class SimObject extends DurableObject<Env> {
 
   private async load(): Promise<Market> {
     const count = await this.ctx.storage.get<number>("chunks");
-    if (!count) return new Market({ startMs: Date.now(), speed: 1 });
+    if (!count) return new Market({ startMs: Date.now(), speed: simSpeed(this.env.SIM_SPEED) });
     const keys = Array.from({ length: count }, (_, i) => `state:${i}`);
     const parts = await this.ctx.storage.get<string>(keys);
     const text = keys.map((k) => parts.get(k) ?? "").join("");
