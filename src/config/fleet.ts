@@ -197,6 +197,9 @@ export function validateConfig(input: unknown): ConfigResult {
 
 function parseVar(field: keyof FleetConfig, raw: string): unknown {
   const text = raw.trim();
+  // Nullable fields first: digestHourUtc defaults to a number, so the typeof switch below would
+  // turn "none" or "" into NaN instead of null.
+  if (field === "maxFleetDph" || field === "digestHourUtc") return text === "" || text === "none" ? null : Number(text);
   switch (typeof DEFAULTS[field]) {
     case "number":
       return text === "" ? Number.NaN : Number(text);
@@ -206,7 +209,6 @@ function parseVar(field: keyof FleetConfig, raw: string): unknown {
       break;
   }
   if (field === "gpus") return text.split(/[\s,]+/).filter(Boolean);
-  if (field === "maxFleetDph" || field === "digestHourUtc") return text === "" || text === "none" ? null : Number(text);
   if (field === "gpuPriors") {
     try {
       return JSON.parse(text) as unknown;

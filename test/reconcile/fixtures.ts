@@ -1,0 +1,145 @@
+/**
+ * Fixture helpers for the pure decision code: valid Vast wire objects (parsed through the real
+ * schemas, so a fixture can never be something Vast would not send), plan workers, configs and
+ * states. No I/O anywhere: every test passes `now` explicitly.
+ */
+import { DEFAULTS, labelFor, type FleetConfig } from "../../src/config/fleet";
+import type { BatchLine, LogEvidence } from "../../src/reconcile/logs";
+import type { Action, DestroyAction, LaunchAction, PlanInput, Worker } from "../../src/reconcile/plan";
+import { emptyState, type FleetState, type InstanceMemory, type Phase } from "../../src/reconcile/state";
+import { Instance, Offer } from "../../src/vast/schemas";
+
+export const FLEET = "zeb";
+/** A fixed "now" (ms): 2026-02-06 12:00:00 UTC. */
+export const NOW = Date.UTC(2026, 1, 6, 12, 0, 0);
+export const S = 1000;
+export const MIN = 60 * S;
+export const HOUR = 60 * MIN;
+
+let nextId = 1000;
+/** Fresh ids so that two fixtures never collide by accident. */
+export const freshId = (): number => nextId++;
+
+type InstanceInput = Partial<Record<keyof Instance, unknown>>;
+
+/** A valid `Instance` as `GET /instances` lists it: running RTX 3060 at $0.08/h in slot 0 unless told otherwise. */
+export function instance(over: InstanceInput = {}): Instance {
+  const id = typeof over.id === "number" ? over.id : freshId();
+  return Instance.parse({
+    id,
+    label: labelFor(FLEET, 0),
+    actual_status: "running",
+    intended_status: "running",
+    cur_state: "running",
+    status_msg: null,
+    machine_id: id + 50_000,
+    host_id: 7,
+    gpu_name: "RTX 3060",
+    num_gpus: 1,
+    gpu_ram: 12288,
+    dph_total: 0.08,
+    start_date: (NOW - HOUR) / 1000,
+    ssh_host: "ssh4.vast.ai",
+    ssh_port: 22000,
+    ...over,
+  });
+}
+
+type OfferInput = Partial<Record<keyof Offer, unknown>>;
+
+/** A valid single-GPU `Offer` as `POST /bundles` returns it. */
+export function offer(over: OfferInput = {}): Offer {
+  const id = typeof over.id === "number" ? over.id : freshId();
+  return Offer.parse({
+    id,
+    machine_id: id + 90_000,
+    host_id: 11,
+    gpu_name: "RTX 3060 Ti",
+    num_gpus: 1,
+    gpu_ram: 8192,
+    dph_total: 0.055,
+    reliability2: 0.99,
+    geolocation: "US",
+    ...over,
+  });
+}
+
+export interface WorkerInput {
+  id?: number;
+  slot?: number;
+  phase?: Phase;
+  detail?: string;
+  since?: number;
+  hfAuthError?: boolean;
+  everRan?: boolean;
+  fatalKind?: string | null;
+  /** Overrides for the underlying instance. */
+  inst?: InstanceInput;
+}
+
+/** A classified owned worker as plan() receives it. Default: RUNNING in slot 0 since an hour ago. */
+export function worker(w: WorkerInput = {}): Worker {
+  const slot = w.slot ?? 0;
+  const phase = w.phase ?? "RUNNING";
+  const inst = instance({ label: labelFor(FLEET, slot), ...(w.id !== undefined ? { id: w.id } : {}), ...w.inst });
+  return {
+    instance: inst,
+    slot,
+    label: inst.label ?? "",
+    phase,
+    detail: w.detail ?? `fixture ${phase}`,
+    since: w.since ?? NOW - HOUR,
+    hfAuthError: w.hfAuthError ?? false,
+    everRan: w.everRan ?? phase === "RUNNING",
+    fatalKind: w.fatalKind ?? null,
+  };
+}
+
+/** DEFAULTS with changes; the fixtures' fleet wants `workers` workers. */
+export function config(over: Partial<FleetConfig> = {}): FleetConfig {
+  return { ...DEFAULTS, ...over };
+}
+
+/** An empty state with changes (nested objects are replaced whole). */
+export function state(over: Partial<FleetState> = {}): FleetState {
+  return { ...emptyState(), ...over };
+}
+
+/** A plan input: the upgrade scan is marked as just done so that tests about launches see only launches. */
+export function input(over: Partial<PlanInput> & { workers?: Worker[] } = {}): PlanInput {
+  return {
+    fleet: FLEET,
+    config: config(),
+    state: state({ lastUpgradeScanAt: NOW }),
+    now: NOW,
+    workers: [],
+    offers: null,
+    ...over,
+  };
+}
+
+export function memory(over: Partial<InstanceMemory> = {}): InstanceMemory {
+  return {
+    phase: "RUNNING",
+    lastBatch: 5,
+    batchAdvancedAt: NOW - MIN,
+    everRan: true,
+    doubtfulPolls: 0,
+    gamesPerSec: 4,
+    step: 142,
+    totalGames: 1280,
+    ...over,
+  };
+}
+
+export function batch(n: number, gamesPerSec = 4): BatchLine {
+  return { batch: n, examples: 7168, gamesPerSec, step: 142, totalGames: 256 * n };
+}
+
+/** Parsed log evidence without going through the parser. */
+export function evidence(over: Partial<LogEvidence> = {}): LogEvidence {
+  return { stage: "wait", lastBatch: null, fatal: null, hfAuthError: false, uploading: false, setupStep: null, ...over };
+}
+
+export const destroys = (actions: Action[]): DestroyAction[] => actions.filter((a): a is DestroyAction => a.kind === "destroy");
+export const launches = (actions: Action[]): LaunchAction[] => actions.filter((a): a is LaunchAction => a.kind === "launch");

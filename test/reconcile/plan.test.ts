@@ -1,0 +1,447 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULTS, labelFor, type FleetConfig } from "../../src/config/fleet";
+import { PROBE_INTERVAL_MS } from "../../src/reconcile/breaker";
+import { classify } from "../../src/reconcile/classify";
+import { plan, UPGRADE_MIN_RUNNING_MS, UPGRADE_SCAN_MS, type DestroyCause, type PlanInput, type Worker } from "../../src/reconcile/plan";
+import type { FleetState, LaunchRecord, PendingLaunch, Phase, Upgrade } from "../../src/reconcile/state";
+import type { Offer } from "../../src/vast/schemas";
+import { config, destroys, evidence, freshId, HOUR, input, instance, launches, memory, MIN, NOW, offer, S, state, worker, batch, FLEET } from "./fixtures";
+
+const run = (over: Parameters<typeof input>[0] = {}) => plan(input(over));
+
+/** n good offers (RTX 3060 Ti at $0.055, the runbook's best deal), one machine each. */
+const offers = (n: number, over: Parameters<typeof offer>[0] = {}): Offer[] => Array.from({ length: n }, () => offer(over));
+
+const pending = (slot: number, over: Partial<PendingLaunch> = {}): PendingLaunch => ({
+  slot,
+  instanceId: freshId(),
+  offerId: freshId(),
+  machineId: freshId(),
+  gpuName: "RTX 3060 Ti",
+  dph: 0.055,
+  at: NOW - MIN,
+  upgradeOf: null,
+  ...over,
+});
+
+const launchedAt = (n: number, at: number): LaunchRecord[] => Array.from({ length: n }, () => ({ at, ok: true }));
+
+describe("plan: the runbook's replacement triggers (strict: act only when time-in-phase > timeout)", () => {
+  const rows: [Phase, keyof FleetConfig, number, DestroyCause][] = [
+    ["FATAL", "errGraceS", 300, "fatal"],
+    ["SETUP", "setupTimeoutS", 600, "setup_timeout"],
+    ["BOOT", "bootTimeoutS", 600, "boot_timeout"],
+    ["WAIT", "waitTimeoutS", 900, "wait_timeout"],
+  ];
+  const table = rows.flatMap(([phase, key, timeout, cause]) =>
+    ([-1, 0, 1] as const).map((d) => [`${phase} ${key}=${timeout}s, in phase ${timeout + d}s`, phase, timeout, d, cause, d > 0] as const),
+  );
+
+  it("the defaults are the runbook's timeouts", () => {
+    for (const [, key, timeout] of rows) expect(DEFAULTS[key]).toBe(timeout);
+    expect(DEFAULTS.stallTimeoutS).toBe(600);
+  });
+
+  it.each(table)("%s → %s? %s", (_name, phase, timeout, d, cause, acts) => {
+    const w = worker({ phase, since: NOW - (timeout + d) * S });
+    const p = run({ config: config({ workers: 1 }), workers: [w] });
+    const gone = destroys(p.actions);
+    if (acts) {
+      expect(gone).toHaveLength(1);
+      expect(gone[0]).toMatchObject({ instanceId: w.instance.id, cause, phase, slot: 0 });
+      // Destroy + respawn: the slot is wanted again in the same pass.
+      expect(p.wantedSlots).toEqual([0]);
+      expect(p.wantsOffers).toBe(true);
+    } else {
+      expect(gone).toEqual([]);
+      expect(p.wantedSlots).toEqual([]);
+    }
+  });
+
+  it.each<[number, Phase, boolean]>([
+    [599, "RUNNING", false],
+    [600, "RUNNING", false],
+    [601, "STALLED", true],
+  ])("STALLED: batch unchanged for %ss since it last advanced → %s, destroyed: %s", (after, phase, acts) => {
+    const advancedAt = NOW - after * S;
+    const c = classify(instance(), evidence({ stage: "running", lastBatch: batch(5) }), memory({ lastBatch: 5, batchAdvancedAt: advancedAt }), NOW, DEFAULTS.stallTimeoutS);
+    expect(c.phase).toBe(phase);
+    // Entering STALLED is itself the timeout, so the planner acts at once (time-in-phase 0).
+    const w = worker({ phase: c.phase, since: NOW });
+    const p = run({ config: config({ workers: 1 }), workers: [w] });
+    expect(destroys(p.actions).map((a) => a.cause)).toEqual(acts ? ["stalled"] : []);
+  });
+
+  it.each<[string, number, number, Phase, boolean]>([
+    ["below the cap → kept", 0.089, 0.09, "RUNNING", false],
+    ["at the cap → kept", 0.09, 0.09, "RUNNING", false],
+    ["over the cap", 0.091, 0.09, "RUNNING", true],
+    ["over the cap while booting", 0.12, 0.09, "BOOT", true],
+    ["cap lowered while the worker runs", 0.08, 0.07, "RUNNING", true],
+  ])("over cost: %s ($%f/h, cap $%f/h)", (_name, dph, cap, phase, acts) => {
+    const w = worker({ phase, since: NOW, inst: { dph_total: dph } });
+    const p = run({ config: config({ workers: 1, maxDph: cap }), workers: [w] });
+    expect(destroys(p.actions).map((a) => a.cause)).toEqual(acts ? ["over_cost"] : []);
+  });
+
+  it.each<[string, Parameters<typeof instance>[0]]>([
+    ["exited", { actual_status: "exited" }],
+    ["offline", { actual_status: "offline" }],
+    ["unknown", { actual_status: "unknown" }],
+    ["stopped", { actual_status: "stopped", intended_status: "stopped" }],
+    ["created + intended_status stopped", { actual_status: "created", intended_status: "stopped" }],
+  ])("DEAD (%s) → destroyed immediately", (_name, over) => {
+    const inst = instance({ label: labelFor(FLEET, 0), ...over });
+    const c = classify(inst, undefined, undefined, NOW, DEFAULTS.stallTimeoutS);
+    expect(c.phase).toBe("DEAD");
+    const w: Worker = { instance: inst, slot: 0, label: inst.label ?? "", phase: c.phase, detail: c.detail, since: NOW, hfAuthError: false, everRan: false, fatalKind: null };
+    const p = run({ config: config({ workers: 1 }), workers: [w] });
+    expect(destroys(p.actions)).toMatchObject([{ instanceId: inst.id, cause: "dead" }]);
+    expect(p.wantedSlots).toEqual([0]);
+  });
+
+  it("a RUNNING worker under the cap is never touched, however long it runs", () => {
+    const p = run({ config: config({ workers: 1 }), workers: [worker({ since: NOW - 30 * 24 * HOUR })] });
+    expect(p.actions).toEqual([]);
+  });
+});
+
+describe("plan: replenish", () => {
+  it("fills slots 0..11 exactly once from zero (target 12, over several passes with the launch caps)", () => {
+    const cfg = config({ workers: 12 });
+    let st = state({ lastUpgradeScanAt: NOW });
+    const launched: number[] = [];
+    for (let pass = 0; pass < 6; pass++) {
+      const now = NOW + pass * MIN;
+      const p = plan({ fleet: FLEET, config: cfg, state: st, now, workers: [], offers: offers(12) });
+      const ls = launches(p.actions);
+      expect(ls.length).toBeLessThanOrEqual(cfg.maxLaunchesPerPass);
+      launched.push(...ls.map((l) => l.slot));
+      st = {
+        ...st,
+        lastUpgradeScanAt: now,
+        pendingLaunches: [...st.pendingLaunches, ...ls.map((l) => pending(l.slot, { at: now, offerId: l.offer.id, machineId: l.offer.machine_id }))],
+        launches: [...st.launches, ...launchedAt(ls.length, now)],
+      };
+    }
+    expect([...launched].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(launched.slice(0, 4)).toEqual([0, 1, 2, 3]);
+  });
+
+  it.each<[string, number[], number, number[]]>([
+    ["empty fleet, target 3", [], 3, [0, 1, 2]],
+    ["slots {0,5}, target 3 → fills 1 only", [0, 5], 3, [1]],
+    ["slots {1,2}, target 3 → fills 0", [1, 2], 3, [0]],
+    ["slot 10 and 11 exist, target 3 → fills 0 (no substring confusion)", [10, 11], 3, [0]],
+    ["at target", [0, 1, 2], 3, []],
+  ])("%s", (_name, slots, target, wanted) => {
+    const p = run({ config: config({ workers: target }), workers: slots.map((slot) => worker({ slot })), offers: offers(5) });
+    expect(p.wantedSlots).toEqual(wanted);
+    expect(launches(p.actions).map((l) => [l.slot, l.label])).toEqual(wanted.map((s) => [s, labelFor(FLEET, s)]));
+  });
+
+  it("pending launches count toward the target: no double launch while a create is not yet listed", () => {
+    const p = run({ config: config({ workers: 2 }), workers: [worker({ slot: 0 })], state: state({ lastUpgradeScanAt: NOW, pendingLaunches: [pending(1)] }), offers: offers(3) });
+    expect(p.actions).toEqual([]);
+    expect(p.wantedSlots).toEqual([]);
+    expect(p.wantsOffers).toBe(false);
+  });
+
+  it("a pending launch that is already listed counts once, not twice (no scale-down of the new worker)", () => {
+    const fresh = worker({ slot: 1, phase: "BOOT", since: NOW });
+    const st = state({ lastUpgradeScanAt: NOW, pendingLaunches: [pending(1, { instanceId: fresh.instance.id })] });
+    const p = run({ config: config({ workers: 2 }), workers: [worker({ slot: 0 }), fresh], state: st, offers: offers(3) });
+    expect(p.actions).toEqual([]);
+  });
+});
+
+describe("plan: duplicates sharing a label", () => {
+  // [phase, start_date offset (s before NOW)] per instance; the expected survivor's index.
+  it.each<[string, [Phase, number][], number]>([
+    ["two RUNNING: the oldest stays", [["RUNNING", 600], ["RUNNING", 3600]], 1],
+    ["RUNNING beats an older BOOT", [["BOOT", 3600], ["RUNNING", 600]], 1],
+    ["WAIT beats SETUP beats BOOT", [["BOOT", 60], ["WAIT", 30], ["SETUP", 90]], 1],
+    ["three BOOT: the oldest stays", [["BOOT", 60], ["BOOT", 300], ["BOOT", 120]], 1],
+  ])("%s", (_name, group, keep) => {
+    const ws = group.map(([phase, ago]) => worker({ slot: 0, phase, since: NOW, inst: { start_date: (NOW - ago * S) / 1000 } }));
+    const p = run({ config: config({ workers: 1 }), workers: ws });
+    const gone = destroys(p.actions);
+    expect(gone.map((d) => d.cause)).toEqual(ws.map(() => "duplicate").slice(1));
+    expect(gone.map((d) => d.instanceId).sort()).toEqual(ws.filter((_, i) => i !== keep).map((w) => w.instance.id).sort());
+    expect(launches(p.actions)).toEqual([]);
+  });
+});
+
+describe("plan: above target, the worst leave first", () => {
+  const fatal = worker({ slot: 0, phase: "FATAL", since: NOW - 10 * S });
+  const booting = worker({ slot: 1, phase: "BOOT", since: NOW - 10 * S });
+  const pricey = worker({ slot: 2, inst: { gpu_name: "RTX 3060", dph_total: 0.083 } });
+  const good = worker({ slot: 3, inst: { gpu_name: "RTX 3060 Ti", dph_total: 0.055 } });
+
+  it.each<[number, string, Worker[]]>([
+    [4, "nothing", []],
+    [3, "the FATAL one", [fatal]],
+    [2, "FATAL, then BOOT", [fatal, booting]],
+    [1, "FATAL, BOOT, then the lower games/$ RUNNING", [fatal, booting, pricey]],
+    [0, "all of them, worst first", [fatal, booting, pricey, good]],
+  ])("target %i removes %s", (target, _what, gone) => {
+    const p = run({ config: config({ workers: target }), workers: [good, pricey, booting, fatal] });
+    expect(destroys(p.actions).map((d) => [d.instanceId, d.cause])).toEqual(gone.map((w) => [w.instance.id, "scale_down"]));
+    expect(launches(p.actions)).toEqual([]);
+  });
+
+  it("a lowered target with launches still pending does not destroy running workers for instances not yet listed", () => {
+    const ws = [worker({ slot: 0 }), worker({ slot: 1 })];
+    const st = state({ lastUpgradeScanAt: NOW, pendingLaunches: [pending(2), pending(3)] });
+    const p = run({ config: config({ workers: 2 }), workers: ws, state: st });
+    expect(destroys(p.actions)).toEqual([]);
+    // Next pass the pending two are listed (BOOT): they, not the running ones, leave.
+    const booting = [worker({ slot: 2, phase: "BOOT", since: NOW }), worker({ slot: 3, phase: "BOOT", since: NOW })];
+    const next = run({ config: config({ workers: 2 }), workers: [...ws, ...booting] });
+    expect(destroys(next.actions).map((d) => d.instanceId).sort()).toEqual(booting.map((w) => w.instance.id).sort());
+  });
+});
+
+describe("plan: holds", () => {
+  it("paused → no actions at all, even for dead workers", () => {
+    const p = run({ config: config({ workers: 3, paused: true }), workers: [worker({ phase: "DEAD", since: NOW })], offers: offers(3) });
+    expect(p.actions).toEqual([]);
+    expect(p.wantsOffers).toBe(false);
+    expect(p.held.join()).toMatch(/paused/);
+  });
+
+  it.each<[string, number, LaunchRecord[], number]>([
+    ["per pass cap", 10, [], DEFAULTS.maxLaunchesPerPass],
+    ["hour cap with 22 launches this hour", 10, launchedAt(22, NOW - 30 * MIN), 2],
+    ["hour cap used up", 10, launchedAt(24, NOW - 59 * MIN), 0],
+    ["launches older than an hour do not count", 10, launchedAt(24, NOW - HOUR), DEFAULTS.maxLaunchesPerPass],
+    ["failed launches count too", 10, launchedAt(24, NOW - MIN).map((l) => ({ ...l, ok: false })), 0],
+  ])("launch caps: %s", (_name, target, history, expected) => {
+    const p = run({ config: config({ workers: target }), state: state({ lastUpgradeScanAt: NOW, launches: history }), offers: offers(10) });
+    expect(launches(p.actions)).toHaveLength(expected);
+    expect(p.wantedSlots).toHaveLength(target);
+    expect(p.held.length > 0).toBe(true);
+  });
+
+  it.each<[string, number | null, number, number]>([
+    ["opened 10 min ago, no probe yet → none", null, NOW - 10 * MIN, 0],
+    ["opened 30 min ago → one probe", null, NOW - PROBE_INTERVAL_MS, 1],
+    ["probed 29 min ago → none", NOW - 29 * MIN, NOW - 5 * HOUR, 0],
+    ["probed 30 min ago → one probe", NOW - 30 * MIN, NOW - 5 * HOUR, 1],
+  ])("circuit breaker open: %s", (_name, lastProbeAt, since, expected) => {
+    const st = state({ lastUpgradeScanAt: NOW, breaker: { open: true, reason: "5 launches failed", since, failures: 5, lastProbeAt } });
+    const p = run({ config: config({ workers: 4 }), state: st, offers: offers(4) });
+    expect(launches(p.actions)).toHaveLength(expected);
+    expect(p.held.join()).toMatch(/circuit breaker open/);
+  });
+
+  it("circuit breaker open: FATAL and stuck workers are held, DEAD and over-cost still destroyed", () => {
+    const st = state({ lastUpgradeScanAt: NOW, breaker: { open: true, reason: "fatal", since: NOW - MIN, failures: 0, lastProbeAt: null } });
+    const ws = [
+      worker({ slot: 0, phase: "FATAL", since: NOW - HOUR }),
+      worker({ slot: 1, phase: "BOOT", since: NOW - HOUR }),
+      worker({ slot: 2, phase: "STALLED", since: NOW }),
+      worker({ slot: 3, phase: "DEAD", since: NOW }),
+      worker({ slot: 4, inst: { dph_total: 0.2 } }),
+    ];
+    const p = run({ config: config({ workers: 5 }), state: st, workers: ws });
+    expect(destroys(p.actions).map((d) => [d.slot, d.cause])).toEqual([
+      [3, "dead"],
+      [4, "over_cost"],
+    ]);
+    expect(p.held.filter((h) => h.includes("not replaced while the circuit breaker is open"))).toHaveLength(3);
+  });
+
+  it.each<[string, Partial<FleetState>, number]>([
+    ["credit paused", { creditPausedUntil: NOW + 1 }, 0],
+    ["credit pause over", { creditPausedUntil: NOW }, 2],
+    ["launchHold", { launchHold: "weights missing on Hugging Face" }, 0],
+  ])("%s", (_name, over, expected) => {
+    const p = run({ config: config({ workers: 2 }), state: state({ lastUpgradeScanAt: NOW, ...over }), offers: offers(2) });
+    expect(launches(p.actions)).toHaveLength(expected);
+    if (expected === 0) expect(p.held.length).toBeGreaterThan(0);
+  });
+
+  it("a worker with an HF auth error is not replaced and holds all launches; a dead one still goes", () => {
+    const authFatal = worker({ slot: 0, phase: "FATAL", since: NOW - HOUR, hfAuthError: true });
+    const authDead = worker({ slot: 1, phase: "DEAD", since: NOW, hfAuthError: true });
+    const p = run({ config: config({ workers: 3 }), workers: [authFatal, authDead], offers: offers(3) });
+    expect(destroys(p.actions).map((d) => d.instanceId)).toEqual([authDead.instance.id]);
+    expect(launches(p.actions)).toEqual([]);
+    expect(p.held.join("\n")).toMatch(/Hugging Face rejects the token/);
+  });
+});
+
+describe("plan: offers", () => {
+  it.each<[string, Partial<PlanInput>, boolean]>([
+    ["at target, upgrade scan just done → false", {}, false],
+    ["below target → true", { config: config({ workers: 2 }) }, true],
+    ["at target, scan never done → true", { state: state({ lastUpgradeScanAt: null }) }, true],
+    ["at target, last scan 10 min ago → true", { state: state({ lastUpgradeScanAt: NOW - UPGRADE_SCAN_MS }) }, true],
+    ["at target, last scan 9 min ago → false", { state: state({ lastUpgradeScanAt: NOW - 9 * MIN }) }, false],
+    ["below target but launches held → false", { config: config({ workers: 2 }), state: state({ lastUpgradeScanAt: NOW, launchHold: "x" }) }, false],
+    ["scan due but breaker open → false", { state: state({ lastUpgradeScanAt: null, breaker: { open: true, reason: "x", since: NOW, failures: 5, lastProbeAt: null } }) }, false],
+    ["scan due but upgrades at max → false", { state: state({ lastUpgradeScanAt: null, upgrades: [{ slot: 9, oldId: 1, newId: 2, startedAt: NOW, reason: "x" }] }) }, false],
+  ])("wantsOffers (one RUNNING worker, target 1): %s", (_name, over, wants) => {
+    expect(run({ config: config({ workers: 1 }), workers: [worker({ slot: 0 })], ...over }).wantsOffers).toBe(wants);
+  });
+
+  it("launches carry the best-value offer, one machine each", () => {
+    const slow = offer({ gpu_name: "RTX 3060", dph_total: 0.083 });
+    const best = offer({ gpu_name: "RTX 3060 Ti", dph_total: 0.055 });
+    const second = offer({ gpu_name: "RTX 3070", dph_total: 0.08 });
+    const p = run({ config: config({ workers: 2 }), offers: [slow, second, best] });
+    expect(launches(p.actions).map((l) => [l.slot, l.offer.id, l.upgradeOf])).toEqual([
+      [0, best.id, null],
+      [1, second.id, null],
+    ]);
+    expect(launches(p.actions)[0]!.expectedGamesPerSec).toBe(4.2);
+  });
+
+  it("no offers under the cap → held with a reason", () => {
+    const p = run({ config: config({ workers: 2 }), offers: [offer({ dph_total: 0.2 })] });
+    expect(launches(p.actions)).toEqual([]);
+    expect(p.held.join()).toMatch(/no offers for 2 slot\(s\) under \$0.09\/h/);
+  });
+
+  it("fleet-wide $/h ceiling: launches stop where the sum would pass maxFleetDph", () => {
+    const ws = [worker({ slot: 0, inst: { dph_total: 0.08 } })];
+    const p = run({ config: config({ workers: 4, maxFleetDph: 0.2 }), workers: ws, offers: offers(3, { dph_total: 0.055 }) });
+    // 0.08 + 2 × 0.055 = 0.19 ≤ 0.2; a third would be 0.245.
+    expect(launches(p.actions)).toHaveLength(2);
+    expect(p.held.join()).toMatch(/fleet ceiling \$0.2\/h/);
+  });
+
+  it.each<[string, string | null, string[]]>([
+    ["no filter: best value", null, ["RTX 3060 Ti"]],
+    ["runbook spelling RTX_3090", "RTX_3090", ["RTX 3090"]],
+    ["Vast spelling RTX 3090", "RTX 3090", ["RTX 3090"]],
+  ])("gpu filter (%s)", (_name, gpu, names) => {
+    const market = [offer({ gpu_name: "RTX 3060 Ti", dph_total: 0.055 }), offer({ gpu_name: "RTX 3090", gpu_ram: 24576, dph_total: 0.09 })];
+    const p = run({ config: config({ workers: 1 }), offers: market, gpu });
+    expect(launches(p.actions).map((l) => l.offer.gpu_name)).toEqual(names);
+  });
+});
+
+describe("plan: idempotence (level-triggered)", () => {
+  const messy = (): Worker[] => [
+    worker({ slot: 0 }),
+    worker({ slot: 0, phase: "BOOT", since: NOW - MIN, inst: { start_date: (NOW - MIN) / 1000 } }),
+    worker({ slot: 1, phase: "DEAD", since: NOW }),
+    worker({ slot: 2, phase: "FATAL", since: NOW - HOUR }),
+    worker({ slot: 3, inst: { dph_total: 0.3 } }),
+    worker({ slot: 9 }),
+  ];
+
+  it.each<[string, boolean]>([
+    ["launches listed as new BOOT instances (their pending entries not yet cleared)", true],
+    ["launches still pending, not listed", false],
+  ])("applying the plan and planning again yields nothing: %s", (_name, listed) => {
+    const cfg = config({ workers: 5 });
+    const st = state({ lastUpgradeScanAt: NOW });
+    const ws = messy();
+    const first = plan({ fleet: FLEET, config: cfg, state: st, now: NOW, workers: ws, offers: offers(6) });
+    expect(destroys(first.actions).length).toBeGreaterThan(0);
+    expect(launches(first.actions).length).toBeGreaterThan(0);
+
+    const gone = new Set(destroys(first.actions).map((d) => d.instanceId));
+    const now = NOW + MIN;
+    const newPending: PendingLaunch[] = [];
+    const newWorkers: Worker[] = [];
+    for (const l of launches(first.actions)) {
+      const id = freshId();
+      newPending.push(pending(l.slot, { instanceId: id, offerId: l.offer.id, machineId: l.offer.machine_id, dph: l.offer.dph_total, at: NOW }));
+      if (listed) newWorkers.push(worker({ id, slot: l.slot, phase: "BOOT", since: now, inst: { actual_status: "loading", machine_id: l.offer.machine_id, dph_total: l.offer.dph_total, gpu_name: l.offer.gpu_name, start_date: now / 1000 } }));
+    }
+    const after: FleetState = { ...st, lastUpgradeScanAt: now, pendingLaunches: newPending, launches: launchedAt(newPending.length, NOW) };
+    const second = plan({ fleet: FLEET, config: cfg, state: after, now, workers: [...ws.filter((w) => !gone.has(w.instance.id)), ...newWorkers], offers: offers(6) });
+    expect(second.actions).toEqual([]);
+    expect(second.wantedSlots).toEqual([]);
+  });
+});
+
+describe("plan: upgrades (make before break)", () => {
+  const cheapRunner = (slot = 0, over: Parameters<typeof worker>[0] = {}) =>
+    worker({ slot, since: NOW - UPGRADE_MIN_RUNNING_MS, inst: { gpu_name: "RTX 3060", dph_total: 0.083 }, ...over });
+  const goodRunner = (slot = 1) => worker({ slot, since: NOW - HOUR, inst: { gpu_name: "RTX 3060 Ti", dph_total: 0.055 } });
+  const scanDue = (over: Partial<FleetState> = {}) => state({ lastUpgradeScanAt: null, ...over });
+  const deal = () => offer({ gpu_name: "RTX 3060 Ti", dph_total: 0.055 });
+  const upgrade = (oldId: number, newId: number, startedAt: number): Upgrade => ({ slot: 0, oldId, newId, startedAt, reason: "better deal" });
+
+  it("a worse RUNNING worker gets an upgrade launch into its own slot with upgradeOf", () => {
+    const old = cheapRunner();
+    const d = deal();
+    const p = run({ config: config({ workers: 2 }), state: scanDue(), workers: [old, goodRunner()], offers: [d] });
+    expect(p.actions).toMatchObject([{ kind: "launch", slot: 0, label: labelFor(FLEET, 0), upgradeOf: old.instance.id, offer: { id: d.id } }]);
+  });
+
+  it.each<[string, number, boolean]>([
+    ["14% better → no upgrade", 0.083 / 1.14, false],
+    ["16% better → upgrade", 0.083 / 1.16, true],
+  ])("upgradeMinGain 15%%: an offer %s", (_name, price, upgrades) => {
+    const p = run({ config: config({ workers: 2 }), state: scanDue(), workers: [cheapRunner(), goodRunner()], offers: [offer({ gpu_name: "RTX 3060", dph_total: price })] });
+    expect(launches(p.actions)).toHaveLength(upgrades ? 1 : 0);
+  });
+
+  it.each<[string, Partial<PlanInput>]>([
+    ["below target", { config: config({ workers: 3 }) }],
+    ["running 1 s less than 10 min", { workers: [cheapRunner(0, { since: NOW - UPGRADE_MIN_RUNNING_MS + S }), goodRunner()] }],
+    ["upgrades at maxConcurrentUpgrades", { state: scanDue({ upgrades: [upgrade(1, 2, NOW)] }) }],
+    ["slot cooldown 1 s short", { state: scanDue({ slotCooldowns: { "0": NOW - DEFAULTS.upgradeCooldownS * S + S } }) }],
+    ["policy cheapest", { policy: "cheapest" }],
+    ["launchHold", { state: scanDue({ launchHold: "weights missing" }) }],
+    ["credit paused", { state: scanDue({ creditPausedUntil: NOW + MIN }) }],
+    ["hourly launch budget used up", { state: scanDue({ launches: launchedAt(24, NOW - MIN) }) }],
+  ])("no upgrade launch: %s", (_name, over) => {
+    const p = run({ config: config({ workers: 2 }), state: scanDue(), workers: [cheapRunner(), goodRunner()], offers: [deal(), deal()], ...over });
+    expect(launches(p.actions).filter((l) => l.upgradeOf !== null)).toEqual([]);
+  });
+
+  it.each<[string, Partial<PlanInput>]>([
+    ["slot cooldown just over", { state: scanDue({ slotCooldowns: { "0": NOW - DEFAULTS.upgradeCooldownS * S } }) }],
+    ["a second upgrade when maxConcurrentUpgrades is 2", { config: config({ workers: 2, maxConcurrentUpgrades: 2 }), state: scanDue({ upgrades: [upgrade(1, 2, NOW)] }) }],
+  ])("upgrade allowed: %s", (_name, over) => {
+    const p = run({ config: config({ workers: 2 }), state: scanDue(), workers: [cheapRunner(), goodRunner()], offers: [deal()], ...over });
+    expect(launches(p.actions).map((l) => l.slot)).toEqual([0]);
+  });
+
+  it("trial succeeds: the new one runs → the old one goes (upgrade_done), nothing else happens", () => {
+    const old = cheapRunner();
+    const fresh = worker({ slot: 0, since: NOW - MIN, inst: { gpu_name: "RTX 3060 Ti", dph_total: 0.055 } });
+    const st = state({ lastUpgradeScanAt: NOW, upgrades: [upgrade(old.instance.id, fresh.instance.id, NOW - 5 * MIN)] });
+    const p = run({ config: config({ workers: 2 }), state: st, workers: [old, fresh, goodRunner()], offers: offers(2) });
+    expect(p.actions).toMatchObject([{ kind: "destroy", instanceId: old.instance.id, cause: "upgrade_done" }]);
+    expect(p.wantedSlots).toEqual([]);
+  });
+
+  it.each<[number, boolean]>([
+    [DEFAULTS.upgradeTrialS - 1, false],
+    [DEFAULTS.upgradeTrialS, false],
+    [DEFAULTS.upgradeTrialS + 1, true],
+  ])("trial: the new one not RUNNING %is after the start → destroyed as upgrade_failed: %s", (after, fails) => {
+    const old = cheapRunner();
+    const fresh = worker({ slot: 0, phase: "WAIT", since: NOW - 60 * S });
+    const st = state({ lastUpgradeScanAt: NOW, upgrades: [upgrade(old.instance.id, fresh.instance.id, NOW - after * S)] });
+    const p = run({ config: config({ workers: 2 }), state: st, workers: [old, fresh, goodRunner()] });
+    // During the trial the pair shares slot 0's label: no duplicate kill, no scale-down, no launch.
+    expect(p.actions).toEqual(fails ? [expect.objectContaining({ kind: "destroy", instanceId: fresh.instance.id, cause: "upgrade_failed" })] : []);
+  });
+
+  it("the old worker vanished (Vast took it) while the new one runs: the new one is kept", () => {
+    const fresh = worker({ slot: 0, since: NOW - 20 * MIN, inst: { gpu_name: "RTX 3060 Ti", dph_total: 0.055 } });
+    const st = state({ lastUpgradeScanAt: NOW, upgrades: [upgrade(freshId(), fresh.instance.id, NOW - 20 * MIN)] });
+    const p = run({ config: config({ workers: 2 }), state: st, workers: [fresh, goodRunner()] });
+    expect(p.actions).toEqual([]);
+  });
+});
+
+describe("plan: launch reasons name the worker", () => {
+  it("every action has a reason and the fleet's label", () => {
+    const p = run({ config: config({ workers: 2 }), workers: [worker({ slot: 0, phase: "DEAD", since: NOW })], offers: offers(2) });
+    expect(p.actions.length).toBe(3);
+    for (const a of p.actions) {
+      expect(a.reason.length).toBeGreaterThan(5);
+      expect(a.label).toBe(labelFor(FLEET, a.slot));
+    }
+  });
+});
