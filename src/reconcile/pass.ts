@@ -237,7 +237,7 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
   if (decided.wantsOffers) {
     try {
       subrequests++;
-      const gpus = opts.gpu ? [opts.gpu] : config.gpus;
+      const gpus = opts.gpu ? [opts.gpu.replace(/_/g, " ")] : config.gpus;
       input.offers = await vast.searchOffers({ gpuNames: gpus, maxDph: config.maxDph, minGpuRamMb: config.minGpuRamMb, limit: 100 });
       scanned = true;
       decided = plan(input);
@@ -287,10 +287,15 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
     } else {
       next.pendingDestroys.push({ instanceId: d.instanceId, label: d.label, reason: d.reason, at: now, attempts: 1 });
     }
-    rememberDestroy(next, d, workers, now, outcomes);
+    // With the breaker open the fault is likely the image or a token, not the host: no strikes.
+    rememberDestroy(next, d, workers, now, state.breaker.open ? [] : outcomes, !state.breaker.open);
   }
 
-  const launches = decided.actions.filter((a): a is LaunchAction => a.kind === "launch");
+  // A worker without the token cannot pull weights or upload: launching it only spends money.
+  const launches = deps.hfToken ? decided.actions.filter((a): a is LaunchAction => a.kind === "launch") : [];
+  if (!deps.hfToken && decided.actions.some((a) => a.kind === "launch")) {
+    report.held.push("launches held: the HF_TOKEN secret is not set (wrangler secret put HF_TOKEN)");
+  }
   for (const l of launches) {
     deps.checkFence();
     subrequests++;
@@ -372,10 +377,14 @@ function host(state: FleetState, machineId: number, gpu: string | null): HostRec
 }
 
 /** What a replacement teaches: host strikes, `No CUDA` blocks, OOM raises the VRAM floor, never-ran counts as a failed launch. */
-function rememberDestroy(next: FleetState, d: DestroyAction, workers: Worker[], now: number, outcomes: boolean[]): void {
+function rememberDestroy(next: FleetState, d: DestroyAction, workers: Worker[], now: number, outcomes: boolean[], blameHost: boolean): void {
   const w = workers.find((x) => x.instance.id === d.instanceId);
-  const hostFault = HOST_FAULTS.has(d.cause) || (d.cause === "dead" && !d.everRan);
-  if (hostFault && d.machineId !== null) {
+  // A worker that died after running is the host's fault too when its logs end in a fatal error
+  // (the container exits seconds after a traceback, so a pass rarely sees it FATAL first) or when
+  // the host stopped answering (unknown/offline): else the same dud host is rented again and again.
+  const diedOfHost = w !== undefined && (w.fatalKind !== null || w.instance.actual_status === "offline" || w.instance.actual_status === "unknown");
+  const hostFault = HOST_FAULTS.has(d.cause) || (d.cause === "dead" && (!d.everRan || diedOfHost));
+  if (blameHost && hostFault && d.machineId !== null) {
     const h = host(next, d.machineId, d.gpuName);
     h.strikes = decayedStrikes(h, now) + 1;
     h.lastStrikeAt = now;
