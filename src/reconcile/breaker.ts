@@ -5,8 +5,9 @@ import type { FleetState } from "./state";
  * The fleet's circuit breaker. When launches keep failing, or many workers are fatal at once, the
  * cause is rarely the hosts: it is the image, the token or a downstream service, and every
  * replacement burns money failing the same way (peers.md: Karpenter's 20% repair cap, SkyPilot
- * #3962). The breaker stops replacing and says why; one probe launch every PROBE_INTERVAL_MS tests
- * whether the fault has cleared, and the first worker to reach RUNNING closes it.
+ * #3962). The breaker stops launching and says why (broken workers are still destroyed: they
+ * bill and produce nothing); one probe launch every PROBE_INTERVAL_MS tests whether the fault has
+ * cleared, and the first worker to reach RUNNING closes it.
  */
 
 export const PROBE_INTERVAL_MS = 30 * 60_000;
@@ -22,7 +23,11 @@ export interface BreakerInputs {
 
 export function nextBreaker(breaker: Breaker, inputs: BreakerInputs, config: FleetConfig, now: number): Breaker {
   let failures = breaker.failures;
-  for (const ok of inputs.outcomes) failures = ok ? 0 : failures + 1;
+  let succeeded = false;
+  for (const ok of inputs.outcomes) {
+    failures = ok ? 0 : failures + 1;
+    succeeded ||= ok;
+  }
   const fatalTrip = inputs.fatalCount >= 2 && inputs.fatalCount / Math.max(1, inputs.ownedCount) >= config.breakerFatalFraction;
   const failureTrip = failures >= config.breakerLaunchFailures;
   if (failureTrip || fatalTrip) {
@@ -31,8 +36,13 @@ export function nextBreaker(breaker: Breaker, inputs: BreakerInputs, config: Fle
       : `${failures} launches in a row failed before running: suspect the image, onstart or market`;
     return { open: true, reason, since: breaker.open ? breaker.since : now, failures, lastProbeAt: breaker.lastProbeAt };
   }
-  // Closed by success only: a quiet period proves nothing while no launch is allowed.
-  if (breaker.open && failures > 0) return { ...breaker, failures };
+  // Once open, only a worker that reaches RUNNING (a probe) closes it, or a human (POST /resume):
+  // the fatal workers leaving, or a quiet spell with no launches allowed, proves nothing.
+  if (breaker.open && !succeeded) return { ...breaker, failures };
+  return closedBreaker(failures);
+}
+
+export function closedBreaker(failures = 0): Breaker {
   return { open: false, reason: null, since: null, failures, lastProbeAt: null };
 }
 

@@ -173,10 +173,6 @@ export function plan(input: PlanInput): Plan {
       held.push(`${w.label}: Hugging Face rejects the token; a replacement would fail the same way, so it is kept until the token is fixed`);
       continue;
     }
-    if (!saves && state.breaker.open) {
-      held.push(`${w.label}: not replaced while the circuit breaker is open (${bad.reason})`);
-      continue;
-    }
     remove(w, bad.cause, bad.reason);
   }
 
@@ -268,6 +264,7 @@ export function plan(input: PlanInput): Plan {
     launchSlots.length === 0 &&
     wantedSlots.length === 0 &&
     !state.breaker.open &&
+    input.workers.some((w) => w.phase === "RUNNING") &&
     // An upgrade is a launch: every hold on launches holds it too.
     state.launchHold === null &&
     !hfAuthHold &&

@@ -56,6 +56,13 @@ describe("breaker: while open", () => {
     expect(nextBreaker(open(), inputs(), cfg, NOW).open).toBe(true);
   });
 
+  it("opened by the fatal fraction, it stays open after the fatal workers are destroyed, until a worker runs", () => {
+    const tripped = nextBreaker(closed(), inputs({ fatalCount: 3, ownedCount: 4 }), cfg, NOW);
+    expect(tripped).toMatchObject({ open: true, failures: 0 });
+    expect(nextBreaker(tripped, inputs({ fatalCount: 0, ownedCount: 0 }), cfg, NOW + MIN).open).toBe(true);
+    expect(nextBreaker(tripped, inputs({ fatalCount: 0, ownedCount: 1, outcomes: [true] }), cfg, NOW + 2 * MIN).open).toBe(false);
+  });
+
   it.each<[string, boolean[]]>([
     ["a probe that reaches RUNNING", [true]],
     ["a failure then a success", [false, true]],

@@ -235,7 +235,7 @@ describe("plan: holds", () => {
     expect(p.held.join()).toMatch(/circuit breaker open/);
   });
 
-  it("circuit breaker open: FATAL and stuck workers are held, DEAD and over-cost still destroyed", () => {
+  it("circuit breaker open: broken workers still go (they bill and produce nothing), but their slots are not refilled", () => {
     const st = state({ lastUpgradeScanAt: NOW, breaker: { open: true, reason: "fatal", since: NOW - MIN, failures: 0, lastProbeAt: null } });
     const ws = [
       worker({ slot: 0, phase: "FATAL", since: NOW - HOUR }),
@@ -244,12 +244,16 @@ describe("plan: holds", () => {
       worker({ slot: 3, phase: "DEAD", since: NOW }),
       worker({ slot: 4, inst: { dph_total: 0.2 } }),
     ];
-    const p = run({ config: config({ workers: 5 }), state: st, workers: ws });
+    const p = run({ config: config({ workers: 5 }), state: st, workers: ws, offers: offers(5) });
     expect(destroys(p.actions).map((d) => [d.slot, d.cause])).toEqual([
+      [0, "fatal"],
+      [1, "boot_timeout"],
+      [2, "stalled"],
       [3, "dead"],
       [4, "over_cost"],
     ]);
-    expect(p.held.filter((h) => h.includes("not replaced while the circuit breaker is open"))).toHaveLength(3);
+    expect(launches(p.actions)).toHaveLength(0);
+    expect(p.held.some((h) => h.startsWith("circuit breaker open"))).toBe(true);
   });
 
   it.each<[string, Partial<FleetState>, number]>([
