@@ -67,10 +67,11 @@ export class FleetObject extends DurableObject<Env> {
     this.fleet = fleet;
   }
 
-  async getConfig(fleet: string): Promise<ActionResult<{ config: FleetConfig | null; errors: string[]; overrides: Record<string, unknown> }>> {
+  async getConfig(fleet: string): Promise<ActionResult<{ config: FleetConfig | null; errors: string[]; overrides: Partial<FleetConfig> }>> {
     this.bind(fleet);
     const c = this.config();
-    const overrides = this.store.get("overrides", ConfigOverrides) ?? {};
+    // Overrides are only ever written validated (putConfig, setOverrides); typed so that RPC callers see them (`unknown` is not RPC-serializable).
+    const overrides: Partial<FleetConfig> = this.store.get("overrides", ConfigOverrides) ?? {};
     return { ok: true, value: c.ok ? { config: c.config, errors: [], overrides } : { config: null, errors: c.errors, overrides } };
   }
 

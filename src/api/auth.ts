@@ -1,0 +1,48 @@
+import type { MiddlewareHandler } from "hono";
+import { bearerAuth } from "hono/bearer-auth";
+import { timingSafeEqual } from "hono/utils/buffer";
+import type { ApiEnv } from "./hono";
+
+/**
+ * Bearer auth for every route but the open ones. API_TOKEN may do everything, API_READ_TOKEN only
+ * read. An unset API_TOKEN closes mutations (503) instead of opening them, because a Worker
+ * deployed before its secrets are put must not hand the fleet's credit card to anyone.
+ */
+
+export type Role = "admin" | "read";
+
+/** Reachable without a token: the uptime check must watch the watcher without holding a secret. */
+export const OPEN_PATHS: ReadonlySet<string> = new Set(["/healthz"]);
+
+const READ_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD"]);
+
+const unauthorized = (message: string) => ({ message: { error: "unauthorized", message } });
+
+export const requireAuth: MiddlewareHandler<ApiEnv> = async (c, next) => {
+  if (OPEN_PATHS.has(c.req.path)) return next();
+  const admin = c.env.API_TOKEN || null;
+  const reader = c.env.API_READ_TOKEN || null;
+  const mutation = !READ_METHODS.has(c.req.method);
+  if (!admin && (mutation || !reader)) {
+    return c.json({ error: "not_configured", message: "set the API_TOKEN secret (wrangler secret put API_TOKEN) to use this API; it stays closed until then" }, 503);
+  }
+  // Secrets live on c.env, so the middleware is built per request.
+  const check = bearerAuth<ApiEnv>({
+    realm: "vastfleet",
+    verifyToken: async (token, ctx) => {
+      // Both comparisons always run so that timing does not tell which token was close.
+      const [isAdmin, isReader] = await Promise.all([admin ? timingSafeEqual(admin, token) : false, reader ? timingSafeEqual(reader, token) : false]);
+      const role: Role | null = isAdmin ? "admin" : isReader ? "read" : null;
+      if (role) ctx.set("role", role);
+      return role !== null;
+    },
+    noAuthenticationHeader: unauthorized("send Authorization: Bearer <API_TOKEN or API_READ_TOKEN>"),
+    invalidAuthenticationHeader: { message: { error: "invalid_request", message: "the Authorization header must be Bearer <token>" } },
+    invalidToken: unauthorized("the bearer token is not valid"),
+  });
+  await check(c, async () => {});
+  if (mutation && c.get("role") !== "admin") {
+    return c.json({ error: "forbidden", message: `the read-only token cannot ${c.req.method} ${c.req.path}; use API_TOKEN` }, 403);
+  }
+  return next();
+};

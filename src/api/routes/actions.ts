@@ -1,0 +1,63 @@
+import { lookupFleet } from "../fleet";
+import { newApi } from "../hono";
+import { answer, fail } from "../respond";
+import { downRoute, pauseRoute, reconcileRoute, resumeRoute, scaleRoute, upRoute } from "../schemas";
+
+/** The runbook's scripts as requests: each one runs in the fleet's object, under its lease. */
+export const actions = newApi();
+
+actions.openapi(scaleRoute, async (c) => {
+  const { fleet, n } = c.req.valid("query");
+  const found = await lookupFleet(c.env, fleet);
+  if (!found.ok) return fail(c, found);
+  const { name, stub } = found.value;
+  return answer(c, await stub.scale(name, n), (report) => ({ fleet: name, target: n, report }));
+});
+
+actions.openapi(upRoute, async (c) => {
+  const { fleet, n, gpu } = c.req.valid("query");
+  const found = await lookupFleet(c.env, fleet);
+  if (!found.ok) return fail(c, found);
+  const { name, stub } = found.value;
+  return answer(c, await stub.up(name, n, gpu ?? null), (report) => ({ fleet: name, added: n, gpu: gpu ?? null, report }));
+});
+
+actions.openapi(downRoute, async (c) => {
+  const { fleet, confirm } = c.req.valid("query");
+  const found = await lookupFleet(c.env, fleet);
+  if (!found.ok) return fail(c, found);
+  const { name, stub } = found.value;
+  // The runbook's [y/N] prompt: only the fleet's own name, typed out, destroys anything.
+  return answer(c, await stub.down(name, confirm === name), (down) =>
+    down.confirmed
+      ? { fleet: name, confirmed: true, destroyed: down.destroyed, errors: down.errors, instances: down.instances }
+      : {
+          fleet: name,
+          confirmed: false,
+          wouldDestroy: down.instances,
+          message: `add confirm=${name} to destroy ${down.instances.length} instance(s) of fleet ${name} and set its target to 0; nothing was changed`,
+        },
+  );
+});
+
+for (const [route, paused] of [
+  [pauseRoute, true],
+  [resumeRoute, false],
+] as const) {
+  actions.openapi(route, async (c) => {
+    const { fleet } = c.req.valid("query");
+    const found = await lookupFleet(c.env, fleet);
+    if (!found.ok) return fail(c, found);
+    const { name, stub } = found.value;
+    return answer(c, await stub.setPaused(name, paused), (value) => ({ fleet: name, ...value }));
+  });
+}
+
+actions.openapi(reconcileRoute, async (c) => {
+  const { fleet, dry_run } = c.req.valid("query");
+  const found = await lookupFleet(c.env, fleet);
+  if (!found.ok) return fail(c, found);
+  const { name, stub } = found.value;
+  const dryRun = dry_run === "1" || dry_run === "true";
+  return answer(c, await stub.reconcile(name, dryRun), (report) => ({ fleet: name, dryRun, report }));
+});

@@ -1,0 +1,179 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { FleetConfig, FleetName, GpuName } from "../config/fleet";
+
+/**
+ * Every route's input and answer, declared once: the validators and /openapi.json are both
+ * generated from these, so the document cannot drift from what the API accepts.
+ */
+
+/**
+ * A whole number in a query string. Not z.coerce: it reads `?n=` as 0, and `/scale?n=` must not
+ * mean "destroy everything".
+ */
+const int = (min: number, max: number, range = `${min} to ${max}`) => {
+  const message = `must be an integer from ${range}`;
+  return z
+    .string()
+    .regex(/^\d{1,16}$/, message)
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, message)
+    .openapi({ type: "integer", minimum: min, maximum: max });
+};
+
+const MAX_WORKERS = FleetConfig.shape.workers.maxValue ?? 1000;
+const workers = (min: number) => int(min, MAX_WORKERS, `${min} to the fleet's maxWorkers (ZEB_MAX_WORKERS)`);
+
+const fleet = FleetName.optional().openapi({ description: "the fleet; the default fleet (ZEB_FLEET) when absent" });
+const FleetQuery = z.object({ fleet });
+
+export const ErrorBody = z.object({ error: z.string(), message: z.string() }).openapi("Error");
+
+const Json = z.looseObject({}).openapi({ description: "see the route's description" });
+const ok = (description: string, schema: z.ZodType = Json) => ({ description, content: { "application/json": { schema } } });
+const err = (description: string) => ({ description, content: { "application/json": { schema: ErrorBody } } });
+
+/** What any authenticated route may answer besides its own success. */
+const errors = {
+  400: err("invalid input; the message names the field"),
+  401: err("missing or wrong bearer token (with WWW-Authenticate)"),
+  403: err("the read-only token on a mutating route"),
+  404: err("unknown fleet or instance"),
+  409: err("a pass of this fleet is running (with Retry-After)"),
+  413: err("request body over 64 KiB"),
+  503: err("API_TOKEN not configured, or Vast unavailable"),
+};
+
+const security = [{ bearer: [] }];
+
+export const statusRoute = createRoute({
+  method: "get",
+  path: "/status",
+  summary: "Every fleet (or one): target, paused and breaker state, instances, totals, last pass",
+  security,
+  request: { query: FleetQuery.extend({ format: z.enum(["json", "text"]).optional().openapi({ description: "text: a table like vast_status.sh (also with Accept: text/plain)" }) }) },
+  responses: { 200: { description: "fleets and grand totals", content: { "application/json": { schema: Json }, "text/plain": { schema: z.string() } } }, ...errors },
+});
+
+export const scaleRoute = createRoute({
+  method: "post",
+  path: "/scale",
+  summary: "Set the target to n and run a pass now",
+  security,
+  request: { query: FleetQuery.extend({ n: workers(0) }) },
+  responses: { 200: ok("the pass that acted on the new target"), ...errors },
+});
+
+export const upRoute = createRoute({
+  method: "post",
+  path: "/up",
+  summary: "Add n to the target and launch now, optionally only on one GPU model",
+  security,
+  request: { query: FleetQuery.extend({ n: workers(1), gpu: GpuName.optional().openapi({ example: "RTX_3090" }) }) },
+  responses: { 200: ok("the pass that launched"), ...errors },
+});
+
+export const downRoute = createRoute({
+  method: "post",
+  path: "/down",
+  summary: "Target 0 and destroy every instance of the fleet; without confirm=<fleet>, only list them",
+  security,
+  request: { query: FleetQuery.extend({ confirm: z.string().max(64).optional().openapi({ description: "the fleet's name" }) }) },
+  responses: { 200: ok("confirmed: what was destroyed; unconfirmed: what would be"), ...errors },
+});
+
+export const pauseRoute = createRoute({
+  method: "post",
+  path: "/pause",
+  summary: "Stop autonomous actions (observing and alerting go on)",
+  security,
+  request: { query: FleetQuery },
+  responses: { 200: ok("paused"), ...errors },
+});
+
+export const resumeRoute = createRoute({
+  method: "post",
+  path: "/resume",
+  summary: "Restart autonomous actions",
+  security,
+  request: { query: FleetQuery },
+  responses: { 200: ok("resumed"), ...errors },
+});
+
+export const reconcileRoute = createRoute({
+  method: "post",
+  path: "/reconcile",
+  summary: "Run a pass now; with dry_run=1 return the plan and change nothing",
+  security,
+  request: { query: FleetQuery.extend({ dry_run: z.enum(["0", "1", "true", "false"]).optional() }) },
+  responses: { 200: ok("the pass report: workers, actions with reasons, held launches, errors"), ...errors },
+});
+
+export const logsRoute = createRoute({
+  method: "get",
+  path: "/instances/{id}/logs",
+  summary: "An owned instance's container logs, tokens and keys redacted",
+  security,
+  request: {
+    params: z.object({ id: int(1, Number.MAX_SAFE_INTEGER, "1 up").openapi({ param: { name: "id", in: "path" }, type: "integer" }) }),
+    query: FleetQuery.extend({ tail: int(1, 1000).default(50) }),
+  },
+  responses: { 200: ok("{ id, label, text }; text is null while Vast has no logs yet"), ...errors },
+});
+
+export const eventsRoute = createRoute({
+  method: "get",
+  path: "/events",
+  summary: "The fleet's audit trail, newest first",
+  security,
+  request: { query: FleetQuery.extend({ limit: int(1, 1000).default(100), since: int(0, 8_640_000_000_000_000, "0 (epoch ms)").optional() }) },
+  responses: { 200: ok("{ fleet, events }"), ...errors },
+});
+
+// Schemas from src/config were built before @hono/zod-openapi extended zod, so they have no
+// .openapi(); they are used as they are (documented inline), and only wrappers made here carry metadata.
+const FleetParam = z.object({ fleet: FleetName });
+
+export const fleetsRoute = createRoute({
+  method: "get",
+  path: "/fleets",
+  summary: "Every fleet's name with a summary",
+  security,
+  responses: { 200: ok("{ default, fleets }"), ...errors },
+});
+
+export const getFleetRoute = createRoute({
+  method: "get",
+  path: "/fleets/{fleet}",
+  summary: "A fleet's effective config, its stored overrides and config errors",
+  security,
+  request: { params: FleetParam },
+  responses: { 200: ok("{ fleet, config, overrides, errors }"), ...errors },
+});
+
+export const putFleetRoute = createRoute({
+  method: "put",
+  path: "/fleets/{fleet}",
+  summary: "Create a fleet or replace its whole config (unknown keys are rejected)",
+  security,
+  request: { params: FleetParam, body: { required: true, content: { "application/json": { schema: FleetConfig } } } },
+  responses: { 200: ok("{ fleet, config }"), ...errors },
+});
+
+export const deleteFleetRoute = createRoute({
+  method: "delete",
+  path: "/fleets/{fleet}",
+  summary: "Forget a fleet with no instances (not the default fleet)",
+  security,
+  request: { params: FleetParam },
+  responses: { 200: ok("{ deleted }"), ...errors },
+});
+
+export const healthRoute = createRoute({
+  method: "get",
+  path: "/healthz",
+  summary: "No auth: 200 while every fleet's passes run on time, 503 when one is late",
+  responses: {
+    200: ok("{ ok: true, lastPassAt }"),
+    503: ok("{ ok: false, error, message, late }"),
+  },
+});

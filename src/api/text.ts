@@ -1,0 +1,72 @@
+import type { FleetStatus, InstanceStatus } from "../fleet/status";
+import type { GrandTotals } from "./totals";
+
+/**
+ * `/status?format=text`: the runbook's `vast_status.sh` table for a terminal, with the fleet
+ * keeper's extra columns (phase, age, throughput) and the lines that explain why it is idle.
+ */
+
+/** `1h02m` from an hour on, `2m05s` below; `-` when unknown. */
+export function formatAge(seconds: number | null): string {
+  if (seconds === null) return "-";
+  const s = Math.max(0, Math.floor(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const pad = (x: number) => String(x).padStart(2, "0");
+  return h > 0 ? `${h}h${pad(m)}m` : `${m}m${pad(s % 60)}s`;
+}
+
+interface Column {
+  title: string;
+  right: boolean;
+  cell: (i: InstanceStatus) => string;
+}
+
+const num = (x: number | null, digits: number) => (x === null ? "-" : x.toFixed(digits));
+
+// GPU names keep the runbook's underscores so that every column is one shell word.
+const COLUMNS: Column[] = [
+  { title: "Label", right: false, cell: (i) => i.label },
+  { title: "GPU", right: false, cell: (i) => (i.gpu ?? "-").replace(/ /g, "_") },
+  { title: "Phase", right: false, cell: (i) => i.phase },
+  { title: "Status", right: false, cell: (i) => i.status ?? "-" },
+  { title: "Age", right: true, cell: (i) => formatAge(i.ageS) },
+  { title: "$/hr", right: true, cell: (i) => num(i.dph, 3) },
+  { title: "games/s", right: true, cell: (i) => num(i.gamesPerSec, 1) },
+  { title: "batch", right: true, cell: (i) => num(i.batch, 0) },
+  { title: "ID", right: true, cell: (i) => String(i.id) },
+  { title: "SSH", right: false, cell: (i) => i.ssh ?? "-" },
+];
+
+function table(instances: InstanceStatus[]): string[] {
+  const rows = [...instances].sort((a, b) => a.label.localeCompare(b.label, "en", { numeric: true })).map((i) => COLUMNS.map((col) => col.cell(i)));
+  const widths = COLUMNS.map((col, k) => Math.max(col.title.length, ...rows.map((r) => (r[k] ?? "").length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, k) => (COLUMNS[k]?.right ? cell.padStart(widths[k] ?? 0) : cell.padEnd(widths[k] ?? 0)))
+      .join("  ")
+      .trimEnd();
+  const rule = "-".repeat(widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1));
+  return [line(COLUMNS.map((c) => c.title)), rule, ...rows.map(line), rule];
+}
+
+/** Why a fleet is not doing what its target says, one line per reason. */
+function notes(s: FleetStatus): string[] {
+  const p = `${s.fleet}:`;
+  const last = s.lastPass;
+  const pass = last ? `last pass ${formatAge((s.now - last.at) / 1000)} ago, ${last.actions.length} action(s)` : "no pass yet";
+  const out = [`${p} target ${s.target ?? "-"}, ${s.totals.running} running, ${pass}`];
+  if (s.paused) out.push(`${p} PAUSED: no autonomous actions (POST /resume?fleet=${s.fleet})`);
+  if (s.breaker.open) out.push(`${p} circuit breaker OPEN since ${s.breaker.since === null ? "?" : new Date(s.breaker.since).toISOString()}: ${s.breaker.reason ?? "no reason recorded"}`);
+  if (s.launchHold) out.push(`${p} launches held: ${s.launchHold}`);
+  if (s.creditPausedUntil !== null) out.push(`${p} launches paused for low credit until ${new Date(s.creditPausedUntil).toISOString()}`);
+  for (const e of s.configErrors) out.push(`${p} config error: ${e}`);
+  for (const h of last?.held ?? []) out.push(`${p} held: ${h}`);
+  for (const e of last?.errors ?? []) out.push(`${p} last pass error: ${e}`);
+  return out;
+}
+
+export function statusText(fleets: FleetStatus[], totals: GrandTotals): string {
+  const total = `Total: ${totals.instances} instances, $${totals.dph.toFixed(3)}/hr ($${totals.dpd.toFixed(2)}/day)`;
+  return [...table(fleets.flatMap((f) => f.instances)), total, ...fleets.flatMap(notes)].join("\n") + "\n";
+}

@@ -1,0 +1,112 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { app } from "../../src/api/app";
+import { OPEN_PATHS } from "../../src/api/auth";
+import { ADMIN, READ, call } from "./helpers";
+
+/**
+ * The auth matrix over the app's own route table, so that a route added later is covered
+ * without anyone remembering to add it here.
+ */
+
+const ROUTES = [...new Map(app.routes.filter((r) => r.method !== "ALL").map((r) => [`${r.method} ${r.path}`, r])).values()];
+const concrete = (path: string) => path.replace(":id", "1").replace(":fleet", "auth-matrix");
+const isRead = (method: string) => method === "GET" || method === "HEAD";
+
+describe("auth matrix", () => {
+  it("enumerates the operator routes", () => {
+    const names = ROUTES.map((r) => `${r.method} ${r.path}`).sort();
+    expect(names).toEqual(
+      [
+        "GET /status",
+        "GET /healthz",
+        "GET /events",
+        "GET /instances/:id/logs",
+        "POST /scale",
+        "POST /up",
+        "POST /down",
+        "POST /pause",
+        "POST /resume",
+        "POST /reconcile",
+        "GET /fleets",
+        "GET /fleets/:fleet",
+        "PUT /fleets/:fleet",
+        "DELETE /fleets/:fleet",
+        "GET /openapi.json",
+      ].sort(),
+    );
+    expect([...OPEN_PATHS]).toEqual(["/healthz"]);
+  });
+
+  for (const route of ROUTES) {
+    const path = concrete(route.path);
+    const name = `${route.method} ${route.path}`;
+    if (OPEN_PATHS.has(route.path)) {
+      it(`${name} is open`, async () => {
+        const res = await call(path, { method: route.method, token: null });
+        expect([200, 503]).toContain(res.status);
+        expect(res.headers.get("cache-control")).toBe("no-store");
+      });
+      continue;
+    }
+
+    it(`${name}: no token → 401 with WWW-Authenticate`, async () => {
+      const res = await call(path, { method: route.method, token: null });
+      expect(res.status).toBe(401);
+      expect(res.headers.get("www-authenticate")).toMatch(/^Bearer /);
+      expect(res.json()).toMatchObject({ error: "unauthorized" });
+      expect(res.headers.get("cache-control")).toBe("no-store");
+    });
+
+    it(`${name}: wrong token → 401`, async () => {
+      const res = await call(path, { method: route.method, token: "not-the-token-123" });
+      expect(res.status).toBe(401);
+      expect(res.headers.get("www-authenticate")).toContain('error="invalid_token"');
+      // A token that shares the admin token's prefix is no closer to being accepted.
+      expect((await call(path, { method: route.method, token: `${ADMIN}x` })).status).toBe(401);
+    });
+
+    it(`${name}: read token → ${isRead(route.method) ? "allowed" : "403"}`, async () => {
+      const res = await call(path, { method: route.method, token: READ });
+      if (isRead(route.method)) expect([401, 403, 503]).not.toContain(res.status);
+      else {
+        expect(res.status).toBe(403);
+        expect(res.json()).toMatchObject({ error: "forbidden" });
+      }
+    });
+
+    it(`${name}: admin token → allowed`, async () => {
+      const res = await call(path, { method: route.method, token: ADMIN });
+      expect([401, 403]).not.toContain(res.status);
+      expect(res.status).toBeLessThan(500);
+      expect(res.headers.get("cache-control")).toBe("no-store");
+      expect(res.headers.get("access-control-allow-origin")).toBeNull();
+    });
+
+    it(`${name}: without API_TOKEN configured → ${isRead(route.method) ? "read token still reads" : "503, never open"}`, async () => {
+      const noAdmin = { ...env, API_TOKEN: undefined };
+      const res = await app.request(path, { method: route.method, headers: { authorization: `Bearer ${READ}` } }, noAdmin);
+      if (isRead(route.method)) expect([401, 403, 503]).not.toContain(res.status);
+      else {
+        expect(res.status).toBe(503);
+        expect(await res.json()).toMatchObject({ error: "not_configured" });
+      }
+      const anonymous = await app.request(path, { method: route.method }, { ...env, API_TOKEN: undefined, API_READ_TOKEN: undefined });
+      expect(anonymous.status).toBe(503);
+      expect(await anonymous.json()).toMatchObject({ error: "not_configured", message: expect.stringContaining("API_TOKEN") });
+    });
+  }
+
+  it("answers a CORS preflight without opening it", async () => {
+    const res = await call("/status", { method: "OPTIONS", token: null, headers: { origin: "https://evil.example", "access-control-request-method": "POST" } });
+    expect(res.headers.get("access-control-allow-origin")).toBeNull();
+    expect(res.status).toBe(401);
+  });
+
+  it("unknown routes need auth too and answer JSON", async () => {
+    expect((await call("/nope", { token: null })).status).toBe(401);
+    const res = await call("/nope");
+    expect(res.status).toBe(404);
+    expect(res.json()).toMatchObject({ error: "not_found" });
+  });
+});

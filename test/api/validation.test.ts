@@ -1,0 +1,100 @@
+import { describe, expect, it } from "vitest";
+import { MAX_BODY_BYTES } from "../../src/api/app";
+import { type ConfigBody, call, callJson } from "./helpers";
+
+/** Bad input answers 400 (or 413) naming the field, and changes nothing. */
+
+interface EventsBody {
+  events: { seq: number }[];
+}
+
+async function snapshot(): Promise<{ config: unknown; lastEvent: number | null }> {
+  const cfg = await callJson<ConfigBody>("/fleets/zeb");
+  const ev = await callJson<EventsBody>("/events?limit=1");
+  return { config: cfg.config, lastEvent: ev.events[0]?.seq ?? null };
+}
+
+const CASES: [string, string, unknown, number, RegExp][] = [
+  ["POST", "/scale?n=-1", undefined, 400, /^n: must be an integer from 0 to/],
+  ["POST", "/scale?n=abc", undefined, 400, /^n: must be an integer/],
+  ["POST", "/scale?n=1.5", undefined, 400, /^n: must be an integer/],
+  ["POST", "/scale?n=1000000000", undefined, 400, /^n: must be an integer/],
+  ["POST", "/scale?n=", undefined, 400, /^n: must be an integer/],
+  ["POST", "/scale", undefined, 400, /^n: /],
+  ["POST", "/scale?n=33", undefined, 400, /^n: must be an integer from 0 to 32 \(ZEB_MAX_WORKERS\)/],
+  ["POST", "/scale?n=2&fleet=../x", undefined, 400, /^fleet: fleet names are/],
+  ["POST", "/scale?n=2&fleet=nosuchfleet", undefined, 404, /^fleet: no fleet named nosuchfleet/],
+  ["POST", "/up?n=0", undefined, 400, /^n: must be an integer from 1/],
+  ["POST", "/up?n=1&gpu=;rm", undefined, 400, /^gpu: GPU names are/],
+  ["POST", "/up?n=1&gpu=RTX%203090%3Brm%20-rf", undefined, 400, /^gpu: /],
+  ["GET", "/instances/1/logs?tail=0", undefined, 400, /^tail: must be an integer from 1 to 1000/],
+  ["GET", "/instances/1/logs?tail=1001", undefined, 400, /^tail: /],
+  ["GET", "/instances/abc/logs", undefined, 400, /^id: /],
+  ["GET", "/events?limit=0", undefined, 400, /^limit: must be an integer from 1 to 1000/],
+  ["GET", "/events?since=yesterday", undefined, 400, /^since: /],
+  ["GET", "/status?format=xml", undefined, 400, /^format: /],
+  ["GET", "/fleets/..%2Fx", undefined, 400, /^fleet: /],
+  ["PUT", "/fleets/Bad_Name", {}, 400, /^fleet: /],
+  ["DELETE", "/fleets/zeb", undefined, 400, /^fleet: zeb is the default fleet/],
+];
+
+describe("bad input", () => {
+  for (const [method, path, body, status, message] of CASES) {
+    it(`${method} ${path} → ${status}`, async () => {
+      const before = await snapshot();
+      const res = await call(path, { method, body });
+      expect(res.status, res.text).toBe(status);
+      const json = res.json() as { error: string; message: string };
+      expect(json.message).toMatch(message);
+      expect(typeof json.error).toBe("string");
+      expect(await snapshot()).toEqual(before);
+    });
+  }
+
+  it("rejects unknown config keys, naming them, and stores nothing", async () => {
+    const before = await snapshot();
+    const { config } = await callJson<ConfigBody>("/fleets/zeb");
+    const res = await call("/fleets/zeb", { method: "PUT", body: { ...config, workers: 3, sneaky: true } });
+    expect(res.status).toBe(400);
+    expect((res.json() as { message: string }).message).toMatch(/sneaky/);
+    expect(await snapshot()).toEqual(before);
+    const created = await call("/fleets/typo-fleet", { method: "PUT", body: { ...config, sneaky: true } });
+    expect(created.status).toBe(400);
+    expect((await callJson<{ fleets: { name: string }[] }>("/fleets")).fleets.map((f) => f.name)).not.toContain("typo-fleet");
+  });
+
+  it("names the field and its ZEB_* variable for an invalid config value", async () => {
+    const { config } = await callJson<ConfigBody>("/fleets/zeb");
+    const res = await call("/fleets/zeb", { method: "PUT", body: { ...config, maxDph: -1 } });
+    expect(res.status).toBe(400);
+    expect((res.json() as { message: string }).message).toMatch(/^maxDph \(ZEB_MAX_DPH\): /);
+    const cross = await call("/fleets/zeb", { method: "PUT", body: { ...config, workers: 20, uploadInterval: 240 } });
+    expect(cross.status).toBe(400);
+    expect((cross.json() as { message: string }).message).toMatch(/uploadInterval \(ZEB_UPLOAD_INTERVAL\)/);
+  });
+
+  it("refuses a scale that would break the Hugging Face commit budget, naming the interval that allows it", async () => {
+    const res = await call("/scale?n=10", { method: "POST" });
+    expect(res.status).toBe(400);
+    expect((res.json() as { message: string }).message).toMatch(/uploadInterval \(ZEB_UPLOAD_INTERVAL\) to at least 360s/);
+  });
+
+  it("answers 413 to an oversized body and changes nothing", async () => {
+    const before = await snapshot();
+    const { config } = await callJson<ConfigBody>("/fleets/zeb");
+    const huge = { ...config, image: "x".repeat(MAX_BODY_BYTES) };
+    const res = await call("/fleets/zeb", { method: "PUT", body: huge });
+    expect(res.status).toBe(413);
+    expect(res.json()).toMatchObject({ error: "payload_too_large" });
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it("answers malformed JSON and non-JSON bodies in the API's error shape", async () => {
+    const bad = await call("/fleets/zeb", { method: "PUT", body: "{not json" });
+    expect(bad.status).toBe(400);
+    expect(bad.json()).toMatchObject({ error: expect.any(String), message: expect.any(String) });
+    const form = await call("/fleets/zeb", { method: "PUT", body: "workers=3", headers: { "content-type": "application/x-www-form-urlencoded" } });
+    expect(form.status).toBe(415);
+    expect(form.json()).toMatchObject({ error: "unsupported_media_type" });
+  });
+});
