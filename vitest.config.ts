@@ -1,5 +1,9 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { slackStandIn } from "./test/alerts/standins";
+
+// Slack's webhook host is answered by a local stand-in (test/alerts/standins.ts), so no test posts to Slack.
+const slack = slackStandIn();
 
 export default defineConfig({
   plugins: [
@@ -13,7 +17,10 @@ export default defineConfig({
           HF_TOKEN: "hf_test_SECRET",
           API_TOKEN: "test-admin-token-SECRET",
           API_READ_TOKEN: "test-read-token-SECRET",
+          HF_ENDPOINT: "http://vast-simulator/__sim/hf",
+          SLACK_WEBHOOK_URL: "https://hooks.slack.com/services/T0TEST/B0TEST/slack-hook-SECRET",
         },
+        outboundService: (req: Request) => (new URL(req.url).hostname === "hooks.slack.com" ? slack.handle(req) : fetch(req)),
       },
     }),
   ],

@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { alertsStep, alertsView, bootstrapStep, WATCHDOG_MS, watchdogStep } from "../alerts/run";
 import { z } from "zod";
 import { configFromVars, type FleetConfig, FleetConfig as FleetConfigSchema, patchConfig, validateConfig, describeIssues, minUploadInterval, slotOf } from "../config/fleet";
 import type { Env } from "../env";
@@ -104,6 +105,7 @@ export class FleetObject extends DurableObject<Env> {
   async tick(fleet: string): Promise<{ ran: boolean; report: PassReport | null }> {
     this.bind(fleet);
     const report = await this.lease.run(0, (fence) => this.pass({}, () => fence.check()));
+    if (report?.observed) await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
     return { ran: report !== null, report };
   }
 
@@ -223,10 +225,12 @@ export class FleetObject extends DurableObject<Env> {
     const vast = clientFor(this.env);
     const firstSeen = kvFirstSeen(this.env.FIRST_SEEN, fleet, this.firstSeenCache);
     try {
+      if (!options.dryRun) await this.guarded(() => bootstrapStep({ store: this.store, env: this.env }, state, current.config, now));
       const outcome = await runPass(fleet, current.config, state, { vast, firstSeen, hfToken: this.env.HF_TOKEN ?? "", now, checkFence }, options);
       if (!options.dryRun) {
         this.store.put("state", outcome.state);
         this.recordPass(outcome.report, this.store.get("lastPass", LastPass));
+        await this.guarded(() => alertsStep({ store: this.store, env: this.env }, { fleet, report: outcome.report, state: outcome.state, config: current.config }));
       }
       return outcome.report;
     } catch (e) {
@@ -235,6 +239,22 @@ export class FleetObject extends DurableObject<Env> {
       this.recordPass(report, null);
       return report;
     }
+  }
+
+  /** Health checks and alerts must never fail a pass: what they could not do, they retry next pass. */
+  private async guarded(step: () => Promise<void>): Promise<void> {
+    try {
+      await step();
+    } catch (e) {
+      this.event({ action: "error", reason: `alerts: ${e instanceof Error ? e.message : String(e)}`, ok: false });
+    }
+  }
+
+  /** The watchdog: re-armed by every successful cron pass, so it only fires when passes stopped. */
+  override async alarm(): Promise<void> {
+    const lastPass = this.store.get("lastPass", LastPass);
+    const armed = await watchdogStep({ store: this.store, env: this.env }, await nowFor(this.env), lastPass?.errors ?? []).catch(() => true);
+    if (armed) await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
   }
 
   private emptyReport(now: number, errors: string[]): PassReport {
@@ -267,7 +287,7 @@ export class FleetObject extends DurableObject<Env> {
     this.bind(fleet);
     const now = await nowFor(this.env);
     const c = this.config();
-    return fleetStatus({ fleet, now, config: c.ok ? c.config : null, configErrors: c.ok ? [] : c.errors, state: this.state(), lastPass: this.store.get("lastPass", LastPass) });
+    return fleetStatus({ fleet, now, config: c.ok ? c.config : null, configErrors: c.ok ? [] : c.errors, state: this.state(), lastPass: this.store.get("lastPass", LastPass), alerts: alertsView(this.store) });
   }
 
   async events(fleet: string, limit: number, since: number | null): Promise<FleetEvent[]> {

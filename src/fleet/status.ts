@@ -1,3 +1,4 @@
+import type { AlertsView } from "../alerts/run";
 import type { FleetConfig } from "../config/fleet";
 import { expectedGpuRate, gamesPerDollar, isBlocked } from "../reconcile/offers";
 import type { PassReport, WorkerView } from "../reconcile/pass";
@@ -25,9 +26,10 @@ export interface FleetStatus {
   lastPass: { at: number; observed: boolean; actions: PassReport["actions"]; held: string[]; errors: string[]; subrequests: number } | null;
   throughput: { gpu: string; gamesPerSec: number; samples: number; expected: number }[];
   blockedHosts: number;
+  alerts: AlertsView;
 }
 
-export function fleetStatus(input: { fleet: string; now: number; config: FleetConfig | null; configErrors: string[]; state: FleetState; lastPass: PassReport | null }): FleetStatus {
+export function fleetStatus(input: { fleet: string; now: number; config: FleetConfig | null; configErrors: string[]; state: FleetState; lastPass: PassReport | null; alerts: AlertsView }): FleetStatus {
   const { now, state, config, lastPass } = input;
   const instances: InstanceStatus[] = (lastPass?.workers ?? []).map((w) => ({
     ...w,
@@ -61,6 +63,7 @@ export function fleetStatus(input: { fleet: string; now: number; config: FleetCo
       .map(([gpu, s]) => ({ gpu, gamesPerSec: round(s.gamesPerSec, 2), samples: s.samples, expected: config ? round(expectedGpuRate(config, state.gpuStats, gpu), 2) : 0 }))
       .sort((a, b) => a.gpu.localeCompare(b.gpu)),
     blockedHosts: Object.values(state.hosts).filter((h) => isBlocked(h, now)).length,
+    alerts: input.alerts,
   };
 }
 
