@@ -1,5 +1,6 @@
 import type { FirstSeen } from "../src/fleet/first-seen";
 import { Market } from "../src/sim/market";
+import type { FaultKind } from "../src/sim/types";
 import { createVastClient, type VastClient } from "../src/vast/client";
 import { SIM_ORIGIN } from "../src/vast/transport";
 
@@ -17,8 +18,8 @@ export interface SimRig {
   advance: (seconds: number) => void;
 }
 
-export function simRig(seed: number, credit = 1_000_000): SimRig {
-  const market = new Market({ seed, speed: 0, credit });
+export function simRig(seed: number, credit = 1_000_000, faultRates?: Record<FaultKind, number>): SimRig {
+  const market = new Market({ seed, speed: 0, credit, ...(faultRates ? { faultRates } : {}) });
   let count = 0;
   const vast = createVastClient({
     baseUrl: SIM_ORIGIN,

@@ -41,11 +41,23 @@ function workerParams(env: [string, string][], label: string | null, onstart: st
   };
 }
 
-export function drawTimeline(rng: RngState, startMs: number, fault: FaultKind | null): Timeline {
+/**
+ * The image pull dominates boot. The runbook's pytorch image is a few GB compressed (~3 GB, 24,000
+ * Mbit); Docker pulls reach 30-70% of a host's advertised link, and unpacking takes about a minute.
+ * On the log-uniform 80-2500 Mbps links that gives a median of ~2.5 min and ~10 min on the slowest
+ * hosts: the runbook's "3-5 min to start generating" with setup, original-scripts.md's "boot takes
+ * about 4 min instead of 10" (b100e47), and dstack #2809's Vast hosts killed by a 10-minute
+ * provisioning timeout on slow pulls. A restart finds the image cached (`inetDownMbps` null).
+ */
+const IMAGE_PULL_MBIT = 24_000;
+
+export function drawTimeline(rng: RngState, startMs: number, fault: FaultKind | null, inetDownMbps: number | null): Timeline {
+  const unpackS = between(rng, 40, 80);
+  const pullS = inetDownMbps === null ? 0 : IMAGE_PULL_MBIT / (inetDownMbps * between(rng, 0.3, 0.7));
   return {
     startMs,
     nullS: Math.round(between(rng, 5, 25)),
-    bootS: Math.round(between(rng, 60, 240)),
+    bootS: Math.round(unpackS + pullS),
     setupS: Math.round(between(rng, 60, 180)),
     faultBatch: fault === "oom" ? intBetween(rng, 2, 5) : intBetween(rng, 3, 20),
     faultDelayS: fault === "oci_error" ? Math.round(between(rng, 20, 60)) : Math.round(between(rng, 300, 3600)),
@@ -87,7 +99,7 @@ export function createInstance(rng: RngState, n: NewInstance): SimInstance {
     sshHost: `ssh${intBetween(rng, 1, 9)}.vast.ai`,
     sshPort: intBetween(rng, 10000, 39999),
     worker: workerParams(env, label, onstart, n.id),
-    timeline: drawTimeline(rng, n.nowMs, n.fault),
+    timeline: drawTimeline(rng, n.nowMs, n.fault, n.machine.inetDown),
     stoppedMs: null,
   };
 }

@@ -1,8 +1,8 @@
-import { INITIAL_MACHINES, newMachine } from "./catalog";
+import { compete, INITIAL_MACHINES, newMachine, WARMUP_MS } from "./catalog";
 import { newClock } from "./clock";
 import { DEFAULT_API_FAULTS, DEFAULT_FAULT_RATES } from "./faults";
 import { intBetween } from "./rng";
-import type { MarketState } from "./types";
+import type { FaultKind, MarketState } from "./types";
 
 export interface MarketOptions {
   seed?: number;
@@ -12,6 +12,8 @@ export interface MarketOptions {
   speed?: number;
   /** Account credit in $. */
   credit?: number;
+  /** Hidden-defect rates of new machines; DEFAULT_FAULT_RATES unless a benchmark varies them. */
+  faultRates?: Record<FaultKind, number>;
 }
 
 export const DEFAULT_START_MS = Date.UTC(2026, 1, 6, 12, 0, 0);
@@ -28,13 +30,14 @@ export function initialState(options: MarketOptions = {}): MarketState {
     seed,
     rng: { s: seed },
     apiRng: { s: (seed ^ 0x5bd1e995) >>> 0 },
+    marketRng: { s: (seed ^ 0x2545f491) >>> 0 },
     clock: newClock(startMs, options.speed ?? 1),
     tickedMs: startMs,
     credit: options.credit ?? DEFAULT_CREDIT,
     machines: [],
     instances: [],
     nextIds: { offer: 0, instance: 0, machine: 0, host: 0, log: 1 },
-    faultRates: { ...DEFAULT_FAULT_RATES },
+    faultRates: { ...(options.faultRates ?? DEFAULT_FAULT_RATES) },
     apiFaults: { ...DEFAULT_API_FAULTS, endpoints: {} },
     logsNotReadyPolls: DEFAULT_LOGS_NOT_READY_POLLS,
     forced: { next: [] },
@@ -49,5 +52,8 @@ export function initialState(options: MarketOptions = {}): MarketState {
     log: 1,
   };
   for (let i = 0; i < INITIAL_MACHINES; i++) state.machines.push(newMachine(state));
+  // A day of other renters before the market opens, so it starts as it would be mid-day: the best
+  // healthy deals mostly rented, duds bouncing back (catalog.ts, "Other renters").
+  if (state.marketRng) compete(state, state.marketRng, startMs - WARMUP_MS, startMs);
   return state;
 }

@@ -1,6 +1,6 @@
-import { MAX_LISTED, MIN_LISTED, newMachine } from "./catalog";
+import { compete, MAX_LISTED, MIN_LISTED, newMachine } from "./catalog";
 import { batchEndMs, batchesDone, batchesInUpload, billedSpan, freezeMs, GAMES_PER_BATCH, hfAuthFails, milestones, uploadsAfter } from "./lifecycle";
-import { hashHex, nextFloat } from "./rng";
+import { hashHex, nextFloat, type RngState } from "./rng";
 import type { HfModel, MarketState, SimInstance } from "./types";
 
 /**
@@ -15,6 +15,7 @@ const COMMITS_KEPT = 100;
 
 export function tick(state: MarketState, now: number): void {
   if (now <= state.tickedMs) return;
+  compete(state, marketRng(state), state.tickedMs, now);
   churn(state, now);
   bill(state, now);
   uploads(state, now);
@@ -23,12 +24,13 @@ export function tick(state: MarketState, now: number): void {
 
 /** Every 10 sim minutes a host may list a new machine, and an idle one may delist. */
 function churn(state: MarketState, now: number): void {
+  const rng = marketRng(state);
   const steps = Math.floor(now / CHURN_STEP_MS) - Math.floor(state.tickedMs / CHURN_STEP_MS);
   for (let i = 0; i < steps; i++) {
     const listed = state.machines.filter((m) => m.offerId !== null);
-    if (listed.length < MAX_LISTED && nextFloat(state.rng) < 0.3) state.machines.push(newMachine(state));
-    if (listed.length > MIN_LISTED && nextFloat(state.rng) < 0.15) {
-      const gone = listed[Math.floor(nextFloat(state.rng) * listed.length)];
+    if (listed.length < MAX_LISTED && nextFloat(rng) < 0.3) state.machines.push(newMachine(state, rng));
+    if (listed.length > MIN_LISTED && nextFloat(rng) < 0.15) {
+      const gone = listed[Math.floor(nextFloat(rng) * listed.length)];
       state.machines = state.machines.filter((m) => m !== gone);
     }
   }
@@ -83,6 +85,16 @@ function uploads(state: MarketState, now: number): void {
     commits.unshift({ id: hashHex(inst.seed ^ batch, 40), title: `${w.workerId}: upload ${k} batches`, date: new Date(at).toISOString() });
     commits.length = Math.min(commits.length, COMMITS_KEPT);
   }
+}
+
+/**
+ * The market's own evolution (hosts coming and going, other renters) draws from its own stream, so
+ * what we rent never changes what the rest of the market does: two policies run on the same seed
+ * face the same renters and the same new hosts (common random numbers for the benchmark).
+ * Older saved states have no such stream; one is derived from the seed.
+ */
+export function marketRng(state: MarketState): RngState {
+  return (state.marketRng ??= { s: (state.seed ^ 0x2545f491) >>> 0 });
 }
 
 export function hfModel(state: MarketState, weightsName: string): HfModel {

@@ -44,6 +44,8 @@ export interface Machine {
   cudaMaxGood: number;
   /** The ask currently listed for this machine; null while rented. */
   offerId: number | null;
+  /** Set while another renter holds the machine: it is listed again at this sim ms. */
+  takenUntilMs?: number | null;
 }
 
 /** What the worker inside an instance was told to do (from env, label and onstart). */
@@ -129,6 +131,8 @@ export interface MarketState {
   seed: number;
   rng: RngState;
   apiRng: RngState;
+  /** The market's own evolution (new hosts, other renters); absent in states saved before it existed. */
+  marketRng?: RngState;
   clock: Clock;
   /** Sim ms up to which billing, uploads and market churn have been applied. */
   tickedMs: number;

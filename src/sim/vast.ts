@@ -189,7 +189,7 @@ async function manage(ctx: Ctx, id: number): Promise<Response> {
     if (inst.stoppedMs === null) return json({ success: true });
     if (state.credit <= 0) return vastError(400, "insufficient_credit", "Your account lacks credit; see the billing page.");
     inst.stoppedMs = null;
-    inst.timeline = drawTimeline(state.rng, now, inst.fault);
+    inst.timeline = drawTimeline(state.rng, now, inst.fault, null);
     return json({ success: true });
   }
   return vastError(400, "invalid_args", "expected label or state");

@@ -137,21 +137,22 @@ describe("faulty hosts", () => {
   });
 
   it("faultRates redraw idle machines' profiles; the default mix has about one bad machine in five", async () => {
-    const counts: Record<string, number> = {};
+    // Calibration change: other renters keep good cheap hosts and hand duds back, so the cheapest
+    // listed offers are dud-heavy on purpose (catalog.ts, "Other renters"). The one-in-five rate
+    // is a property of the hosts, so it is measured over every machine, listed or rented.
+    let healthy = 0;
     let total = 0;
     for (let seed = 100; seed < 120; seed++) {
       const h = harness(seed);
-      for (let i = 0; i < 10; i++) {
-        const { id } = await h.launch(undefined, i);
-        expect(id).toBeGreaterThan(0);
-      }
-      for (const inst of (await h.hidden()).instances) {
-        counts[inst.fault ?? "none"] = (counts[inst.fault ?? "none"] ?? 0) + 1;
+      const { id } = await h.launch();
+      expect(id).toBeGreaterThan(0);
+      for (const m of h.market.state.machines) {
+        if (m.fault === null) healthy++;
         total++;
       }
     }
-    expect((counts.none ?? 0) / total).toBeGreaterThan(0.65);
-    expect((counts.none ?? 0) / total).toBeLessThan(0.92);
+    expect(healthy / total).toBeGreaterThan(0.72);
+    expect(healthy / total).toBeLessThan(0.88);
     const h = harness(1);
     const tooMuch = await h.control({ faultRates: { stall: 1 } });
     expect(tooMuch.status).toBe(400);

@@ -10,7 +10,9 @@ describe("instance lifecycle", () => {
     const { id } = await h.launch();
     const statuses: (string | null)[] = [];
     let sawNoSuchContainer = false;
-    for (let t = 0; t < 300; t += 5) {
+    // Calibration change: boot is now an image pull paced by the host's link (instances.ts,
+    // IMAGE_PULL_MBIT), up to ~18 min on the slowest, so the test watches for 20 min, not 5.
+    for (let t = 0; t < 1200; t += 5) {
       const inst = await h.show(id);
       const status = (inst?.actual_status ?? null) as string | null;
       if (statuses[statuses.length - 1] !== status) statuses.push(status);
