@@ -261,7 +261,9 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
 
   const destroys = decided.actions.filter((a): a is DestroyAction => a.kind === "destroy");
   // Destroys that did not take: retry the ones still listed whose retry is not already planned.
-  for (const pd of next.pendingDestroys) {
+  // Not while paused: pause means no autonomous action at all, and an operator may pause exactly to
+  // stop destroys (found by test/properties/pass.property.test.ts). The retry resumes on /resume.
+  for (const pd of config.paused ? [] : next.pendingDestroys) {
     if (destroys.some((d) => d.instanceId === pd.instanceId)) continue;
     const w = workers.find((x) => x.instance.id === pd.instanceId);
     if (!w) continue;

@@ -228,6 +228,12 @@ export function plan(input: PlanInput): Plan {
       if (count <= config.workers) break;
       remove(w, "scale_down", `above target ${config.workers}`);
       count--;
+      // Its upgrade goes with it: once the old worker leaves, the replacement would stop being
+      // surplus and take the slot, putting the fleet above target again and costing another
+      // destroy next pass (found by test/properties/plan.property.test.ts, idempotence).
+      const u = upgradeByOld.get(w.instance.id);
+      const fresh = u === undefined ? undefined : alive.find((x) => x.instance.id === u.newId);
+      if (fresh) remove(fresh, "scale_down", `upgrade of ${w.instance.id} cancelled: above target ${config.workers}`);
     }
   }
   count += pending.length;
