@@ -7,6 +7,8 @@ import { guardResponses } from "./redact-responses";
 import { actions } from "./routes/actions";
 import { fleets } from "./routes/fleets";
 import { reads } from "./routes/reads";
+import { sim } from "./routes/sim";
+import { dashboardApi, shell } from "../dashboard/routes";
 
 /**
  * The operator API. Order matters: responses are guarded first (so even errors are redacted and
@@ -19,6 +21,8 @@ export const MAX_BODY_BYTES = 64 * 1024;
 
 export const app = newApi();
 
+// The dashboard page and its assets hold no fleet data and load before sign-in: served ahead of auth.
+app.route("/", shell);
 app.use("*", guardResponses);
 app.use("*", requireAuth);
 app.use(
@@ -32,6 +36,8 @@ app.use(
 app.route("/", reads);
 app.route("/", actions);
 app.route("/", fleets);
+app.route("/", dashboardApi);
+app.route("/", sim);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
   type: "http",
