@@ -92,6 +92,8 @@ function faultRates(duds: number): Record<FaultKind, number> {
   return Object.fromEntries(FAULT_KINDS.map((k) => [k, (DEFAULT_FAULT_RATES[k] * duds) / DEFAULT_DUDS])) as Record<FaultKind, number>;
 }
 
+/** Every action of every run by policy and cause (BENCH_CAUSES=1 prints it): where the money went. */
+const causes = new Map<string, number>();
 async function run(base: Policy, seed: number, duds: number, maxDph: number): Promise<Result> {
   const policy: Policy = { ...base, config: { ...base.config, maxDph } };
   const rig = simRig(seed, 1_000_000, faultRates(duds));
@@ -127,6 +129,10 @@ async function run(base: Policy, seed: number, duds: number, maxDph: number): Pr
       const out = await runPass("bench", policy.config, state, { vast: rig.vast, firstSeen, hfToken: "hf_bench", now, checkFence: () => {} }, { policy: policy.offerPolicy });
       state = out.state;
       replacements += out.report.actions.filter((a) => a.kind === "destroy" && a.ok && a.cause !== "scale_down" && a.cause !== "upgrade_done").length;
+      for (const a of out.report.actions) {
+        const key = `${policy.name}: ${a.kind} ${a.cause ?? "replenish"}`;
+        causes.set(key, (causes.get(key) ?? 0) + 1);
+      }
       nextPass = now + policy.interval((now - start) / 1000) * 1000;
     }
     for (const inst of market.state.instances) {
@@ -224,4 +230,9 @@ if (SENSITIVITY.length > 0) {
   };
   const rows = [...SENSITIVITY, { duds: DEFAULT_DUDS, maxDph: MAX_DPH }].sort((a, b) => b.maxDph - a.maxDph || a.duds - b.duds);
   for (const r of rows) line(r.duds, r.maxDph, r.duds === DEFAULT_DUDS && r.maxDph === MAX_DPH ? results : await runAll(r.duds, r.maxDph));
+}
+
+if (process.env.BENCH_CAUSES) {
+  console.log("\nActions by cause, all seeds and rows:");
+  for (const [key, n] of [...causes].sort()) console.log(`  ${key.padEnd(40)} ${n}`);
 }
