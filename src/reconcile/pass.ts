@@ -8,7 +8,7 @@ import { nextBreaker } from "./breaker";
 import { classify, needsLogs } from "./classify";
 import { createBody } from "./launch";
 import { parseLogs, type LogEvidence } from "./logs";
-import { decayedStrikes } from "./offers";
+import { decayedStrikes, STRIKES_TO_BLOCK } from "./offers";
 import { plan, type Action, type DestroyAction, type LaunchAction, type Worker } from "./plan";
 import type { FleetState, HostRecord, InstanceMemory, Phase } from "./state";
 
@@ -221,6 +221,11 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
     }
     const started = instance.start_date === null ? null : instance.start_date * 1000;
     if (started !== null) since = c.phase === "BOOT" ? Math.min(since, started) : Math.max(since, started);
+    // First-seen times are per phase, written once: a worker that ran and fell back (two unreadable
+    // logs polls make it WAIT) would inherit the WAIT time of its startup and be timed out at once.
+    // It has been without progress only since its last batch advanced.
+    const progressAt = c.memory.batchAdvancedAt;
+    if (c.phase !== "RUNNING" && c.phase !== "BOOT" && c.memory.everRan && progressAt !== null) since = Math.max(since, progressAt);
     memories[String(instance.id)] = c.memory;
     const label = instance.label ?? "";
     workers.push({ instance, slot, label, phase: c.phase, detail: c.detail, since, hfAuthError: c.hfAuthError, everRan: c.memory.everRan, fatalKind: c.fatalKind });
@@ -388,7 +393,10 @@ function rememberDestroy(next: FleetState, d: DestroyAction, workers: Worker[], 
   const hostFault = HOST_FAULTS.has(d.cause) || (d.cause === "dead" && (!d.everRan || diedOfHost));
   if (blameHost && hostFault && d.machineId !== null) {
     const h = host(next, d.machineId, d.gpuName);
-    h.strikes = decayedStrikes(h, now) + 1;
+    // The same image and onstart ran elsewhere (else the breaker would be open), so a host where it
+    // never got as far as a batch is almost surely a dud: block it at once. One that ran and then
+    // failed may have been unlucky: a strike, and a second within a day blocks it.
+    h.strikes = decayedStrikes(h, now) + (d.everRan ? 1 : STRIKES_TO_BLOCK);
     h.lastStrikeAt = now;
     if (w?.fatalKind === "no_cuda") h.blockedReason = "No CUDA on this host";
   }

@@ -27,8 +27,9 @@ describe("overlapping passes never launch twice", () => {
     current = name;
     await resetMarket(31);
     await register(name);
-    await configure(name, { workers: 4 });
-    for (let i = 0; i < 15; i++) {
+    // Slow image pulls are not under test here: no boot timeout may relaunch a slot.
+    await configure(name, { workers: 4, bootTimeoutS: 1800 });
+    for (let i = 0; i < 25; i++) {
       await advance(60);
       await Promise.all([tick(), tick(), tick()]);
       expectOnePerSlot(await simState(), name, 4);
@@ -45,11 +46,12 @@ describe("overlapping passes never launch twice", () => {
     current = name;
     await resetMarket(32);
     await register(name);
+    await configure(name, { bootTimeoutS: 1800 });
     // The first round: a scale from 0 to 3 and two ticks at the same instant.
     const [scaled] = await Promise.all([fleet(name).scale(name, 3), tick(), tick()]);
     expect(scaled.ok).toBe(true);
     expectOnePerSlot(await simState(), name, 3);
-    for (let i = 0; i < 15; i++) {
+    for (let i = 0; i < 25; i++) {
       await advance(60);
       const [again] = await Promise.all([fleet(name).scale(name, 3), tick(), fleet(name).reconcile(name, false)]);
       // The API may be told the fleet is busy (409); it must never act twice.

@@ -89,8 +89,12 @@ describe("each simulator fault is detected and replaced within its timeout plus 
     current = name;
     await resetMarket(row.seed);
     await control({ forceFault: { next: row.kind } });
-    await startFleet(name, 1);
+    // Image pulls on slow links can take longer than the boot timeout (sim: 24,000 Mbit at 30-70% of
+    // 80-2500 Mbps); except for stuck_boot itself, a boot timeout would hide the fault under test.
+    await startFleet(name, 1, row.remedy === "boot" ? {} : { bootTimeoutS: 1800 });
 
+    // Another renter may take the chosen offer first (no_such_ask): the next pass launches then.
+    if (owned(await simState(), name).length !== 1) await until(5, async () => owned(await simState(), name).length === 1, "first launch");
     const first = owned(await simState(), name);
     expect(first).toHaveLength(1);
     const victim = first[0]!;
@@ -126,10 +130,12 @@ describe("each simulator fault is detected and replaced within its timeout plus 
     }
 
     // Replaced: the slot is relaunched in the same pass and the replacement reaches RUNNING.
+    await run(1);
     const relaunch = (await actionEvents(name)).find((e) => e.action === "launch" && e.ok && e.at >= destroy.at);
-    expect(relaunch?.at).toBe(destroy.at);
+    // Same pass as the destroy, or the next one if another renter took the offer first.
+    expect(relaunch?.at).toBeLessThanOrEqual(destroy.at + TICK_S * S);
     expect(relaunch?.label).toBe(`${name}-worker-vast-0`);
-    await until(15, async () => (await fleet(name).status(name)).instances.some((i) => i.id === relaunch?.instanceId && i.phase === "RUNNING"), "replacement RUNNING");
+    await until(30, async () => (await fleet(name).status(name)).instances.some((i) => i.id === relaunch?.instanceId && i.phase === "RUNNING"), "replacement RUNNING");
     const after = owned(await simState(), name);
     expect(after.map((i) => i.id)).toEqual([relaunch?.instanceId]);
     if (row.lesson === "block") expect(after[0]?.machine_id).not.toBe(victim.machine_id);

@@ -57,10 +57,16 @@ export async function simNow(): Promise<number> {
 
 export const NO_FAULTS: Record<FaultKind, number> = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
 
-/** A fresh market with a frozen clock, no hidden host faults and a clean API. */
+/**
+ * A fresh market with a frozen clock, no hidden host faults and a clean API. New fault rates only
+ * redraw the profiles of listed machines, so machines that other renters hold (and that return to
+ * the market later) are cleared one by one.
+ */
 export async function resetMarket(seed: number, credit = 500): Promise<number> {
   await simOk("/__sim/reset", { seed, speed: 0, credit });
   await simOk("/__sim/control", { faultRates: NO_FAULTS, apiFaults: { rate429: 0, rate5xx: 0, rateMalformed: 0, delayMs: 0 } });
+  const faulty = (await marketState()).machines.filter((m) => m.fault !== null);
+  if (faulty.length > 0) await simOk("/__sim/control", { forceFault: Object.fromEntries(faulty.map((m) => [String(m.id), "none"])) });
   return simNow();
 }
 
@@ -178,4 +184,36 @@ export async function stopFleet(name: string): Promise<void> {
   const r = await fleet(name).scale(name, 0);
   if (!r.ok) throw new Error(`scale ${name} 0: ${r.message}`);
   await unregister(name);
+}
+
+/** A call to the simulator's Vast API, as any other client of the account would make it. */
+export async function vastApi(method: "GET" | "PUT" | "POST" | "DELETE", path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+  const init: RequestInit = { method, headers: { authorization: `Bearer ${env.VAST_API_KEY ?? "k"}`, "content-type": "application/json" } };
+  if (body !== undefined) init.body = JSON.stringify(body);
+  const res = await env.SIM.getByName("market").fetch(new Request(`http://vast-simulator${path}`, init));
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text) as unknown;
+  } catch {
+    // Plain text answers stay text.
+  }
+  return { status: res.status, body: parsed };
+}
+
+/** Rents the cheapest listed machine under `label` (null: no label), like someone else's tooling on the same account. */
+export async function rentForeign(label: string | null): Promise<number> {
+  const search = await vastApi("POST", "/api/v0/bundles/", { order: [["dph_total", "asc"]], limit: 1, rentable: { eq: true } });
+  const offer = (search.body as { offers: { id: number }[] }).offers[0];
+  if (!offer) throw new Error("no offers to rent");
+  const created = await vastApi("PUT", `/api/v0/asks/${offer.id}/`, { client_id: "me", image: "ubuntu:22.04", disk: 10, ...(label === null ? {} : { label }), runtype: "ssh" });
+  const id = (created.body as { new_contract?: number }).new_contract;
+  if (id === undefined) throw new Error(`rent failed: ${JSON.stringify(created.body)}`);
+  return id;
+}
+
+/** Stops an instance through the Vast API: it becomes `stopped`, a DEAD worker that still bills storage. */
+export async function stopInstance(id: number): Promise<void> {
+  const r = await vastApi("PUT", `/api/v0/instances/${id}/`, { state: "stopped" });
+  if (r.status !== 200) throw new Error(`stop ${id}: ${JSON.stringify(r.body)}`);
 }
