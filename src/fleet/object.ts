@@ -12,6 +12,7 @@ import { kvFirstSeen } from "./first-seen";
 import { LeaseManager, StaleFence } from "./lease";
 import { FleetStore, type FleetEvent, type NewEvent } from "./store";
 import { fleetStatus, type FleetStatus } from "./status";
+import { FleetHistory, type HistoryPoint } from "../dashboard/history";
 
 /**
  * One Durable Object per fleet. It holds the fleet's lease, config overrides, remembered state and
@@ -40,6 +41,8 @@ const invalid = <T>(message: string): ActionResult<T> => ({ ok: false, status: 4
 export class FleetObject extends DurableObject<Env> {
   private readonly store: FleetStore;
   private readonly lease: LeaseManager;
+  /** 5-minute samples for the dashboard's 24-hour charts. */
+  private readonly samples: FleetHistory;
   private readonly firstSeenCache = new Map<string, number>();
   private fleet = "";
 
@@ -47,6 +50,7 @@ export class FleetObject extends DurableObject<Env> {
     super(ctx, env);
     this.store = new FleetStore(ctx.storage.sql);
     this.lease = new LeaseManager(this.store, crypto.randomUUID());
+    this.samples = new FleetHistory(ctx.storage.sql);
   }
 
   // --- config ---------------------------------------------------------------------------------
@@ -275,6 +279,7 @@ export class FleetObject extends DurableObject<Env> {
     for (const h of report.held) if (!before.has(h)) events.push({ ...base, instanceId: null, label: null, phase: null, action: "held", reason: h, ok: true });
     this.store.append(events.map((e) => ({ ...e, reason: redact(e.reason, this.env) })));
     this.store.put("lastPass", report);
+    this.samples.record(report);
   }
 
   private event(e: Partial<NewEvent> & Pick<NewEvent, "action" | "reason" | "ok">): void {
@@ -288,6 +293,13 @@ export class FleetObject extends DurableObject<Env> {
     const now = await nowFor(this.env);
     const c = this.config();
     return fleetStatus({ fleet, now, config: c.ok ? c.config : null, configErrors: c.ok ? [] : c.errors, state: this.state(), lastPass: this.store.get("lastPass", LastPass), alerts: alertsView(this.store) });
+  }
+
+  /** `GET /history`: the last 24 hours in 5-minute buckets, oldest first. */
+  async history(fleet: string): Promise<{ now: number; points: HistoryPoint[] }> {
+    this.bind(fleet);
+    const now = await nowFor(this.env);
+    return { now, points: this.samples.points(now) };
   }
 
   async events(fleet: string, limit: number, since: number | null): Promise<FleetEvent[]> {
@@ -319,6 +331,7 @@ export class FleetObject extends DurableObject<Env> {
         return { ok: false as const, status: 409 as const, error: "fleet_not_empty", message: `fleet ${fleet} still has ${owned.length} instance(s); POST /down?fleet=${fleet}&confirm=${fleet} first` };
       }
       this.store.clear();
+      this.samples.clear();
       this.firstSeenCache.clear();
       return { ok: true as const, value: { deleted: fleet } };
     });

@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { app } from "../../src/api/app";
 import { OPEN_PATHS } from "../../src/api/auth";
+import { CSP, SHELL_PATHS } from "../../src/dashboard/routes";
 import { ADMIN, READ, call } from "./helpers";
 
 /**
@@ -33,6 +34,12 @@ describe("auth matrix", () => {
         "PUT /fleets/:fleet",
         "DELETE /fleets/:fleet",
         "GET /openapi.json",
+        "GET /history",
+        "GET /whoami",
+        // The dashboard shell (page, script, stylesheet): open, see below.
+        "GET /",
+        "GET /assets/app.js",
+        "GET /assets/app.css",
       ].sort(),
     );
     expect([...OPEN_PATHS]).toEqual(["/healthz"]);
@@ -41,6 +48,20 @@ describe("auth matrix", () => {
   for (const route of ROUTES) {
     const path = concrete(route.path);
     const name = `${route.method} ${route.path}`;
+    // Allowed without a token, explicitly: the dashboard's page shell and static assets. A browser
+    // cannot send a bearer header on navigation, and they carry no fleet data (checked here: the
+    // same bytes with or without a token), so the data itself stays behind the JSON API's auth.
+    if (SHELL_PATHS.includes(route.path)) {
+      it(`${name} is the open dashboard shell: no data, strict CSP`, async () => {
+        const anonymous = await call(path, { method: route.method, token: null });
+        expect(anonymous.status).toBe(200);
+        expect(anonymous.headers.get("content-security-policy")).toBe(CSP);
+        expect(anonymous.headers.get("cache-control")).toBe("no-store");
+        expect(anonymous.headers.get("access-control-allow-origin")).toBeNull();
+        expect((await call(path, { method: route.method, token: ADMIN })).text).toBe(anonymous.text);
+      });
+      continue;
+    }
     if (OPEN_PATHS.has(route.path)) {
       it(`${name} is open`, async () => {
         const res = await call(path, { method: route.method, token: null });

@@ -1,0 +1,503 @@
+/**
+ * The dashboard's browser script, served as /assets/app.js. Plain ES2020 in a string because the
+ * Worker serves it itself (no bundler step, no CDN) and the CSP forbids inline scripts. It builds
+ * the DOM with createElement and textContent only (never innerHTML): worker labels, event reasons
+ * and log-derived text are upstream data. Keep it free of backticks and dollar-brace sequences,
+ * which would end or interpolate this template literal.
+ */
+export const APP_JS = String.raw`// @ts-check
+"use strict";
+(function () {
+  var KEY = "vastfleet.token";
+  var REFRESH_MS = 10000;
+
+  /** @type {string | null} */
+  var token = null;
+  /** @type {"admin" | "read" | null} */
+  var role = null;
+  /** @type {number | undefined} */
+  var timer;
+  /** @type {Record<string, any>} the per-fleet section, built once so typed input survives refreshes */
+  var sections = {};
+
+  /** @param {string} id */
+  function $(id) { var e = document.getElementById(id); if (!e) throw new Error("missing #" + id); return e; }
+
+  /**
+   * @param {string} tag
+   * @param {Record<string, any> | null} [attrs]
+   * @param {...any} kids
+   */
+  function h(tag, attrs) {
+    var svg = tag.indexOf("svg:") === 0;
+    var el = svg ? document.createElementNS("http://www.w3.org/2000/svg", tag.slice(4)) : document.createElement(tag);
+    if (attrs) for (var k in attrs) {
+      var v = attrs[k];
+      if (v === null || v === undefined || v === false) continue;
+      if (k === "text") el.textContent = String(v);
+      else if (k.indexOf("on") === 0) el.addEventListener(k.slice(2), v);
+      else el.setAttribute(k, v === true ? "" : String(v));
+    }
+    for (var i = 2; i < arguments.length; i++) add(el, arguments[i]);
+    return el;
+  }
+  /**
+   * Replaces an element's children; nested arrays are flattened (replaceChildren would print them).
+   * @param {Element} el @param {...any} kids
+   */
+  function fill(el) {
+    el.replaceChildren();
+    for (var i = 1; i < arguments.length; i++) add(el, arguments[i]);
+  }
+  /** @param {Element} el @param {any} kid */
+  function add(el, kid) {
+    if (kid === null || kid === undefined || kid === false) return;
+    if (Array.isArray(kid)) kid.forEach(function (k) { add(el, k); });
+    else el.appendChild(typeof kid === "object" ? kid : document.createTextNode(String(kid)));
+  }
+
+  // --- formatting ---------------------------------------------------------------------------
+  /** @param {number | null | undefined} x @param {number} d */
+  function num(x, d) { return x === null || x === undefined ? "—" : Number(x).toFixed(d); }
+  /** @param {number | null | undefined} x */
+  function usd(x) { return x === null || x === undefined ? "—" : "$" + Number(x).toFixed(Math.abs(x) < 10 ? 3 : 2); }
+  /** @param {number | null | undefined} x */
+  function int(x) { return x === null || x === undefined ? "—" : Math.round(x).toLocaleString("en-US"); }
+  /** @param {number | null | undefined} s seconds */
+  function dur(s) {
+    if (s === null || s === undefined) return "—";
+    if (s < 90) return Math.round(s) + "s";
+    if (s < 5400) return Math.round(s / 60) + "m";
+    if (s < 172800) return (s / 3600).toFixed(1) + "h";
+    return Math.round(s / 86400) + "d";
+  }
+  /** games per dollar from games/s and $/hr */
+  function gpd(/** @type {number} */ gps, /** @type {number | null} */ dph) { return dph && dph > 0 ? (gps * 3600) / dph : null; }
+
+  // --- API ------------------------------------------------------------------------------------
+  /**
+   * @param {string} method
+   * @param {string} path
+   * @returns {Promise<{status: number, ok: boolean, body: any}>}
+   */
+  async function api(method, path) {
+    /** @type {Response} */
+    var res;
+    try {
+      res = await fetch(path, { method: method, cache: "no-store", headers: { Authorization: "Bearer " + token, Accept: "application/json" } });
+    } catch (e) {
+      return { status: 0, ok: false, body: { error: "network", message: "cannot reach the Worker: " + String(e) } };
+    }
+    var body = null;
+    try { body = await res.json(); } catch (e) { body = null; }
+    return { status: res.status, ok: res.ok, body: body };
+  }
+  /** @param {{status: number, body: any}} r */
+  function why(r) {
+    var b = r.body || {};
+    return (b.message || "HTTP " + r.status) + (r.status ? " (" + r.status + (b.error ? " " + b.error : "") + ")" : "");
+  }
+  /** @param {string} path @param {Record<string, string | number | null | undefined>} q */
+  function withQuery(path, q) {
+    var p = new URLSearchParams();
+    for (var k in q) if (q[k] !== null && q[k] !== undefined && q[k] !== "") p.set(k, String(q[k]));
+    var s = p.toString();
+    return s ? path + "?" + s : path;
+  }
+
+  // --- sign-in --------------------------------------------------------------------------------
+  /** @param {string} candidate */
+  async function signIn(candidate) {
+    token = candidate;
+    var r = await api("GET", "/whoami");
+    if (r.status === 200 && r.body && (r.body.role === "admin" || r.body.role === "read")) {
+      sessionStorage.setItem(KEY, candidate);
+      role = r.body.role;
+      showDash();
+      await refresh();
+      return;
+    }
+    var message = r.status === 401 ? "Token refused: " + why(r) : "Cannot sign in: " + why(r);
+    signOut(message);
+  }
+
+  /** @param {string} [message] */
+  function signOut(message) {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    token = null;
+    role = null;
+    sessionStorage.removeItem(KEY);
+    sections = {};
+    fill($("fleets"));
+    fill($("overview"));
+    $("dash").hidden = true;
+    $("signin").hidden = false;
+    $("who").hidden = true;
+    $("signout").hidden = true;
+    $("updated").textContent = "";
+    var err = $("signin-error");
+    err.hidden = !message;
+    err.textContent = message || "";
+    var input = /** @type {HTMLInputElement} */ ($("token"));
+    input.value = "";
+    input.focus();
+  }
+
+  function showDash() {
+    $("signin").hidden = true;
+    $("signin-error").hidden = true;
+    $("dash").hidden = false;
+    var who = $("who");
+    who.hidden = false;
+    who.className = "who " + role;
+    who.textContent = role === "admin" ? "admin" : "read-only";
+    $("signout").hidden = false;
+  }
+
+  /** @param {string} text @param {boolean} [bad] */
+  function notice(text, bad) {
+    var n = $("notice");
+    n.hidden = !text;
+    n.textContent = text;
+    n.className = "notice" + (bad ? " bad" : "");
+  }
+
+  // --- refresh --------------------------------------------------------------------------------
+  async function refresh() {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    if (!token) return;
+    try {
+      var st = await api("GET", "/status");
+      if (st.status === 401) return signOut("Signed out: the token is no longer accepted: " + why(st));
+      if (!st.ok) { notice("Could not refresh: " + why(st), true); return; }
+      notice("");
+      var fleets = /** @type {any[]} */ (st.body.fleets);
+      renderOverview(st.body.totals, fleets);
+      var names = fleets.map(function (f) { return f.fleet; });
+      for (var name in sections) if (names.indexOf(name) < 0) { sections[name].root.remove(); delete sections[name]; }
+      await Promise.all(fleets.map(async function (f) {
+        var s = sections[f.fleet] || buildFleet(f.fleet);
+        renderFleet(s, f);
+        var more = await Promise.all([
+          api("GET", withQuery("/history", { fleet: f.fleet })),
+          api("GET", withQuery("/events", { fleet: f.fleet, limit: 12 })),
+          s.gpus ? null : api("GET", "/fleets/" + encodeURIComponent(f.fleet)),
+        ]);
+        renderCharts(s, more[0].ok ? more[0].body : null);
+        renderEvents(s, more[1].ok ? more[1].body.events : null, f.now);
+        if (more[2] && more[2].ok && more[2].body.config) setGpus(s, more[2].body.config.gpus);
+      }));
+      $("updated").textContent = "updated " + new Date().toLocaleTimeString();
+    } finally {
+      if (token) timer = setTimeout(refresh, REFRESH_MS);
+    }
+  }
+
+  /** @param {any} t @param {any[]} fleets */
+  function renderOverview(t, fleets) {
+    var target = fleets.reduce(function (a, f) { return a + (f.target || 0); }, 0);
+    var perDollar = gpd(t.gamesPerSec, t.dph);
+    // One fleet: its own card says it all.
+    $("overview").hidden = fleets.length < 2;
+    fill($("overview"), 
+      h("h2", { text: fleets.length === 1 ? "Fleet " + fleets[0].fleet : "All " + fleets.length + " fleets" }),
+      h("div", { class: "stats" },
+        stat(t.running + " / " + t.instances, "running / workers (target " + target + ")"),
+        stat(usd(t.dph), "$ / hour"),
+        stat(usd(t.dpd), "$ / day"),
+        stat(num(t.gamesPerSec, 1), "games / s"),
+        stat(int(perDollar), "games per $")));
+  }
+  /** @param {string} value @param {string} label */
+  function stat(value, label) { return h("div", { class: "stat" }, h("b", { text: value }), h("span", { text: label })); }
+
+  // --- one fleet ------------------------------------------------------------------------------
+  /** @param {string} name */
+  function buildFleet(name) {
+    /** @type {Record<string, any>} */
+    var s = { name: name, gpus: null };
+    s.head = h("div", { class: "fleet-head" });
+    s.state = h("div");
+    s.totals = h("div", { class: "stats" });
+    s.workers = h("div", { class: "scroll" });
+    s.charts = h("div", { class: "charts" });
+    s.value = h("div", { class: "scroll" });
+    s.events = h("ul", { class: "events" });
+    s.msg = h("p", { class: "msg", role: "status", "aria-live": "polite" });
+    s.root = h("section", { class: "card fleet", "data-fleet": name },
+      s.head, s.state, s.totals,
+      h("h3", { text: "Workers" }), s.workers,
+      h("h3", { text: "Last 24 hours" }), s.charts,
+      h("div", { class: "cols" },
+        h("div", null, h("h3", { text: "GPU value" }), s.value),
+        h("div", null, h("h3", { text: "Recent events" }), s.events)),
+      h("h3", { text: "Actions" }), buildActions(s), s.msg);
+    $("fleets").appendChild(s.root);
+    sections[name] = s;
+    return s;
+  }
+
+  /** @param {Record<string, any>} s */
+  function buildActions(s) {
+    var fleet = s.name;
+    var admin = role === "admin";
+    var dis = !admin;
+    s.n = h("input", { type: "number", min: 0, max: 1000, step: 1, required: true, name: "n", "aria-label": "target workers", disabled: dis });
+    s.upN = h("input", { type: "number", min: 1, max: 1000, step: 1, value: 1, required: true, name: "n", "aria-label": "workers to add", disabled: dis });
+    s.gpu = h("select", { name: "gpu", "aria-label": "GPU model", disabled: dis }, h("option", { value: "", text: "any GPU" }));
+    s.confirm = h("input", { type: "text", name: "confirm", placeholder: "type " + fleet + " to confirm", "aria-label": "fleet name to confirm down", autocomplete: "off", spellcheck: "false", disabled: dis });
+    var downBtn = h("button", { type: "submit", class: "danger", disabled: true, "data-action": "down", text: "Down" });
+    s.confirm.addEventListener("input", function () { downBtn.disabled = s.confirm.value !== fleet || role !== "admin"; });
+    var box = h("div", { class: "actions" },
+      form("scale", [h("label", { text: "Target" }), s.n, h("button", { type: "submit", "data-action": "scale", disabled: dis, text: "Scale" })],
+        function () { return withQuery("/scale", { fleet: fleet, n: s.n.value }); }),
+      form("up", [h("label", { text: "Add" }), s.upN, s.gpu, h("button", { type: "submit", "data-action": "up", disabled: dis, text: "Up" })],
+        function () { return withQuery("/up", { fleet: fleet, n: s.upN.value, gpu: s.gpu.value }); }),
+      form("pause", [h("button", { type: "submit", class: "secondary", "data-action": "pause", disabled: dis, text: "Pause" }), h("span", { class: "muted", text: "autonomous actions" })],
+        function () { return withQuery("/pause", { fleet: fleet }); }),
+      form("resume", [h("button", { type: "submit", class: "secondary", "data-action": "resume", disabled: dis, text: "Resume" })],
+        function () { return withQuery("/resume", { fleet: fleet }); }),
+      form("down", [s.confirm, downBtn],
+        function () { return s.confirm.value === fleet ? withQuery("/down", { fleet: fleet, confirm: s.confirm.value }) : null; }));
+    if (!admin) box.appendChild(h("p", { class: "muted", text: "Signed in with the read token: actions need the admin token (API_TOKEN)." }));
+    return box;
+
+    /** @param {string} action @param {any[]} kids @param {() => string | null} target */
+    function form(action, kids, target) {
+      var f = h("form", { "data-action": action }, kids);
+      f.addEventListener("submit", function (/** @type {Event} */ ev) {
+        ev.preventDefault();
+        var path = target();
+        if (path) act(s, action, path, f);
+      });
+      return f;
+    }
+  }
+
+  /** @param {Record<string, any>} s @param {string} action @param {string} path @param {HTMLFormElement} f */
+  async function act(s, action, path, f) {
+    var button = /** @type {HTMLButtonElement | null} */ (f.querySelector("button"));
+    if (button) button.disabled = true;
+    s.msg.className = "msg";
+    s.msg.textContent = action + ": working…";
+    var r = await api("POST", path);
+    if (button && role === "admin" && action !== "down") button.disabled = false;
+    if (r.status === 401) return signOut("Signed out: the token is no longer accepted: " + why(r));
+    if (!r.ok) {
+      s.msg.className = "msg bad";
+      s.msg.textContent = action + " refused: " + why(r);
+      return;
+    }
+    s.msg.className = "msg good";
+    s.msg.textContent = describe(action, r.body);
+    if (action === "down") s.confirm.value = "";
+    await refresh();
+  }
+
+  /** @param {string} action @param {any} b */
+  function describe(action, b) {
+    if (action === "pause" || action === "resume") return "Fleet " + b.fleet + (b.paused ? " paused: no autonomous actions until resumed." : " resumed.");
+    if (action === "down") return "Fleet " + b.fleet + " down: destroyed " + (b.destroyed || []).length + " instance(s)" + ((b.errors || []).length ? "; errors: " + b.errors.join("; ") : ".");
+    var acts = (b.report && b.report.actions) || [];
+    /** @type {Record<string, number>} */
+    var counts = {};
+    acts.forEach(function (/** @type {any} */ a) { counts[a.kind] = (counts[a.kind] || 0) + 1; });
+    var did = Object.keys(counts).map(function (k) { return counts[k] + " " + k; }).join(", ") || "nothing to do yet";
+    var head = action === "scale" ? "target set to " + b.target : "added " + b.added + (b.gpu ? " on " + b.gpu : "");
+    var held = (b.report && b.report.held) || [];
+    return "Fleet " + b.fleet + ": " + head + "; this pass: " + did + (held.length ? "; held: " + held.join("; ") : "") + ".";
+  }
+
+  /** @param {Record<string, any>} s @param {string[]} gpus */
+  function setGpus(s, gpus) {
+    s.gpus = gpus;
+    fill(s.gpu, h("option", { value: "", text: "any GPU" }), gpus.map(function (g) { return h("option", { value: g, text: g }); }));
+  }
+
+  /** @param {Record<string, any>} s @param {any} f FleetStatus */
+  function renderFleet(s, f) {
+    var badges = [];
+    badges.push(f.paused ? h("span", { class: "badge warn", text: "paused" }) : h("span", { class: "badge ok", text: "active" }));
+    badges.push(f.breaker.open ? h("span", { class: "badge bad", text: "circuit breaker open" }) : h("span", { class: "badge ok", text: "breaker closed" }));
+    if (f.launchHold) badges.push(h("span", { class: "badge bad", text: "launches held" }));
+    if (f.creditPausedUntil) badges.push(h("span", { class: "badge bad", text: "credit low" }));
+    var firing = (f.alerts && f.alerts.firing) || [];
+    badges.push(firing.length ? h("span", { class: "badge bad", text: firing.length + " alert(s)" }) : h("span", { class: "badge ok", text: "no alerts" }));
+    fill(s.head, h("h2", { text: f.fleet }), badges);
+
+    var lines = [];
+    if (f.breaker.open) lines.push("Circuit breaker open" + (f.breaker.reason ? ": " + f.breaker.reason : "") + " (" + f.breaker.failures + " failed launches in a row).");
+    else if (f.breaker.failures) lines.push("Breaker: " + f.breaker.failures + " failed launch(es) in a row.");
+    if (f.launchHold) lines.push("Launches held: " + f.launchHold);
+    if (f.creditPausedUntil) lines.push("Launches paused for low credit for " + dur((f.creditPausedUntil - f.now) / 1000) + ".");
+    (f.configErrors || []).forEach(function (/** @type {string} */ e) { lines.push("Config error: " + e); });
+    firing.forEach(function (/** @type {any} */ a) { lines.push("Alert: " + a.title + " (for " + dur((f.now - a.since) / 1000) + ")"); });
+    if (f.alerts && f.alerts.slackError) lines.push(f.alerts.slackError);
+    if (f.lastPass) (f.lastPass.errors || []).forEach(function (/** @type {string} */ e) { lines.push("Last pass: " + e); });
+    var pass = f.lastPass ? "Last pass " + dur((f.now - f.lastPass.at) / 1000) + " ago, " + f.lastPass.actions.length + " action(s)." : "No pass has run yet.";
+    var pend = f.pending.launches + f.pending.destroys + f.pending.upgrades ? " Pending: " + f.pending.launches + " launch, " + f.pending.destroys + " destroy, " + f.pending.upgrades + " upgrade." : "";
+    fill(s.state, 
+      h("p", { class: "muted", text: pass + pend + (f.blockedHosts ? " " + f.blockedHosts + " host(s) blocked." : "") }),
+      lines.length ? h("ul", { class: "alerts" }, lines.map(function (l) { return h("li", { text: l }); })) : null);
+
+    var t = f.totals;
+    fill(s.totals, 
+      stat(t.running + " / " + t.instances, "running / workers (target " + (f.target === null ? "?" : f.target) + ")"),
+      stat(usd(t.dph), "$ / hour"), stat(usd(t.dpd), "$ / day"), stat(num(t.gamesPerSec, 1), "games / s"), stat(int(t.gamesPerDollar), "games per $"));
+    if (document.activeElement !== s.n && !s.n.value) s.n.value = f.target === null ? "" : String(f.target);
+
+    var cols = ["Worker", "Phase", "GPU", "$/hr", "games/s", "batch", "age", "ssh"];
+    var rows = f.instances.map(function (/** @type {any} */ i) {
+      return h("tr", { "data-id": i.id, "data-phase": i.phase },
+        h("td", { "data-label": cols[0] }, h("span", { text: i.label }), h("span", { class: "muted", text: " #" + i.id })),
+        h("td", { "data-label": cols[1] }, h("span", { class: "phase phase-" + i.phase, title: i.detail + " (for " + dur(i.phaseForS) + ")", text: i.phase })),
+        h("td", { "data-label": cols[2], text: i.gpu || "—" }),
+        h("td", { class: "num", "data-label": cols[3], text: usd(i.dph) }),
+        h("td", { class: "num", "data-label": cols[4], text: num(i.gamesPerSec, 2) }),
+        h("td", { class: "num", "data-label": cols[5], text: i.batch === null ? "—" : String(i.batch) }),
+        h("td", { class: "num", "data-label": cols[6], text: dur(i.ageS) }),
+        h("td", { "data-label": cols[7] }, i.ssh ? sshCell(i.ssh) : "—"));
+    });
+    fill(s.workers, rows.length
+      ? h("table", { class: "cards workers" }, h("thead", null, h("tr", null, cols.map(function (c, k) { return h("th", { class: k >= 3 && k <= 6 ? "num" : null, text: c }); }))), h("tbody", null, rows))
+      : h("p", { class: "muted", text: "No workers." + (f.target ? " Launching toward " + f.target + "." : "") }));
+
+    renderValue(s, f);
+  }
+
+  /** @param {string} cmd */
+  function sshCell(cmd) {
+    var b = h("button", { type: "button", class: "secondary", title: "copy the ssh command", text: "copy" });
+    b.addEventListener("click", async function () {
+      try { await navigator.clipboard.writeText(cmd); b.textContent = "copied"; }
+      catch (e) { b.textContent = "select"; var sel = getSelection(); if (sel) sel.selectAllChildren(code); }
+      setTimeout(function () { b.textContent = "copy"; }, 1500);
+    });
+    var code = h("code", { title: cmd, text: cmd });
+    return h("span", { class: "ssh" }, code, b);
+  }
+
+  /** The GPU value table: measured throughput per GPU model against what the fleet pays for it. */
+  function renderValue(/** @type {Record<string, any>} */ s, /** @type {any} */ f) {
+    /** @type {Record<string, {gpu: string, gps: number | null, est: boolean, samples: number, dph: number[]}>} */
+    var by = {};
+    f.throughput.forEach(function (/** @type {any} */ t) {
+      by[t.gpu] = { gpu: t.gpu, gps: t.samples > 0 ? t.gamesPerSec : t.expected, est: t.samples === 0, samples: t.samples, dph: [] };
+    });
+    f.instances.forEach(function (/** @type {any} */ i) {
+      if (!i.gpu) return;
+      var e = by[i.gpu] || (by[i.gpu] = { gpu: i.gpu, gps: null, est: true, samples: 0, dph: [] });
+      if (i.dph !== null) e.dph.push(i.dph);
+    });
+    var rows = Object.keys(by).map(function (k) {
+      var e = by[k];
+      var dph = e.dph.length ? e.dph.reduce(function (a, b) { return a + b; }, 0) / e.dph.length : null;
+      return { gpu: e.gpu, gps: e.gps, est: e.est, samples: e.samples, workers: e.dph.length, dph: dph, gpd: e.gps === null ? null : gpd(e.gps, dph) };
+    }).sort(function (a, b) { return (b.gpd || 0) - (a.gpd || 0) || a.gpu.localeCompare(b.gpu); });
+    if (!rows.length) { fill(s.value, h("p", { class: "muted", text: "No throughput measured yet." })); return; }
+    var cols = ["GPU", "games/s per worker", "$/hr", "games per $", "workers"];
+    fill(s.value, h("table", { class: "cards value" },
+      h("thead", null, h("tr", null, cols.map(function (c, k) { return h("th", { class: k ? "num" : null, text: c }); }))),
+      h("tbody", null, rows.map(function (r, k) {
+        return h("tr", { class: k === 0 && r.gpd ? "best" : null },
+          h("td", { "data-label": cols[0], text: r.gpu }),
+          h("td", { class: "num", "data-label": cols[1], title: r.est ? "expected (no measurement yet)" : r.samples + " samples", text: num(r.gps, 2) + (r.est && r.gps !== null ? " est." : "") }),
+          h("td", { class: "num", "data-label": cols[2], text: usd(r.dph) }),
+          h("td", { class: "num", "data-label": cols[3], text: int(r.gpd) }),
+          h("td", { class: "num", "data-label": cols[4], text: String(r.workers) }));
+      }))));
+  }
+
+  /** @param {Record<string, any>} s @param {any[] | null} events @param {number} now */
+  function renderEvents(s, events, now) {
+    if (!events) return;
+    fill(s.events, events.length ? events.map(function (e) {
+      return h("li", { class: e.ok ? null : "failed" },
+        h("span", { class: "when", text: dur((now - e.at) / 1000) + " ago" }),
+        h("span", { class: "act", text: e.action + (e.ok ? "" : " ✗") }),
+        h("span", { class: "why", text: (e.label ? e.label + ": " : "") + e.reason }));
+    }) : h("li", { class: "muted", text: "No events yet." }));
+  }
+
+  // --- charts ---------------------------------------------------------------------------------
+  /** @param {Record<string, any>} s @param {any} hist {now, bucketMs, points} */
+  function renderCharts(s, hist) {
+    if (!hist) return;
+    fill(s.charts, 
+      chart("gps", "games / s", hist, function (/** @type {any} */ p) { return p.gamesPerSec; }, function (/** @type {number} */ v) { return num(v, 1); }),
+      chart("dph", "$ / hour", hist, function (/** @type {any} */ p) { return p.dph; }, function (/** @type {number} */ v) { return "$" + v.toFixed(2); }));
+  }
+
+  /**
+   * A line over the last 24 hours; a gap of more than one bucket breaks the line rather than
+   * drawing a slope through hours nobody measured.
+   * @param {string} cls @param {string} title @param {any} hist @param {(p: any) => number} pick @param {(v: number) => string} fmt
+   */
+  function chart(cls, title, hist, pick, fmt) {
+    var W = 360, H = 130, L = 34, R = 6, T = 8, B = 18;
+    // The last 24 hours, or less while the fleet is younger (at least 1 hour), so a new fleet's
+    // line is not a sliver at the right edge.
+    var end = hist.now, day = end - 24 * 3600000;
+    var pts = hist.points.filter(function (/** @type {any} */ p) { return p.at >= day; });
+    var start = Math.max(day, Math.min(end - 3600000, pts.length ? pts[0].at : end));
+    var max = pts.reduce(function (/** @type {number} */ m, /** @type {any} */ p) { return Math.max(m, pick(p)); }, 0);
+    max = niceMax(max);
+    /** @param {number} at */ function x(at) { return L + ((at - start) / (end - start)) * (W - L - R); }
+    /** @param {number} v */ function y(v) { return T + (1 - v / max) * (H - T - B); }
+    var line = "", area = "", run = [];
+    for (var i = 0; i < pts.length; i++) {
+      var p = pts[i], prev = pts[i - 1];
+      var join = prev && p.at - prev.at <= hist.bucketMs * 1.5;
+      if (!join && run.length) { area += closeArea(run); run = []; }
+      var px = x(p.at).toFixed(1), py = y(pick(p)).toFixed(1);
+      line += (join ? "L" : "M") + px + " " + py;
+      run.push([px, py]);
+    }
+    if (run.length) area += closeArea(run);
+    /** @param {string[][]} r */
+    function closeArea(r) {
+      var base = y(0).toFixed(1);
+      return "M" + r[0][0] + " " + base + r.map(function (q) { return "L" + q[0] + " " + q[1]; }).join("") + "L" + r[r.length - 1][0] + " " + base + "Z";
+    }
+    var grid = [0, 0.5, 1].map(function (f) {
+      var v = max * f;
+      return [h("svg:line", { class: "grid", x1: L, x2: W - R, y1: y(v), y2: y(v) }), h("svg:text", { x: L - 4, y: y(v) + 3, "text-anchor": "end", text: fmt(v) })];
+    });
+    /** @param {number} at */ function ago(at) { var hrs = (end - at) / 3600000; return "-" + (hrs >= 2 ? Math.round(hrs) + "h" : Math.round(hrs * 60) + "m"); }
+    var ticks = [[start, ago(start)], [(start + end) / 2, ago((start + end) / 2)], [end, "now"]].map(function (t, k) {
+      return h("svg:text", { x: x(Number(t[0])), y: H - 4, "text-anchor": k === 0 ? "start" : k === 2 ? "end" : "middle", text: t[1] });
+    });
+    var last = pts.length ? pick(pts[pts.length - 1]) : null;
+    var svg = h("svg:svg", { viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": title + " over the last 24 hours" },
+      grid, ticks,
+      area ? h("svg:path", { class: "area", d: area }) : null,
+      line ? h("svg:path", { class: "line", d: line }) : null,
+      pts.length === 1 ? h("svg:circle", { class: "line", cx: x(pts[0].at), cy: y(pick(pts[0])), r: 2 }) : null,
+      pts.length ? null : h("svg:text", { x: W / 2, y: H / 2, "text-anchor": "middle", text: "no samples yet" }));
+    return h("div", { class: "chart " + cls, "data-points": pts.length },
+      h("p", { class: "title", text: title + (last === null ? "" : " — now " + fmt(last)) + (start > day ? " (since " + ago(start).slice(1) + " ago)" : "") }), svg);
+  }
+  /** @param {number} v */
+  function niceMax(v) {
+    if (!(v > 0)) return 1;
+    var p = Math.pow(10, Math.floor(Math.log10(v)));
+    var m = [1, 2, 2.5, 5, 10].find(function (k) { return k * p >= v * 1.05; }) || 10;
+    return m * p;
+  }
+
+  // --- start ----------------------------------------------------------------------------------
+  document.addEventListener("DOMContentLoaded", function () {
+    $("signin-form").addEventListener("submit", function (/** @type {Event} */ ev) {
+      ev.preventDefault();
+      var value = /** @type {HTMLInputElement} */ ($("token")).value.trim();
+      if (value) signIn(value);
+    });
+    $("signout").addEventListener("click", function () { signOut(); });
+    var saved = sessionStorage.getItem(KEY);
+    if (saved) signIn(saved);
+    else /** @type {HTMLInputElement} */ ($("token")).focus();
+  });
+})();
+`;

@@ -1,0 +1,340 @@
+#!/usr/bin/env node
+// End-to-end test of the dashboard in a real browser: the Worker under `wrangler dev` against the
+// embedded Vast.ai simulator (as `npm start` runs it), driven by Debian's headless Chromium through
+// playwright-core. Run by node, not vitest: vitest runs inside workerd, which cannot start a browser.
+//
+//   npm run test:e2e            (CHROMIUM=/path/to/chromium to use another binary)
+//
+// Screenshots at desktop and phone width go to docs/screenshots/ (SCREENSHOT_DIR overrides).
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, createWriteStream, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const ADMIN = "e2e-admin-token";
+const READ = "e2e-read-token";
+const FLEET = "zeb";
+// Fast enough that workers boot and the 5-minute history buckets fill in seconds; one cron tick
+// per simulated minute, as `npm start` does.
+const SPEED = 60;
+const TICK_MS = 1000;
+const SHOTS = resolve(ROOT, process.env.SCREENSHOT_DIR ?? "docs/screenshots");
+const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+
+function freePort() {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once("error", fail);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => done(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// --- the Worker ------------------------------------------------------------------------------
+const port = await freePort();
+const inspector = await freePort();
+const base = `http://127.0.0.1:${port}`;
+// A fresh store each run: an earlier run's fleet (or `npm start`'s) must not leak into this one.
+const persist = mkdtempSync(join(tmpdir(), "vastfleet-e2e-"));
+const logPath = join(persist, "wrangler.log");
+const log = createWriteStream(logPath);
+const vars = {
+  VAST_API_URL: "http://vast-simulator",
+  HF_ENDPOINT: "http://vast-simulator/__sim/hf",
+  VAST_API_KEY: "e2e-simulator-key",
+  HF_TOKEN: "hf_e2esimulatortoken",
+  API_TOKEN: ADMIN,
+  API_READ_TOKEN: READ,
+  SIM_SPEED: String(SPEED),
+  ZEB_WORKERS: "2",
+};
+const args = ["dev", "--test-scheduled", "--port", String(port), "--ip", "127.0.0.1", "--inspector-port", String(inspector), "--persist-to", persist, "--show-interactive-dev-session=false"];
+for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
+const wrangler = spawn(join(ROOT, "node_modules/.bin/wrangler"), args, {
+  cwd: ROOT,
+  stdio: ["ignore", "pipe", "pipe"],
+  // Its own process group, so that stopping it also stops the workerd it started.
+  detached: true,
+  // node_modules/.bin first: wrangler needs the npm `node` 22 there, not an older system node.
+  env: { ...process.env, PATH: `${join(ROOT, "node_modules/.bin")}:${process.env.PATH}`, WRANGLER_SEND_METRICS: "false", CI: "1" },
+});
+wrangler.stdout.pipe(log);
+wrangler.stderr.pipe(log);
+let wranglerExited = null;
+wrangler.on("exit", (code) => (wranglerExited = code));
+
+let browser = null;
+let ticker = null;
+function stopAll() {
+  if (ticker) clearInterval(ticker);
+  if (wranglerExited === null) {
+    try {
+      process.kill(-wrangler.pid, "SIGTERM");
+    } catch {}
+  }
+}
+process.on("SIGINT", () => {
+  stopAll();
+  process.exit(130);
+});
+
+async function api(path, { method = "GET", token = ADMIN } = {}) {
+  const res = await fetch(base + path, { method, headers: { authorization: `Bearer ${token}` } });
+  return { status: res.status, body: await res.json().catch(() => null) };
+}
+
+async function waitFor(what, check, timeoutMs = 60_000, everyMs = 250) {
+  const until = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < until) {
+    try {
+      last = await check();
+      if (last) return last;
+    } catch (e) {
+      last = e;
+    }
+    await sleep(everyMs);
+  }
+  throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ""}`);
+}
+
+// --- scenarios -------------------------------------------------------------------------------
+const results = [];
+async function scenario(name, body) {
+  const started = Date.now();
+  try {
+    await body();
+    results.push({ name, ok: true });
+    console.log(`  ✓ ${name} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
+  } catch (e) {
+    results.push({ name, ok: false });
+    console.log(`  ✗ ${name}\n      ${String(e?.stack ?? e).split("\n").slice(0, 4).join("\n      ")}`);
+    await explain(name).catch((x) => console.log(`      (no diagnostics: ${x})`));
+  }
+}
+/** What the page and the API said when a scenario failed, and a screenshot of it. */
+async function explain(name) {
+  const s = (await api("/status")).body?.fleets?.[0];
+  if (s) console.log(`      API: target ${s.target}, paused ${s.paused}, workers ${s.instances.map((i) => `${i.id}:${i.phase}`).join(" ")}`);
+  for (const page of open) {
+    if (page.isClosed()) continue;
+    const msg = await page.textContent(`${fleetSel} .msg`).catch(() => null);
+    const err = await page.textContent("#signin-error").catch(() => null);
+    console.log(`      page ${page.viewportSize()?.width}px: rows ${await page.locator(rowsSel).count()}, message ${JSON.stringify(msg)}, sign-in error ${JSON.stringify(err)}`);
+    await page.screenshot({ path: join(persist, `failed-${name.slice(0, 30).replace(/\W+/g, "-")}-${page.viewportSize()?.width}.png`), fullPage: true });
+  }
+}
+const open = new Set();
+
+function expect(cond, message) {
+  if (!cond) throw new Error(message);
+}
+
+const fleetSel = `section[data-fleet="${FLEET}"]`;
+const rowsSel = `${fleetSel} table.workers tbody tr`;
+
+async function newPage(viewport = { width: 1280, height: 800 }) {
+  const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  open.add(page);
+  const problems = [];
+  // A CSP violation or a script error means the page is broken even if it looks fine.
+  page.on("console", (m) => {
+    if (m.type() === "error" && !/status of 40[13]/.test(m.text())) problems.push(m.text());
+  });
+  page.on("pageerror", (e) => problems.push(String(e)));
+  await page.goto(base + "/");
+  return { context, page, problems };
+}
+
+async function signIn(page, token) {
+  await page.fill("#token", token);
+  await page.click("#signin-form button[type=submit]");
+}
+
+let exitCode = 1;
+try {
+  await waitFor(
+    "wrangler dev to answer",
+    async () => {
+      if (wranglerExited !== null) throw new Error(`wrangler exited (${wranglerExited})`);
+      const r = await fetch(`${base}/healthz`).catch(() => null);
+      return r && (r.status === 200 || r.status === 503);
+    },
+    120_000,
+    500,
+  );
+  ticker = setInterval(() => {
+    fetch(`${base}/__scheduled?cron=${encodeURIComponent("* * * * *")}`).catch(() => {});
+  }, TICK_MS);
+  await waitFor("the simulator to launch 2 workers", async () => (await api("/status")).body?.fleets?.[0]?.instances?.length === 2, 90_000, 500);
+
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"],
+  });
+  console.log(`dashboard e2e: ${base} (wrangler log: ${logPath}), ${CHROMIUM} ${browser.version()}`);
+
+  await scenario("the page shell loads without a token, under a strict CSP, and shows no fleet data", async () => {
+    const res = await fetch(base + "/");
+    expect(res.status === 200, `GET / answered ${res.status}`);
+    const csp = res.headers.get("content-security-policy") ?? "";
+    for (const d of ["default-src 'none'", "script-src 'self'", "style-src 'self'", "connect-src 'self'", "frame-ancestors 'none'", "form-action 'none'", "base-uri 'none'"]) expect(csp.includes(d), `CSP lacks ${d}: ${csp}`);
+    const html = await res.text();
+    expect(!/worker-vast|\$\/hr|ssh -p/.test(html), "the shell contains fleet data");
+    expect(!/<script(?![^>]*\bsrc=)[^>]*>/.test(html) && !/\sstyle=/.test(html), "the shell has inline script or style");
+    const { context, page, problems } = await newPage();
+    expect(await page.isVisible("#signin-form"), "no sign-in form");
+    expect(!(await page.isVisible("#dash")), "the dashboard shows before sign-in");
+    expect(problems.length === 0, `browser errors: ${problems.join(" | ")}`);
+    await context.close();
+  });
+
+  await scenario("a wrong token is refused with a clear message and is not kept", async () => {
+    const { context, page, problems } = await newPage();
+    await signIn(page, "not-the-right-token");
+    await page.waitForSelector("#signin-error:not([hidden])", { timeout: 10_000 });
+    const text = await page.textContent("#signin-error");
+    expect(/Token refused/.test(text) && /401/.test(text), `message: ${text}`);
+    expect(!(await page.isVisible("#dash")), "the dashboard opened with a wrong token");
+    expect((await page.evaluate(() => sessionStorage.length)) === 0, "a refused token was stored");
+    expect(problems.length === 0, `browser errors: ${problems.join(" | ")}`);
+    await context.close();
+  });
+
+  let admin = null;
+  await scenario("sign in with the admin token and see the fleet's 2 workers", async () => {
+    admin = await newPage();
+    const { page, problems } = admin;
+    await signIn(page, ADMIN);
+    await page.waitForSelector(rowsSel, { timeout: 20_000 });
+    expect((await page.locator(rowsSel).count()) === 2, `rows: ${await page.locator(rowsSel).count()}`);
+    expect((await page.textContent("#who")) === "admin", "role badge is not admin");
+    expect(!page.url().includes(ADMIN), "the token is in the URL");
+    expect((await page.evaluate(() => sessionStorage.getItem("vastfleet.token"))) === ADMIN, "the token is not in sessionStorage");
+    const first = page.locator(rowsSel).first();
+    expect(/^(BOOT|SETUP|WAIT|RUNNING|STALLED|FATAL|DEAD)$/.test((await first.locator(".phase").textContent()) ?? ""), "no phase badge");
+    for (const heading of ["Workers", "Last 24 hours", "GPU value", "Recent events", "Actions"]) expect(await page.isVisible(`${fleetSel} h3:text-is("${heading}")`), `no ${heading} section`);
+    await page.waitForFunction((sel) => document.querySelectorAll(sel).length === 2, `${fleetSel} .chart svg`, { timeout: 15_000 });
+    expect(problems.length === 0, `browser errors: ${problems.join(" | ")}`);
+  });
+
+  await scenario("scale from 2 to 4 through the page and see the new workers appear", async () => {
+    expect(admin, "not signed in");
+    const { page, problems } = admin;
+    await page.fill(`${fleetSel} form[data-action=scale] input[name=n]`, "4");
+    await page.click(`${fleetSel} form[data-action=scale] button`);
+    await page.waitForFunction((sel) => /target set to 4/.test(document.querySelector(sel)?.textContent ?? ""), `${fleetSel} .msg`, { timeout: 30_000 });
+    await page.waitForFunction((sel) => document.querySelectorAll(sel).length >= 4, rowsSel, { timeout: 60_000 });
+    const target = (await api("/status")).body.fleets[0].target;
+    expect(target === 4, `target is ${target}`);
+    expect(problems.length === 0, `browser errors: ${problems.join(" | ")}`);
+  });
+
+  await scenario("screenshots at desktop (1280×800) and phone (390×844) width; no sideways scrolling on the phone", async () => {
+    expect(admin, "not signed in");
+    const { page } = admin;
+    mkdirSync(SHOTS, { recursive: true });
+    // Let the workers start and the charts gather a few 5-minute points, so the pictures say something.
+    await waitFor(
+      "running workers and chart points",
+      async () => {
+        const s = (await api("/status")).body.fleets[0];
+        const h = (await api(`/history?fleet=${FLEET}`)).body;
+        return s.totals.running >= 2 && h.points.length >= 6;
+      },
+      90_000,
+      1000,
+    );
+    await page.reload();
+    await page.waitForFunction((sel) => document.querySelectorAll(sel).length >= 4 && Number(document.querySelector(".chart")?.getAttribute("data-points")) >= 6, rowsSel, { timeout: 30_000 });
+    await page.screenshot({ path: join(SHOTS, "dashboard-desktop.png"), fullPage: true });
+
+    const phone = await newPage({ width: 390, height: 844 });
+    await signIn(phone.page, ADMIN);
+    await phone.page.waitForFunction((sel) => document.querySelectorAll(sel).length >= 4 && document.querySelector(".chart"), rowsSel, { timeout: 30_000 });
+    const overflow = await phone.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow <= 0, `the page scrolls sideways by ${overflow}px at 390px`);
+    await phone.page.screenshot({ path: join(SHOTS, "dashboard-phone.png"), fullPage: true });
+    expect(phone.problems.length === 0, `browser errors: ${phone.problems.join(" | ")}`);
+    await phone.context.close();
+    for (const f of ["dashboard-desktop.png", "dashboard-phone.png"]) expect(readFileSync(join(SHOTS, f)).length > 10_000, `${f} is empty`);
+  });
+
+  await scenario("the read token sees but cannot act: controls disabled, a forced attempt shows the API's 403", async () => {
+    const { context, page, problems } = await newPage();
+    await signIn(page, READ);
+    await page.waitForSelector(rowsSel, { timeout: 20_000 });
+    expect((await page.textContent("#who")) === "read-only", "role badge is not read-only");
+    for (const action of ["scale", "up", "pause", "resume", "down"]) {
+      expect(await page.isDisabled(`${fleetSel} form[data-action=${action}] button`), `${action} is enabled for the read token`);
+    }
+    // Past the disabled controls (as a user with devtools could): the API itself must refuse.
+    await page.evaluate((sel) => document.querySelectorAll(sel).forEach((e) => e.removeAttribute("disabled")), `${fleetSel} form[data-action=scale] *`);
+    await page.fill(`${fleetSel} form[data-action=scale] input[name=n]`, "1");
+    await page.click(`${fleetSel} form[data-action=scale] button`);
+    await page.waitForFunction((sel) => /refused/.test(document.querySelector(sel)?.textContent ?? ""), `${fleetSel} .msg`, { timeout: 15_000 });
+    const msg = await page.textContent(`${fleetSel} .msg`);
+    expect(/403/.test(msg) && /forbidden/.test(msg), `message: ${msg}`);
+    const target = (await api("/status")).body.fleets[0].target;
+    expect(target === 4, `the read token changed the target to ${target}`);
+    expect(problems.filter((p) => !/403/.test(p)).length === 0, `browser errors: ${problems.join(" | ")}`);
+    await context.close();
+  });
+
+  await scenario("pause and resume through the page", async () => {
+    expect(admin, "not signed in");
+    const { page } = admin;
+    await page.click(`${fleetSel} form[data-action=pause] button`);
+    await page.waitForSelector(`${fleetSel} .fleet-head .badge:text-is("paused")`, { timeout: 20_000 });
+    expect((await api("/status")).body.fleets[0].paused === true, "the API does not say paused");
+    await page.click(`${fleetSel} form[data-action=resume] button`);
+    await page.waitForSelector(`${fleetSel} .fleet-head .badge:text-is("active")`, { timeout: 20_000 });
+    expect((await api("/status")).body.fleets[0].paused === false, "the API still says paused");
+  });
+
+  await scenario("down needs the fleet's name typed, then destroys the fleet's workers", async () => {
+    expect(admin, "not signed in");
+    const { page, problems } = admin;
+    const button = `${fleetSel} form[data-action=down] button`;
+    await page.fill(`${fleetSel} form[data-action=down] input`, "ze");
+    expect(await page.isDisabled(button), "down is enabled before the name is typed");
+    await page.fill(`${fleetSel} form[data-action=down] input`, FLEET);
+    expect(!(await page.isDisabled(button)), "down stays disabled with the name typed");
+    await page.click(button);
+    await page.waitForFunction((sel) => /down: destroyed/.test(document.querySelector(sel)?.textContent ?? ""), `${fleetSel} .msg`, { timeout: 30_000 });
+    const s = (await api("/status")).body.fleets[0];
+    expect(s.target === 0, `target after down is ${s.target}`);
+    await page.waitForFunction((sel) => document.querySelectorAll(sel).length === 0, rowsSel, { timeout: 60_000 });
+    expect(problems.length === 0, `browser errors: ${problems.join(" | ")}`);
+  });
+
+  await admin?.context.close();
+} catch (e) {
+  results.push({ name: "setup", ok: false });
+  console.log(`  ✗ setup: ${e?.stack ?? e}`);
+} finally {
+  await browser?.close().catch(() => {});
+  stopAll();
+  const failed = results.filter((r) => !r.ok).length;
+  if (failed > 0) {
+    console.log(`\n--- last lines of the wrangler log (${logPath}) ---`);
+    try {
+      console.log(readFileSync(logPath, "utf8").split("\n").slice(-30).join("\n"));
+    } catch {}
+  } else {
+    rmSync(persist, { recursive: true, force: true });
+  }
+  console.log(`\n${results.length - failed} passed, ${failed} failed`);
+  exitCode = failed > 0 || results.length === 0 ? 1 : 0;
+}
+process.exit(exitCode);
