@@ -25,8 +25,8 @@ export const APP_JS = String.raw`// @ts-check
 
   /**
    * @param {string} tag
-   * @param {Record<string, any> | null} [attrs]
-   * @param {...any} kids
+   * @param {Record<string, any> | null} [attrs] children follow as further arguments
+   * @returns {any} an HTML or SVG element
    */
   function h(tag, attrs) {
     var svg = tag.indexOf("svg:") === 0;
@@ -43,7 +43,7 @@ export const APP_JS = String.raw`// @ts-check
   }
   /**
    * Replaces an element's children; nested arrays are flattened (replaceChildren would print them).
-   * @param {Element} el @param {...any} kids
+   * @param {Element} el children follow as further arguments
    */
   function fill(el) {
     el.replaceChildren();
@@ -191,7 +191,7 @@ export const APP_JS = String.raw`// @ts-check
       }));
       $("updated").textContent = "updated " + new Date().toLocaleTimeString();
     } finally {
-      if (token) timer = setTimeout(refresh, REFRESH_MS);
+      if (token) timer = window.setTimeout(refresh, REFRESH_MS);
     }
   }
 
@@ -329,7 +329,6 @@ export const APP_JS = String.raw`// @ts-check
 
     var lines = [];
     if (f.breaker.open) lines.push("Circuit breaker open" + (f.breaker.reason ? ": " + f.breaker.reason : "") + " (" + f.breaker.failures + " failed launches in a row).");
-    else if (f.breaker.failures) lines.push("Breaker: " + f.breaker.failures + " failed launch(es) in a row.");
     if (f.launchHold) lines.push("Launches held: " + f.launchHold);
     if (f.creditPausedUntil) lines.push("Launches paused for low credit for " + dur((f.creditPausedUntil - f.now) / 1000) + ".");
     (f.configErrors || []).forEach(function (/** @type {string} */ e) { lines.push("Config error: " + e); });
@@ -339,7 +338,7 @@ export const APP_JS = String.raw`// @ts-check
     var pass = f.lastPass ? "Last pass " + dur((f.now - f.lastPass.at) / 1000) + " ago, " + f.lastPass.actions.length + " action(s)." : "No pass has run yet.";
     var pend = f.pending.launches + f.pending.destroys + f.pending.upgrades ? " Pending: " + f.pending.launches + " launch, " + f.pending.destroys + " destroy, " + f.pending.upgrades + " upgrade." : "";
     fill(s.state, 
-      h("p", { class: "muted", text: pass + pend + (f.blockedHosts ? " " + f.blockedHosts + " host(s) blocked." : "") }),
+      h("p", { class: "muted", text: pass + pend + (f.blockedHosts ? " " + f.blockedHosts + " host(s) blocked." : "") + (!f.breaker.open && f.breaker.failures ? " Breaker closed, " + f.breaker.failures + " failed launch(es) in a row." : "") }),
       lines.length ? h("ul", { class: "alerts" }, lines.map(function (l) { return h("li", { text: l }); })) : null);
 
     var t = f.totals;
