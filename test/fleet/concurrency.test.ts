@@ -19,6 +19,9 @@ function expectOnePerSlot(market: SimStateView, name: string, target: number): v
   expect(mine.length).toBeLessThanOrEqual(target);
 }
 
+/** Not under test here: a slow image pull's boot timeout relaunches a slot, an upgrade shares one (make before break). */
+const QUIET = { bootTimeoutS: 1800, maxConcurrentUpgrades: 0 };
+
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 describe("overlapping passes never launch twice", () => {
@@ -27,8 +30,7 @@ describe("overlapping passes never launch twice", () => {
     current = name;
     await resetMarket(31);
     await register(name);
-    // Slow image pulls are not under test here: no boot timeout may relaunch a slot.
-    await configure(name, { workers: 4, bootTimeoutS: 1800 });
+    await configure(name, { workers: 4, ...QUIET });
     for (let i = 0; i < 25; i++) {
       await advance(60);
       await Promise.all([tick(), tick(), tick()]);
@@ -46,7 +48,7 @@ describe("overlapping passes never launch twice", () => {
     current = name;
     await resetMarket(32);
     await register(name);
-    await configure(name, { bootTimeoutS: 1800 });
+    await configure(name, QUIET);
     // The first round: a scale from 0 to 3 and two ticks at the same instant.
     const [scaled] = await Promise.all([fleet(name).scale(name, 3), tick(), tick()]);
     expect(scaled.ok).toBe(true);

@@ -91,7 +91,8 @@ describe("each simulator fault is detected and replaced within its timeout plus 
     await control({ forceFault: { next: row.kind } });
     // Image pulls on slow links can take longer than the boot timeout (sim: 24,000 Mbit at 30-70% of
     // 80-2500 Mbps); except for stuck_boot itself, a boot timeout would hide the fault under test.
-    await startFleet(name, 1, row.remedy === "boot" ? {} : { bootTimeoutS: 1800 });
+    // Upgrades are off too: a make-before-break trade could take the faulty worker away first.
+    await startFleet(name, 1, row.remedy === "boot" ? { maxConcurrentUpgrades: 0 } : { bootTimeoutS: 1800, maxConcurrentUpgrades: 0 });
 
     // Another renter may take the chosen offer first (no_such_ask): the next pass launches then.
     if (owned(await simState(), name).length !== 1) await until(5, async () => owned(await simState(), name).length === 1, "first launch");
@@ -153,7 +154,7 @@ describe("hf_auth is not churned: the worker is kept and launches are held", () 
     current = name;
     await resetMarket(111);
     await control({ forceFault: { next: "hf_auth" } });
-    await startFleet(name, 1);
+    await startFleet(name, 1, { maxConcurrentUpgrades: 0 });
     const victim = owned(await simState(), name)[0]!;
     expect(victim.fault).toBe("hf_auth");
     const inst = (await marketState()).instances.find((i) => i.id === victim.id)!;

@@ -80,7 +80,8 @@ describe("fleet growth through the scheduled handler", () => {
   it("a target of 12 fills slots 0..11 exactly once", { timeout: 120_000 }, async () => {
     current = "twelve";
     await resetMarket(5);
-    await startFleet("twelve", 12, { uploadInterval: minUploadInterval(12) });
+    // Upgrades off: a make-before-break trial would put a 13th instance in a slot while this counts them.
+    await startFleet("twelve", 12, { uploadInterval: minUploadInterval(12), maxConcurrentUpgrades: 0 });
     await until(40, () => allRunning("twelve", 12), "12 RUNNING workers");
 
     const mine = owned(await simState(), "twelve");

@@ -55,6 +55,8 @@ export async function simNow(): Promise<number> {
   return (await simState()).now_ms;
 }
 
+export const MARKET_START_MS = Date.UTC(2026, 1, 6, 12, 0, 0);
+
 export const NO_FAULTS: Record<FaultKind, number> = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
 
 /**
@@ -63,7 +65,8 @@ export const NO_FAULTS: Record<FaultKind, number> = Object.fromEntries(FAULT_KIN
  * the market later) are cleared one by one.
  */
 export async function resetMarket(seed: number, credit = 500): Promise<number> {
-  await simOk("/__sim/reset", { seed, speed: 0, credit });
+  // A fixed start: the market (prices over the day, other renters) then replays the same for a seed whatever ran before.
+  await simOk("/__sim/reset", { seed, speed: 0, credit, startMs: MARKET_START_MS });
   await simOk("/__sim/control", { faultRates: NO_FAULTS, apiFaults: { rate429: 0, rate5xx: 0, rateMalformed: 0, delayMs: 0 } });
   const faulty = (await marketState()).machines.filter((m) => m.fault !== null);
   if (faulty.length > 0) await simOk("/__sim/control", { forceFault: Object.fromEntries(faulty.map((m) => [String(m.id), "none"])) });
