@@ -4,6 +4,7 @@ import { z } from "zod";
 import { configFromVars, type FleetConfig, FleetConfig as FleetConfigSchema, patchConfig, validateConfig, describeIssues, minUploadInterval, slotOf } from "../config/fleet";
 import type { Env } from "../env";
 import { runPass, type PassOptions, type PassReport } from "../reconcile/pass";
+import { closedBreaker } from "../reconcile/breaker";
 import { emptyState, FleetState } from "../reconcile/state";
 import { clientFor } from "../vast/transport";
 import { redact } from "../redact";
@@ -209,6 +210,8 @@ export class FleetObject extends DurableObject<Env> {
     const result = await this.lease.run(API_LEASE_WAIT_MS, async () => {
       const changed = this.setOverrides({ paused });
       if (!changed.ok) return invalid<{ paused: boolean }>(changed.errors.join("; "));
+      // Resuming is a human saying the fault is fixed: the circuit breaker and the HF token hold go.
+      if (!paused) this.store.put("state", { ...this.state(), breaker: closedBreaker(), hfAuthHold: null });
       this.event({ action: paused ? "pause" : "resume", reason: paused ? "autonomous actions paused" : "autonomous actions resumed", ok: true });
       return { ok: true as const, value: { paused } };
     });

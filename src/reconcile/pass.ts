@@ -340,6 +340,9 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
     return !over;
   });
 
+  const token = await fingerprint(deps.hfToken);
+  if (next.hfAuthHold && next.hfAuthHold.token !== token) next.hfAuthHold = null;
+  if (workers.some((w) => w.hfAuthError)) next.hfAuthHold ??= { since: now, token };
   learnThroughput(next, workers, state);
   const fatalCount = workers.filter((w) => w.phase === "FATAL").length;
   next.breaker = nextBreaker(next.breaker, { ownedCount: workers.length, fatalCount, outcomes }, config, now);
@@ -366,6 +369,12 @@ function settle(state: FleetState, listedIds: Set<number>, config: FleetConfig, 
     pendingDestroys: state.pendingDestroys.filter((p) => listedIds.has(p.instanceId)),
     launches: state.launches.filter((l) => now - l.at < HOUR_MS),
   };
+}
+
+/** Enough of a SHA-256 to notice that a secret changed without storing anything that reveals it. */
+async function fingerprint(secret: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(secret));
+  return [...new Uint8Array(digest).slice(0, 6)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 function planned(a: Action): ActionResult {

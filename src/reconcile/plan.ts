@@ -250,12 +250,12 @@ export function plan(input: PlanInput): Plan {
       allowed = Math.max(0, limit);
     }
   };
-  const hfAuthHold = input.workers.some((w) => w.hfAuthError);
+  const hfAuthHold = state.hfAuthHold !== null || input.workers.some((w) => w.hfAuthError);
   const creditPaused = state.creditPausedUntil !== null && now < state.creditPausedUntil;
   const lastHour = state.launches.filter((l) => now - l.at < HOUR_MS).length;
   if (allowed > 0) {
     if (state.launchHold) gate(0, `launches held: ${state.launchHold}`);
-    if (hfAuthHold) gate(0, "launches held: Hugging Face rejects the token in worker logs (fix HF_TOKEN)");
+    if (hfAuthHold) gate(0, "launches held: Hugging Face rejected the token in worker logs (wrangler secret put HF_TOKEN, or POST /resume once fixed)");
     if (creditPaused) gate(0, "launches paused: the Vast account lacks credit");
     if (state.breaker.open) gate(probeAllowed(state.breaker, now) ? 1 : 0, `circuit breaker open: ${state.breaker.reason}`);
     gate(config.maxLaunchesPerHour - lastHour, `hourly launch budget (${config.maxLaunchesPerHour}) used up`);

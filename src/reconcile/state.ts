@@ -91,6 +91,12 @@ export const FleetState = z.object({
   creditPausedUntil: z.number().nullable(),
   /** Launches are held until this is null: e.g. the weights are missing on Hugging Face. */
   launchHold: z.string().nullable(),
+  /**
+   * Set when a worker's logs showed Hugging Face rejecting the token. It outlives that worker, so
+   * the fleet does not relaunch into the same failure; it clears when the HF_TOKEN secret changes
+   * (`token` is a fingerprint of it, never the token) or on POST /resume.
+   */
+  hfAuthHold: z.object({ since: z.number(), token: z.string() }).nullable().default(null),
   hosts: z.record(z.string(), HostRecord),
   gpuStats: z.record(z.string(), GpuStat),
   /** Raised minimum gpu_ram (MB) per GPU model after CUDA out-of-memory. */
@@ -112,6 +118,7 @@ export function emptyState(): FleetState {
     breaker: { open: false, reason: null, since: null, failures: 0, lastProbeAt: null },
     creditPausedUntil: null,
     launchHold: null,
+    hfAuthHold: null,
     hosts: {},
     gpuStats: {},
     gpuRamFloor: {},

@@ -179,3 +179,33 @@ describe("hf_auth is not churned: the worker is kept and launches are held", () 
   });
 });
 
+
+describe("hf_auth, the variant that dies: the fleet remembers the token problem after the worker is gone", () => {
+  it("holds launches after the dead worker is destroyed, until POST /resume", { timeout: 120_000 }, async () => {
+    // The first seed whose hf_auth instance dies at a weight sync (a fixed property of the seed);
+    // each try gets its own fleet so that the event counts below are this fleet's alone.
+    let seed = 200;
+    let name = "";
+    for (; seed < 260; seed++) {
+      name = `f-hf-dies-${seed}`;
+      current = name;
+      await resetMarket(seed);
+      await control({ forceFault: { next: "hf_auth" } });
+      await startFleet(name, 1, { maxConcurrentUpgrades: 0 });
+      const victim = owned(await simState(), name)[0]!;
+      if ((await marketState()).instances.find((i) => i.id === victim.id)?.timeline.hfAuthCrashes) break;
+      await stopFleet(name);
+    }
+    expect(seed).toBeLessThan(260);
+    await until(60, async () => (await actionEvents(name)).some((e) => e.action === "destroy"), "the dead worker destroyed");
+    await run(30);
+    expect((await actionEvents(name)).filter((e) => e.action === "launch")).toHaveLength(1);
+    expect((await fleetState(name)).hfAuthHold).not.toBeNull();
+    expect((await fleet(name).status(name)).lastPass?.held.join(" ")).toMatch(/Hugging Face rejected the token/);
+
+    const resumed = await fleet(name).setPaused(name, false);
+    expect(resumed.ok).toBe(true);
+    await run(2);
+    expect((await actionEvents(name)).filter((e) => e.action === "launch")).toHaveLength(2);
+  });
+});

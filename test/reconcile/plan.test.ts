@@ -272,7 +272,15 @@ describe("plan: holds", () => {
     const p = run({ config: config({ workers: 3 }), workers: [authFatal, authDead], offers: offers(3) });
     expect(destroys(p.actions).map((d) => d.instanceId)).toEqual([authDead.instance.id]);
     expect(launches(p.actions)).toEqual([]);
-    expect(p.held.join("\n")).toMatch(/Hugging Face rejects the token/);
+    expect(p.held.join("\n")).toMatch(/Hugging Face rejected the token/);
+  });
+
+  it("the HF token hold outlives the worker that showed it: no launches until it is cleared", () => {
+    const held = run({ config: config({ workers: 2 }), state: state({ hfAuthHold: { since: NOW - HOUR, token: "abc" } }), offers: offers(2) });
+    expect(launches(held.actions)).toEqual([]);
+    expect(held.held.join("\n")).toMatch(/Hugging Face rejected the token/);
+    const cleared = run({ config: config({ workers: 2 }), state: state({ hfAuthHold: null }), offers: offers(2) });
+    expect(launches(cleared.actions)).toHaveLength(2);
   });
 });
 
