@@ -16,6 +16,7 @@ export type Breaker = FleetState["breaker"];
 
 export interface BreakerInputs {
   ownedCount: number;
+  /** FATAL workers failing the same way: the largest group by `failureSignature`. */
   fatalCount: number;
   /** Launch outcomes since the last pass: true = a worker reached RUNNING for the first time. */
   outcomes: boolean[];
@@ -32,7 +33,7 @@ export function nextBreaker(breaker: Breaker, inputs: BreakerInputs, config: Fle
   const failureTrip = failures >= config.breakerLaunchFailures;
   if (failureTrip || fatalTrip) {
     const reason = fatalTrip
-      ? `${inputs.fatalCount} of ${inputs.ownedCount} workers are fatal at once: suspect the image, token or Hugging Face, not the hosts`
+      ? `${inputs.fatalCount} of ${inputs.ownedCount} workers are fatal at once with the same error: suspect the image, token or Hugging Face, not the hosts`
       : `${failures} launches in a row failed before running: suspect the image, onstart or market`;
     return { open: true, reason, since: breaker.open ? breaker.since : now, failures, lastProbeAt: breaker.lastProbeAt };
   }
@@ -40,6 +41,22 @@ export function nextBreaker(breaker: Breaker, inputs: BreakerInputs, config: Fle
   // the fatal workers leaving, or a quiet spell with no launches allowed, proves nothing.
   if (breaker.open && !succeeded) return { ...breaker, failures };
   return closedBreaker(failures);
+}
+
+/**
+ * What a fault looks like across hosts. Dud hosts fail in assorted ways (no CUDA here, a stall
+ * there); a broken image or token makes different hosts fail identically. Numbers are masked so
+ * that the same traceback with other addresses, sizes or ids still matches.
+ */
+export function failureSignature(fatalKind: string | null, detail: string): string {
+  return `${fatalKind ?? "?"}:${detail.replace(/\d+(\.\d+)?/g, "#").slice(0, 120)}`;
+}
+
+/** The size of the largest group of workers that fail the same way. */
+export function largestSameFailure(signatures: string[]): number {
+  const counts = new Map<string, number>();
+  for (const sig of signatures) counts.set(sig, (counts.get(sig) ?? 0) + 1);
+  return Math.max(0, ...counts.values());
 }
 
 export function closedBreaker(failures = 0): Breaker {

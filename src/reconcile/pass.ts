@@ -4,7 +4,7 @@ import type { FirstSeen } from "../fleet/first-seen";
 import type { VastClient } from "../vast/client";
 import { VastError } from "../vast/errors";
 import type { Instance, Offer } from "../vast/schemas";
-import { nextBreaker } from "./breaker";
+import { failureSignature, largestSameFailure, nextBreaker } from "./breaker";
 import { classify, needsLogs } from "./classify";
 import { createBody } from "./launch";
 import { parseLogs, type LogEvidence } from "./logs";
@@ -185,8 +185,8 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
     return { state, report };
   }
   report.observed = true;
-  const outcomes: boolean[] = [];
-  state = settle(state, new Set(listed.map((i) => i.id)), config, now, report, outcomes);
+  const seen: boolean[] = [];
+  state = settle(state, new Set(listed.map((i) => i.id)), config, now, report, seen);
   const owned = listed.flatMap((instance) => {
     const slot = slotOf(fleet, instance.label);
     return slot === null ? [] : [{ instance, slot }];
@@ -235,6 +235,14 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
   subrequests += deps.firstSeen.ops.reads + deps.firstSeen.ops.writes;
   report.workers = workers.map((w) => view(w, memories[String(w.instance.id)]!));
 
+  // The breaker judges what this pass observed before it plans, so that a pass that sees several
+  // hosts fail the same way does not relaunch into the same fault.
+  // A container that exited on an error counts with the FATAL ones: a broken image mostly kills its worker.
+  const failing = workers.filter((w) => w.phase === "FATAL" || (w.phase === "DEAD" && w.fatalKind !== null));
+  const fatalCount = largestSameFailure(failing.map((w) => failureSignature(w.fatalKind, w.detail)));
+  seen.push(...report.firstRunning.map(() => true));
+  state = { ...state, breaker: nextBreaker(state.breaker, { ownedCount: workers.length, fatalCount, outcomes: seen }, config, now) };
+
   // Plan; search the market only when the plan wants offers.
   const input = { fleet, config, state, now, workers, offers: null as Offer[] | null, gpu: opts.gpu ?? null, policy: opts.policy ?? "value" };
   let decided = plan(input);
@@ -261,7 +269,7 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
   // Act: destroys first (they free money and slots), then launches.
   const next: FleetState = structuredClone(state);
   next.instances = memories;
-  outcomes.push(...report.firstRunning.map(() => true));
+  const outcomes: boolean[] = [];
 
 
   const destroys = decided.actions.filter((a): a is DestroyAction => a.kind === "destroy");
@@ -344,8 +352,8 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
   if (next.hfAuthHold && next.hfAuthHold.token !== token) next.hfAuthHold = null;
   if (workers.some((w) => w.hfAuthError)) next.hfAuthHold ??= { since: now, token };
   learnThroughput(next, workers, state);
-  const fatalCount = workers.filter((w) => w.phase === "FATAL").length;
-  next.breaker = nextBreaker(next.breaker, { ownedCount: workers.length, fatalCount, outcomes }, config, now);
+  // Then the outcomes of this pass's own launches and replacements.
+  next.breaker = nextBreaker(next.breaker, { ownedCount: workers.length, fatalCount: 0, outcomes }, config, now);
   report.subrequests = subrequests;
   return { state: next, report };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { nextBreaker, PROBE_INTERVAL_MS, probeAllowed, type Breaker, type BreakerInputs } from "../../src/reconcile/breaker";
+import { failureSignature, largestSameFailure, nextBreaker, PROBE_INTERVAL_MS, probeAllowed, type Breaker, type BreakerInputs } from "../../src/reconcile/breaker";
 import { emptyState } from "../../src/reconcile/state";
 import { config, MIN, NOW } from "./fixtures";
 
@@ -42,7 +42,7 @@ describe("breaker: fatal fraction (≥ 2 fatal and ≥ breakerFatalFraction)", (
   ])("%i fatal of %i owned → open: %s", (fatalCount, ownedCount, tripped) => {
     const b = nextBreaker(closed(), inputs({ fatalCount, ownedCount }), cfg, NOW);
     expect(b.open).toBe(tripped);
-    if (tripped) expect(b.reason).toMatch(new RegExp(`${fatalCount} of ${ownedCount} workers are fatal`));
+    if (tripped) expect(b.reason).toMatch(new RegExp(`${fatalCount} of ${ownedCount} workers are fatal at once with the same error`));
   });
 });
 
@@ -91,5 +91,16 @@ describe("breaker: probe interval", () => {
 
   it("the probe interval is 30 minutes", () => {
     expect(PROBE_INTERVAL_MS).toBe(30 * MIN);
+  });
+});
+
+describe("breaker: only the same failure on several hosts counts", () => {
+  it.each<[string, [string | null, string][], number]>([
+    ["assorted dud hosts", [["no_cuda", "AssertionError: No CUDA"], ["oom", "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB"], [null, "Vast: Error response from daemon"]], 1],
+    ["one image fault on three hosts, other numbers", [["traceback", "ModuleNotFoundError: No module named 'forge.zeb' (line 12)"], ["traceback", "ModuleNotFoundError: No module named 'forge.zeb' (line 14)"], ["traceback", "ModuleNotFoundError: No module named 'forge.zeb' (line 9)"]], 3],
+    ["the same words, another kind", [["oom", "out of memory"], ["traceback", "out of memory"]], 1],
+    ["none", [], 0],
+  ])("%s → %i", (_name, fatal, expected) => {
+    expect(largestSameFailure(fatal.map(([kind, detail]) => failureSignature(kind, detail)))).toBe(expected);
   });
 });
