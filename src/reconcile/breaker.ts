@@ -14,33 +14,45 @@ export const PROBE_INTERVAL_MS = 30 * 60_000;
 
 export type Breaker = FleetState["breaker"];
 
+/** How a launch ended: its worker reached RUNNING, or it failed in a way `signature` names. */
+export type Outcome = { ok: true } | { ok: false; signature: string };
+
 export interface BreakerInputs {
   ownedCount: number;
   /** FATAL workers failing the same way: the largest group by `failureSignature`. */
   fatalCount: number;
-  /** Launch outcomes since the last pass: true = a worker reached RUNNING for the first time. */
-  outcomes: boolean[];
+  /** Launch outcomes since the last pass. */
+  outcomes: Outcome[];
 }
 
+/** Failure signatures kept since the last success: enough to see a pattern, bounded in storage. */
+const RECENT_FAILURES = 20;
+
 export function nextBreaker(breaker: Breaker, inputs: BreakerInputs, config: FleetConfig, now: number): Breaker {
+  let recent = breaker.recentFailures;
   let failures = breaker.failures;
   let succeeded = false;
-  for (const ok of inputs.outcomes) {
-    failures = ok ? 0 : failures + 1;
-    succeeded ||= ok;
+  for (const o of inputs.outcomes) {
+    recent = o.ok ? [] : [...recent, o.signature].slice(-RECENT_FAILURES);
+    failures = o.ok ? 0 : failures + 1;
+    succeeded ||= o.ok;
   }
+  const sameFailures = largestSameFailure(recent);
   const fatalTrip = inputs.fatalCount >= 2 && inputs.fatalCount / Math.max(1, inputs.ownedCount) >= config.breakerFatalFraction;
-  const failureTrip = failures >= config.breakerLaunchFailures;
+  // Launches failing in assorted ways are the market's duds (each host is struck and skipped);
+  // launches failing the same way on different hosts are a fault every launch will repeat.
+  const failureTrip = sameFailures >= config.breakerLaunchFailures;
+  const next = { failures, recentFailures: recent };
   if (failureTrip || fatalTrip) {
     const reason = fatalTrip
       ? `${inputs.fatalCount} of ${inputs.ownedCount} workers are fatal at once with the same error: suspect the image, token or Hugging Face, not the hosts`
-      : `${failures} launches in a row failed before running: suspect the image, onstart or market`;
-    return { open: true, reason, since: breaker.open ? breaker.since : now, failures, lastProbeAt: breaker.lastProbeAt };
+      : `${sameFailures} launches failed the same way on different hosts before running: suspect the image, onstart or token, not the hosts`;
+    return { ...next, open: true, reason, since: breaker.open ? breaker.since : now, lastProbeAt: breaker.lastProbeAt };
   }
   // Once open, only a worker that reaches RUNNING (a probe) closes it, or a human (POST /resume):
   // the fatal workers leaving, or a quiet spell with no launches allowed, proves nothing.
-  if (breaker.open && !succeeded) return { ...breaker, failures };
-  return closedBreaker(failures);
+  if (breaker.open && !succeeded) return { ...breaker, ...next };
+  return { ...closedBreaker(), ...next };
 }
 
 /**
@@ -59,8 +71,8 @@ export function largestSameFailure(signatures: string[]): number {
   return Math.max(0, ...counts.values());
 }
 
-export function closedBreaker(failures = 0): Breaker {
-  return { open: false, reason: null, since: null, failures, lastProbeAt: null };
+export function closedBreaker(): Breaker {
+  return { open: false, reason: null, since: null, failures: 0, recentFailures: [], lastProbeAt: null };
 }
 
 /** While open, one launch is allowed every PROBE_INTERVAL_MS to find out whether the fault cleared. */

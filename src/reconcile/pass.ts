@@ -4,7 +4,7 @@ import type { FirstSeen } from "../fleet/first-seen";
 import type { VastClient } from "../vast/client";
 import { VastError } from "../vast/errors";
 import type { Instance, Offer } from "../vast/schemas";
-import { failureSignature, largestSameFailure, nextBreaker } from "./breaker";
+import { failureSignature, largestSameFailure, nextBreaker, type Outcome } from "./breaker";
 import { classify, needsLogs } from "./classify";
 import { createBody } from "./launch";
 import { parseLogs, type LogEvidence } from "./logs";
@@ -185,7 +185,7 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
     return { state, report };
   }
   report.observed = true;
-  const seen: boolean[] = [];
+  const seen: Outcome[] = [];
   state = settle(state, new Set(listed.map((i) => i.id)), config, now, report, seen);
   const owned = listed.flatMap((instance) => {
     const slot = slotOf(fleet, instance.label);
@@ -240,7 +240,7 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
   // A container that exited on an error counts with the FATAL ones: a broken image mostly kills its worker.
   const failing = workers.filter((w) => w.phase === "FATAL" || (w.phase === "DEAD" && w.fatalKind !== null));
   const fatalCount = largestSameFailure(failing.map((w) => failureSignature(w.fatalKind, w.detail)));
-  seen.push(...report.firstRunning.map(() => true));
+  seen.push(...report.firstRunning.map((): Outcome => ({ ok: true })));
   state = { ...state, breaker: nextBreaker(state.breaker, { ownedCount: workers.length, fatalCount, outcomes: seen }, config, now) };
 
   // Plan; search the market only when the plan wants offers.
@@ -269,7 +269,7 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
   // Act: destroys first (they free money and slots), then launches.
   const next: FleetState = structuredClone(state);
   next.instances = memories;
-  const outcomes: boolean[] = [];
+  const outcomes: Outcome[] = [];
 
 
   const destroys = decided.actions.filter((a): a is DestroyAction => a.kind === "destroy");
@@ -332,7 +332,7 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
         break;
       }
       // An offer rented by someone else between search and create is the market, not a failure of ours.
-      if (!(e instanceof VastError && e.code === "no_such_ask")) outcomes.push(false);
+      if (!(e instanceof VastError && e.code === "no_such_ask")) outcomes.push({ ok: false, signature: `create ${e instanceof VastError ? `${e.kind} ${e.code ?? e.status ?? ""}` : "error"}` });
     }
     report.actions.push(result);
   }
@@ -363,12 +363,12 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
  * longer pending (else it would count twice), a destroy whose instance is gone is confirmed, a
  * launch that never appeared within the boot budget is given up.
  */
-function settle(state: FleetState, listedIds: Set<number>, config: FleetConfig, now: number, report: PassReport, outcomes: boolean[]): FleetState {
+function settle(state: FleetState, listedIds: Set<number>, config: FleetConfig, now: number, report: PassReport, outcomes: Outcome[]): FleetState {
   const pendingLaunches = state.pendingLaunches.filter((p) => {
     if (listedIds.has(p.instanceId)) return false;
     if (now - p.at <= config.bootTimeoutS * 1000) return true;
     report.errors.push(`launch ${p.instanceId} for slot ${p.slot} never appeared in the listing; forgotten`);
-    outcomes.push(false);
+    outcomes.push({ ok: false, signature: "launch never listed" });
     return false;
   });
   return {
@@ -401,7 +401,7 @@ function host(state: FleetState, machineId: number, gpu: string | null): HostRec
 }
 
 /** What a replacement teaches: host strikes, `No CUDA` blocks, OOM raises the VRAM floor, never-ran counts as a failed launch. */
-function rememberDestroy(next: FleetState, d: DestroyAction, workers: Worker[], now: number, outcomes: boolean[], blameHost: boolean): void {
+function rememberDestroy(next: FleetState, d: DestroyAction, workers: Worker[], now: number, outcomes: Outcome[], blameHost: boolean): void {
   const w = workers.find((x) => x.instance.id === d.instanceId);
   // A worker that died after running is the host's fault too when its logs end in a fatal error
   // (the container exits seconds after a traceback, so a pass rarely sees it FATAL first) or when
@@ -420,7 +420,7 @@ function rememberDestroy(next: FleetState, d: DestroyAction, workers: Worker[], 
   if (w?.fatalKind === "oom" && d.gpuName && w.instance.gpu_ram !== null) {
     next.gpuRamFloor[d.gpuName] = Math.max(next.gpuRamFloor[d.gpuName] ?? 0, w.instance.gpu_ram + 1);
   }
-  if (hostFault && !d.everRan) outcomes.push(false);
+  if (hostFault && !d.everRan) outcomes.push({ ok: false, signature: failureSignature(w?.fatalKind ?? d.cause, w?.detail ?? d.reason) });
 }
 
 /** A new batch is a new throughput sample for the GPU model and for the host. */

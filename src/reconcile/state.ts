@@ -86,6 +86,8 @@ export const FleetState = z.object({
     since: z.number().nullable(),
     /** Launches in a row that failed before reaching RUNNING. */
     failures: z.number().int().min(0),
+    /** Signatures of those failures (see breaker.ts `failureSignature`), newest last. */
+    recentFailures: z.array(z.string()).default([]),
     lastProbeAt: z.number().nullable(),
   }),
   creditPausedUntil: z.number().nullable(),
@@ -115,7 +117,7 @@ export function emptyState(): FleetState {
     pendingLaunches: [],
     pendingDestroys: [],
     launches: [],
-    breaker: { open: false, reason: null, since: null, failures: 0, lastProbeAt: null },
+    breaker: { open: false, reason: null, since: null, failures: 0, recentFailures: [], lastProbeAt: null },
     creditPausedUntil: null,
     launchHold: null,
     hfAuthHold: null,

@@ -57,7 +57,7 @@ describe("statusText", () => {
       target: 3,
       paused: true,
       configErrors: ["maxDph (ZEB_MAX_DPH): must be positive"],
-      breaker: { open: true, reason: "5 launches in a row failed", since: now - 600_000, failures: 5, lastProbeAt: null },
+      breaker: { open: true, reason: "5 launches in a row failed", since: now - 600_000, failures: 5, recentFailures: [], lastProbeAt: null },
       instances: [
         worker(10, { gpu: "RTX 3060 Ti", dph: 0.089, ageS: 125, phase: "BOOT", status: "loading", gamesPerSec: null, batch: null, ssh: null }),
         worker(2, {}),

@@ -267,7 +267,7 @@ function stateArb(fleet: string, now: number, config: FleetConfig, listed: Liste
       s.upgrades = upgrades;
       s.launches = r.launchesAgoS.map((a) => ({ at: now - a * 1000, ok: true }));
       s.breaker = r.breakerOpen
-        ? { open: true, reason: "generated", since: now - r.breakerSinceAgoS * 1000, failures: 5, lastProbeAt: r.probeAgoS === null ? null : now - r.probeAgoS * 1000 }
+        ? { open: true, reason: "generated", since: now - r.breakerSinceAgoS * 1000, failures: 5, recentFailures: [], lastProbeAt: r.probeAgoS === null ? null : now - r.probeAgoS * 1000 }
         : s.breaker;
       s.creditPausedUntil = r.creditPause === null ? null : now + r.creditPause * 1000;
       s.launchHold = r.launchHold;

@@ -1,29 +1,36 @@
 import { describe, expect, it } from "vitest";
-import { failureSignature, largestSameFailure, nextBreaker, PROBE_INTERVAL_MS, probeAllowed, type Breaker, type BreakerInputs } from "../../src/reconcile/breaker";
+import { failureSignature, largestSameFailure, nextBreaker, PROBE_INTERVAL_MS, probeAllowed, type Breaker, type BreakerInputs, type Outcome } from "../../src/reconcile/breaker";
 import { emptyState } from "../../src/reconcile/state";
 import { config, MIN, NOW } from "./fixtures";
 
 const HOUR_AGO = 60 * MIN;
 const closed = (): Breaker => emptyState().breaker;
-const open = (over: Partial<Breaker> = {}): Breaker => ({ open: true, reason: "tripped", since: NOW - HOUR_AGO, failures: 5, lastProbeAt: null, ...over });
+const open = (over: Partial<Breaker> = {}): Breaker => ({ open: true, reason: "tripped", since: NOW - HOUR_AGO, failures: 5, recentFailures: ["a", "a", "a", "a", "a"], lastProbeAt: null, ...over });
 const inputs = (over: Partial<BreakerInputs> = {}): BreakerInputs => ({ ownedCount: 10, fatalCount: 0, outcomes: [], ...over });
 const cfg = config(); // breakerLaunchFailures 5, breakerFatalFraction 0.5
 
-describe("breaker: consecutive failed launches", () => {
-  it.each<[string, number, boolean[], boolean, number]>([
-    ["4 failures in a row", 0, [false, false, false, false], false, 4],
-    ["5 failures in a row", 0, [false, false, false, false, false], true, 5],
-    ["carried count 4 + 1 failure", 4, [false], true, 5],
-    ["a success in between resets the count", 3, [false, true, false], false, 1],
-    ["a success last", 4, [false, true], false, 0],
-    ["nothing happened", 4, [], false, 4],
+/** "aab.c": failures with signatures a, a, b, then a success, then c. */
+const seq = (s: string): Outcome[] => [...s].map((ch) => (ch === "." ? { ok: true } : { ok: false, signature: `sig-${ch}` }));
+
+describe("breaker: failed launches since the last success", () => {
+  it.each<[string, string, string, boolean, number]>([
+    ["4 alike", "", "aaaa", false, 4],
+    ["5 alike", "", "aaaaa", true, 5],
+    ["5 assorted (the market's duds, each host struck instead)", "", "abcde", false, 5],
+    ["5 alike among 8", "", "abacadaa", true, 8],
+    ["carried 4 alike + 1 alike", "aaaa", "a", true, 5],
+    ["carried 4 alike + 1 other", "aaaa", "b", false, 5],
+    ["a success in between resets", "aaa", "a.a", false, 1],
+    ["a success last", "aaaa", "a.", false, 0],
+    ["nothing happened", "aaaa", "", false, 4],
   ])("%s", (_name, carried, outcomes, tripped, failures) => {
-    const b = nextBreaker({ ...closed(), failures: carried }, inputs({ outcomes }), cfg, NOW);
+    const recentFailures = seq(carried).flatMap((o) => (o.ok ? [] : [o.signature]));
+    const b = nextBreaker({ ...closed(), failures: recentFailures.length, recentFailures }, inputs({ outcomes: seq(outcomes) }), cfg, NOW);
     expect(b.open).toBe(tripped);
     expect(b.failures).toBe(failures);
     if (tripped) {
       expect(b.since).toBe(NOW);
-      expect(b.reason).toMatch(/launches in a row failed/);
+      expect(b.reason).toMatch(/launches failed the same way on different hosts/);
     } else {
       expect(b.reason).toBeNull();
     }
@@ -48,7 +55,7 @@ describe("breaker: fatal fraction (≥ 2 fatal and ≥ breakerFatalFraction)", (
 
 describe("breaker: while open", () => {
   it("a further trip keeps the original since and the last probe", () => {
-    const b = nextBreaker(open({ since: NOW - 2 * HOUR_AGO, lastProbeAt: NOW - MIN }), inputs({ outcomes: [false] }), cfg, NOW);
+    const b = nextBreaker(open({ since: NOW - 2 * HOUR_AGO, lastProbeAt: NOW - MIN }), inputs({ outcomes: seq("a") }), cfg, NOW);
     expect(b).toMatchObject({ open: true, since: NOW - 2 * HOUR_AGO, lastProbeAt: NOW - MIN, failures: 6 });
   });
 
@@ -60,19 +67,19 @@ describe("breaker: while open", () => {
     const tripped = nextBreaker(closed(), inputs({ fatalCount: 3, ownedCount: 4 }), cfg, NOW);
     expect(tripped).toMatchObject({ open: true, failures: 0 });
     expect(nextBreaker(tripped, inputs({ fatalCount: 0, ownedCount: 0 }), cfg, NOW + MIN).open).toBe(true);
-    expect(nextBreaker(tripped, inputs({ fatalCount: 0, ownedCount: 1, outcomes: [true] }), cfg, NOW + 2 * MIN).open).toBe(false);
+    expect(nextBreaker(tripped, inputs({ fatalCount: 0, ownedCount: 1, outcomes: seq(".") }), cfg, NOW + 2 * MIN).open).toBe(false);
   });
 
-  it.each<[string, boolean[]]>([
-    ["a probe that reaches RUNNING", [true]],
-    ["a failure then a success", [false, true]],
+  it.each<[string, string]>([
+    ["a probe that reaches RUNNING", "."],
+    ["a failure then a success", "a."],
   ])("closes on a success: %s", (_name, outcomes) => {
-    const b = nextBreaker(open(), inputs({ outcomes }), cfg, NOW);
-    expect(b).toEqual({ open: false, reason: null, since: null, failures: 0, lastProbeAt: null });
+    const b = nextBreaker(open(), inputs({ outcomes: seq(outcomes) }), cfg, NOW);
+    expect(b).toEqual({ open: false, reason: null, since: null, failures: 0, recentFailures: [], lastProbeAt: null });
   });
 
   it("stays open on a success while the fatal fraction still trips it", () => {
-    expect(nextBreaker(open(), inputs({ outcomes: [true], fatalCount: 3, ownedCount: 4 }), cfg, NOW).open).toBe(true);
+    expect(nextBreaker(open(), inputs({ outcomes: seq("."), fatalCount: 3, ownedCount: 4 }), cfg, NOW).open).toBe(true);
   });
 });
 

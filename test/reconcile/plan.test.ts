@@ -229,14 +229,14 @@ describe("plan: holds", () => {
     ["probed 29 min ago → none", NOW - 29 * MIN, NOW - 5 * HOUR, 0],
     ["probed 30 min ago → one probe", NOW - 30 * MIN, NOW - 5 * HOUR, 1],
   ])("circuit breaker open: %s", (_name, lastProbeAt, since, expected) => {
-    const st = state({ lastUpgradeScanAt: NOW, breaker: { open: true, reason: "5 launches failed", since, failures: 5, lastProbeAt } });
+    const st = state({ lastUpgradeScanAt: NOW, breaker: { open: true, reason: "5 launches failed", since, failures: 5, recentFailures: [], lastProbeAt } });
     const p = run({ config: config({ workers: 4 }), state: st, offers: offers(4) });
     expect(launches(p.actions)).toHaveLength(expected);
     expect(p.held.join()).toMatch(/circuit breaker open/);
   });
 
   it("circuit breaker open: broken workers still go (they bill and produce nothing), but their slots are not refilled", () => {
-    const st = state({ lastUpgradeScanAt: NOW, breaker: { open: true, reason: "fatal", since: NOW - MIN, failures: 0, lastProbeAt: null } });
+    const st = state({ lastUpgradeScanAt: NOW, breaker: { open: true, reason: "fatal", since: NOW - MIN, failures: 0, recentFailures: [], lastProbeAt: null } });
     const ws = [
       worker({ slot: 0, phase: "FATAL", since: NOW - HOUR }),
       worker({ slot: 1, phase: "BOOT", since: NOW - HOUR }),
@@ -292,7 +292,7 @@ describe("plan: offers", () => {
     ["at target, last scan 10 min ago → true", { state: state({ lastUpgradeScanAt: NOW - UPGRADE_SCAN_MS }) }, true],
     ["at target, last scan 9 min ago → false", { state: state({ lastUpgradeScanAt: NOW - 9 * MIN }) }, false],
     ["below target but launches held → false", { config: config({ workers: 2 }), state: state({ lastUpgradeScanAt: NOW, launchHold: "x" }) }, false],
-    ["scan due but breaker open → false", { state: state({ lastUpgradeScanAt: null, breaker: { open: true, reason: "x", since: NOW, failures: 5, lastProbeAt: null } }) }, false],
+    ["scan due but breaker open → false", { state: state({ lastUpgradeScanAt: null, breaker: { open: true, reason: "x", since: NOW, failures: 5, recentFailures: [], lastProbeAt: null } }) }, false],
     ["scan due but upgrades at max → false", { state: state({ lastUpgradeScanAt: null, upgrades: [{ slot: 9, oldId: 1, newId: 2, startedAt: NOW, reason: "x" }] }) }, false],
   ])("wantsOffers (one RUNNING worker, target 1): %s", (_name, over, wants) => {
     expect(run({ config: config({ workers: 1 }), workers: [worker({ slot: 0 })], ...over }).wantsOffers).toBe(wants);
