@@ -67,6 +67,7 @@ const original: Policy = {
     stallTimeoutS: 86_400, // no stall detection: a batch line in the tail meant OK forever
     maxConcurrentUpgrades: 0,
     breakerLaunchFailures: 100,
+    breakerFatalFraction: 1,
     maxLaunchesPerHour: 1000,
   },
   interval: (elapsed) => (elapsed < 1800 ? 60 : 600),
