@@ -88,7 +88,7 @@ export class FleetObject extends DurableObject<Env> {
     if (!parsed.ok) return invalid(parsed.errors.join("; "));
     const result = await this.lease.run(API_LEASE_WAIT_MS, async () => {
       this.store.put("overrides", parsed.config);
-      this.event({ action: "config", reason: "config replaced through the API", ok: true });
+      await this.event({ action: "config", reason: "config replaced through the API", ok: true });
       return parsed.config;
     });
     return result === null ? busy() : { ok: true, value: result };
@@ -129,7 +129,7 @@ export class FleetObject extends DurableObject<Env> {
       if (check) return check;
       const changed = this.setOverrides({ workers: n });
       if (!changed.ok) return invalid<PassReport>(changed.errors.join("; "));
-      this.event({ action: "scale", reason: `target set to ${n}`, ok: true });
+      await this.event({ action: "scale", reason: `target set to ${n}`, ok: true });
       return { ok: true as const, value: await this.pass({}, () => fence.check()) };
     });
     return result ?? busy();
@@ -146,7 +146,7 @@ export class FleetObject extends DurableObject<Env> {
       if (check) return check;
       const changed = this.setOverrides({ workers: target });
       if (!changed.ok) return invalid<PassReport>(changed.errors.join("; "));
-      this.event({ action: "up", reason: `target ${current.config.workers} → ${target}${gpu ? ` on ${gpu}` : ""}`, ok: true });
+      await this.event({ action: "up", reason: `target ${current.config.workers} → ${target}${gpu ? ` on ${gpu}` : ""}`, ok: true });
       return { ok: true as const, value: await this.pass({ gpu }, () => fence.check()) };
     });
     return result ?? busy();
@@ -195,11 +195,13 @@ export class FleetObject extends DurableObject<Env> {
         } catch (e) {
           errors.push(`${i.id}: ${redact(String(e), this.env)}`);
         }
-        this.event({ at: now, instanceId: i.id, label: i.label, action: "destroy", reason: "POST /down", ok: !errors.some((x) => x.startsWith(`${i.id}:`)) });
+        await this.event({ at: now, instanceId: i.id, label: i.label, action: "destroy", reason: "POST /down", ok: !errors.some((x) => x.startsWith(`${i.id}:`)) });
       }
       state.pendingLaunches = [];
       state.upgrades = [];
       this.store.put("state", state);
+      // A pass right away, so that /status shows the fleet as Vast now lists it, not as it was.
+      await this.pass({}, () => fence.check());
       return { ok: true as const, value: { confirmed: true, instances, destroyed, errors } };
     });
     return result ?? busy();
@@ -212,7 +214,7 @@ export class FleetObject extends DurableObject<Env> {
       if (!changed.ok) return invalid<{ paused: boolean }>(changed.errors.join("; "));
       // Resuming is a human saying the fault is fixed: the circuit breaker and the HF token hold go.
       if (!paused) this.store.put("state", { ...this.state(), breaker: closedBreaker(), hfAuthHold: null });
-      this.event({ action: paused ? "pause" : "resume", reason: paused ? "autonomous actions paused" : "autonomous actions resumed", ok: true });
+      await this.event({ action: paused ? "pause" : "resume", reason: paused ? "autonomous actions paused" : "autonomous actions resumed", ok: true });
       return { ok: true as const, value: { paused } };
     });
     return result ?? busy();
@@ -253,7 +255,7 @@ export class FleetObject extends DurableObject<Env> {
     try {
       await step();
     } catch (e) {
-      this.event({ action: "error", reason: `alerts: ${e instanceof Error ? e.message : String(e)}`, ok: false });
+      await this.event({ action: "error", reason: `alerts: ${e instanceof Error ? e.message : String(e)}`, ok: false });
     }
   }
 
@@ -285,8 +287,10 @@ export class FleetObject extends DurableObject<Env> {
     this.samples.record(report);
   }
 
-  private event(e: Partial<NewEvent> & Pick<NewEvent, "action" | "reason" | "ok">): void {
-    this.store.append([{ at: e.at ?? Date.now(), fleet: this.fleet, instanceId: e.instanceId ?? null, label: e.label ?? null, phase: e.phase ?? null, action: e.action, reason: redact(e.reason, this.env), ok: e.ok }]);
+  /** An event stamped with the fleet's clock (the simulator's, when simulated), like the passes' own. */
+  private async event(e: Partial<NewEvent> & Pick<NewEvent, "action" | "reason" | "ok">): Promise<void> {
+    const at = e.at ?? (await nowFor(this.env));
+    this.store.append([{ at, fleet: this.fleet, instanceId: e.instanceId ?? null, label: e.label ?? null, phase: e.phase ?? null, action: e.action, reason: redact(e.reason, this.env), ok: e.ok }]);
   }
 
   // --- reads ----------------------------------------------------------------------------------

@@ -285,7 +285,7 @@ export function plan(input: PlanInput): Plan {
 
   const chosen = chooseOffers(input.offers, launchSlots.length, ctx);
   if (chosen.length < launchSlots.length) {
-    held.push(`no offers for ${launchSlots.length - chosen.length} slot(s) under $${config.maxDph}/h${config.maxFleetDph !== null ? ` within the fleet ceiling $${config.maxFleetDph}/h` : ""}`);
+    held.push(`no offers for ${launchSlots.length - chosen.length} slot(s)${input.gpu ? ` on ${input.gpu.replace(/_/g, " ")}` : ""} under $${config.maxDph}/h${config.maxFleetDph !== null ? ` within the fleet ceiling $${config.maxFleetDph}/h` : ""}`);
   }
   chosen.forEach((r, i) => {
     const slot = launchSlots[i]!;
