@@ -11,6 +11,7 @@ import { redact } from "../redact";
 import { nowFor } from "./clock";
 import { kvFirstSeen } from "./first-seen";
 import { LeaseManager, StaleFence } from "./lease";
+import { meteredSql, newUsage } from "./usage";
 import { FleetStore, type FleetEvent, type NewEvent } from "./store";
 import { fleetStatus, type FleetStatus } from "./status";
 import { FleetHistory, type HistoryPoint } from "../dashboard/history";
@@ -45,13 +46,21 @@ export class FleetObject extends DurableObject<Env> {
   /** 5-minute samples for the dashboard's 24-hour charts. */
   private readonly samples: FleetHistory;
   private readonly firstSeenCache = new Map<string, number>();
+  private readonly usage = newUsage(Date.now());
   private fleet = "";
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.store = new FleetStore(ctx.storage.sql);
+    const sql = meteredSql(ctx.storage.sql, this.usage);
+    this.store = new FleetStore(sql);
     this.lease = new LeaseManager(this.store, crypto.randomUUID());
-    this.samples = new FleetHistory(ctx.storage.sql);
+    this.samples = new FleetHistory(sql);
+  }
+
+  /** Alarms are billed as a row written each. */
+  private async arm(at: number): Promise<void> {
+    this.usage.rowsWritten++;
+    await this.ctx.storage.setAlarm(at);
   }
 
   // --- config ---------------------------------------------------------------------------------
@@ -110,7 +119,7 @@ export class FleetObject extends DurableObject<Env> {
   async tick(fleet: string): Promise<{ ran: boolean; report: PassReport | null }> {
     this.bind(fleet);
     const report = await this.lease.run(0, (fence) => this.pass({}, () => fence.check()));
-    if (report?.observed) await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
+    if (report?.observed) await this.arm(Date.now() + WATCHDOG_MS);
     return { ran: report !== null, report };
   }
 
@@ -236,6 +245,10 @@ export class FleetObject extends DurableObject<Env> {
     try {
       if (!options.dryRun) await this.guarded(() => bootstrapStep({ store: this.store, env: this.env }, state, current.config, now));
       const outcome = await runPass(fleet, current.config, state, { vast, firstSeen, hfToken: this.env.HF_TOKEN ?? "", now, checkFence }, options);
+      this.usage.passes++;
+      this.usage.vastRequests += outcome.report.subrequests - firstSeen.ops.reads - firstSeen.ops.writes;
+      this.usage.kvReads += firstSeen.ops.reads;
+      this.usage.kvWrites += firstSeen.ops.writes;
       if (!options.dryRun) {
         this.store.put("state", outcome.state);
         this.recordPass(outcome.report, this.store.get("lastPass", LastPass));
@@ -263,7 +276,7 @@ export class FleetObject extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const lastPass = this.store.get("lastPass", LastPass);
     const armed = await watchdogStep({ store: this.store, env: this.env }, await nowFor(this.env), lastPass?.errors ?? []).catch(() => true);
-    if (armed) await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
+    if (armed) await this.arm(Date.now() + WATCHDOG_MS);
   }
 
   private emptyReport(now: number, errors: string[]): PassReport {
@@ -299,7 +312,7 @@ export class FleetObject extends DurableObject<Env> {
     this.bind(fleet);
     const now = await nowFor(this.env);
     const c = this.config();
-    return fleetStatus({ fleet, now, config: c.ok ? c.config : null, configErrors: c.ok ? [] : c.errors, state: this.state(), lastPass: this.store.get("lastPass", LastPass), alerts: alertsView(this.store) });
+    return fleetStatus({ fleet, now, config: c.ok ? c.config : null, configErrors: c.ok ? [] : c.errors, state: this.state(), lastPass: this.store.get("lastPass", LastPass), alerts: alertsView(this.store), usage: { ...this.usage } });
   }
 
   /** `GET /history`: the last 24 hours in 5-minute buckets, oldest first. */

@@ -3,6 +3,7 @@ import type { FleetConfig } from "../config/fleet";
 import { expectedGpuRate, gamesPerDollar, isBlocked } from "../reconcile/offers";
 import type { PassReport, WorkerView } from "../reconcile/pass";
 import type { FleetState } from "../reconcile/state";
+import type { Usage } from "./usage";
 
 /** What `/status` says about one fleet: a pure view of config, state and the last pass. */
 
@@ -26,10 +27,12 @@ export interface FleetStatus {
   lastPass: { at: number; observed: boolean; actions: PassReport["actions"]; held: string[]; errors: string[]; subrequests: number } | null;
   throughput: { gpu: string; gamesPerSec: number; samples: number; expected: number }[];
   blockedHosts: number;
+  /** Quota use of this fleet's object since it last started (see usage.ts). */
+  usage: Usage;
   alerts: AlertsView;
 }
 
-export function fleetStatus(input: { fleet: string; now: number; config: FleetConfig | null; configErrors: string[]; state: FleetState; lastPass: PassReport | null; alerts: AlertsView }): FleetStatus {
+export function fleetStatus(input: { fleet: string; now: number; config: FleetConfig | null; configErrors: string[]; state: FleetState; lastPass: PassReport | null; alerts: AlertsView; usage: Usage }): FleetStatus {
   const { now, state, config, lastPass } = input;
   const instances: InstanceStatus[] = (lastPass?.workers ?? []).map((w) => ({
     ...w,
@@ -63,6 +66,7 @@ export function fleetStatus(input: { fleet: string; now: number; config: FleetCo
       .map(([gpu, s]) => ({ gpu, gamesPerSec: round(s.gamesPerSec, 2), samples: s.samples, expected: config ? round(expectedGpuRate(config, state.gpuStats, gpu), 2) : 0 }))
       .sort((a, b) => a.gpu.localeCompare(b.gpu)),
     blockedHosts: Object.values(state.hosts).filter((h) => isBlocked(h, now)).length,
+    usage: input.usage,
     alerts: input.alerts,
   };
 }

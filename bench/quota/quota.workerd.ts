@@ -1,0 +1,44 @@
+/**
+ * Does a 4-worker fleet on a one-minute cron fit the Workers Free plan? Runs one simulated day of
+ * cron passes through the fleet's real Durable Object, KV and the simulator (its calibrated market,
+ * duds included), and prints what the fleet spent against each daily quota.
+ */
+import { env } from "cloudflare:workers";
+import { it } from "vitest";
+import { advance, resetMarket, simOk } from "../../test/fleet/harness";
+
+const FLEET = "zeb";
+const HOURS = 24;
+
+it(`one simulated day of a 4-worker fleet against the Free plan's daily quotas`, async () => {
+  await resetMarket(7);
+  // resetMarket clears host faults for tests; the benchmark wants the calibrated market's duds back.
+  await simOk("/__sim/control", { faultRates: { stuck_boot: 0.03, no_cuda: 0.03, oom: 0.02, crash: 0.02, stall: 0.02, hf_auth: 0.01, launch_broken: 0.02, oci_error: 0.02, offline: 0.02, slow_setup: 0.01 } });
+  const stub = env.FLEET.getByName(FLEET);
+  const scaled = await stub.scale(FLEET, 4);
+  if (!scaled.ok) throw new Error(scaled.message);
+  let maxSub = 0;
+  let passes = 0;
+  for (let minute = 0; minute < HOURS * 60; minute++) {
+    await advance(60);
+    const { report } = await stub.tick(FLEET);
+    if (report) {
+      passes++;
+      maxSub = Math.max(maxSub, report.subrequests);
+    }
+  }
+  const s = await stub.status(FLEET);
+  const u = s.usage;
+  const perDay = (x: number) => Math.round((x * 1440) / Math.max(1, u.passes));
+  const rows: [string, string, string][] = [
+    ["passes", `${u.passes}`, "1,440 a day at one a minute"],
+    ["Vast subrequests per pass", `mean ${(u.vastRequests / Math.max(1, u.passes)).toFixed(1)}, max ${maxSub}`, "Free: 50 per invocation"],
+    ["KV writes per day", `${perDay(u.kvWrites)}`, "Free: 1,000"],
+    ["KV reads per day", `${perDay(u.kvReads)}`, "Free: 100,000"],
+    ["DO rows written per day", `${perDay(u.rowsWritten)}`, "Free: 100,000"],
+    // The cron asks the registry for the fleet list, then calls the fleet's object: two RPCs a tick.
+    ["DO requests per day (2 RPCs per tick)", `${perDay(2 * passes)}`, "Free: 100,000"],
+  ];
+  console.log(`\nFree-plan check: ${HOURS} simulated hours, fleet of 4, ${s.totals.running} running at the end, $${s.totals.dph.toFixed(3)}/h`);
+  for (const [what, value, limit] of rows) console.log(`  ${what.padEnd(40)} ${value.padStart(18)}   (${limit})`);
+});

@@ -1,0 +1,33 @@
+/**
+ * What a fleet's object has spent against the Workers quotas since this incarnation started (kept
+ * in memory: it is a meter, not state). `npm run bench` reads it to check the Free-plan arithmetic
+ * with measured figures, and `/status` shows it.
+ */
+export interface Usage {
+  since: number;
+  passes: number;
+  /** Subrequests to Vast made by passes (list pages, logs, searches, creates, destroys). */
+  vastRequests: number;
+  kvReads: number;
+  kvWrites: number;
+  /** SQLite rows written (billed per row), alarms set included (each is billed as one row). */
+  rowsWritten: number;
+}
+
+export function newUsage(now: number): Usage {
+  return { since: now, passes: 0, vastRequests: 0, kvReads: 0, kvWrites: 0, rowsWritten: 0 };
+}
+
+/** The object's SQL storage, counting the rows each statement writes. */
+export function meteredSql(sql: SqlStorage, usage: Usage): SqlStorage {
+  return new Proxy(sql, {
+    get(target, prop, receiver) {
+      if (prop !== "exec") return Reflect.get(target, prop, receiver) as unknown;
+      return (query: string, ...bindings: unknown[]) => {
+        const cursor = target.exec(query, ...bindings);
+        usage.rowsWritten += cursor.rowsWritten;
+        return cursor;
+      };
+    },
+  });
+}
