@@ -12,6 +12,9 @@ import type { FleetState } from "./state";
 
 export const PROBE_INTERVAL_MS = 30 * 60_000;
 
+/** Workers failing the same way at once, at the least, before the fatal fraction counts. */
+export const MIN_SAME_FATAL = 3;
+
 export type Breaker = FleetState["breaker"];
 
 /** How a launch ended: its worker reached RUNNING, or it failed in a way `signature` names. */
@@ -38,7 +41,8 @@ export function nextBreaker(breaker: Breaker, inputs: BreakerInputs, config: Fle
     succeeded ||= o.ok;
   }
   const sameFailures = largestSameFailure(recent);
-  const fatalTrip = inputs.fatalCount >= 2 && inputs.fatalCount / Math.max(1, inputs.ownedCount) >= config.breakerFatalFraction;
+  // Two duds failing alike is a coincidence a dud-rich market produces; three hosts is a pattern.
+  const fatalTrip = inputs.fatalCount >= MIN_SAME_FATAL && inputs.fatalCount / Math.max(1, inputs.ownedCount) >= config.breakerFatalFraction;
   // Launches failing in assorted ways are the market's duds (each host is struck and skipped);
   // launches failing the same way on different hosts are a fault every launch will repeat.
   const failureTrip = sameFailures >= config.breakerLaunchFailures;

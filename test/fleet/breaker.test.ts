@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { DEFAULTS } from "../../src/config/fleet";
 import { PROBE_INTERVAL_MS } from "../../src/reconcile/breaker";
 import { actionEvents, control, fleet, fleetState, resetMarket, run, startFleet, until } from "./harness";
 
@@ -18,8 +19,8 @@ describe("the circuit breaker through the real scheduled handler", () => {
     await until(30, async () => (await fleetState(name)).breaker.open, "breaker open");
     expect((await fleetState(name)).breaker.reason).toMatch(/the same (error|way)/);
     const atOpen = await launches();
-    // Bounded spend: the first three and at most a few replacements before the pattern is clear.
-    expect(atOpen).toBeLessThanOrEqual(8);
+    // Bounded spend: five alike must fail first, and the slots refilled meanwhile are in flight.
+    expect(atOpen).toBeLessThanOrEqual(DEFAULTS.breakerLaunchFailures + 2 * 3);
 
     const quiet = PROBE_INTERVAL_MS / 60_000 - 5;
     await run(quiet);

@@ -37,12 +37,14 @@ describe("breaker: failed launches since the last success", () => {
   });
 });
 
-describe("breaker: fatal fraction (≥ 2 fatal and ≥ breakerFatalFraction)", () => {
+describe("breaker: fatal fraction (≥ 3 failing alike and ≥ breakerFatalFraction)", () => {
   it.each<[number, number, boolean]>([
     [1, 1, false],
-    [2, 2, true],
-    [2, 4, true],
-    [2, 5, false],
+    [2, 2, false],
+    [2, 4, false],
+    [3, 3, true],
+    [3, 6, true],
+    [3, 7, false],
     [4, 8, true],
     [4, 9, false],
     [0, 0, false],
