@@ -145,18 +145,33 @@ export class FleetObject extends DurableObject<Env> {
   }
 
   /** `POST /up?n=&gpu=`: n more workers, launched now, optionally on one GPU model only. */
-  async up(fleet: string, n: number, gpu: string | null): Promise<ActionResult<PassReport>> {
+  /**
+   * `POST /up?n=&gpu=`: n more workers, launched now. On one GPU model it is the runbook's
+   * `vast_up.sh 2 RTX_3090`, a one-off: what cannot be launched on that model now is taken back
+   * off the target, else the next cron pass would fill it with another model.
+   */
+  async up(fleet: string, n: number, gpu: string | null): Promise<ActionResult<{ added: number; report: PassReport }>> {
     this.bind(fleet);
-    const result = await this.lease.run<ActionResult<PassReport>>(API_LEASE_WAIT_MS, async (fence) => {
+    type Up = ActionResult<{ added: number; report: PassReport }>;
+    const result = await this.lease.run<Up>(API_LEASE_WAIT_MS, async (fence) => {
       const current = this.config();
-      if (!current.ok) return invalid<PassReport>(current.errors.join("; "));
-      const target = current.config.workers + n;
-      const check = this.checkScale<PassReport>(target);
+      if (!current.ok) return invalid(current.errors.join("; "));
+      const before = current.config.workers;
+      const check = this.checkScale<{ added: number; report: PassReport }>(before + n);
       if (check) return check;
-      const changed = this.setOverrides({ workers: target });
-      if (!changed.ok) return invalid<PassReport>(changed.errors.join("; "));
-      await this.event({ action: "up", reason: `target ${current.config.workers} → ${target}${gpu ? ` on ${gpu}` : ""}`, ok: true });
-      return { ok: true as const, value: await this.pass({ gpu }, () => fence.check()) };
+      const changed = this.setOverrides({ workers: before + n });
+      if (!changed.ok) return invalid(changed.errors.join("; "));
+      await this.event({ action: "up", reason: `target ${before} → ${before + n}${gpu ? ` on ${gpu}` : ""}`, ok: true });
+      const report = await this.pass({ gpu }, () => fence.check());
+      let added = n;
+      if (gpu) {
+        added = Math.min(n, report.actions.filter((a) => a.kind === "launch" && a.ok).length);
+        if (added < n) {
+          this.setOverrides({ workers: before + added });
+          await this.event({ action: "up", reason: `only ${added} of ${n} launched on ${gpu}; target ${before + added}`, ok: false });
+        }
+      }
+      return { ok: true as const, value: { added, report } };
     });
     return result ?? busy();
   }

@@ -8,6 +8,7 @@ import { call, callJson, createFleet, launchForeign, resetMarket, simInstances }
 interface Report {
   actions: { kind: string; label: string; ok: boolean }[];
   workers: { label: string }[];
+  held: string[];
 }
 
 const labels = async (fleet: string) => (await simInstances()).map((i) => i.label).filter((l): l is string => slotOf(fleet, l) !== null);
@@ -109,6 +110,15 @@ describe("operator routes", () => {
     expect(await callJson("/resume?fleet=ops", { method: "POST" })).toMatchObject({ paused: false });
     await callJson("/reconcile?fleet=ops", { method: "POST" });
     expect((await labels("ops")).length).toBe(3);
+  });
+
+  it("up on a GPU model with no offer under the cap is a one-off like vast_up.sh: nothing launched, the target unchanged", async () => {
+    await createFleet("up1", { workers: 1, gpus: ["RTX 3060", "RTX 4090"], maxDph: 0.2 });
+    const up = await callJson<{ added: number; report: Report }>("/up?fleet=up1&n=2&gpu=RTX_4090", { method: "POST" });
+    expect(up.added).toBe(0);
+    expect(up.report.held.join(" ")).toMatch(/no offers for \d slot\(s\) on RTX 4090 under \$0.2\/h/);
+    const { fleets } = await callJson<{ fleets: { target: number }[] }>("/status?fleet=up1");
+    expect(fleets[0]?.target).toBe(1);
   });
 
   it("a dry run returns the plan with reasons and changes nothing", async () => {

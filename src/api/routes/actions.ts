@@ -19,7 +19,7 @@ actions.openapi(upRoute, async (c) => {
   const found = await lookupFleet(c.env, fleet);
   if (!found.ok) return fail(c, found);
   const { name, stub } = found.value;
-  return answer(c, await stub.up(name, n, gpu ?? null), (report) => ({ fleet: name, added: n, gpu: gpu ?? null, report }));
+  return answer(c, await stub.up(name, n, gpu ?? null), ({ added, report }) => ({ fleet: name, added, gpu: gpu ?? null, report }));
 });
 
 actions.openapi(downRoute, async (c) => {
