@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { alertsStep, alertsView, bootstrapStep, WATCHDOG_MS, watchdogStep } from "../alerts/run";
 import { z } from "zod";
-import { configFromVars, type FleetConfig, FleetConfig as FleetConfigSchema, patchConfig, validateConfig, describeIssues, minUploadInterval, slotOf } from "../config/fleet";
+import { configFromVars, type FleetConfig, patchConfig, validateConfig, minUploadInterval, slotOf } from "../config/fleet";
 import type { Env } from "../env";
 import { runPass, type PassOptions, type PassReport } from "../reconcile/pass";
 import { closedBreaker } from "../reconcile/breaker";
@@ -374,4 +374,3 @@ export class FleetObject extends DurableObject<Env> {
   }
 }
 
-export { describeIssues, FleetConfigSchema };

@@ -27,8 +27,6 @@ export type Offer = z.infer<typeof Offer>;
 
 export const OffersResponse = z.object({ offers: z.array(Offer) }).loose();
 
-export const ActualStatus = z.string().nullable();
-
 export const Instance = z
   .object({
     id: z.number().int(),
