@@ -5,6 +5,7 @@
  */
 import { env } from "cloudflare:workers";
 import { it } from "vitest";
+import { DEFAULT_FAULT_RATES } from "../../src/sim/faults";
 import { advance, resetMarket, simOk } from "../../test/fleet/harness";
 
 const FLEET = "zeb";
@@ -13,7 +14,7 @@ const HOURS = 24;
 it(`one simulated day of a 4-worker fleet against the Free plan's daily quotas`, async () => {
   await resetMarket(7);
   // resetMarket clears host faults for tests; the benchmark wants the calibrated market's duds back.
-  await simOk("/__sim/control", { faultRates: { stuck_boot: 0.03, no_cuda: 0.03, oom: 0.02, crash: 0.02, stall: 0.02, hf_auth: 0.01, launch_broken: 0.02, oci_error: 0.02, offline: 0.02, slow_setup: 0.01 } });
+  await simOk("/__sim/control", { faultRates: DEFAULT_FAULT_RATES });
   const stub = env.FLEET.getByName(FLEET);
   const scaled = await stub.scale(FLEET, 4);
   if (!scaled.ok) throw new Error(scaled.message);
