@@ -28,6 +28,13 @@ async function main() {
   // 200 simulated seconds per real second: boots and setups take seconds, not minutes.
   const w = await startWrangler({ speed: 200 });
   try {
+    // A market ten times the calibrated one (machines, listings and other renters alike), with no
+    // dud hosts: the benchmark measures the keeper at 500 instances, not the market's luck.
+    const reset = await req(w.base, "/__sim/reset", "POST", { seed: 11, marketScale: 10, speed: 200, credit: 1_000_000 });
+    if (reset.status !== 200) throw new Error(`/__sim/reset: ${reset.status} ${reset.text}`);
+    const noDuds = { stuck_boot: 0, no_cuda: 0, oom: 0, crash: 0, stall: 0, hf_auth: 0, launch_broken: 0, oci_error: 0, offline: 0, slow_setup: 0 };
+    const calm = await req(w.base, "/__sim/control", "POST", { faultRates: noDuds });
+    if (calm.status !== 200) throw new Error(`/__sim/control: ${calm.status} ${calm.text}`);
     const base = JSON.parse((await req(w.base, "/fleets/zeb")).text).config;
     const names = Array.from({ length: FLEETS }, (_, i) => `scale-${String(i).padStart(2, "0")}`);
     for (const name of names) {

@@ -95,7 +95,7 @@ function gaussian(rng: RngState): number {
  * ask id, then this step's arrivals each take their favourite listed offer.
  */
 export function compete(state: MarketState, rng: RngState, fromMs: number, toMs: number): void {
-  const lambda = (RENTERS_PER_HOUR * COMPETE_STEP_MS) / 3_600_000;
+  const lambda = (RENTERS_PER_HOUR * (state.marketScale ?? 1) * COMPETE_STEP_MS) / 3_600_000;
   for (let k = Math.floor(fromMs / COMPETE_STEP_MS) + 1; k <= Math.floor(toMs / COMPETE_STEP_MS); k++) {
     const t = k * COMPETE_STEP_MS;
     for (const m of state.machines) if (m.takenUntilMs != null && m.takenUntilMs <= t) relist(state, m);

@@ -33,8 +33,14 @@ export type ControlInput = z.infer<typeof ControlInput>;
 
 export const AdvanceInput = z.object({ seconds: z.number().min(0).max(90 * 86_400) }).strict();
 export const ResetInput = z
-  .object({ seed: z.number().int().min(0).max(0xffffffff), startMs: z.number().int().min(0), speed: z.number().min(0).max(1_000_000), credit: z.number() })
-  .partial({ startMs: true, speed: true, credit: true })
+  .object({
+    seed: z.number().int().min(0).max(0xffffffff),
+    startMs: z.number().int().min(0),
+    speed: z.number().min(0).max(1_000_000),
+    credit: z.number(),
+    marketScale: z.number().int().min(1).max(20),
+  })
+  .partial({ startMs: true, speed: true, credit: true, marketScale: true })
   .strict();
 
 /** Names the offending field; an unknown key is itself the field at fault. */
@@ -92,6 +98,7 @@ export function resetState(input: z.infer<typeof ResetInput>, current: MarketSta
     startMs: input.startMs ?? simNow(current.clock, realNowMs),
     speed: input.speed ?? current.clock.speed,
     credit: input.credit,
+    ...(input.marketScale === undefined ? {} : { marketScale: input.marketScale }),
   });
   state.clock.realBaseMs = realNowMs;
   return state;

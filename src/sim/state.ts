@@ -14,6 +14,8 @@ export interface MarketOptions {
   credit?: number;
   /** Hidden-defect rates of new machines; DEFAULT_FAULT_RATES unless a benchmark varies them. */
   faultRates?: Record<FaultKind, number>;
+  /** A market this many times the calibrated one (see MarketState.marketScale). */
+  marketScale?: number;
 }
 
 export const DEFAULT_START_MS = Date.UTC(2026, 1, 6, 12, 0, 0);
@@ -51,7 +53,8 @@ export function initialState(options: MarketOptions = {}): MarketState {
     host: intBetween(state.rng, 100_000, 300_000),
     log: 1,
   };
-  for (let i = 0; i < INITIAL_MACHINES; i++) state.machines.push(newMachine(state));
+  if (options.marketScale !== undefined && options.marketScale !== 1) state.marketScale = options.marketScale;
+  for (let i = 0; i < INITIAL_MACHINES * (state.marketScale ?? 1); i++) state.machines.push(newMachine(state));
   // A day of other renters before the market opens, so it starts as it would be mid-day: the best
   // healthy deals mostly rented, duds bouncing back (catalog.ts, "Other renters").
   if (state.marketRng) compete(state, state.marketRng, startMs - WARMUP_MS, startMs);

@@ -28,8 +28,9 @@ function churn(state: MarketState, now: number): void {
   const steps = Math.floor(now / CHURN_STEP_MS) - Math.floor(state.tickedMs / CHURN_STEP_MS);
   for (let i = 0; i < steps; i++) {
     const listed = state.machines.filter((m) => m.offerId !== null);
-    if (listed.length < MAX_LISTED && nextFloat(rng) < 0.3) state.machines.push(newMachine(state, rng));
-    if (listed.length > MIN_LISTED && nextFloat(rng) < 0.15) {
+    const scale = state.marketScale ?? 1;
+    if (listed.length < MAX_LISTED * scale && nextFloat(rng) < 0.3) state.machines.push(newMachine(state, rng));
+    if (listed.length > MIN_LISTED * scale && nextFloat(rng) < 0.15) {
       const gone = listed[Math.floor(nextFloat(rng) * listed.length)];
       state.machines = state.machines.filter((m) => m !== gone);
     }

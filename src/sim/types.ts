@@ -133,6 +133,11 @@ export interface MarketState {
   apiRng: RngState;
   /** The market's own evolution (new hosts, other renters); absent in states saved before it existed. */
   marketRng?: RngState;
+  /**
+   * How many times the calibrated market this one is: machines, listings and other renters all
+   * scale with it, so a benchmark of many fleets meets the same market per worker (absent = 1).
+   */
+  marketScale?: number;
   clock: Clock;
   /** Sim ms up to which billing, uploads and market churn have been applied. */
   tickedMs: number;
