@@ -106,6 +106,17 @@ describe("determinism", () => {
     expect((await h.call("POST", "/api/v0/bundles/", {})).text).toBe((await fresh.call("POST", "/api/v0/bundles/", {})).text);
   });
 
+  it("scales the whole market for benchmarks of many fleets: machines and listings grow together", async () => {
+    const one = harness(5);
+    await one.call("POST", "/__sim/reset", { seed: 5, startMs: 0 });
+    const three = harness(5);
+    await three.call("POST", "/__sim/reset", { seed: 5, startMs: 0, marketScale: 3 });
+    expect(three.market.state.machines.length).toBe(3 * one.market.state.machines.length);
+    const listed = (h: ReturnType<typeof harness>) => h.market.state.machines.filter((m) => m.offerId !== null).length;
+    expect(listed(three)).toBeGreaterThan(2 * listed(one));
+    expect((await one.call("POST", "/__sim/reset", { seed: 5, marketScale: 50 })).body).toMatchObject({ message: expect.stringMatching(/^marketScale: /) });
+  });
+
   it("survives a JSON round trip of its state", async () => {
     const h = harness(9);
     await h.launch("none");
