@@ -120,6 +120,42 @@ export const logsRoute = createRoute({
   responses: { 200: ok("{ id, label, text }; text is null while Vast has no logs yet"), ...errors },
 });
 
+export const statsRoute = createRoute({
+  method: "get",
+  path: "/stats",
+  summary: "Throughput per GPU model and per host, as this fleet measured it (like the runbook's GPU table)",
+  security,
+  request: { query: FleetQuery.extend({ format: z.enum(["json", "text"]).optional().openapi({ description: "text: the GPU table for curl (also with Accept: text/plain)" }) }) },
+  responses: {
+    200: {
+      description: "{ fleet, gpus: [{ gpu, gamesPerSec, samples, prior, expected, dph, gamesPerDollar }], hosts: [{ machineId, strikes, blocked, reason, ... }] }",
+      content: { "application/json": { schema: Json }, "text/plain": { schema: z.string() } },
+    },
+    ...errors,
+  },
+});
+
+export const hostsRoute = createRoute({
+  method: "get",
+  path: "/hosts",
+  summary: "Host reputation: strikes (decayed), blocks and measured throughput per machine",
+  security,
+  request: { query: FleetQuery },
+  responses: { 200: ok("{ fleet, hosts }"), ...errors },
+});
+
+export const clearHostRoute = createRoute({
+  method: "delete",
+  path: "/hosts/{machineId}",
+  summary: "Forget a host's record: its strikes and block are cleared",
+  security,
+  request: {
+    params: z.object({ machineId: int(1, Number.MAX_SAFE_INTEGER, "1 up").openapi({ param: { name: "machineId", in: "path" }, type: "integer" }) }),
+    query: FleetQuery,
+  },
+  responses: { 200: ok("{ fleet, cleared }"), ...errors },
+});
+
 export const eventsRoute = createRoute({
   method: "get",
   path: "/events",

@@ -13,6 +13,7 @@ import { kvFirstSeen } from "./first-seen";
 import { LeaseManager, StaleFence } from "./lease";
 import { meteredSql, newUsage } from "./usage";
 import { FleetStore, type FleetEvent, type NewEvent } from "./store";
+import { fleetStats, type FleetStats } from "./stats";
 import { fleetStatus, type FleetStatus } from "./status";
 import { FleetHistory, type HistoryPoint } from "../dashboard/history";
 
@@ -335,6 +336,28 @@ export class FleetObject extends DurableObject<Env> {
     this.bind(fleet);
     const now = await nowFor(this.env);
     return { now, points: this.samples.points(now) };
+  }
+
+  /** What the fleet has learned: throughput per GPU model and per host, and host reputation. */
+  async stats(fleet: string): Promise<ActionResult<FleetStats>> {
+    this.bind(fleet);
+    const c = this.config();
+    if (!c.ok) return invalid(`the fleet's config is invalid: ${c.errors.join("; ")}`);
+    return { ok: true, value: fleetStats(fleet, c.config, this.state(), await nowFor(this.env)) };
+  }
+
+  /** Forgets a host's record (strikes, block, throughput): the operator knows it was fixed. */
+  async clearHost(fleet: string, machineId: number): Promise<ActionResult<{ cleared: number }>> {
+    this.bind(fleet);
+    const result = await this.lease.run<ActionResult<{ cleared: number }>>(API_LEASE_WAIT_MS, async () => {
+      const state = this.state();
+      if (!state.hosts[String(machineId)]) return { ok: false, status: 404, error: "not_found", message: `machineId: fleet ${fleet} has no record of machine ${machineId}` };
+      delete state.hosts[String(machineId)];
+      this.store.put("state", state);
+      await this.event({ action: "host", reason: `record of machine ${machineId} cleared through the API`, ok: true });
+      return { ok: true, value: { cleared: machineId } };
+    });
+    return result ?? busy();
   }
 
   async events(fleet: string, limit: number, since: number | null): Promise<FleetEvent[]> {

@@ -434,7 +434,8 @@ function learnThroughput(next: FleetState, workers: Worker[], before: FleetState
     if (gpu) {
       const s = next.gpuStats[gpu];
       const r = rolling(s?.gamesPerSec ?? null, s?.samples ?? 0, m.gamesPerSec);
-      next.gpuStats[gpu] = { gamesPerSec: r.mean, samples: r.samples };
+      const price = w.instance.dph_total === null ? (s?.dph ?? null) : rolling(s?.dph ?? null, s?.samples ?? 0, w.instance.dph_total).mean;
+      next.gpuStats[gpu] = { gamesPerSec: r.mean, samples: r.samples, dph: price };
     }
     if (w.instance.machine_id !== null) {
       const h = host(next, w.instance.machine_id, gpu);

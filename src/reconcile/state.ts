@@ -63,7 +63,12 @@ export const HostRecord = z.object({
 });
 export type HostRecord = z.infer<typeof HostRecord>;
 
-export const GpuStat = z.object({ gamesPerSec: z.number(), samples: z.number().int().min(0) });
+export const GpuStat = z.object({
+  gamesPerSec: z.number(),
+  samples: z.number().int().min(0),
+  /** Rolling mean of the price paid for this model ($/h). */
+  dph: z.number().nullable().default(null),
+});
 export type GpuStat = z.infer<typeof GpuStat>;
 
 export const Upgrade = z.object({

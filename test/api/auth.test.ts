@@ -11,7 +11,7 @@ import { ADMIN, READ, call } from "./helpers";
  */
 
 const ROUTES = [...new Map(app.routes.filter((r) => r.method !== "ALL").map((r) => [`${r.method} ${r.path}`, r])).values()];
-const concrete = (path: string) => path.replace(":id", "1").replace(":fleet", "auth-matrix");
+const concrete = (path: string) => path.replace(":id", "1").replace(":machineId", "1").replace(":fleet", "auth-matrix");
 const isRead = (method: string) => method === "GET" || method === "HEAD";
 
 describe("auth matrix", () => {
@@ -36,6 +36,9 @@ describe("auth matrix", () => {
         "GET /openapi.json",
         "GET /history",
         "GET /whoami",
+        "GET /stats",
+        "GET /hosts",
+        "DELETE /hosts/:machineId",
         // The dashboard shell (page, script, stylesheet): open, see below.
         "GET /",
         "GET /assets/app.js",

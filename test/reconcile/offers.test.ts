@@ -63,7 +63,7 @@ describe("offers: expected throughput", () => {
     ["one sample barely moves it", 1, 6, (3.9 * GPU_PRIOR_WEIGHT + 6) / (GPU_PRIOR_WEIGHT + 1)],
     ["594 samples: the observation dominates", 594, 6, (3.9 * GPU_PRIOR_WEIGHT + 6 * 594) / 600],
   ])("prior → observation blend (RTX 3060, prior 3.9): %s", (_name, samples, seen, expected) => {
-    const stats: Record<string, GpuStat> = samples === 0 ? {} : { "RTX 3060": { gamesPerSec: seen, samples } };
+    const stats: Record<string, GpuStat> = samples === 0 ? {} : { "RTX 3060": { gamesPerSec: seen, samples, dph: null } };
     expect(expectedGpuRate(config(), stats, "RTX 3060")).toBeCloseTo(expected, 9);
   });
 

@@ -12,7 +12,7 @@ import { ADMIN, READ, call } from "../api/helpers";
 /** The only paths reachable without a token: the uptime check and the dashboard's static shell. */
 const OPEN = new Set(["/healthz", ...SHELL_PATHS]);
 const ROUTES = [...new Map(app.routes.filter((r) => r.method !== "ALL").map((r) => [`${r.method} ${r.path}`, r])).values()];
-const concrete = (path: string) => path.replace(/:id\b/, "1").replace(/:fleet\b/, "zeb") + (path.includes("?") ? "" : "?fleet=zeb");
+const concrete = (path: string) => path.replace(/:id\b/, "1").replace(/:machineId\b/, "1").replace(/:fleet\b/, "zeb") + (path.includes("?") ? "" : "?fleet=zeb");
 const EVIL = "https://evil.example";
 
 describe("every route but /healthz needs a token", () => {

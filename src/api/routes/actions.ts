@@ -1,7 +1,7 @@
 import { lookupFleet } from "../fleet";
 import { newApi } from "../hono";
 import { answer, fail } from "../respond";
-import { downRoute, pauseRoute, reconcileRoute, resumeRoute, scaleRoute, upRoute } from "../schemas";
+import { clearHostRoute, downRoute, pauseRoute, reconcileRoute, resumeRoute, scaleRoute, upRoute } from "../schemas";
 
 /** The runbook's scripts as requests: each one runs in the fleet's object, under its lease. */
 export const actions = newApi();
@@ -60,4 +60,13 @@ actions.openapi(reconcileRoute, async (c) => {
   const { name, stub } = found.value;
   const dryRun = dry_run === "1" || dry_run === "true";
   return answer(c, await stub.reconcile(name, dryRun), (report) => ({ fleet: name, dryRun, report }));
+});
+
+actions.openapi(clearHostRoute, async (c) => {
+  const { machineId } = c.req.valid("param");
+  const { fleet } = c.req.valid("query");
+  const found = await lookupFleet(c.env, fleet);
+  if (!found.ok) return fail(c, found);
+  const { name, stub } = found.value;
+  return answer(c, await stub.clearHost(name, machineId), (v) => ({ fleet: name, ...v }));
 });

@@ -2,7 +2,8 @@ import { fleetNames } from "../../fleet/registry";
 import { lookupFleet, statusesOf } from "../fleet";
 import { newApi } from "../hono";
 import { answer, fail } from "../respond";
-import { eventsRoute, healthRoute, logsRoute, statusRoute } from "../schemas";
+import { statsText } from "../../fleet/stats";
+import { eventsRoute, healthRoute, hostsRoute, logsRoute, statsRoute, statusRoute } from "../schemas";
 import { statusText } from "../text";
 import { grandTotals } from "../totals";
 
@@ -45,6 +46,25 @@ reads.openapi(eventsRoute, async (c) => {
   if (!found.ok) return fail(c, found);
   const { name, stub } = found.value;
   return c.json({ fleet: name, events: await stub.events(name, limit, since ?? null) }, 200);
+});
+
+reads.openapi(statsRoute, async (c) => {
+  const { fleet, format } = c.req.valid("query");
+  const found = await lookupFleet(c.env, fleet);
+  if (!found.ok) return fail(c, found);
+  const { name, stub } = found.value;
+  const stats = await stub.stats(name);
+  if (!stats.ok) return fail(c, stats);
+  const wantsText = format === "text" || (format === undefined && /\btext\/plain\b/.test(c.req.header("accept") ?? ""));
+  return wantsText ? c.text(statsText(stats.value), 200) : c.json(stats.value, 200);
+});
+
+reads.openapi(hostsRoute, async (c) => {
+  const { fleet } = c.req.valid("query");
+  const found = await lookupFleet(c.env, fleet);
+  if (!found.ok) return fail(c, found);
+  const { name, stub } = found.value;
+  return answer(c, await stub.stats(name), (s) => ({ fleet: name, hosts: s.hosts }));
 });
 
 reads.openapi(logsRoute, async (c) => {

@@ -1,0 +1,45 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import { call, callJson, createFleet, resetMarket, sim } from "./helpers";
+
+interface Stats {
+  gpus: { gpu: string; gamesPerSec: number | null; samples: number; expected: number; gamesPerDollar: number | null }[];
+  hosts: { machineId: number; blocked: boolean; reason: string | null; strikes: number }[];
+}
+
+/** Runs simulated minutes, a pass after each, as the cron would. */
+async function minutes(fleet: string, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    await sim("/__sim/advance", { seconds: 60 });
+    await callJson(`/reconcile?fleet=${fleet}`, { method: "POST" });
+  }
+}
+
+describe("/stats and /hosts: what the fleet learned, visible and clearable", () => {
+  beforeEach(() => resetMarket(17));
+
+  it("measures throughput per GPU model from batch lines, blocks a No CUDA host, and forgets it on request", async () => {
+    await sim("/__sim/control", { forceFault: { next: "no_cuda" } });
+    await createFleet("learn", { workers: 2, maxConcurrentUpgrades: 0 });
+    await minutes("learn", 20);
+
+    const stats = await callJson<Stats>("/stats?fleet=learn");
+    const measured = stats.gpus.filter((g) => g.samples > 0);
+    expect(measured.length).toBeGreaterThan(0);
+    for (const g of measured) expect(g.gamesPerSec).toBeGreaterThan(0);
+    const blocked = stats.hosts.filter((h) => h.blocked);
+    expect(blocked.map((h) => h.reason)).toEqual(["No CUDA on this host"]);
+
+    const text = await call("/stats?fleet=learn&format=text");
+    expect(text.text).toMatch(/^GPU\s+games\/s\s+samples\s+expected\s+\$\/hr\s+games\/\$$/m);
+    expect(text.text).toMatch(/1 blocked: \d+ \(No CUDA on this host\)/);
+
+    const { hosts } = await callJson<{ hosts: Stats["hosts"] }>("/hosts?fleet=learn");
+    expect(hosts).toEqual(stats.hosts);
+    const machine = blocked[0]!.machineId;
+    expect(await callJson(`/hosts/${machine}?fleet=learn`, { method: "DELETE" })).toMatchObject({ cleared: machine });
+    expect((await callJson<Stats>("/stats?fleet=learn")).hosts.some((h) => h.machineId === machine)).toBe(false);
+    const again = await call(`/hosts/${machine}?fleet=learn`, { method: "DELETE" });
+    expect(again.status).toBe(404);
+    expect(again.text).toContain("machineId");
+  });
+});
