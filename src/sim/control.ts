@@ -24,6 +24,7 @@ export const ControlInput = z
     faultRates: z.partialRecord(z.enum(FAULT_KINDS), Rate),
     apiFaults: ApiFaultRates.extend({ endpoints: z.partialRecord(z.enum(ENDPOINTS), ApiFaultRates) }).partial().strict(),
     logsNotReadyPolls: z.number().int().min(0).max(1000),
+    listDelayS: z.number().int().min(0).max(86_400),
     /** `{"next": kind}` queues a fault for the next created instance; `{"<machineId>": kind}` rewrites a machine's profile. */
     forceFault: z.record(z.string().regex(/^(next|\d+)$/), FaultOrNone),
   })
@@ -81,6 +82,7 @@ export function applyControl(state: MarketState, input: ControlInput, realNowMs:
     for (const [name, r] of Object.entries(endpoints ?? {})) Object.assign((state.apiFaults.endpoints[name as Endpoint] ??= {}), r);
   }
   if (input.logsNotReadyPolls !== undefined) state.logsNotReadyPolls = input.logsNotReadyPolls;
+  if (input.listDelayS !== undefined) state.listDelayS = input.listDelayS;
   for (const [key, kind] of Object.entries(input.forceFault ?? {})) {
     if (key === "next") state.forced.next.push(kind);
     else {

@@ -148,6 +148,8 @@ export interface MarketState {
   faultRates: Record<FaultKind, number>;
   apiFaults: ApiFaultRates & { endpoints: Partial<Record<Endpoint, Partial<ApiFaultRates>>> };
   logsNotReadyPolls: number;
+  /** Seconds before a new instance shows in the listings (absent = 0). */
+  listDelayS?: number;
   forced: { next: (FaultKind | "none")[] };
   logs: Record<string, LogSnapshot>;
   hf: { models: Record<string, HfModel>; commits: Record<string, HfCommit[]> };

@@ -100,8 +100,17 @@ function labelCounts(instances: SimInstance[]): Record<string, number> {
   return counts;
 }
 
+/**
+ * Instances the listings show: a new one may appear only after `listDelayS` (Vast's list lags a
+ * create now and then, and a fleet keeper must not launch the same slot twice meanwhile).
+ */
+function listable(ctx: Ctx): SimInstance[] {
+  const delayMs = (ctx.state.listDelayS ?? 0) * 1000;
+  return ctx.state.instances.filter((inst) => ctx.now - inst.createdMs >= delayMs);
+}
+
 function listV1(ctx: Ctx): Response {
-  const all = ctx.state.instances.map((inst) => render(ctx, inst));
+  const all = listable(ctx).map((inst) => render(ctx, inst));
   const filters = param(ctx.url, "select_filters") ?? {};
   if (!isRecord(filters)) return vastError(400, "invalid_args", "select_filters must be an object");
   const bad = Object.keys(filters).find((col) => !FILTERABLE.has(col));
@@ -122,7 +131,7 @@ function listV1(ctx: Ctx): Response {
     success: true,
     instances_found: found.length,
     total_instances: all.length,
-    label_counts: labelCounts(ctx.state.instances),
+    label_counts: labelCounts(listable(ctx)),
     next_token: more ? btoa(`sim:${offset + limit}`) : null,
     instances: page,
   });
@@ -138,7 +147,7 @@ function decodeToken(token: string): number | null {
 }
 
 function listV0(ctx: Ctx): Response {
-  const instances = ctx.state.instances.map((inst) => render(ctx, inst));
+  const instances = listable(ctx).map((inst) => render(ctx, inst));
   return json({ instances, instances_found: instances.length });
 }
 
