@@ -26,12 +26,13 @@ describe("/stats and /hosts: what the fleet learned, visible and clearable", () 
     const measured = stats.gpus.filter((g) => g.samples > 0);
     expect(measured.length).toBeGreaterThan(0);
     for (const g of measured) expect(g.gamesPerSec).toBeGreaterThan(0);
-    const blocked = stats.hosts.filter((h) => h.blocked);
-    expect(blocked.map((h) => h.reason)).toEqual(["No CUDA on this host"]);
+    // The forced No CUDA host is blocked with its reason (a dud from the warmed-up market may be struck too).
+    const blocked = stats.hosts.filter((h) => h.blocked && h.reason === "No CUDA on this host");
+    expect(blocked).toHaveLength(1);
 
     const text = await call("/stats?fleet=learn&format=text");
     expect(text.text).toMatch(/^GPU\s+games\/s\s+samples\s+expected\s+\$\/hr\s+games\/\$$/m);
-    expect(text.text).toMatch(/1 blocked: \d+ \(No CUDA on this host\)/);
+    expect(text.text).toMatch(/\d+ blocked: .*\d+ \(No CUDA on this host\)/);
 
     const { hosts } = await callJson<{ hosts: Stats["hosts"] }>("/hosts?fleet=learn");
     expect(hosts).toEqual(stats.hosts);
