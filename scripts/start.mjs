@@ -41,7 +41,8 @@ const args = ["dev", "--test-scheduled", "--port", String(port), "--ip", "127.0.
 for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
 
 const wrangler = spawn("wrangler", args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, WRANGLER_SEND_METRICS: "false" } });
-const quiet = /Request\.cf|__scheduled|^\s*$|GET \/status|POST \/|\[wrangler:info\] (GET|POST)/;
+// Offline, wrangler reports that it cannot reach Cloudflare (Request.cf, its update check): harmless here.
+const quiet = /Request\.cf|ENOTFOUND|GetAddrInfoReqWrap|__scheduled|^\s*$|GET \/status|POST \/|\[wrangler:info\] (GET|POST)/;
 for (const stream of [wrangler.stdout, wrangler.stderr]) {
   stream.setEncoding("utf8");
   stream.on("data", (chunk) => {
@@ -75,7 +76,7 @@ Local-only tokens: admin ${ADMIN}, read-only ${READ}.
 Try:
   curl -s ${auth} '${base}/status?format=text'
   curl -s ${auth} -X POST '${base}/scale?n=6'
-  curl -s ${auth} -X POST '${base}/up?n=1&gpu=RTX_3090'
+  curl -s ${auth} -X POST '${base}/up?n=1&gpu=RTX_3060'
   curl -s ${auth} -X POST '${base}/reconcile?dry_run=1'
   curl -s ${auth} '${base}/events?limit=20'
   curl -s ${auth} -X POST '${base}/down?confirm=zeb'
