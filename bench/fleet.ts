@@ -127,7 +127,7 @@ async function run(base: Policy, seed: number, duds: number, maxDph: number): Pr
     look(now);
     if (now >= nextPass) {
       if (policy.forgetHosts) state = { ...state, hosts: {}, gpuRamFloor: {} };
-      const out = await runPass("bench", policy.config, state, { vast: rig.vast, firstSeen, hfToken: "hf_bench", now, checkFence: () => {} }, { policy: policy.offerPolicy });
+      const out = await runPass("bench", policy.config, state, { vast: rig.vast, firstSeen, hfToken: "hf_bench", now, checkFence: () => {}, vastRequests: rig.requests }, { policy: policy.offerPolicy });
       state = out.state;
       replacements += out.report.actions.filter((a) => a.kind === "destroy" && a.ok && a.cause !== "scale_down" && a.cause !== "upgrade_done").length;
       for (const a of out.report.actions) {

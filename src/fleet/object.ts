@@ -256,13 +256,14 @@ export class FleetObject extends DurableObject<Env> {
       return report;
     }
     const state = this.state();
-    const vast = clientFor(this.env);
+    const meter = { requests: 0 };
+    const vast = clientFor(this.env, {}, meter);
     const firstSeen = kvFirstSeen(this.env.FIRST_SEEN, fleet, this.firstSeenCache);
     try {
       if (!options.dryRun) await this.guarded(() => bootstrapStep({ store: this.store, env: this.env }, state, current.config, now));
-      const outcome = await runPass(fleet, current.config, state, { vast, firstSeen, hfToken: this.env.HF_TOKEN ?? "", now, checkFence }, options);
+      const outcome = await runPass(fleet, current.config, state, { vast, firstSeen, hfToken: this.env.HF_TOKEN ?? "", now, checkFence, vastRequests: () => meter.requests }, options);
       this.usage.passes++;
-      this.usage.vastRequests += outcome.report.subrequests - firstSeen.ops.reads - firstSeen.ops.writes;
+      this.usage.vastRequests += meter.requests;
       this.usage.kvReads += firstSeen.ops.reads;
       this.usage.kvWrites += firstSeen.ops.writes;
       if (!options.dryRun) {

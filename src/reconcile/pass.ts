@@ -25,6 +25,8 @@ export interface PassDeps {
   now: number;
   /** Throws when this pass no longer holds the fleet's lease: a stale pass must not act. */
   checkFence: () => void;
+  /** Requests `vast` has sent so far (retries and log polls included): each is a Worker subrequest. */
+  vastRequests: () => number;
 }
 
 export interface PassOptions {
@@ -158,7 +160,9 @@ function view(w: Worker, memory: InstanceMemory): WorkerView {
 
 export async function runPass(fleet: string, config: FleetConfig, state: FleetState, deps: PassDeps, opts: PassOptions = {}): Promise<PassOutcome> {
   const { vast, now } = deps;
-  let subrequests = 0;
+  const kv = () => deps.firstSeen.ops.reads + deps.firstSeen.ops.writes;
+  const before = deps.vastRequests() + kv();
+  const subrequests = () => deps.vastRequests() + kv() - before;
   const report: PassReport = {
     at: now,
     fleet,
@@ -177,11 +181,10 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
   // Observe. Cannot see is not unhealthy: a failed listing ends the pass with nothing done.
   let listed: Instance[];
   try {
-    subrequests++;
     listed = await vast.listInstances();
   } catch (e) {
     report.errors.push(`cannot list instances (${errorText(e)}): no launch and no destroy this pass`);
-    report.subrequests = subrequests;
+    report.subrequests = subrequests();
     return { state, report };
   }
   report.observed = true;
@@ -196,7 +199,6 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
   const logsFor = owned.filter((o) => needsLogs(o.instance));
   const evidence = new Map<number, LogEvidence | null>();
   await mapLimit(logsFor, opts.logsConcurrency ?? 4, async ({ instance }) => {
-    subrequests += 2;
     try {
       const text = await vast.getLogs(instance.id, { tail: 50 });
       evidence.set(instance.id, text === null ? null : parseLogs(text));
@@ -232,7 +234,6 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
     if (previous?.phase !== c.phase) report.phaseChanges.push({ id: instance.id, label, from: previous?.phase ?? null, to: c.phase, detail: c.detail });
     if (c.memory.everRan && !(previous?.everRan ?? false)) report.firstRunning.push(instance.id);
   }
-  subrequests += deps.firstSeen.ops.reads + deps.firstSeen.ops.writes;
   report.workers = workers.map((w) => view(w, memories[String(w.instance.id)]!));
 
   // The breaker judges what this pass observed before it plans, so that a pass that sees several
@@ -249,7 +250,6 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
   let scanned = false;
   if (decided.wantsOffers) {
     try {
-      subrequests++;
       const gpus = opts.gpu ? [opts.gpu.replace(/_/g, " ")] : config.gpus;
       input.offers = await vast.searchOffers({ gpuNames: gpus, maxDph: config.maxDph, minGpuRamMb: config.minGpuRamMb, limit: 100 });
       scanned = true;
@@ -262,7 +262,7 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
 
   if (opts.dryRun) {
     report.actions = decided.actions.map((a) => planned(a));
-    report.subrequests = subrequests;
+    report.subrequests = subrequests();
     return { state, report };
   }
 
@@ -285,7 +285,6 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
 
   for (const d of destroys) {
     deps.checkFence();
-    subrequests++;
     let ok = true;
     let error: string | null = null;
     try {
@@ -313,7 +312,6 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
   }
   for (const l of launches) {
     deps.checkFence();
-    subrequests++;
     const result: ActionResult = { kind: "launch", label: l.label, slot: l.slot, instanceId: null, reason: l.reason, ok: true, error: null, gpu: l.offer.gpu_name, dph: l.offer.dph_total, machineId: l.offer.machine_id, cause: l.upgradeOf === null ? null : "upgrade" };
     if (state.breaker.open) next.breaker.lastProbeAt = now;
     try {
@@ -354,7 +352,7 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
   learnThroughput(next, workers, state);
   // Then the outcomes of this pass's own launches and replacements.
   next.breaker = nextBreaker(next.breaker, { ownedCount: workers.length, fatalCount: 0, outcomes }, config, now);
-  report.subrequests = subrequests;
+  report.subrequests = subrequests();
   return { state: next, report };
 }
 

@@ -76,7 +76,7 @@ export interface PlanInput {
   offers: Offer[] | null;
   /** `/up?gpu=`: launches of this pass only on this GPU model. */
   gpu?: string | null;
-  /** `/up?n=`: the target includes an explicit request, so launch now even if the hour cap is near. */
+  /** How offers are ranked: by expected games per dollar, or cheapest first (the original scripts, for the benchmark). */
   policy?: OfferChoiceContext["policy"];
 }
 

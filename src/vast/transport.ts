@@ -22,13 +22,17 @@ export function vastFetch(env: Env): FetchLike {
 /** The simulator answers in-process: waiting real seconds between its log polls and retries only slows passes. */
 const SIMULATOR_TUNING = { logsPollMs: 5, backoffMs: 5 } as const;
 
-/** The client the Worker uses; `tuning` lets tests shorten retry and poll waits further. */
-export function clientFor(env: Env, tuning: Omit<VastClientOptions, "baseUrl" | "apiKey" | "fetch"> = {}): VastClient {
+/**
+ * The client the Worker uses; `tuning` lets tests shorten retry and poll waits further. `meter`
+ * counts every request sent (retries and log polls included): each one is a Worker subrequest.
+ */
+export function clientFor(env: Env, tuning: Omit<VastClientOptions, "baseUrl" | "apiKey" | "fetch"> = {}, meter?: { requests: number }): VastClient {
+  const send = vastFetch(env);
   return createVastClient({
     ...(isSimulated(env) ? SIMULATOR_TUNING : {}),
     ...tuning,
     baseUrl: env.VAST_API_URL ?? DEFAULT_VAST_API_URL,
     ...(env.VAST_API_KEY === undefined ? {} : { apiKey: env.VAST_API_KEY }),
-    fetch: vastFetch(env),
+    fetch: meter ? (req) => ((meter.requests += 1), send(req)) : send,
   });
 }

@@ -93,7 +93,7 @@ describe("runPass: properties with a scripted Vast client", () => {
         const calls = newCalls();
         const vast = fakeVast(() => Promise.reject(makeError()), sc.offers, [], calls);
         const before = structuredClone(sc.state);
-        const out = await runPass(sc.fleet, sc.config, sc.state, { vast, firstSeen: firstSeen(0), hfToken: "hf_x", now: sc.now, checkFence: () => {} }, { dryRun, gpu: sc.gpu });
+        const out = await runPass(sc.fleet, sc.config, sc.state, { vast, firstSeen: firstSeen(0), hfToken: "hf_x", now: sc.now, checkFence: () => {}, vastRequests: () => 0 }, { dryRun, gpu: sc.gpu });
         expect(calls).toEqual(newCalls());
         expect(out.report.observed).toBe(false);
         expect(out.report.actions).toEqual([]);
@@ -114,7 +114,7 @@ describe("runPass: properties with a scripted Vast client", () => {
         const state = structuredClone(sc.state);
         state.pendingDestroys = listing.map((i) => ({ instanceId: i.id, label: i.label ?? "", reason: "generated", at: sc.now - 60_000, attempts: 1 }));
         const vast = fakeVast(async () => listing, sc.offers, logPick, calls);
-        const out = await runPass(sc.fleet, sc.config, state, { vast, firstSeen: firstSeen(ago), hfToken: "hf_x", now: sc.now, checkFence: () => {} }, { gpu: sc.gpu });
+        const out = await runPass(sc.fleet, sc.config, state, { vast, firstSeen: firstSeen(ago), hfToken: "hf_x", now: sc.now, checkFence: () => {}, vastRequests: () => 0 }, { gpu: sc.gpu });
         const byId = new Map(listing.map((i) => [i.id, i]));
         for (const id of calls.destroy) expect(slotOf(sc.fleet, byId.get(id)?.label), `destroyed ${id} labelled ${byId.get(id)?.label}`).not.toBeNull();
         for (const c of calls.create) expect(slotOf(sc.fleet, c.label)).not.toBeNull();
