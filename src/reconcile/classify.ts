@@ -79,7 +79,10 @@ export function classify(
       return { ...result("RUNNING", "logs unreadable this poll; keeping last reading"), memory: { ...base, doubtfulPolls: base.doubtfulPolls + 1 } };
     }
     if (logs == null) {
-      const keep = previous && previous.phase !== "RUNNING" ? previous.phase : "WAIT";
+      // Vast says the container runs, so it is past BOOT even when its logs cannot be read: keeping
+      // BOOT would let the boot timer (from start_date) destroy it for our blindness, not its own.
+      const kept = previous && previous.phase !== "RUNNING" ? previous.phase : "WAIT";
+      const keep = kept === "BOOT" ? "SETUP" : kept;
       return { ...result(keep, "logs unreadable"), memory: { ...base, phase: keep, doubtfulPolls: base.doubtfulPolls + 1 } };
     }
   }
