@@ -14,11 +14,15 @@ export const HOST_MIN_SAMPLES = 5;
 /** A strike loses half its weight every this many ms, so an unlucky host gets another chance. */
 export const STRIKE_HALF_LIFE_MS = 24 * 3600_000;
 /**
- * Decayed strikes at which a host is skipped: a second failure within about a day. Dud hosts keep
- * their defect, and the cheapest dud returns to the market as soon as it is destroyed, so a
- * forgiving threshold re-rents it again and again (the fleet benchmark shows it).
+ * Strikes: a worker that ran and then failed costs its host one; one that failed before its first
+ * batch costs STRIKES_TO_BLOCK (the same image ran elsewhere, so the host is almost surely a dud).
+ * A host is skipped while its decayed strikes are at least BLOCK_AT: a second failure within a day,
+ * or one failure before running, blocks it, and the block lifts after about ten hours
+ * (2 × ½^(t/24 h) < 1.5). Dud hosts keep their defect, and the cheapest dud returns to the market as
+ * soon as it is destroyed, so a forgiving rule re-rents it again and again (the fleet benchmark).
  */
 export const STRIKES_TO_BLOCK = 2;
+export const BLOCK_AT = 1.5;
 
 /** Prior for a GPU the table does not know: the table's slowest, so an unknown is never favoured. */
 function priorFor(config: FleetConfig, gpu: string): number {
@@ -53,7 +57,7 @@ export function decayedStrikes(host: HostRecord, now: number): number {
 
 export function isBlocked(host: HostRecord | undefined, now: number): boolean {
   if (!host) return false;
-  return host.blockedReason !== null || decayedStrikes(host, now) >= STRIKES_TO_BLOCK - 1e-9;
+  return host.blockedReason !== null || decayedStrikes(host, now) >= BLOCK_AT;
 }
 
 export interface OfferChoiceContext {

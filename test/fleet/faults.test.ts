@@ -92,7 +92,8 @@ describe("each simulator fault is detected and replaced within its timeout plus 
     // Image pulls on slow links can take longer than the boot timeout (sim: 24,000 Mbit at 30-70% of
     // 80-2500 Mbps); except for stuck_boot itself, a boot timeout would hide the fault under test.
     // Upgrades are off too: a make-before-break trade could take the faulty worker away first.
-    await startFleet(name, 1, row.remedy === "boot" ? { maxConcurrentUpgrades: 0 } : { bootTimeoutS: 1800, maxConcurrentUpgrades: 0 });
+    // A cap with room: once the faulty host is blocked, the replacement must find another offer at once.
+    await startFleet(name, 1, row.remedy === "boot" ? { maxConcurrentUpgrades: 0, maxDph: 0.5 } : { bootTimeoutS: 1800, maxConcurrentUpgrades: 0, maxDph: 0.5 });
 
     // Another renter may take the chosen offer first (no_such_ask): the next pass launches then.
     if (owned(await simState(), name).length !== 1) await until(5, async () => owned(await simState(), name).length === 1, "first launch");

@@ -11,6 +11,7 @@ import {
   offerRejection,
   rankOffers,
   STRIKE_HALF_LIFE_MS,
+  BLOCK_AT,
   STRIKES_TO_BLOCK,
   type OfferChoiceContext,
 } from "../../src/reconcile/offers";
@@ -91,11 +92,14 @@ describe("offers: expected throughput", () => {
 describe("offers: host strikes and blocks", () => {
   it.each<[string, Partial<HostRecord>, number, boolean]>([
     ["no strikes", {}, 0, false],
-    ["just under the block threshold", { strikes: STRIKES_TO_BLOCK - 0.01 }, 0, false],
-    ["at the threshold, fresh", { strikes: STRIKES_TO_BLOCK }, 0, true],
-    ["at the threshold, one half-life later (halved)", { strikes: STRIKES_TO_BLOCK }, STRIKE_HALF_LIFE_MS, false],
-    ["twice the threshold, one half-life later", { strikes: 2 * STRIKES_TO_BLOCK }, STRIKE_HALF_LIFE_MS, true],
-    ["twice the threshold, two half-lives later", { strikes: 2 * STRIKES_TO_BLOCK }, 2 * STRIKE_HALF_LIFE_MS, false],
+    ["one strike (a worker that ran, then failed)", { strikes: 1 }, 0, false],
+    ["just under the block threshold", { strikes: BLOCK_AT - 0.01 }, 0, false],
+    ["a failure before running, fresh", { strikes: STRIKES_TO_BLOCK }, 0, true],
+    ["a failure before running, 9 hours later: still blocked", { strikes: STRIKES_TO_BLOCK }, 9 * 3600_000, true],
+    ["a failure before running, 11 hours later: another chance", { strikes: STRIKES_TO_BLOCK }, 11 * 3600_000, false],
+    ["two strikes, one half-life later (halved)", { strikes: STRIKES_TO_BLOCK }, STRIKE_HALF_LIFE_MS, false],
+    ["four strikes, one half-life later", { strikes: 2 * STRIKES_TO_BLOCK }, STRIKE_HALF_LIFE_MS, true],
+    ["four strikes, two half-lives later", { strikes: 2 * STRIKES_TO_BLOCK }, 2 * STRIKE_HALF_LIFE_MS, false],
     ["blocked with a reason (No CUDA), never decays", { blockedReason: "No CUDA on this host" }, 30 * STRIKE_HALF_LIFE_MS, true],
   ])("%s", (_name, over, age, blocked) => {
     const h = hostRecord(5, { lastStrikeAt: NOW - age, ...over });
