@@ -84,7 +84,7 @@ export function conditions(input: ConditionInput): { conditions: Condition[]; ju
       instance: null,
       title: `Circuit breaker open for fleet ${fleet}`,
       detail: `${state.breaker.reason ?? "launches keep failing"}. Replacements stop; one probe launch every 30 minutes tests whether it cleared.`,
-      todo: "Look at a failed worker's logs (GET /logs?fleet=…&id=…): a bad image, onstart or HF_TOKEN fails every host the same way.",
+      todo: "Look at a failed worker's logs (GET /instances/<id>/logs?fleet=…): a bad image, onstart or HF_TOKEN fails every host the same way.",
     });
   }
   if (state.creditPausedUntil !== null) {
@@ -189,7 +189,7 @@ export function conditions(input: ConditionInput): { conditions: Condition[]; ju
         instance: null,
         title: `No examples uploaded for ${formatDuration((health.examples.silentForMs ?? 0) / 1000)}`,
         detail: `${health.examples.detail}; workers upload every ${config.uploadInterval}s, so ${3 * config.uploadInterval}s of silence means uploads fail.`,
-        todo: "Look for `Upload failed` in a worker's logs (GET /logs); HF's 128 commits/hour per repo or a read-only HF_TOKEN are the usual causes.",
+        todo: "Look for `Upload failed` in a worker's logs (GET /instances/<id>/logs); HF's 128 commits/hour per repo or a read-only HF_TOKEN are the usual causes.",
       });
     }
   }
