@@ -119,7 +119,9 @@ export function conditions(input: ConditionInput): { conditions: Condition[]; ju
         todo: `Wait for the market, or widen it: raise ZEB_MAX_DPH (now $${config.maxDph}/h) or add GPU models to ZEB_GPUS.`,
       });
     }
-    const authWorkers = report.workers.filter((w) => w.hfAuthError);
+    // Without a hold, a worker that vouches for the token showed the 401/403 to be that host's
+    // problem: it is replaced like any fatal worker, and there is nothing to fix in the token.
+    const authWorkers = state.hfAuthHold === null ? [] : report.workers.filter((w) => w.hfAuthError);
     if (authWorkers.length > 0 || health.weights?.result === "unauthorized") {
       const who = authWorkers.length > 0 ? `${authWorkers.length} worker(s) log HF 401/403 (${authWorkers.map((w) => w.label).join(", ")}). ` : "";
       out.push({
@@ -132,7 +134,7 @@ export function conditions(input: ConditionInput): { conditions: Condition[]; ju
     }
     const going = new Set(report.actions.filter((a) => a.kind === "destroy" && a.ok).map((a) => a.instanceId));
     for (const w of report.workers) {
-      if (!UNHEALTHY.has(w.phase) || w.hfAuthError || state.breaker.open || going.has(w.id)) continue;
+      if (!UNHEALTHY.has(w.phase) || (w.hfAuthError && state.hfAuthHold !== null) || state.breaker.open || going.has(w.id)) continue;
       const grace = w.phase === "FATAL" ? config.errGraceS * 1000 : 0;
       if (now - w.since - grace < UNHANDLED_SLACK_MS && !alerted.has(w.id)) continue;
       out.push({

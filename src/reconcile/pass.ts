@@ -9,7 +9,7 @@ import { classify, needsLogs } from "./classify";
 import { createBody } from "./launch";
 import { parseLogs, type LogEvidence } from "./logs";
 import { decayedStrikes, STRIKES_TO_BLOCK } from "./offers";
-import { plan, type Action, type DestroyAction, type LaunchAction, type Worker } from "./plan";
+import { hfTokenVoucher, plan, type Action, type DestroyAction, type LaunchAction, type Worker } from "./plan";
 import type { FleetState, HostRecord, InstanceMemory, Phase } from "./state";
 
 /**
@@ -190,6 +190,8 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
   report.observed = true;
   const seen: Outcome[] = [];
   state = settle(state, new Set(listed.map((i) => i.id)), config, now, report, seen);
+  const token = await fingerprint(deps.hfToken);
+  if (state.hfToken?.fingerprint !== token) state = { ...state, hfToken: { fingerprint: token, since: state.hfToken ? now : 0 } };
   const owned = listed.flatMap((instance) => {
     const slot = slotOf(fleet, instance.label);
     return slot === null ? [] : [{ instance, slot }];
@@ -245,6 +247,7 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
   state = { ...state, breaker: nextBreaker(state.breaker, { ownedCount: workers.length, fatalCount, outcomes: seen }, config, now) };
 
   // Plan; search the market only when the plan wants offers.
+  const tokenVouched = hfTokenVoucher(workers, state, config, now) !== null;
   const input = { fleet, config, state, now, workers, offers: null as Offer[] | null, gpu: opts.gpu ?? null, policy: opts.policy ?? "value" };
   let decided = plan(input);
   let scanned = false;
@@ -302,7 +305,7 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
       next.pendingDestroys.push({ instanceId: d.instanceId, label: d.label, reason: d.reason, at: now, attempts: 1 });
     }
     // With the breaker open the fault is likely the image or a token, not the host: no strikes.
-    rememberDestroy(next, d, workers, now, state.breaker.open ? [] : outcomes, !state.breaker.open);
+    rememberDestroy(next, d, workers, now, state.breaker.open ? [] : outcomes, !state.breaker.open, tokenVouched);
   }
 
   // A worker without the token cannot pull weights or upload: launching it only spends money.
@@ -346,9 +349,9 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
     return !over;
   });
 
-  const token = await fingerprint(deps.hfToken);
   if (next.hfAuthHold && next.hfAuthHold.token !== token) next.hfAuthHold = null;
-  if (workers.some((w) => w.hfAuthError)) next.hfAuthHold ??= { since: now, token };
+  if (tokenVouched) next.hfAuthHold = null;
+  else if (workers.some((w) => w.hfAuthError)) next.hfAuthHold ??= { since: now, token };
   learnThroughput(next, workers, state);
   // Then the outcomes of this pass's own launches and replacements.
   next.breaker = nextBreaker(next.breaker, { ownedCount: workers.length, fatalCount: 0, outcomes }, config, now);
@@ -398,8 +401,8 @@ function host(state: FleetState, machineId: number, gpu: string | null): HostRec
   return fresh;
 }
 
-/** What a replacement teaches: host strikes, `No CUDA` blocks, OOM raises the VRAM floor, never-ran counts as a failed launch. */
-function rememberDestroy(next: FleetState, d: DestroyAction, workers: Worker[], now: number, outcomes: Outcome[], blameHost: boolean): void {
+/** What a replacement teaches: host strikes, `No CUDA` and HF-refused blocks, OOM raises the VRAM floor, never-ran counts as a failed launch. */
+function rememberDestroy(next: FleetState, d: DestroyAction, workers: Worker[], now: number, outcomes: Outcome[], blameHost: boolean, tokenVouched: boolean): void {
   const w = workers.find((x) => x.instance.id === d.instanceId);
   // A worker that died after running is the host's fault too when its logs end in a fatal error
   // (the container exits seconds after a traceback, so a pass rarely sees it FATAL first) or when
@@ -414,6 +417,9 @@ function rememberDestroy(next: FleetState, d: DestroyAction, workers: Worker[], 
     h.strikes = decayedStrikes(h, now) + (d.everRan ? 1 : STRIKES_TO_BLOCK);
     h.lastStrikeAt = now;
     if (w?.fatalKind === "no_cuda") h.blockedReason = "No CUDA on this host";
+    // HF refusing one host while another worker uploads with the same token is about that host
+    // (its address, say), and it will refuse the next worker there too.
+    if (w?.hfAuthError && tokenVouched) h.blockedReason = "Hugging Face refuses this host (401/403) while the token works elsewhere";
   }
   if (w?.fatalKind === "oom" && d.gpuName && w.instance.gpu_ram !== null) {
     next.gpuRamFloor[d.gpuName] = Math.max(next.gpuRamFloor[d.gpuName] ?? 0, w.instance.gpu_ram + 1);

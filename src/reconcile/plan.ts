@@ -128,6 +128,23 @@ function destroy(w: Worker, cause: DestroyCause, reason: string): DestroyAction 
   };
 }
 
+/**
+ * A worker that vouches for HF_TOKEN: started with the current token and running for two upload
+ * intervals with no HF 401/403 in its logs, so HF took its uploads. While one does, another
+ * worker's 401/403 is that host's problem (HF refusing its address, say), not the token's: a
+ * replacement would not fail the same way, so the rule that keeps such workers and holds launches
+ * does not apply. Null when no worker can vouch, e.g. in a one-worker fleet.
+ */
+export function hfTokenVoucher(workers: Worker[], state: FleetState, config: FleetConfig, now: number): Worker | null {
+  const tokenSince = state.hfToken?.since ?? 0;
+  return (
+    workers.find((w) => {
+      const started = w.instance.start_date === null ? null : w.instance.start_date * 1000;
+      return w.phase === "RUNNING" && !w.hfAuthError && started !== null && started >= tokenSince && now - w.since >= 2 * config.uploadInterval * 1000;
+    }) ?? null
+  );
+}
+
 function workerValue(w: Worker, input: PlanInput): number {
   const rate = w.phase === "RUNNING" ? expectedRate(input.config, input.state, w.instance.gpu_name ?? "", w.instance.machine_id) : 0;
   return gamesPerDollar(rate, w.instance.dph_total ?? Infinity);
@@ -164,12 +181,17 @@ export function plan(input: PlanInput): Plan {
   const upgradeByNew = new Map(state.upgrades.map((u) => [u.newId, u]));
   const upgradeByOld = new Map(state.upgrades.map((u) => [u.oldId, u]));
 
+  const voucher = hfTokenVoucher(input.workers, state, config, now);
+
   // 1. What must go whatever the target: dead, over cost, fatal past grace, stuck past timeouts.
   for (const w of input.workers) {
-    const bad = unhealthy(w, input);
+    const hostRefused = w.hfAuthError && voucher !== null;
+    const bad =
+      unhealthy(w, input) ??
+      (hostRefused && w.phase === "RUNNING" ? { cause: "fatal" as const, reason: `Hugging Face refuses this host (401/403) while ${voucher.label} uploads with the same token` } : null);
     if (!bad) continue;
     const saves = bad.cause === "dead" || bad.cause === "over_cost";
-    if (!saves && w.hfAuthError) {
+    if (!saves && w.hfAuthError && !hostRefused) {
       held.push(`${w.label}: Hugging Face rejects the token; a replacement would fail the same way, so it is kept until the token is fixed`);
       continue;
     }
@@ -250,7 +272,7 @@ export function plan(input: PlanInput): Plan {
       allowed = Math.max(0, limit);
     }
   };
-  const hfAuthHold = state.hfAuthHold !== null || input.workers.some((w) => w.hfAuthError);
+  const hfAuthHold = voucher === null && (state.hfAuthHold !== null || input.workers.some((w) => w.hfAuthError));
   const creditPaused = state.creditPausedUntil !== null && now < state.creditPausedUntil;
   const lastHour = state.launches.filter((l) => now - l.at < HOUR_MS).length;
   if (allowed > 0) {

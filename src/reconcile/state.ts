@@ -104,6 +104,11 @@ export const FleetState = z.object({
    * (`token` is a fingerprint of it, never the token) or on POST /resume.
    */
   hfAuthHold: z.object({ since: z.number(), token: z.string() }).nullable().default(null),
+  /**
+   * The HF_TOKEN the fleet launches with (a fingerprint) and since when: a worker started after
+   * `since` runs with it, so its uploads vouch for it. A fleet's first token counts from 0.
+   */
+  hfToken: z.object({ fingerprint: z.string(), since: z.number() }).nullable().default(null),
   hosts: z.record(z.string(), HostRecord),
   gpuStats: z.record(z.string(), GpuStat),
   /** Raised minimum gpu_ram (MB) per GPU model after CUDA out-of-memory. */
@@ -126,6 +131,7 @@ export function emptyState(): FleetState {
     creditPausedUntil: null,
     launchHold: null,
     hfAuthHold: null,
+    hfToken: null,
     hosts: {},
     gpuStats: {},
     gpuRamFloor: {},

@@ -181,6 +181,37 @@ describe("hf_auth is not churned: the worker is kept and launches are held", () 
 });
 
 
+describe("hf_auth on one host while another worker uploads with the same token", () => {
+  it("replaces that worker like any fatal one and holds nothing", { timeout: 120_000 }, async () => {
+    const name = "f-hf-host";
+    current = name;
+    await resetMarket(111);
+    // The first worker is healthy and runs long enough to vouch for the token; the second is refused.
+    await control({ forceFault: { next: "none" } });
+    await startFleet(name, 1, { maxConcurrentUpgrades: 0 });
+    await until(40, async () => (await fleet(name).status(name)).instances.some((i) => i.phase === "RUNNING"), "first worker running");
+    await run(10);
+    await control({ forceFault: { next: "hf_auth" } });
+    await scale(name, 2);
+    await run(1);
+    const victim = owned(await simState(), name).find((i) => i.fault === "hf_auth");
+    expect(victim).toBeDefined();
+
+    await until(60, async () => (await actionEvents(name)).some((e) => e.action === "destroy" && e.instanceId === victim!.id), "refused worker destroyed");
+    await run(2);
+    const acts = await actionEvents(name);
+    // The variant that keeps running is replaced for the refusal; the one that dies, as dead.
+    expect(acts.find((e) => e.action === "destroy")?.reason).toMatch(/refuses this host|dead/);
+    expect(acts.filter((e) => e.action === "launch")).toHaveLength(3);
+    const after = await fleetState(name);
+    expect(after.hfAuthHold).toBeNull();
+    // The refusal is the host's: it is not rented again.
+    expect(after.hosts[String(victim!.machine_id)]?.blockedReason).toMatch(/Hugging Face refuses this host/);
+    expect((await fleet(name).status(name)).lastPass?.held.join(" ") ?? "").not.toMatch(/Hugging Face/);
+    expect(slots(owned(await simState(), name), name)).toEqual([0, 1]);
+  });
+});
+
 describe("hf_auth, the variant that dies: the fleet remembers the token problem after the worker is gone", () => {
   it("holds launches after the dead worker is destroyed, until POST /resume", { timeout: 120_000 }, async () => {
     // The first seed whose hf_auth instance dies at a weight sync (a fixed property of the seed);

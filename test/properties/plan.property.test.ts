@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { labelFor, slotOf } from "../../src/config/fleet";
 import { probeAllowed } from "../../src/reconcile/breaker";
-import { plan, type DestroyAction, type LaunchAction, type Plan, type PlanInput, type Worker } from "../../src/reconcile/plan";
+import { hfTokenVoucher, plan, type DestroyAction, type LaunchAction, type Plan, type PlanInput, type Worker } from "../../src/reconcile/plan";
 import type { FleetState } from "../../src/reconcile/state";
 import { Instance, type Offer } from "../../src/vast/schemas";
 import { scenarioArb, workersOf, type Listed, type Scenario } from "./arbitraries";
@@ -225,7 +225,9 @@ describe("plan: properties over random fleets, configs, states, clocks and offer
           return;
         }
         const creditPaused = state.creditPausedUntil !== null && now < state.creditPausedUntil;
-        if (state.launchHold !== null || creditPaused || d.workers.some((w) => w.hfAuthError)) expect(launches).toEqual([]);
+        // An HF 401/403 holds launches unless a running peer vouches for the token (hfTokenVoucher).
+        const hfAuth = (state.hfAuthHold !== null || d.workers.some((w) => w.hfAuthError)) && hfTokenVoucher(d.workers, state, config, now) === null;
+        if (state.launchHold !== null || creditPaused || hfAuth) expect(launches).toEqual([]);
         if (state.breaker.open) {
           expect(launches.length).toBeLessThanOrEqual(probeAllowed(state.breaker, now) ? 1 : 0);
           expect(launches.filter((l) => l.upgradeOf !== null)).toEqual([]);

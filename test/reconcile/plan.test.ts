@@ -284,6 +284,49 @@ describe("plan: holds", () => {
   });
 });
 
+describe("plan: HF 401/403 on one host while the token works elsewhere", () => {
+  // Two upload intervals (DEFAULTS.uploadInterval = 240 s) is how long a peer must run to vouch.
+  const vouchAfter = 2 * DEFAULTS.uploadInterval * S;
+  const refused = () => worker({ slot: 0, phase: "RUNNING", since: NOW - 20 * MIN, hfAuthError: true, inst: { start_date: (NOW - 25 * MIN) / 1000 } });
+  const peer = (over: Parameters<typeof worker>[0] = {}) => worker({ slot: 1, phase: "RUNNING", since: NOW - HOUR, ...over });
+
+  it("a peer running with the same token vouches for it: the refused worker is replaced and launches go on", () => {
+    const bad = refused();
+    const good = peer();
+    const p = run({ config: config({ workers: 2 }), workers: [bad, good], offers: offers(2) });
+    const [d, ...rest] = destroys(p.actions);
+    expect(rest).toEqual([]);
+    expect(d).toMatchObject({ instanceId: bad.instance.id, cause: "fatal" });
+    expect(d?.reason).toContain(good.label);
+    expect(launches(p.actions).map((l) => l.slot)).toEqual([0]);
+    expect(p.held.join("\n")).not.toMatch(/Hugging Face/);
+  });
+
+  it("a hold left by a worker that is gone lifts once a peer vouches for the token", () => {
+    const p = run({ config: config({ workers: 2 }), state: state({ lastUpgradeScanAt: NOW, hfAuthHold: { since: NOW - HOUR, token: "fp" } }), workers: [peer()], offers: offers(2) });
+    expect(launches(p.actions).map((l) => l.slot)).toEqual([0]);
+  });
+
+  it.each<[string, Worker | null, Partial<FleetState>]>([
+    ["no peer (a one-worker fleet)", null, {}],
+    ["the peer has run under two upload intervals", peer({ since: NOW - vouchAfter + S }), {}],
+    ["the peer started before the current token", peer(), { hfToken: { fingerprint: "new", since: NOW - 30 * MIN } }],
+    ["the peer logs 401/403 too", peer({ hfAuthError: true }), {}],
+    ["the peer is still in setup", peer({ phase: "SETUP", since: NOW - HOUR }), {}],
+  ])("no voucher when %s: the worker is kept and launches are held", (_name, other, over) => {
+    const bad = refused();
+    const p = run({ config: config({ workers: 3 }), state: state({ lastUpgradeScanAt: NOW, ...over }), workers: other ? [bad, other] : [bad], offers: offers(3) });
+    expect(destroys(p.actions).map((d) => d.instanceId)).not.toContain(bad.instance.id);
+    expect(launches(p.actions)).toEqual([]);
+    expect(p.held.join("\n")).toMatch(/Hugging Face rejected the token/);
+  });
+
+  it("a peer at exactly two upload intervals vouches", () => {
+    const p = run({ config: config({ workers: 2 }), workers: [refused(), peer({ since: NOW - vouchAfter })], offers: offers(2) });
+    expect(launches(p.actions)).toHaveLength(1);
+  });
+});
+
 describe("plan: offers", () => {
   it.each<[string, Partial<PlanInput>, boolean]>([
     ["at target, upgrade scan just done → false", {}, false],

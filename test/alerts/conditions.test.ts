@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { conditions, emptyTracking } from "../../src/alerts/conditions";
+import { DEFAULTS } from "../../src/config/fleet";
+import { emptyHealth } from "../../src/health/hf";
+import type { PassReport, WorkerView } from "../../src/reconcile/pass";
+import { emptyState, type FleetState } from "../../src/reconcile/state";
+
+const NOW = Date.UTC(2026, 1, 6, 12);
+
+function worker(id: number, hfAuthError: boolean): WorkerView {
+  return { id, label: `zeb-worker-vast-${id}`, slot: id, gpu: "RTX 3060", machineId: 100 + id, status: "running", phase: "RUNNING", detail: "batch", since: NOW - 3_600_000, startedAt: NOW - 3_600_000, dph: 0.06, gamesPerSec: 4, batch: 9, step: 1, totalGames: 2304, ssh: null, hfAuthError };
+}
+
+function report(workers: WorkerView[]): PassReport {
+  return { at: NOW, fleet: "zeb", observed: true, dryRun: false, workers, actions: [], held: [], errors: [], phaseChanges: [], firstRunning: [], subrequests: 0, dph: 0.12 };
+}
+
+const hfAlerts = (workers: WorkerView[], state: FleetState) =>
+  conditions({ fleet: "zeb", report: report(workers), state, config: DEFAULTS, health: emptyHealth(), tracking: emptyTracking(), alerted: new Set() }).conditions.filter((c) => c.kind === "hf_auth");
+
+describe("alert conditions: Hugging Face rejects HF_TOKEN", () => {
+  const held: FleetState = { ...emptyState(), hfAuthHold: { since: NOW - 60_000, token: "fp" } };
+
+  it("fires while the pass holds launches for the token, naming the workers that show it", () => {
+    const [alert, ...rest] = hfAlerts([worker(0, true), worker(1, false)], held);
+    expect(rest).toEqual([]);
+    expect(alert?.detail).toContain("zeb-worker-vast-0");
+    expect(alert?.detail).not.toContain("zeb-worker-vast-1");
+  });
+
+  it("stays quiet when a peer vouched for the token (no hold): that host is replaced, the token is fine", () => {
+    expect(hfAlerts([worker(0, true), worker(1, false)], emptyState())).toEqual([]);
+  });
+});
