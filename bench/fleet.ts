@@ -27,7 +27,7 @@ import { mean, memoryFirstSeen, simRig, spread } from "./harness";
 
 const HOURS = Number(process.env.BENCH_HOURS ?? 8);
 const WORKERS = 4;
-const SEEDS = (process.env.BENCH_SEEDS ?? "1,2,3,4,5,6").split(",").map(Number);
+const SEEDS = (process.env.BENCH_SEEDS ?? "1,2,3,4,5,6,7,8,9,10,11,12").split(",").map(Number);
 const STEP_S = 60;
 const MAX_DPH = Number(process.env.BENCH_MAX_DPH ?? 0.11);
 /** Share of hosts with a hidden defect in the headline run (DEFAULT_FAULT_RATES sums to 0.2). */
@@ -126,7 +126,7 @@ async function run(base: Policy, seed: number, duds: number, maxDph: number): Pr
     const now = rig.now();
     look(now);
     if (now >= nextPass) {
-      if (policy.forgetHosts) state = { ...state, hosts: {}, gpuRamFloor: {} };
+      if (policy.forgetHosts) state = { ...state, hosts: {}, gpuRamFloor: {}, market: {} };
       const out = await runPass("bench", policy.config, state, { vast: rig.vast, firstSeen, hfToken: "hf_bench", now, checkFence: () => {}, vastRequests: rig.requests }, { policy: policy.offerPolicy });
       state = out.state;
       replacements += out.report.actions.filter((a) => a.kind === "destroy" && a.ok && a.cause !== "scale_down" && a.cause !== "upgrade_done").length;

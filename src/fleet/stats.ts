@@ -29,6 +29,7 @@ export interface HostRow {
   /** Strikes after decay. */
   strikes: number;
   blocked: boolean;
+  /** Why it is blocked for good (No CUDA, HF refuses it), else why its latest strike. */
   reason: string | null;
   lastStrikeAt: number | null;
 }
@@ -66,7 +67,7 @@ export function fleetStats(fleet: string, config: FleetConfig, state: FleetState
       samples: h.samples,
       strikes: round(decayedStrikes(h, now), 2),
       blocked: isBlocked(h, now),
-      reason: h.blockedReason,
+      reason: h.blockedReason ?? (h.strikes > 0 ? h.lastStrike : null),
       lastStrikeAt: h.strikes > 0 ? h.lastStrikeAt : null,
     }))
     .sort((a, b) => Number(b.blocked) - Number(a.blocked) || b.strikes - a.strikes || a.machineId - b.machineId);

@@ -8,6 +8,7 @@ import { failureSignature, largestSameFailure, nextBreaker, type Outcome } from 
 import { classify, needsLogs } from "./classify";
 import { createBody } from "./launch";
 import { parseLogs, type LogEvidence } from "./logs";
+import { BOUNCE_WINDOW_MS, observeMarket } from "./market";
 import { decayedStrikes, STRIKES_TO_BLOCK } from "./offers";
 import { hfTokenVoucher, plan, type Action, type DestroyAction, type LaunchAction, type Worker } from "./plan";
 import type { FleetState, HostRecord, InstanceMemory, Phase } from "./state";
@@ -110,6 +111,8 @@ const STAT_WINDOW = 50;
 /** Repeated destroy attempts before the event log calls it out as unconfirmed. */
 export const DESTROY_CONFIRM_ATTEMPTS = 3;
 /** Causes that say something about the host, so they cost it a strike. */
+/** Rows asked of an offer search: more than Vast lists under a sensible cap for these models. */
+const OFFER_LIMIT = 100;
 const HOST_FAULTS = new Set(["fatal", "boot_timeout", "setup_timeout", "wait_timeout", "stalled", "upgrade_failed"]);
 
 function errorText(e: unknown): string {
@@ -254,8 +257,10 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
   if (decided.wantsOffers) {
     try {
       const gpus = opts.gpu ? [opts.gpu.replace(/_/g, " ")] : config.gpus;
-      input.offers = await vast.searchOffers({ gpuNames: gpus, maxDph: config.maxDph, minGpuRamMb: config.minGpuRamMb, limit: 100 });
+      input.offers = await vast.searchOffers({ gpuNames: gpus, maxDph: config.maxDph, minGpuRamMb: config.minGpuRamMb, limit: OFFER_LIMIT });
       scanned = true;
+      // Only the fleet's own search says what the market lists; `/up?gpu=` looks at one model.
+      if (!opts.gpu) input.state = state = noteBounces(state, input.offers, workers, config, now);
       decided = plan(input);
     } catch (e) {
       report.errors.push(`offer search failed (${errorText(e)}): no launches this pass`);
@@ -396,9 +401,33 @@ function host(state: FleetState, machineId: number, gpu: string | null): HostRec
   const key = String(machineId);
   const existing = state.hosts[key];
   if (existing) return existing;
-  const fresh: HostRecord = { machineId, strikes: 0, lastStrikeAt: 0, blockedReason: null, gamesPerSec: null, samples: 0, gpuName: gpu };
+  const fresh: HostRecord = { machineId, strikes: 0, lastStrikeAt: 0, lastStrike: null, blockedReason: null, gamesPerSec: null, samples: 0, gpuName: gpu };
   state.hosts[key] = fresh;
   return fresh;
+}
+
+/**
+ * Compares this search with the last: a host another renter gave back within minutes is struck
+ * before the plan can rent it. As strong a sign as failing before the first batch (in the fleet
+ * benchmark 94% of the hosts seen bouncing were duds), so it blocks the same way: for about ten
+ * hours, or until DELETE /hosts/:machineId.
+ */
+function noteBounces(state: FleetState, offers: Offer[], workers: Worker[], config: FleetConfig, now: number): FleetState {
+  const own = new Set([...workers.map((w) => w.instance.machine_id), ...state.pendingLaunches.map((p) => p.machineId)].filter((m): m is number => m !== null));
+  const { sightings, bounced } = observeMarket(state.market, { offers, now, maxDph: config.maxDph, complete: offers.length < OFFER_LIMIT, own });
+  const next = { ...state, market: sightings, hosts: { ...state.hosts } };
+  for (const m of bounced) {
+    const h = { ...host(next, m, offers.find((o) => o.machine_id === m)?.gpu_name ?? null) };
+    next.hosts[String(m)] = h;
+    strike(h, STRIKES_TO_BLOCK, `another renter gave it back within ${BOUNCE_WINDOW_MS / 60_000} min (listed, gone, listed again)`, now);
+  }
+  return next;
+}
+
+function strike(h: HostRecord, weight: number, why: string, now: number): void {
+  h.strikes = decayedStrikes(h, now) + weight;
+  h.lastStrikeAt = now;
+  h.lastStrike = why.slice(0, 200);
 }
 
 /** What a replacement teaches: host strikes, `No CUDA` and HF-refused blocks, OOM raises the VRAM floor, never-ran counts as a failed launch. */
@@ -414,8 +443,7 @@ function rememberDestroy(next: FleetState, d: DestroyAction, workers: Worker[], 
     // The same image and onstart ran elsewhere (else the breaker would be open), so a host where it
     // never got as far as a batch is almost surely a dud: block it at once. One that ran and then
     // failed may have been unlucky: a strike, and a second within a day blocks it.
-    h.strikes = decayedStrikes(h, now) + (d.everRan ? 1 : STRIKES_TO_BLOCK);
-    h.lastStrikeAt = now;
+    strike(h, d.everRan ? 1 : STRIKES_TO_BLOCK, `${d.cause}: ${d.reason}`, now);
     if (w?.fatalKind === "no_cuda") h.blockedReason = "No CUDA on this host";
     // HF refusing one host while another worker uploads with the same token is about that host
     // (its address, say), and it will refuse the next worker there too.

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { Sighting } from "./market";
 
 /**
  * What a fleet remembers between passes. It lives in the fleet's Durable Object (strongly
@@ -55,6 +56,8 @@ export const HostRecord = z.object({
   machineId: z.number().int(),
   strikes: z.number().min(0),
   lastStrikeAt: z.number(),
+  /** Why the latest strike, for GET /hosts. */
+  lastStrike: z.string().nullable().default(null),
   blockedReason: z.string().nullable(),
   /** Rolling throughput of this host for this fleet's model. */
   gamesPerSec: z.number().nullable(),
@@ -118,6 +121,8 @@ export const FleetState = z.object({
   slotCooldowns: z.record(z.string(), z.number()),
   /** Offers are searched for upgrades now and then, not every pass (Vast allows ~10 searches a minute). */
   lastUpgradeScanAt: z.number().nullable(),
+  /** Machines seen in recent searches, keyed by machine_id: how the fleet notices hosts that others rent and drop. */
+  market: z.record(z.string(), Sighting).default({}),
 });
 export type FleetState = z.infer<typeof FleetState>;
 
@@ -132,6 +137,7 @@ export function emptyState(): FleetState {
     launchHold: null,
     hfAuthHold: null,
     hfToken: null,
+    market: {},
     hosts: {},
     gpuStats: {},
     gpuRamFloor: {},

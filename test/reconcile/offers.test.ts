@@ -24,6 +24,7 @@ const hostRecord = (machineId: number, over: Partial<HostRecord> = {}): HostReco
   machineId,
   strikes: 0,
   lastStrikeAt: NOW,
+  lastStrike: null,
   blockedReason: null,
   gamesPerSec: null,
   samples: 0,

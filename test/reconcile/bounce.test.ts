@@ -1,0 +1,84 @@
+import { describe, expect, it } from "vitest";
+import { runPass } from "../../src/reconcile/pass";
+import type { FleetState } from "../../src/reconcile/state";
+import type { VastClient } from "../../src/vast/client";
+import type { Offer } from "../../src/vast/schemas";
+import { config, instance, MIN, NOW, offer, state as emptyFleetState } from "./fixtures";
+
+/**
+ * The market memory inside a real pass: searches that list a host, then not, then again within
+ * the bounce window block it before the plan can rent it, and GET /hosts can say why.
+ */
+const WORKER = instance({ id: 41, machine_id: 500, dph_total: 0.08 });
+const BOUNCER = 777;
+const BATCHES = Array.from({ length: 6 }, (_, i) => `[worker-vast-0] batch ${i + 1}: 7168 examples, 3.9 games/s, step=142, total_games=${256 * (i + 1)}`).join("\n");
+
+function scripted(offersByPass: Offer[][]): { vast: VastClient; created: number[] } {
+  let pass = -1;
+  const created: number[] = [];
+  const vast: VastClient = {
+    async listInstances() {
+      pass++;
+      return [WORKER];
+    },
+    async searchOffers() {
+      return offersByPass[pass] ?? [];
+    },
+    async createInstance(offerId) {
+      created.push(offerId);
+      return { id: 9000 + created.length };
+    },
+    async showInstance() {
+      return null;
+    },
+    async destroyInstance() {
+      return "destroyed";
+    },
+    async getLogs() {
+      return BATCHES;
+    },
+    async setLabel() {},
+    async currentUser() {
+      return { id: 1, credit: 100, balance: null };
+    },
+  };
+  return { vast, created };
+}
+
+async function passes(offersByPass: Offer[][]): Promise<{ state: FleetState; created: number[] }> {
+  const { vast, created } = scripted(offersByPass);
+  let s = emptyFleetState();
+  for (let i = 0; i < offersByPass.length; i++) {
+    // 10 minutes apart: each pass is due an upgrade scan, so each one searches the market.
+    const now = NOW + i * 10 * MIN;
+    const out = await runPass("zeb", config({ workers: 1 }), s, {
+      vast,
+      firstSeen: { ops: { reads: 0, writes: 0 }, since: async (_id, _phase, t) => t - 60 * MIN },
+      hfToken: "hf_test",
+      now,
+      checkFence: () => {},
+      vastRequests: () => 0,
+    });
+    s = out.state;
+  }
+  return { state: s, created };
+}
+
+describe("a host another renter gives back within minutes", () => {
+  // The same value as the running worker (no upgrade), and then a deal worth trading up to.
+  const same = () => offer({ machine_id: BOUNCER, gpu_name: "RTX 3060", gpu_ram: 12288, dph_total: 0.08 });
+  const deal = () => offer({ machine_id: BOUNCER, gpu_name: "RTX 3060", gpu_ram: 12288, dph_total: 0.05 });
+
+  it("is blocked the pass it comes back, before the planner could trade up to it", async () => {
+    const { state, created } = await passes([[same()], [], [deal()]]);
+    expect(state.hosts[String(BOUNCER)]).toMatchObject({ lastStrike: expect.stringMatching(/gave it back within 45 min/) });
+    expect(state.hosts[String(BOUNCER)]!.strikes).toBeGreaterThanOrEqual(1.5);
+    expect(created).toEqual([]);
+  });
+
+  it("a host that stays listed is a deal like any other: the fleet trades up to it", async () => {
+    const { state, created } = await passes([[same()], [same()], [deal()]]);
+    expect(state.hosts[String(BOUNCER)]).toBeUndefined();
+    expect(created).toHaveLength(1);
+  });
+});
