@@ -409,7 +409,7 @@ function host(state: FleetState, machineId: number, gpu: string | null): HostRec
 /**
  * Compares this search with the last: a host another renter gave back within minutes is struck
  * before the plan can rent it. As strong a sign as failing before the first batch (in the fleet
- * benchmark 94% of the hosts seen bouncing were duds), so it blocks the same way: for about ten
+ * benchmark 93% of the hosts seen bouncing were duds), so it blocks the same way: for about ten
  * hours, or until DELETE /hosts/:machineId.
  */
 function noteBounces(state: FleetState, offers: Offer[], workers: Worker[], config: FleetConfig, now: number): FleetState {
