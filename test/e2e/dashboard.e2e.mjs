@@ -5,7 +5,9 @@
 //
 //   npm run test:e2e            (CHROMIUM=/path/to/chromium to use another binary)
 //
-// Screenshots at desktop and phone width go to docs/screenshots/ (SCREENSHOT_DIR overrides).
+// Screenshots at desktop and phone width are taken and checked on every run, but kept only with
+// SCREENSHOT_DIR set: `npm run screenshots` refreshes docs/screenshots/, so a test run leaves the
+// working tree as it found it.
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, createWriteStream, readFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -22,7 +24,6 @@ const FLEET = "zeb";
 // per simulated minute, as `npm start` does.
 const SPEED = 60;
 const TICK_MS = 1000;
-const SHOTS = resolve(ROOT, process.env.SCREENSHOT_DIR ?? "docs/screenshots");
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 
 function freePort() {
@@ -44,6 +45,7 @@ const inspector = await freePort();
 const base = `http://127.0.0.1:${port}`;
 // A fresh store each run: an earlier run's fleet (or `npm start`'s) must not leak into this one.
 const persist = mkdtempSync(join(tmpdir(), "vastfleet-e2e-"));
+const SHOTS = process.env.SCREENSHOT_DIR ? resolve(ROOT, process.env.SCREENSHOT_DIR) : join(persist, "screenshots");
 const logPath = join(persist, "wrangler.log");
 const log = createWriteStream(logPath);
 const vars = {
