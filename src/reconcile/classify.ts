@@ -48,11 +48,14 @@ export function classify(
     gamesPerSec: null,
     step: null,
     totalGames: null,
+    hfAuthSince: null,
   };
+  // An unreadable poll neither starts nor ends the HF refusal clock.
+  const hfAuthSince = logs === null ? base.hfAuthSince : logs?.hfAuthError ? (base.hfAuthSince ?? now) : null;
   const result = (phase: Phase, detail: string, extra: Partial<InstanceMemory> = {}, fatalKind: string | null = null): Classification => ({
     phase,
     detail,
-    memory: { ...base, doubtfulPolls: 0, ...extra, phase },
+    memory: { ...base, doubtfulPolls: 0, hfAuthSince, ...extra, phase },
     hfAuthError: logs?.hfAuthError ?? false,
     fatalKind,
   });

@@ -20,6 +20,8 @@ export interface Worker {
   /** When this instance was first seen in this phase (ms). */
   since: number;
   hfAuthError: boolean;
+  /** When its logs first showed the HF 401/403 they still show (ms). */
+  hfAuthSince: number | null;
   everRan: boolean;
   fatalKind: string | null;
 }
@@ -128,21 +130,33 @@ function destroy(w: Worker, cause: DestroyCause, reason: string): DestroyAction 
   };
 }
 
+/** Two upload intervals: long enough for any running worker to have tried an upload. */
+const vouchMs = (config: FleetConfig) => 2 * config.uploadInterval * 1000;
+
 /**
  * A worker that vouches for HF_TOKEN: started with the current token and running for two upload
- * intervals with no HF 401/403 in its logs, so HF took its uploads. While one does, another
- * worker's 401/403 is that host's problem (HF refusing its address, say), not the token's: a
- * replacement would not fail the same way, so the rule that keeps such workers and holds launches
- * does not apply. Null when no worker can vouch, e.g. in a one-worker fleet.
+ * intervals with no HF 401/403 in its logs, so HF took its uploads. Null when none can, e.g. in a
+ * one-worker fleet.
  */
 export function hfTokenVoucher(workers: Worker[], state: FleetState, config: FleetConfig, now: number): Worker | null {
   const tokenSince = state.hfToken?.since ?? 0;
   return (
     workers.find((w) => {
       const started = w.instance.start_date === null ? null : w.instance.start_date * 1000;
-      return w.phase === "RUNNING" && !w.hfAuthError && started !== null && started >= tokenSince && now - w.since >= 2 * config.uploadInterval * 1000;
+      return w.phase === "RUNNING" && !w.hfAuthError && started !== null && started >= tokenSince && now - w.since >= vouchMs(config);
     }) ?? null
   );
+}
+
+/**
+ * HF 401/403 in a worker's logs is its host's problem (HF refusing its address, say), not the
+ * token's, once another worker has vouched for the token for two upload intervals after the error
+ * began: a revoked token would have refused the voucher's uploads too by then. Such a worker is
+ * replaced; any other 401/403 means a replacement would fail the same way, so the worker is kept
+ * and launches are held.
+ */
+export function hfRefusesHost(w: Worker, voucher: Worker | null, config: FleetConfig, now: number): boolean {
+  return w.hfAuthError && voucher !== null && w.hfAuthSince !== null && now - w.hfAuthSince >= vouchMs(config);
 }
 
 function workerValue(w: Worker, input: PlanInput): number {
@@ -185,10 +199,10 @@ export function plan(input: PlanInput): Plan {
 
   // 1. What must go whatever the target: dead, over cost, fatal past grace, stuck past timeouts.
   for (const w of input.workers) {
-    const hostRefused = w.hfAuthError && voucher !== null;
+    const hostRefused = hfRefusesHost(w, voucher, config, now);
     const bad =
       unhealthy(w, input) ??
-      (hostRefused && w.phase === "RUNNING" ? { cause: "fatal" as const, reason: `Hugging Face refuses this host (401/403) while ${voucher.label} uploads with the same token` } : null);
+      (hostRefused && w.phase === "RUNNING" ? { cause: "fatal" as const, reason: `Hugging Face refuses this host (401/403) while ${voucher?.label ?? "another worker"} uploads with the same token` } : null);
     if (!bad) continue;
     const saves = bad.cause === "dead" || bad.cause === "over_cost";
     if (!saves && w.hfAuthError && !hostRefused) {
@@ -272,7 +286,7 @@ export function plan(input: PlanInput): Plan {
       allowed = Math.max(0, limit);
     }
   };
-  const hfAuthHold = voucher === null && (state.hfAuthHold !== null || input.workers.some((w) => w.hfAuthError));
+  const hfAuthHold = (state.hfAuthHold !== null && voucher === null) || input.workers.some((w) => w.hfAuthError && !hfRefusesHost(w, voucher, config, now));
   const creditPaused = state.creditPausedUntil !== null && now < state.creditPausedUntil;
   const lastHour = state.launches.filter((l) => now - l.at < HOUR_MS).length;
   if (allowed > 0) {

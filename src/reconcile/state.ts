@@ -24,6 +24,8 @@ export const InstanceMemory = z.object({
   gamesPerSec: z.number().nullable(),
   step: z.number().int().nullable(),
   totalGames: z.number().int().nullable(),
+  /** When the logs first showed Hugging Face refusing the token (401/403), while they still do. */
+  hfAuthSince: z.number().nullable().default(null),
 });
 export type InstanceMemory = z.infer<typeof InstanceMemory>;
 

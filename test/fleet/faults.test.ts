@@ -182,7 +182,7 @@ describe("hf_auth is not churned: the worker is kept and launches are held", () 
 
 
 describe("hf_auth on one host while another worker uploads with the same token", () => {
-  it("replaces that worker like any fatal one and holds nothing", { timeout: 120_000 }, async () => {
+  it("replaces that worker once the other has uploaded through two upload intervals of its refusal, and keeps no hold", { timeout: 120_000 }, async () => {
     const name = "f-hf-host";
     current = name;
     await resetMarket(111);

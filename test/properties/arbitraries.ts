@@ -105,7 +105,7 @@ export function workersOf(fleet: string, listed: Listed[]): Worker[] {
   return listed.flatMap((l) => {
     const slot = slotOf(fleet, l.instance.label);
     if (slot === null) return [];
-    return [{ instance: l.instance, slot, label: l.instance.label ?? "", phase: l.phase, detail: "generated", since: l.since, hfAuthError: l.hfAuthError, everRan: l.everRan, fatalKind: null }];
+    return [{ instance: l.instance, slot, label: l.instance.label ?? "", phase: l.phase, detail: "generated", since: l.since, hfAuthError: l.hfAuthError, hfAuthSince: l.hfAuthError ? l.since : null, everRan: l.everRan, fatalKind: null }];
   });
 }
 

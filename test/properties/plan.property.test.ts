@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { labelFor, slotOf } from "../../src/config/fleet";
 import { probeAllowed } from "../../src/reconcile/breaker";
-import { hfTokenVoucher, plan, type DestroyAction, type LaunchAction, type Plan, type PlanInput, type Worker } from "../../src/reconcile/plan";
+import { hfRefusesHost, hfTokenVoucher, plan, type DestroyAction, type LaunchAction, type Plan, type PlanInput, type Worker } from "../../src/reconcile/plan";
 import type { FleetState } from "../../src/reconcile/state";
 import { Instance, type Offer } from "../../src/vast/schemas";
 import { scenarioArb, workersOf, type Listed, type Scenario } from "./arbitraries";
@@ -225,8 +225,9 @@ describe("plan: properties over random fleets, configs, states, clocks and offer
           return;
         }
         const creditPaused = state.creditPausedUntil !== null && now < state.creditPausedUntil;
-        // An HF 401/403 holds launches unless a running peer vouches for the token (hfTokenVoucher).
-        const hfAuth = (state.hfAuthHold !== null || d.workers.some((w) => w.hfAuthError)) && hfTokenVoucher(d.workers, state, config, now) === null;
+        // An HF 401/403 holds launches unless a running peer has vouched for the token since (hfRefusesHost).
+        const voucher = hfTokenVoucher(d.workers, state, config, now);
+        const hfAuth = (state.hfAuthHold !== null && voucher === null) || d.workers.some((w) => w.hfAuthError && !hfRefusesHost(w, voucher, config, now));
         if (state.launchHold !== null || creditPaused || hfAuth) expect(launches).toEqual([]);
         if (state.breaker.open) {
           expect(launches.length).toBeLessThanOrEqual(probeAllowed(state.breaker, now) ? 1 : 0);

@@ -91,6 +91,15 @@ describe("classify: log stages (running container)", () => {
     expect(run(logs).hfAuthError).toBe(flag);
   });
 
+  it.each<[string, LogEvidence | null, InstanceMemory | undefined, number | null]>([
+    ["first sight of the error starts the clock", evidence({ stage: "running", lastBatch: batch(2), hfAuthError: true }), memory(), NOW],
+    ["still showing it keeps the clock", evidence({ stage: "running", lastBatch: batch(3), hfAuthError: true }), memory({ hfAuthSince: NOW - 5 * MIN }), NOW - 5 * MIN],
+    ["an unreadable poll keeps the clock", null, memory({ hfAuthSince: NOW - 5 * MIN }), NOW - 5 * MIN],
+    ["a tail without it stops the clock", evidence({ stage: "running", lastBatch: batch(3) }), memory({ hfAuthSince: NOW - 5 * MIN }), null],
+  ])("HF refusal clock: %s", (_name, logs, previous, since) => {
+    expect(run(logs, previous).memory.hfAuthSince).toBe(since);
+  });
+
   it("HF 401 in real log text is flagged while the worker keeps running", () => {
     const c = run(parseLogs([batchText(4), "requests.exceptions.HTTPError: 401 Client Error: Unauthorized for url: https://huggingface.co/api/repos"].join("\n")));
     expect(c.hfAuthError).toBe(true);

@@ -71,6 +71,8 @@ export interface WorkerInput {
   detail?: string;
   since?: number;
   hfAuthError?: boolean;
+  /** Default: since `since` when hfAuthError. */
+  hfAuthSince?: number | null;
   everRan?: boolean;
   fatalKind?: string | null;
   /** Overrides for the underlying instance. */
@@ -90,6 +92,7 @@ export function worker(w: WorkerInput = {}): Worker {
     detail: w.detail ?? `fixture ${phase}`,
     since: w.since ?? NOW - HOUR,
     hfAuthError: w.hfAuthError ?? false,
+    hfAuthSince: w.hfAuthSince !== undefined ? w.hfAuthSince : w.hfAuthError ? (w.since ?? NOW - HOUR) : null,
     everRan: w.everRan ?? phase === "RUNNING",
     fatalKind: w.fatalKind ?? null,
   };
@@ -128,6 +131,7 @@ export function memory(over: Partial<InstanceMemory> = {}): InstanceMemory {
     gamesPerSec: 4,
     step: 142,
     totalGames: 1280,
+    hfAuthSince: null,
     ...over,
   };
 }

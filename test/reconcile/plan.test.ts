@@ -94,7 +94,7 @@ describe("plan: the runbook's replacement triggers (strict: act only when time-i
     const inst = instance({ label: labelFor(FLEET, 0), ...over });
     const c = classify(inst, undefined, undefined, NOW, DEFAULTS.stallTimeoutS);
     expect(c.phase).toBe("DEAD");
-    const w: Worker = { instance: inst, slot: 0, label: inst.label ?? "", phase: c.phase, detail: c.detail, since: NOW, hfAuthError: false, everRan: false, fatalKind: null };
+    const w: Worker = { instance: inst, slot: 0, label: inst.label ?? "", phase: c.phase, detail: c.detail, since: NOW, hfAuthError: false, hfAuthSince: null, everRan: false, fatalKind: null };
     const p = run({ config: config({ workers: 1 }), workers: [w] });
     expect(destroys(p.actions)).toMatchObject([{ instanceId: inst.id, cause: "dead" }]);
     expect(p.wantedSlots).toEqual([0]);
@@ -324,6 +324,20 @@ describe("plan: HF 401/403 on one host while the token works elsewhere", () => {
   it("a peer at exactly two upload intervals vouches", () => {
     const p = run({ config: config({ workers: 2 }), workers: [refused(), peer({ since: NOW - vouchAfter })], offers: offers(2) });
     expect(launches(p.actions)).toHaveLength(1);
+  });
+
+  // A revoked token refuses every worker, each at its next upload: the first to show it must not be
+  // taken for a refused host while the others have yet to try.
+  it.each<[string, number, boolean]>([
+    ["the refusal is younger than two upload intervals → kept, launches held", NOW - vouchAfter + S, false],
+    ["the refusal has lasted two upload intervals while the peer uploads → replaced", NOW - vouchAfter, true],
+  ])("%s", (_name, hfAuthSince, replaced) => {
+    const bad = worker({ slot: 0, phase: "RUNNING", since: NOW - 30 * MIN, hfAuthError: true, hfAuthSince });
+    // A third slot is empty, so the hold shows.
+    const p = run({ config: config({ workers: 3 }), workers: [bad, peer()], offers: offers(3) });
+    expect(destroys(p.actions).map((d) => d.instanceId)).toEqual(replaced ? [bad.instance.id] : []);
+    expect(launches(p.actions)).toHaveLength(replaced ? 2 : 0);
+    if (!replaced) expect(p.held.join("\n")).toMatch(/Hugging Face rejected the token/);
   });
 });
 
