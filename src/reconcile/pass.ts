@@ -10,7 +10,7 @@ import { createBody } from "./launch";
 import { parseLogs, type LogEvidence } from "./logs";
 import { BOUNCE_WINDOW_MS, observeMarket } from "./market";
 import { decayedStrikes, STRIKES_TO_BLOCK } from "./offers";
-import { hfTokenVoucher, plan, type Action, type DestroyAction, type LaunchAction, type Worker } from "./plan";
+import { hfRefusesHost, hfTokenVoucher, plan, type Action, type DestroyAction, type LaunchAction, type Worker } from "./plan";
 import type { FleetState, HostRecord, InstanceMemory, Phase } from "./state";
 
 /**
@@ -110,9 +110,9 @@ const HOUR_MS = 3600_000;
 const STAT_WINDOW = 50;
 /** Repeated destroy attempts before the event log calls it out as unconfirmed. */
 export const DESTROY_CONFIRM_ATTEMPTS = 3;
-/** Causes that say something about the host, so they cost it a strike. */
 /** Rows asked of an offer search: more than Vast lists under a sensible cap for these models. */
 const OFFER_LIMIT = 100;
+/** Causes that say something about the host, so they cost it a strike. */
 const HOST_FAULTS = new Set(["fatal", "boot_timeout", "setup_timeout", "wait_timeout", "stalled", "upgrade_failed"]);
 
 function errorText(e: unknown): string {
@@ -250,7 +250,8 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
   state = { ...state, breaker: nextBreaker(state.breaker, { ownedCount: workers.length, fatalCount, outcomes: seen }, config, now) };
 
   // Plan; search the market only when the plan wants offers.
-  const tokenVouched = hfTokenVoucher(workers, state, config, now) !== null;
+  const voucher = hfTokenVoucher(workers, state, config, now);
+  const refusedByHf = new Set(workers.filter((w) => hfRefusesHost(w, voucher, config, now)).map((w) => w.instance.id));
   const input = { fleet, config, state, now, workers, offers: null as Offer[] | null, gpu: opts.gpu ?? null, policy: opts.policy ?? "value" };
   let decided = plan(input);
   let scanned = false;
@@ -310,7 +311,7 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
       next.pendingDestroys.push({ instanceId: d.instanceId, label: d.label, reason: d.reason, at: now, attempts: 1 });
     }
     // With the breaker open the fault is likely the image or a token, not the host: no strikes.
-    rememberDestroy(next, d, workers, now, state.breaker.open ? [] : outcomes, !state.breaker.open, tokenVouched);
+    rememberDestroy(next, d, workers, now, state.breaker.open ? [] : outcomes, !state.breaker.open, refusedByHf.has(d.instanceId));
   }
 
   // A worker without the token cannot pull weights or upload: launching it only spends money.
@@ -355,7 +356,7 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
   });
 
   if (next.hfAuthHold && next.hfAuthHold.token !== token) next.hfAuthHold = null;
-  if (tokenVouched) next.hfAuthHold = null;
+  if (voucher) next.hfAuthHold = null;
   else if (workers.some((w) => w.hfAuthError)) next.hfAuthHold ??= { since: now, token };
   learnThroughput(next, workers, state);
   // Then the outcomes of this pass's own launches and replacements.
@@ -431,7 +432,7 @@ function strike(h: HostRecord, weight: number, why: string, now: number): void {
 }
 
 /** What a replacement teaches: host strikes, `No CUDA` and HF-refused blocks, OOM raises the VRAM floor, never-ran counts as a failed launch. */
-function rememberDestroy(next: FleetState, d: DestroyAction, workers: Worker[], now: number, outcomes: Outcome[], blameHost: boolean, tokenVouched: boolean): void {
+function rememberDestroy(next: FleetState, d: DestroyAction, workers: Worker[], now: number, outcomes: Outcome[], blameHost: boolean, refusedByHf: boolean): void {
   const w = workers.find((x) => x.instance.id === d.instanceId);
   // A worker that died after running is the host's fault too when its logs end in a fatal error
   // (the container exits seconds after a traceback, so a pass rarely sees it FATAL first) or when
@@ -447,7 +448,7 @@ function rememberDestroy(next: FleetState, d: DestroyAction, workers: Worker[], 
     if (w?.fatalKind === "no_cuda") h.blockedReason = "No CUDA on this host";
     // HF refusing one host while another worker uploads with the same token is about that host
     // (its address, say), and it will refuse the next worker there too.
-    if (w?.hfAuthError && tokenVouched) h.blockedReason = "Hugging Face refuses this host (401/403) while the token works elsewhere";
+    if (refusedByHf) h.blockedReason = "Hugging Face refuses this host (401/403) while the token works elsewhere";
   }
   if (w?.fatalKind === "oom" && d.gpuName && w.instance.gpu_ram !== null) {
     next.gpuRamFloor[d.gpuName] = Math.max(next.gpuRamFloor[d.gpuName] ?? 0, w.instance.gpu_ram + 1);
