@@ -261,7 +261,7 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
       input.offers = await vast.searchOffers({ gpuNames: gpus, maxDph: config.maxDph, minGpuRamMb: config.minGpuRamMb, limit: OFFER_LIMIT });
       scanned = true;
       // Only the fleet's own search says what the market lists; `/up?gpu=` looks at one model.
-      if (!opts.gpu) input.state = state = noteBounces(state, input.offers, workers, config, now);
+      if (!opts.gpu) input.state = state = noteBounces(state, input.offers, listed, config, now);
       decided = plan(input);
     } catch (e) {
       report.errors.push(`offer search failed (${errorText(e)}): no launches this pass`);
@@ -413,8 +413,10 @@ function host(state: FleetState, machineId: number, gpu: string | null): HostRec
  * benchmark 93% of the hosts seen bouncing were duds), so it blocks the same way: for about ten
  * hours, or until DELETE /hosts/:machineId.
  */
-function noteBounces(state: FleetState, offers: Offer[], workers: Worker[], config: FleetConfig, now: number): FleetState {
-  const own = new Set([...workers.map((w) => w.instance.machine_id), ...state.pendingLaunches.map((p) => p.machineId)].filter((m): m is number => m !== null));
+function noteBounces(state: FleetState, offers: Offer[], listed: Instance[], config: FleetConfig, now: number): FleetState {
+  // Every instance of the account, not only this fleet's: another fleet renting and dropping a
+  // host within minutes (an upgrade trial, a scale-down) says nothing about the host.
+  const own = new Set([...listed.map((i) => i.machine_id), ...state.pendingLaunches.map((p) => p.machineId)].filter((m): m is number => m !== null));
   const { sightings, bounced } = observeMarket(state.market, { offers, now, maxDph: config.maxDph, complete: offers.length < OFFER_LIMIT, own });
   const next = { ...state, market: sightings, hosts: { ...state.hosts } };
   for (const m of bounced) {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { runPass } from "../../src/reconcile/pass";
 import type { FleetState } from "../../src/reconcile/state";
 import type { VastClient } from "../../src/vast/client";
-import type { Offer } from "../../src/vast/schemas";
+import type { Instance, Offer } from "../../src/vast/schemas";
 import { config, instance, MIN, NOW, offer, state as emptyFleetState } from "./fixtures";
 
 /**
@@ -13,13 +13,13 @@ const WORKER = instance({ id: 41, machine_id: 500, dph_total: 0.08 });
 const BOUNCER = 777;
 const BATCHES = Array.from({ length: 6 }, (_, i) => `[worker-vast-0] batch ${i + 1}: 7168 examples, 3.9 games/s, step=142, total_games=${256 * (i + 1)}`).join("\n");
 
-function scripted(offersByPass: Offer[][]): { vast: VastClient; created: number[] } {
+function scripted(offersByPass: Offer[][], othersByPass: Instance[][] = []): { vast: VastClient; created: number[] } {
   let pass = -1;
   const created: number[] = [];
   const vast: VastClient = {
     async listInstances() {
       pass++;
-      return [WORKER];
+      return [WORKER, ...(othersByPass[pass] ?? [])];
     },
     async searchOffers() {
       return offersByPass[pass] ?? [];
@@ -45,8 +45,8 @@ function scripted(offersByPass: Offer[][]): { vast: VastClient; created: number[
   return { vast, created };
 }
 
-async function passes(offersByPass: Offer[][]): Promise<{ state: FleetState; created: number[] }> {
-  const { vast, created } = scripted(offersByPass);
+async function passes(offersByPass: Offer[][], othersByPass: Instance[][] = []): Promise<{ state: FleetState; created: number[] }> {
+  const { vast, created } = scripted(offersByPass, othersByPass);
   let s = emptyFleetState();
   for (let i = 0; i < offersByPass.length; i++) {
     // 10 minutes apart: each pass is due an upgrade scan, so each one searches the market.
@@ -74,6 +74,13 @@ describe("a host another renter gives back within minutes", () => {
     expect(state.hosts[String(BOUNCER)]).toMatchObject({ lastStrike: expect.stringMatching(/gave it back within 45 min/) });
     expect(state.hosts[String(BOUNCER)]!.strikes).toBeGreaterThanOrEqual(1.5);
     expect(created).toEqual([]);
+  });
+
+  it("a host another fleet of the account rented and dropped is no bounce: the fleet trades up to it", async () => {
+    const theirs = instance({ id: 42, machine_id: BOUNCER, label: "zeb-large-worker-vast-0" });
+    const { state, created } = await passes([[same()], [], [deal()]], [[], [theirs], []]);
+    expect(state.hosts[String(BOUNCER)]).toBeUndefined();
+    expect(created).toHaveLength(1);
   });
 
   it("a host that stays listed is a deal like any other: the fleet trades up to it", async () => {
