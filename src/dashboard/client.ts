@@ -183,11 +183,13 @@ export const APP_JS = String.raw`// @ts-check
         var more = await Promise.all([
           api("GET", withQuery("/history", { fleet: f.fleet })),
           api("GET", withQuery("/events", { fleet: f.fleet, limit: 12 })),
+          api("GET", withQuery("/hosts", { fleet: f.fleet })),
           s.gpus ? null : api("GET", "/fleets/" + encodeURIComponent(f.fleet)),
         ]);
         renderCharts(s, more[0].ok ? more[0].body : null);
         renderEvents(s, more[1].ok ? more[1].body.events : null, f.now);
-        if (more[2] && more[2].ok && more[2].body.config) setGpus(s, more[2].body.config.gpus);
+        renderHosts(s, more[2].ok ? more[2].body.hosts : null, f.now);
+        if (more[3] && more[3].ok && more[3].body.config) setGpus(s, more[3].body.config.gpus);
       }));
       $("updated").textContent = "updated " + new Date().toLocaleTimeString();
     } finally {
@@ -225,6 +227,7 @@ export const APP_JS = String.raw`// @ts-check
     s.charts = h("div", { class: "charts" });
     s.value = h("div", { class: "scroll" });
     s.events = h("ul", { class: "events" });
+    s.hosts = h("div", { class: "scroll" });
     s.msg = h("p", { class: "msg", role: "status", "aria-live": "polite" });
     s.root = h("section", { class: "card fleet", "data-fleet": name },
       s.head, s.state, s.totals,
@@ -233,6 +236,7 @@ export const APP_JS = String.raw`// @ts-check
       h("div", { class: "cols" },
         h("div", null, h("h3", { text: "GPU value" }), s.value),
         h("div", null, h("h3", { text: "Recent events" }), s.events)),
+      h("h3", { text: "Hosts with strikes" }), s.hosts,
       h("h3", { text: "Actions" }), buildActions(s), s.msg);
     $("fleets").appendChild(s.root);
     sections[name] = s;
@@ -407,6 +411,43 @@ export const APP_JS = String.raw`// @ts-check
           h("td", { class: "num", "data-label": cols[3], text: int(r.gpd) }),
           h("td", { class: "num", "data-label": cols[4], text: String(r.workers) }));
       }))));
+  }
+
+  /**
+   * Host reputation (GET /hosts): the hosts this fleet has struck or blocked, and why; an admin can
+   * forget one it knows is fixed (DELETE /hosts/:machineId).
+   * @param {Record<string, any>} s @param {any[] | null} hosts @param {number} now
+   */
+  function renderHosts(s, hosts, now) {
+    if (!hosts) return;
+    var struck = hosts.filter(function (/** @type {any} */ x) { return x.blocked || x.strikes > 0; });
+    if (!struck.length) { fill(s.hosts, h("p", { class: "muted", text: "No host has failed this fleet." })); return; }
+    var cols = ["Host", "GPU", "strikes", "", "last", "why", ""];
+    fill(s.hosts, h("table", { class: "cards hosts" },
+      h("thead", null, h("tr", null, cols.map(function (c, k) { return h("th", { class: k === 2 || k === 4 ? "num" : null, text: c }); }))),
+      h("tbody", null, struck.map(function (/** @type {any} */ x) {
+        var forget = h("button", { type: "button", class: "secondary", "data-action": "forget", disabled: role !== "admin", title: "forget this host's record", text: "forget" });
+        forget.addEventListener("click", function () { forgetHost(s, x.machineId, forget); });
+        return h("tr", { "data-machine": x.machineId },
+          h("td", { "data-label": "machine_id", text: String(x.machineId) }),
+          h("td", { "data-label": cols[1], text: x.gpu || "—" }),
+          h("td", { class: "num", "data-label": cols[2], text: num(x.strikes, 2) }),
+          h("td", { "data-label": "status" }, x.blocked ? h("span", { class: "badge bad", text: "blocked" }) : h("span", { class: "badge warn", text: "struck" })),
+          h("td", { class: "num", "data-label": cols[4], text: x.lastStrikeAt ? dur((now - x.lastStrikeAt) / 1000) + " ago" : "—" }),
+          h("td", { "data-label": cols[5], text: x.reason || "—" }),
+          h("td", { "data-label": "" }, forget));
+      }))));
+  }
+
+  /** @param {Record<string, any>} s @param {number} machineId @param {HTMLButtonElement} button */
+  async function forgetHost(s, machineId, button) {
+    button.disabled = true;
+    var r = await api("DELETE", withQuery("/hosts/" + machineId, { fleet: s.name }));
+    if (r.status === 401) return signOut("Signed out: the token is no longer accepted: " + why(r));
+    s.msg.className = r.ok ? "msg good" : "msg bad";
+    s.msg.textContent = r.ok ? "Host " + machineId + " forgotten: it may be rented again." : "forget refused: " + why(r);
+    if (!r.ok) button.disabled = role !== "admin";
+    else await refresh();
   }
 
   /** @param {Record<string, any>} s @param {any[] | null} events @param {number} now */

@@ -430,7 +430,7 @@ function noteBounces(state: FleetState, offers: Offer[], listed: Instance[], con
 function strike(h: HostRecord, weight: number, why: string, now: number): void {
   h.strikes = decayedStrikes(h, now) + weight;
   h.lastStrikeAt = now;
-  h.lastStrike = why.slice(0, 200);
+  h.lastStrike = why.length > 200 ? `${why.slice(0, 199)}…` : why;
 }
 
 /** What a replacement teaches: host strikes, `No CUDA` and HF-refused blocks, OOM raises the VRAM floor, never-ran counts as a failed launch. */

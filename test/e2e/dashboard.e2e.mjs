@@ -225,7 +225,7 @@ try {
     expect((await page.evaluate(() => sessionStorage.getItem("vastfleet.token"))) === ADMIN, "the token is not in sessionStorage");
     const first = page.locator(rowsSel).first();
     expect(/^(BOOT|SETUP|WAIT|RUNNING|STALLED|FATAL|DEAD)$/.test((await first.locator(".phase").textContent()) ?? ""), "no phase badge");
-    for (const heading of ["Workers", "Last 24 hours", "GPU value", "Recent events", "Actions"]) expect(await page.isVisible(`${fleetSel} h3:text-is("${heading}")`), `no ${heading} section`);
+    for (const heading of ["Workers", "Last 24 hours", "GPU value", "Recent events", "Hosts with strikes", "Actions"]) expect(await page.isVisible(`${fleetSel} h3:text-is("${heading}")`), `no ${heading} section`);
     await page.waitForFunction((sel) => document.querySelectorAll(sel).length === 2, `${fleetSel} .chart svg`, { timeout: 15_000 });
     expect(problems.length === 0, `browser errors: ${problems.join(" | ")}`);
   });
@@ -270,6 +270,33 @@ try {
     expect(phone.problems.length === 0, `browser errors: ${phone.problems.join(" | ")}`);
     await phone.context.close();
     for (const f of ["dashboard-desktop.png", "dashboard-phone.png"]) expect(readFileSync(join(SHOTS, f)).length > 10_000, `${f} is empty`);
+  });
+
+  await scenario("a host that failed the fleet is listed with why; the read token cannot forget it, the admin can", async () => {
+    expect(admin, "not signed in");
+    const { page, problems } = admin;
+    // The next launch lands on a host without CUDA: it dies before its first batch and is blocked.
+    const forced = await fetch(`${base}/__sim/control`, { method: "POST", headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" }, body: JSON.stringify({ forceFault: { next: "no_cuda" } }) });
+    expect(forced.status === 200, `/__sim/control answered ${forced.status}`);
+    expect((await api(`/scale?fleet=${FLEET}&n=5`, { method: "POST" })).status === 200, "scale to 5 refused");
+    const host = await waitFor("a blocked host", async () => (await api(`/hosts?fleet=${FLEET}`)).body?.hosts?.find((x) => x.blocked), 90_000, 500);
+    const row = `${fleetSel} table.hosts tr[data-machine="${host.machineId}"]`;
+    await page.waitForSelector(row, { timeout: 30_000 });
+    const text = (await page.textContent(row)) ?? "";
+    expect(text.includes("blocked") && text.includes(host.reason), `row: ${text} (API reason: ${host.reason})`);
+
+    const reader = await newPage();
+    await signIn(reader.page, READ);
+    await reader.page.waitForSelector(row, { timeout: 30_000 });
+    expect(await reader.page.isDisabled(`${row} button[data-action=forget]`), "forget is enabled for the read token");
+    await reader.context.close();
+
+    await page.click(`${row} button[data-action=forget]`);
+    await page.waitForFunction((sel) => /forgotten/.test(document.querySelector(sel)?.textContent ?? ""), `${fleetSel} .msg`, { timeout: 15_000 });
+    expect(!(await api(`/hosts?fleet=${FLEET}`)).body.hosts.some((x) => x.machineId === host.machineId), "the API still knows the host");
+    await page.waitForSelector(row, { state: "detached", timeout: 15_000 });
+    expect((await api(`/scale?fleet=${FLEET}&n=4`, { method: "POST" })).status === 200, "scale back to 4 refused");
+    expect(problems.length === 0, `browser errors: ${problems.join(" | ")}`);
   });
 
   await scenario("the read token sees but cannot act: controls disabled, a forced attempt shows the API's 403", async () => {
