@@ -168,6 +168,9 @@ export const APP_JS = String.raw`// @ts-check
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
     if (!token) return;
+    // A tab nobody looks at would spend the Free plan's Durable Object requests (about five a
+    // refresh): it waits, and catches up when shown again.
+    if (document.hidden) return;
     try {
       var st = await api("GET", "/status");
       if (st.status === 401) return signOut("Signed out: the token is no longer accepted: " + why(st));
@@ -535,6 +538,7 @@ export const APP_JS = String.raw`// @ts-check
       if (value) signIn(value);
     });
     $("signout").addEventListener("click", function () { signOut(); });
+    document.addEventListener("visibilitychange", function () { if (!document.hidden) refresh(); });
     var saved = sessionStorage.getItem(KEY);
     if (saved) signIn(saved);
     else /** @type {HTMLInputElement} */ ($("token")).focus();

@@ -320,6 +320,29 @@ try {
     await context.close();
   });
 
+  await scenario("a hidden tab stops polling the API and catches up when shown again", async () => {
+    expect(admin, "not signed in");
+    const { page } = admin;
+    let calls = 0;
+    const count = (req) => {
+      if (new URL(req.url()).pathname === "/status") calls++;
+    };
+    page.on("request", count);
+    await page.evaluate(() => {
+      Object.defineProperty(document, "hidden", { configurable: true, get: () => true });
+      document.dispatchEvent(new Event("visibilitychange"));
+    });
+    // Longer than one refresh period (10 s): a visible tab would have asked at least once.
+    await sleep(12_000);
+    expect(calls === 0, `a hidden tab asked /status ${calls} time(s)`);
+    await page.evaluate(() => {
+      Object.defineProperty(document, "hidden", { configurable: true, get: () => false });
+      document.dispatchEvent(new Event("visibilitychange"));
+    });
+    await waitFor("a refresh once shown", async () => calls > 0, 5_000, 100);
+    page.off("request", count);
+  });
+
   await scenario("pause and resume through the page", async () => {
     expect(admin, "not signed in");
     const { page } = admin;
