@@ -74,6 +74,7 @@ export const FleetConfig = z
     upgradeMinGain: z.number().min(0).max(10),
     upgradeTrialS: seconds(60, 86_400),
     upgradeCooldownS: seconds(0, 7 * 86_400),
+    bounceWindowS: seconds(0, 86_400),
     gpuPriors: z.record(z.string(), z.number().positive().max(1000)),
     paused: z.boolean(),
   })
@@ -115,6 +116,8 @@ export const DEFAULTS: FleetConfig = {
   upgradeMinGain: 0.15,
   upgradeTrialS: 900,
   upgradeCooldownS: 1800,
+  // Other renters give a dud back 10-30 minutes after renting it; a good host they keep for hours.
+  bounceWindowS: 2700,
   gpuPriors: RUNBOOK_GPU_PRIORS,
   paused: false,
 };
@@ -152,6 +155,7 @@ export const FIELD_VARS: Record<keyof FleetConfig, string> = {
   upgradeMinGain: "ZEB_UPGRADE_MIN_GAIN",
   upgradeTrialS: "ZEB_UPGRADE_TRIAL_S",
   upgradeCooldownS: "ZEB_UPGRADE_COOLDOWN_S",
+  bounceWindowS: "ZEB_BOUNCE_WINDOW_S",
   gpuPriors: "ZEB_GPU_PRIORS",
   paused: "ZEB_PAUSED",
 };

@@ -4,12 +4,11 @@ import type { Offer } from "../vast/schemas";
 /**
  * Market memory. Other renters find duds for us: a host that cannot start a container or has no
  * GPU is given back within minutes and listed again, while a good host stays rented for hours.
- * So a machine that leaves the listing and is back within BOUNCE_WINDOW_MS was most likely
- * rented and dropped ("the cheapest bad host wins again", peers.md), and the listing's best deals
- * are exactly where such hosts collect. Each pass that searched the market compares its listing
- * with the last one.
+ * So a machine that leaves the listing and is back within the bounce window (`bounceWindowS`) was
+ * most likely rented and dropped ("the cheapest bad host wins again", peers.md), and the listing's
+ * best deals are exactly where such hosts collect. Each pass that searched the market compares its
+ * listing with the last one.
  */
-export const BOUNCE_WINDOW_MS = 45 * 60_000;
 /**
  * A machine listed this close to the cap may have left the listing by drifting over it, not by
  * being rented: its absence proves nothing.
@@ -28,6 +27,8 @@ export type Sighting = z.infer<typeof Sighting>;
 export interface MarketLook {
   offers: Offer[];
   now: number;
+  /** Back within this long after it left (ms): a bounce. */
+  windowMs: number;
   maxDph: number;
   /** False when the search hit its row limit: an absent machine may just be past the last row. */
   complete: boolean;
@@ -44,7 +45,7 @@ export function observeMarket(before: Record<string, Sighting>, look: MarketLook
     if (listed.has(o.machine_id)) continue;
     listed.add(o.machine_id);
     const prev = before[String(o.machine_id)];
-    if (prev?.goneAt != null && now - prev.goneAt <= BOUNCE_WINDOW_MS && !look.own.has(o.machine_id)) bounced.push(o.machine_id);
+    if (prev?.goneAt != null && now - prev.goneAt <= look.windowMs && !look.own.has(o.machine_id)) bounced.push(o.machine_id);
     sightings[String(o.machine_id)] = { listedAt: now, dph: o.dph_total, goneAt: null };
   }
   for (const [key, s] of Object.entries(before)) {
@@ -52,7 +53,7 @@ export function observeMarket(before: Record<string, Sighting>, look: MarketLook
     if (listed.has(machine) || look.own.has(machine)) continue;
     if (s.goneAt !== null) {
       // Gone for longer than a dud's rental: a real renter has it, or it left the market.
-      if (now - s.goneAt <= BOUNCE_WINDOW_MS) sightings[key] = s;
+      if (now - s.goneAt <= look.windowMs) sightings[key] = s;
     } else if (look.complete && s.dph <= look.maxDph * CAP_MARGIN) {
       sightings[key] = { ...s, goneAt: now };
     }

@@ -8,9 +8,9 @@ import { failureSignature, largestSameFailure, nextBreaker, type Outcome } from 
 import { classify, needsLogs } from "./classify";
 import { createBody } from "./launch";
 import { parseLogs, type LogEvidence } from "./logs";
-import { BOUNCE_WINDOW_MS, observeMarket } from "./market";
+import { observeMarket } from "./market";
 import { decayedStrikes, STRIKES_TO_BLOCK } from "./offers";
-import { hfRefusesHost, hfTokenVoucher, plan, type Action, type DestroyAction, type LaunchAction, type Worker } from "./plan";
+import { formatDuration, hfRefusesHost, hfTokenVoucher, plan, type Action, type DestroyAction, type LaunchAction, type Worker } from "./plan";
 import type { FleetState, HostRecord, InstanceMemory, Phase } from "./state";
 
 /**
@@ -261,7 +261,7 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
       input.offers = await vast.searchOffers({ gpuNames: gpus, maxDph: config.maxDph, minGpuRamMb: config.minGpuRamMb, limit: OFFER_LIMIT });
       scanned = true;
       // Only the fleet's own search says what the market lists; `/up?gpu=` looks at one model.
-      if (!opts.gpu) input.state = state = noteBounces(state, input.offers, listed, config, now);
+      if (!opts.gpu && config.bounceWindowS > 0) input.state = state = noteBounces(state, input.offers, listed, config, now);
       decided = plan(input);
     } catch (e) {
       report.errors.push(`offer search failed (${errorText(e)}): no launches this pass`);
@@ -411,18 +411,18 @@ function host(state: FleetState, machineId: number, gpu: string | null): HostRec
  * Compares this search with the last: a host another renter gave back within minutes is struck
  * before the plan can rent it. As strong a sign as failing before the first batch (in the fleet
  * benchmark 93% of the hosts seen bouncing were duds), so it blocks the same way: for about ten
- * hours, or until DELETE /hosts/:machineId.
+ * hours, or until DELETE /hosts/:machineId. ZEB_BOUNCE_WINDOW_S=0 turns it off.
  */
 function noteBounces(state: FleetState, offers: Offer[], listed: Instance[], config: FleetConfig, now: number): FleetState {
   // Every instance of the account, not only this fleet's: another fleet renting and dropping a
   // host within minutes (an upgrade trial, a scale-down) says nothing about the host.
   const own = new Set([...listed.map((i) => i.machine_id), ...state.pendingLaunches.map((p) => p.machineId)].filter((m): m is number => m !== null));
-  const { sightings, bounced } = observeMarket(state.market, { offers, now, maxDph: config.maxDph, complete: offers.length < OFFER_LIMIT, own });
+  const { sightings, bounced } = observeMarket(state.market, { offers, now, windowMs: config.bounceWindowS * 1000, maxDph: config.maxDph, complete: offers.length < OFFER_LIMIT, own });
   const next = { ...state, market: sightings, hosts: { ...state.hosts } };
   for (const m of bounced) {
     const h = { ...host(next, m, offers.find((o) => o.machine_id === m)?.gpu_name ?? null) };
     next.hosts[String(m)] = h;
-    strike(h, STRIKES_TO_BLOCK, `another renter gave it back within ${BOUNCE_WINDOW_MS / 60_000} min (listed, gone, listed again)`, now);
+    strike(h, STRIKES_TO_BLOCK, `another renter gave it back within ${formatDuration(config.bounceWindowS)} (listed, gone, listed again)`, now);
   }
   return next;
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { FleetConfig } from "../../src/config/fleet";
 import { runPass } from "../../src/reconcile/pass";
 import type { FleetState } from "../../src/reconcile/state";
 import type { VastClient } from "../../src/vast/client";
@@ -45,13 +46,13 @@ function scripted(offersByPass: Offer[][], othersByPass: Instance[][] = []): { v
   return { vast, created };
 }
 
-async function passes(offersByPass: Offer[][], othersByPass: Instance[][] = []): Promise<{ state: FleetState; created: number[] }> {
+async function passes(offersByPass: Offer[][], othersByPass: Instance[][] = [], over: Partial<FleetConfig> = {}): Promise<{ state: FleetState; created: number[] }> {
   const { vast, created } = scripted(offersByPass, othersByPass);
   let s = emptyFleetState();
   for (let i = 0; i < offersByPass.length; i++) {
     // 10 minutes apart: each pass is due an upgrade scan, so each one searches the market.
     const now = NOW + i * 10 * MIN;
-    const out = await runPass("zeb", config({ workers: 1 }), s, {
+    const out = await runPass("zeb", config({ workers: 1, ...over }), s, {
       vast,
       firstSeen: { ops: { reads: 0, writes: 0 }, since: async (_id, _phase, t) => t - 60 * MIN },
       hfToken: "hf_test",
@@ -71,7 +72,7 @@ describe("a host another renter gives back within minutes", () => {
 
   it("is blocked the pass it comes back, before the planner could trade up to it", async () => {
     const { state, created } = await passes([[same()], [], [deal()]]);
-    expect(state.hosts[String(BOUNCER)]).toMatchObject({ lastStrike: expect.stringMatching(/gave it back within 45 min/) });
+    expect(state.hosts[String(BOUNCER)]).toMatchObject({ lastStrike: expect.stringMatching(/gave it back within 45m00s/) });
     expect(state.hosts[String(BOUNCER)]!.strikes).toBeGreaterThanOrEqual(1.5);
     expect(created).toEqual([]);
   });
@@ -80,6 +81,13 @@ describe("a host another renter gives back within minutes", () => {
     const theirs = instance({ id: 42, machine_id: BOUNCER, label: "zeb-large-worker-vast-0" });
     const { state, created } = await passes([[same()], [], [deal()]], [[], [theirs], []]);
     expect(state.hosts[String(BOUNCER)]).toBeUndefined();
+    expect(created).toHaveLength(1);
+  });
+
+  it("with ZEB_BOUNCE_WINDOW_S=0 the market is not watched: the fleet trades up to the same host", async () => {
+    const { state, created } = await passes([[same()], [], [deal()]], [], { bounceWindowS: 0 });
+    expect(state.hosts[String(BOUNCER)]).toBeUndefined();
+    expect(state.market).toEqual({});
     expect(created).toHaveLength(1);
   });
 

@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { BOUNCE_WINDOW_MS, observeMarket, type MarketLook, type Sighting } from "../../src/reconcile/market";
+import { DEFAULTS } from "../../src/config/fleet";
+import { observeMarket, type MarketLook, type Sighting } from "../../src/reconcile/market";
 import { MIN, NOW, offer } from "./fixtures";
 
 const CAP = 0.11;
+const BOUNCE_WINDOW_MS = DEFAULTS.bounceWindowS * 1000;
 const M = 7001;
 const listed = (machine_id: number, dph = 0.06) => offer({ machine_id, dph_total: dph });
-const look = (over: Partial<MarketLook> = {}): MarketLook => ({ offers: [], now: NOW, maxDph: CAP, complete: true, own: new Set(), ...over });
+const look = (over: Partial<MarketLook> = {}): MarketLook => ({ offers: [], now: NOW, windowMs: BOUNCE_WINDOW_MS, maxDph: CAP, complete: true, own: new Set(), ...over });
 const sighting = (over: Partial<Sighting> = {}): Sighting => ({ listedAt: NOW - 10 * MIN, dph: 0.06, goneAt: null, ...over });
 
 describe("observeMarket: a machine that leaves the listing and comes back soon was rented and dropped", () => {
