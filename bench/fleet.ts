@@ -66,6 +66,7 @@ const original: Policy = {
     maxDph: MAX_DPH,
     stallTimeoutS: 86_400, // no stall detection: a batch line in the tail meant OK forever
     maxConcurrentUpgrades: 0,
+    bounceWindowS: 0, // no market memory
     breakerLaunchFailures: 100,
     breakerFatalFraction: 1,
     maxLaunchesPerHour: 1000,
@@ -126,7 +127,7 @@ async function run(base: Policy, seed: number, duds: number, maxDph: number): Pr
     const now = rig.now();
     look(now);
     if (now >= nextPass) {
-      if (policy.forgetHosts) state = { ...state, hosts: {}, gpuRamFloor: {}, market: {} };
+      if (policy.forgetHosts) state = { ...state, hosts: {}, gpuRamFloor: {} };
       const out = await runPass("bench", policy.config, state, { vast: rig.vast, firstSeen, hfToken: "hf_bench", now, checkFence: () => {}, vastRequests: rig.requests }, { policy: policy.offerPolicy });
       state = out.state;
       replacements += out.report.actions.filter((a) => a.kind === "destroy" && a.ok && a.cause !== "scale_down" && a.cause !== "upgrade_done").length;
