@@ -354,6 +354,8 @@ export class FleetObject extends DurableObject<Env> {
       const state = this.state();
       if (!state.hosts[String(machineId)]) return { ok: false, status: 404, error: "not_found", message: `machineId: fleet ${fleet} has no record of machine ${machineId}` };
       delete state.hosts[String(machineId)];
+      // Its market sighting too: a stale "gone" would flag it again the next time it is listed.
+      delete state.market[String(machineId)];
       this.store.put("state", state);
       await this.event({ action: "host", reason: `record of machine ${machineId} cleared through the API`, ok: true });
       return { ok: true, value: { cleared: machineId } };

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { control, fleetState, marketState, resetMarket, run, startFleet, stopFleet } from "./harness";
+import { control, fleet, fleetState, marketState, resetMarket, run, startFleet, stopFleet } from "./harness";
 import { RUNBOOK_GPU_PRIORS } from "../../src/config/fleet";
 
 /**
@@ -36,5 +36,14 @@ describe("market memory in the fleet's object", () => {
     // The fleet keeps recent sightings in its state, and nothing else: every key is a machine id.
     expect(Object.keys(state.market).every((k) => /^\d+$/.test(k))).toBe(true);
     console.log(`bounce: ${flagged.length} host(s) flagged in 2 simulated hours, ${caught.length} of them among the ${duds.length} forced duds`);
+
+    // Forgetting a host forgets its sighting too, so that a stale one cannot flag it again at once.
+    const seen = flagged.find((h) => state.market[String(h.machineId)] !== undefined);
+    expect(seen).toBeDefined();
+    const cleared = await fleet(name).clearHost(name, seen!.machineId);
+    expect(cleared.ok).toBe(true);
+    const after = await fleetState(name);
+    expect(after.hosts[String(seen!.machineId)]).toBeUndefined();
+    expect(after.market[String(seen!.machineId)]).toBeUndefined();
   });
 });
