@@ -10,7 +10,7 @@ import { createBody } from "./launch";
 import { parseLogs, type LogEvidence } from "./logs";
 import { observeMarket } from "./market";
 import { decayedStrikes, STRIKES_TO_BLOCK } from "./offers";
-import { formatDuration, hfRefusesHost, hfTokenVoucher, plan, type Action, type DestroyAction, type LaunchAction, type Worker } from "./plan";
+import { formatDuration, hfRefusesHost, hfTokenVoucher, oomFitsElsewhere, plan, type Action, type DestroyAction, type LaunchAction, type Worker } from "./plan";
 import type { FleetState, HostRecord, InstanceMemory, Phase } from "./state";
 
 /**
@@ -433,7 +433,7 @@ function strike(h: HostRecord, weight: number, why: string, now: number): void {
   h.lastStrike = why.length > 200 ? `${why.slice(0, 199)}…` : why;
 }
 
-/** What a replacement teaches: host strikes, `No CUDA` and HF-refused blocks, OOM raises the VRAM floor, never-ran counts as a failed launch. */
+/** What a replacement teaches: host strikes, `No CUDA` and HF-refused blocks, OOM raises the VRAM floor (unless the workload fits that model elsewhere), never-ran counts as a failed launch. */
 function rememberDestroy(next: FleetState, d: DestroyAction, workers: Worker[], now: number, outcomes: Outcome[], blameHost: boolean, refusedByHf: boolean): void {
   const w = workers.find((x) => x.instance.id === d.instanceId);
   // A worker that died after running is the host's fault too when its logs end in a fatal error
@@ -452,7 +452,7 @@ function rememberDestroy(next: FleetState, d: DestroyAction, workers: Worker[], 
     // (its address, say), and it will refuse the next worker there too.
     if (refusedByHf) h.blockedReason = "Hugging Face refuses this host (401/403) while the token works elsewhere";
   }
-  if (w?.fatalKind === "oom" && d.gpuName && w.instance.gpu_ram !== null) {
+  if (w?.fatalKind === "oom" && d.gpuName && w.instance.gpu_ram !== null && !oomFitsElsewhere(w, workers, now)) {
     next.gpuRamFloor[d.gpuName] = Math.max(next.gpuRamFloor[d.gpuName] ?? 0, w.instance.gpu_ram + 1);
   }
   if (hostFault && !d.everRan) outcomes.push({ ok: false, signature: failureSignature(w?.fatalKind ?? d.cause, w?.detail ?? d.reason) });

@@ -159,6 +159,31 @@ export function hfRefusesHost(w: Worker, voucher: Worker | null, config: FleetCo
   return w.hfAuthError && voucher !== null && w.hfAuthSince !== null && now - w.hfAuthSince >= vouchMs(config);
 }
 
+/** How long a worker must run on a GPU to prove that the workload fits in its memory. */
+export const FITS_AFTER_MS = 10 * 60_000;
+
+/**
+ * CUDA out of memory says this fleet's workload needs more VRAM than the GPU has, and the fleet
+ * then skips that model at that size, unless another worker on the same model with no more VRAM
+ * has run the workload for FITS_AFTER_MS: then the host is to blame (another process on its GPU,
+ * say), and raising the floor would shut the fleet out of a whole model for one bad host.
+ */
+export function oomFitsElsewhere(w: Worker, workers: Worker[], now: number): Worker | null {
+  const ram = w.instance.gpu_ram;
+  if (ram === null) return null;
+  return (
+    workers.find(
+      (o) =>
+        o.instance.id !== w.instance.id &&
+        o.phase === "RUNNING" &&
+        o.instance.gpu_name === w.instance.gpu_name &&
+        o.instance.gpu_ram !== null &&
+        o.instance.gpu_ram <= ram &&
+        now - o.since >= FITS_AFTER_MS,
+    ) ?? null
+  );
+}
+
 function workerValue(w: Worker, input: PlanInput): number {
   const rate = w.phase === "RUNNING" ? expectedRate(input.config, input.state, w.instance.gpu_name ?? "", w.instance.machine_id) : 0;
   return gamesPerDollar(rate, w.instance.dph_total ?? Infinity);

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { DEFAULTS, labelFor, type FleetConfig } from "../../src/config/fleet";
 import { PROBE_INTERVAL_MS } from "../../src/reconcile/breaker";
 import { classify } from "../../src/reconcile/classify";
-import { plan, UPGRADE_MIN_RUNNING_MS, UPGRADE_SCAN_MS, type DestroyCause, type PlanInput, type Worker } from "../../src/reconcile/plan";
+import { FITS_AFTER_MS, oomFitsElsewhere, plan, UPGRADE_MIN_RUNNING_MS, UPGRADE_SCAN_MS, type DestroyCause, type PlanInput, type Worker } from "../../src/reconcile/plan";
 import type { FleetState, LaunchRecord, PendingLaunch, Phase, Upgrade } from "../../src/reconcile/state";
 import type { Offer } from "../../src/vast/schemas";
 import { config, destroys, evidence, freshId, HOUR, input, instance, launches, memory, MIN, NOW, offer, S, state, worker, batch, FLEET } from "./fixtures";
@@ -338,6 +338,27 @@ describe("plan: HF 401/403 on one host while the token works elsewhere", () => {
     expect(destroys(p.actions).map((d) => d.instanceId)).toEqual(replaced ? [bad.instance.id] : []);
     expect(launches(p.actions)).toHaveLength(replaced ? 2 : 0);
     if (!replaced) expect(p.held.join("\n")).toMatch(/Hugging Face rejected the token/);
+  });
+});
+
+describe("oomFitsElsewhere: CUDA out of memory on one host while the same GPU runs the workload elsewhere", () => {
+  const oom = () => worker({ id: 700, slot: 0, phase: "DEAD", fatalKind: "oom", inst: { gpu_name: "RTX 3060", gpu_ram: 12288 } });
+  it.each<[string, Parameters<typeof worker>[0], boolean]>([
+    ["same model and memory, running 10 min → the host's fault", { inst: { gpu_name: "RTX 3060", gpu_ram: 12288 }, since: NOW - FITS_AFTER_MS }, true],
+    ["same model with less memory → the host's fault", { inst: { gpu_name: "RTX 3060", gpu_ram: 8192 }, since: NOW - HOUR }, true],
+    ["running 1 s short of 10 min → not proven", { inst: { gpu_name: "RTX 3060", gpu_ram: 12288 }, since: NOW - FITS_AFTER_MS + S }, false],
+    ["same model with more memory → not proven", { inst: { gpu_name: "RTX 3060", gpu_ram: 16384 }, since: NOW - HOUR }, false],
+    ["another model → not proven", { inst: { gpu_name: "RTX 3090", gpu_ram: 12288 }, since: NOW - HOUR }, false],
+    ["not running → not proven", { phase: "WAIT", inst: { gpu_name: "RTX 3060", gpu_ram: 12288 }, since: NOW - HOUR }, false],
+  ])("%s", (_name, peer, fits) => {
+    const w = oom();
+    const p = worker({ id: 701, slot: 1, ...peer });
+    expect(oomFitsElsewhere(w, [w, p], NOW)?.instance.id ?? null).toBe(fits ? 701 : null);
+  });
+
+  it("the worker that ran out of memory never vouches for itself", () => {
+    const w = worker({ id: 700, phase: "RUNNING", since: NOW - HOUR, inst: { gpu_name: "RTX 3060", gpu_ram: 12288 } });
+    expect(oomFitsElsewhere(w, [w], NOW)).toBeNull();
   });
 });
 
