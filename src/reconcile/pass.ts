@@ -446,7 +446,7 @@ function rememberDestroy(next: FleetState, d: DestroyAction, workers: Worker[], 
     // The same image and onstart ran elsewhere (else the breaker would be open), so a host where it
     // never got as far as a batch is almost surely a dud: block it at once. One that ran and then
     // failed may have been unlucky: a strike, and a second within a day blocks it.
-    strike(h, d.everRan ? 1 : STRIKES_TO_BLOCK, `${d.cause}: ${d.reason}`, now);
+    strike(h, d.everRan ? 1 : STRIKES_TO_BLOCK, d.reason, now);
     if (w?.fatalKind === "no_cuda") h.blockedReason = "No CUDA on this host";
     // HF refusing one host while another worker uploads with the same token is about that host
     // (its address, say), and it will refuse the next worker there too.
