@@ -4,7 +4,7 @@ import { runPass } from "../../src/reconcile/pass";
 import type { FleetState } from "../../src/reconcile/state";
 import type { VastClient } from "../../src/vast/client";
 import type { Instance, Offer } from "../../src/vast/schemas";
-import { config, instance, MIN, NOW, offer, state as emptyFleetState } from "./fixtures";
+import { config, instance, MIN, NOW, offer, passDeps, scriptedVast, state as emptyFleetState } from "./fixtures";
 
 /**
  * The market memory inside a real pass: searches that list a host, then not, then again within
@@ -17,32 +17,12 @@ const BATCHES = Array.from({ length: 6 }, (_, i) => `[worker-vast-0] batch ${i +
 function scripted(offersByPass: Offer[][], othersByPass: Instance[][] = []): { vast: VastClient; created: number[] } {
   let pass = -1;
   const created: number[] = [];
-  const vast: VastClient = {
-    async listInstances() {
-      pass++;
-      return [WORKER, ...(othersByPass[pass] ?? [])];
-    },
-    async searchOffers() {
-      return offersByPass[pass] ?? [];
-    },
-    async createInstance(offerId) {
-      created.push(offerId);
-      return { id: 9000 + created.length };
-    },
-    async showInstance() {
-      return null;
-    },
-    async destroyInstance() {
-      return "destroyed";
-    },
-    async getLogs() {
-      return BATCHES;
-    },
-    async setLabel() {},
-    async currentUser() {
-      return { id: 1, credit: 100, balance: null };
-    },
-  };
+  const vast = scriptedVast({
+    listInstances: async () => [WORKER, ...(othersByPass[++pass] ?? [])],
+    searchOffers: async () => offersByPass[pass] ?? [],
+    createInstance: async (offerId) => ({ id: 9000 + created.push(offerId) }),
+    getLogs: async () => BATCHES,
+  });
   return { vast, created };
 }
 
@@ -51,16 +31,7 @@ async function passes(offersByPass: Offer[][], othersByPass: Instance[][] = [], 
   let s = emptyFleetState();
   for (let i = 0; i < offersByPass.length; i++) {
     // 10 minutes apart: each pass is due an upgrade scan, so each one searches the market.
-    const now = NOW + i * 10 * MIN;
-    const out = await runPass("zeb", config({ workers: 1, ...over }), s, {
-      vast,
-      firstSeen: { ops: { reads: 0, writes: 0 }, since: async (_id, _phase, t) => t - 60 * MIN },
-      hfToken: "hf_test",
-      now,
-      checkFence: () => {},
-      vastRequests: () => 0,
-    });
-    s = out.state;
+    s = (await runPass("zeb", config({ workers: 1, ...over }), s, passDeps(vast, NOW + i * 10 * MIN))).state;
   }
   return { state: s, created };
 }

@@ -6,7 +6,9 @@
 import { DEFAULTS, labelFor, type FleetConfig } from "../../src/config/fleet";
 import type { BatchLine, LogEvidence } from "../../src/reconcile/logs";
 import type { Action, DestroyAction, LaunchAction, PlanInput, Worker } from "../../src/reconcile/plan";
+import type { PassDeps } from "../../src/reconcile/pass";
 import { emptyState, type FleetState, type InstanceMemory, type Phase } from "../../src/reconcile/state";
+import type { VastClient } from "../../src/vast/client";
 import { Instance, Offer } from "../../src/vast/schemas";
 
 export const FLEET = "zeb";
@@ -147,3 +149,30 @@ export function evidence(over: Partial<LogEvidence> = {}): LogEvidence {
 
 export const destroys = (actions: Action[]): DestroyAction[] => actions.filter((a): a is DestroyAction => a.kind === "destroy");
 export const launches = (actions: Action[]): LaunchAction[] => actions.filter((a): a is LaunchAction => a.kind === "launch");
+
+/** A Vast client for a pass test: an empty, healthy account unless a test says otherwise. */
+export function scriptedVast(over: Partial<VastClient> = {}): VastClient {
+  return {
+    listInstances: async () => [],
+    searchOffers: async () => [],
+    createInstance: async () => ({ id: 1 }),
+    showInstance: async () => null,
+    destroyInstance: async () => "destroyed",
+    getLogs: async () => "",
+    setLabel: async () => {},
+    currentUser: async () => ({ id: 1, credit: 100, balance: null }),
+    ...over,
+  };
+}
+
+/** What runPass needs besides Vast: every phase first seen an hour before `now`, a token, no fence. */
+export function passDeps(vast: VastClient, now: number): PassDeps {
+  return {
+    vast,
+    firstSeen: { ops: { reads: 0, writes: 0 }, since: async (_id, _phase, t) => t - HOUR },
+    hfToken: "hf_test",
+    now,
+    checkFence: () => {},
+    vastRequests: () => 0,
+  };
+}

@@ -1,9 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { runPass } from "../../src/reconcile/pass";
 import { emptyState } from "../../src/reconcile/state";
-import type { VastClient } from "../../src/vast/client";
 import type { Instance } from "../../src/vast/schemas";
-import { config, instance, MIN, NOW } from "./fixtures";
+import { config, instance, MIN, NOW, passDeps, scriptedVast } from "./fixtures";
 
 /**
  * The OOM rule inside a real pass: a worker that died of CUDA out of memory raises its GPU model's
@@ -22,25 +21,9 @@ const died = instance({ id: 51, machine_id: 5100, label: "zeb-worker-vast-0", ac
 const peer = (gpu_ram: number) => instance({ id: 52, machine_id: 5200, label: "zeb-worker-vast-1", gpu_name: "RTX 3060", gpu_ram, start_date: (NOW - 60 * MIN) / 1000 });
 
 async function pass(listing: Instance[]) {
-  const vast: VastClient = {
-    listInstances: async () => listing,
-    searchOffers: async () => [],
-    createInstance: async () => ({ id: 1 }),
-    showInstance: async () => null,
-    destroyInstance: async () => "destroyed",
-    getLogs: async (id) => (id === died.id ? OOM_LOG : BATCHES),
-    setLabel: async () => {},
-    currentUser: async () => ({ id: 1, credit: 100, balance: null }),
-  };
-  const out = await runPass("zeb", config({ workers: listing.length }), emptyState(), {
-    vast,
-    // Every phase was first seen an hour ago: the peer has long been RUNNING.
-    firstSeen: { ops: { reads: 0, writes: 0 }, since: async (_id, _phase, t) => t - 60 * MIN },
-    hfToken: "hf_test",
-    now: NOW,
-    checkFence: () => {},
-    vastRequests: () => 0,
-  });
+  const vast = scriptedVast({ listInstances: async () => listing, getLogs: async (id) => (id === died.id ? OOM_LOG : BATCHES) });
+  // Every phase was first seen an hour ago: the peer has long been RUNNING.
+  const out = await runPass("zeb", config({ workers: listing.length }), emptyState(), passDeps(vast, NOW));
   expect(out.report.actions.find((a) => a.kind === "destroy")?.instanceId).toBe(died.id);
   return out.state;
 }
