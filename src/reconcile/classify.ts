@@ -29,6 +29,8 @@ export interface Classification {
   memory: InstanceMemory;
   hfAuthError: boolean;
   fatalKind: string | null;
+  /** From this poll's logs (see LogEvidence); null when they were not read. */
+  unsentBatches: number | null;
 }
 
 /** `logs`: parsed evidence; null when the logs poll failed; undefined when logs were not fetched. */
@@ -58,6 +60,7 @@ export function classify(
     memory: { ...base, doubtfulPolls: 0, hfAuthSince, ...extra, phase },
     hfAuthError: logs?.hfAuthError ?? false,
     fatalKind,
+    unsentBatches: logs?.unsentBatches ?? null,
   });
 
   const status = instance.actual_status;

@@ -36,8 +36,12 @@ export interface LogEvidence {
   fatal: { kind: FatalKind; line: string } | null;
   /** HF rejected the token somewhere in the tail; the worker may still be generating. */
   hfAuthError: boolean;
-  /** The newest upload line is "Uploading K batches" or "Upload complete". */
-  uploading: boolean;
+  /**
+   * Batch lines since the newest "Upload complete": games the learner would lose if the worker
+   * went now. Null when the tail shows no completed upload, or a failed one since (its batches wait
+   * for the next cycle).
+   */
+  unsentBatches: number | null;
   /** Label of the newest setup or worker-start marker, e.g. "repo cloned", "Model loaded". */
   setupStep: string | null;
 }
@@ -185,7 +189,7 @@ const MARKERS: readonly Marker[] = [
 
 type LineEvent =
   | { type: "batch"; batch: BatchLine }
-  | { type: "loop"; uploading: boolean | null }
+  | { type: "loop"; upload: "started" | "complete" | "failed" | null }
   | { type: "marker"; marker: Marker }
   | { type: "boot" }
   | { type: "traceback" }
@@ -218,9 +222,10 @@ function classifyLine(line: string): LineEvent | null {
   if (batch) return { type: "batch", batch: parseBatch(batch) };
   // Checked before the fatal rules because these lines quote exception text the worker survives.
   if (HF_TRANSIENT_RE.test(line)) return { type: "recoverable" };
-  if (UPLOAD_FAILED_RE.test(line)) return { type: "loop", uploading: false };
-  if (UPLOADING_RE.test(line) || UPLOAD_COMPLETE_RE.test(line)) return { type: "loop", uploading: true };
-  if (WEIGHT_SYNC_RE.test(line)) return { type: "loop", uploading: null };
+  if (UPLOAD_FAILED_RE.test(line)) return { type: "loop", upload: "failed" };
+  if (UPLOAD_COMPLETE_RE.test(line)) return { type: "loop", upload: "complete" };
+  if (UPLOADING_RE.test(line)) return { type: "loop", upload: "started" };
+  if (WEIGHT_SYNC_RE.test(line)) return { type: "loop", upload: null };
   if (TRACEBACK_RE.test(line)) return { type: "traceback" };
   const kind = fatalKindOf(line);
   if (kind) return { type: "fatal", kind };
@@ -245,7 +250,7 @@ export function parseLogs(text: string): LogEvidence {
   let lastBatch: BatchLine | null = null;
   let fatal: { kind: FatalKind; line: string } | null = null;
   let hfAuthError = false;
-  let uploading = false;
+  let unsentBatches: number | null = null;
   let setupStep: string | null = null;
   let progress = false;
   let launchErrors = 0;
@@ -280,11 +285,13 @@ export function parseLogs(text: string): LogEvidence {
         stage = "running";
         lastBatch = event.batch;
         progress = true;
+        if (unsentBatches !== null) unsentBatches++;
         break;
       case "loop":
         stage = "running";
         progress = true;
-        if (event.uploading !== null) uploading = event.uploading;
+        if (event.upload === "complete") unsentBatches = 0;
+        else if (event.upload === "failed") unsentBatches = null;
         break;
       case "marker":
         stage = event.marker.stage;
@@ -321,7 +328,7 @@ export function parseLogs(text: string): LogEvidence {
     lastBatch,
     fatal: stage === "fatal" ? fatal : null,
     hfAuthError,
-    uploading,
+    unsentBatches,
     setupStep,
   };
 }

@@ -235,7 +235,7 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
     if (c.phase !== "RUNNING" && c.phase !== "BOOT" && c.memory.everRan && progressAt !== null) since = Math.max(since, progressAt);
     memories[String(instance.id)] = c.memory;
     const label = instance.label ?? "";
-    workers.push({ instance, slot, label, phase: c.phase, detail: c.detail, since, hfAuthError: c.hfAuthError, hfAuthSince: c.memory.hfAuthSince, everRan: c.memory.everRan, fatalKind: c.fatalKind });
+    workers.push({ instance, slot, label, phase: c.phase, detail: c.detail, since, hfAuthError: c.hfAuthError, hfAuthSince: c.memory.hfAuthSince, everRan: c.memory.everRan, fatalKind: c.fatalKind, unsentBatches: c.unsentBatches });
     if (previous?.phase !== c.phase) report.phaseChanges.push({ id: instance.id, label, from: previous?.phase ?? null, to: c.phase, detail: c.detail });
     if (c.memory.everRan && !(previous?.everRan ?? false)) report.firstRunning.push(instance.id);
   }

@@ -24,6 +24,8 @@ export interface Worker {
   hfAuthSince: number | null;
   everRan: boolean;
   fatalKind: string | null;
+  /** Batches generated since its last upload, by this poll's logs; null when unknown. */
+  unsentBatches: number | null;
 }
 
 export type DestroyCause =
@@ -184,6 +186,18 @@ export function oomFitsElsewhere(w: Worker, workers: Worker[], now: number): Wor
   );
 }
 
+/**
+ * A healthy worker being traded away leaves right after an upload: the games it made since its last
+ * one would die with it, and it keeps earning at its own rate while it finishes. It waits at most
+ * one upload interval and a minute after its replacement runs, in case no poll lands between an
+ * upload and the next batch. A worker not running, or whose logs show no upload to wait for (a
+ * failing one, unreadable logs), leaves at once.
+ */
+export function drained(old: Worker, fresh: Worker, config: FleetConfig, now: number): boolean {
+  if (old.phase !== "RUNNING" || old.unsentBatches === null || old.unsentBatches === 0) return true;
+  return now - fresh.since >= (config.uploadInterval + 60) * 1000;
+}
+
 function workerValue(w: Worker, input: PlanInput): number {
   const rate = w.phase === "RUNNING" ? expectedRate(input.config, input.state, w.instance.gpu_name ?? "", w.instance.machine_id) : 0;
   return gamesPerDollar(rate, w.instance.dph_total ?? Infinity);
@@ -241,7 +255,9 @@ export function plan(input: PlanInput): Plan {
   for (const u of state.upgrades) {
     const fresh = input.workers.find((w) => w.instance.id === u.newId);
     const old = input.workers.find((w) => w.instance.id === u.oldId);
-    if (fresh?.phase === "RUNNING" && old) remove(old, "upgrade_done", `replaced by better deal ${u.newId} (${u.reason})`);
+    if (fresh?.phase === "RUNNING" && old) {
+      if (drained(old, fresh, config, now)) remove(old, "upgrade_done", `replaced by better deal ${u.newId} (${u.reason})`);
+    }
     // Only a new instance that is not RUNNING failed its trial: one that runs after its old one
     // vanished (Vast took it) is simply the slot's worker now.
     else if (fresh && fresh.phase !== "RUNNING" && !going.has(fresh.instance.id) && now - u.startedAt > config.upgradeTrialS * 1000) {

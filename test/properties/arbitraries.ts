@@ -57,6 +57,7 @@ export interface Listed {
   since: number;
   hfAuthError: boolean;
   everRan: boolean;
+  unsentBatches: number | null;
 }
 
 function listedArb(fleet: string, now: number, id: number): fc.Arbitrary<Listed> {
@@ -73,6 +74,7 @@ function listedArb(fleet: string, now: number, id: number): fc.Arbitrary<Listed>
       sinceAgoS: fc.integer({ min: 0, max: 4 * 3600 }),
       hfWeighted: fc.integer({ min: 0, max: 19 }),
       everRan: fc.boolean(),
+      unsentBatches: fc.constantFrom(0, 0, 1, 3, null),
     })
     .map((r) => ({
       instance: Instance.parse({
@@ -97,6 +99,7 @@ function listedArb(fleet: string, now: number, id: number): fc.Arbitrary<Listed>
       // HF auth errors are rare in practice and hold every launch, so they appear in 1 fleet in ~20 workers.
       hfAuthError: r.hfWeighted === 0,
       everRan: r.everRan,
+      unsentBatches: r.unsentBatches,
     }));
 }
 
@@ -105,7 +108,7 @@ export function workersOf(fleet: string, listed: Listed[]): Worker[] {
   return listed.flatMap((l) => {
     const slot = slotOf(fleet, l.instance.label);
     if (slot === null) return [];
-    return [{ instance: l.instance, slot, label: l.instance.label ?? "", phase: l.phase, detail: "generated", since: l.since, hfAuthError: l.hfAuthError, hfAuthSince: l.hfAuthError ? l.since : null, everRan: l.everRan, fatalKind: null }];
+    return [{ instance: l.instance, slot, label: l.instance.label ?? "", phase: l.phase, detail: "generated", since: l.since, hfAuthError: l.hfAuthError, hfAuthSince: l.hfAuthError ? l.since : null, everRan: l.everRan, fatalKind: null, unsentBatches: l.unsentBatches }];
   });
 }
 

@@ -77,7 +77,7 @@ describe("classify: log stages (running container)", () => {
   });
 
   it("upload lines without a batch line: RUNNING if it ever ran, WAIT if not", () => {
-    const up = evidence({ stage: "running", lastBatch: null, uploading: true });
+    const up = evidence({ stage: "running", lastBatch: null, unsentBatches: 0 });
     expect(run(up, memory()).phase).toBe("RUNNING");
     expect(run(up, undefined).phase).toBe("WAIT");
   });
@@ -144,7 +144,7 @@ describe("classify: stall detection (memory carried between calls)", () => {
   });
 
   it("a tail of upload lines keeps the stall clock: a frozen uploader is STALLED once the batch is old", () => {
-    const up = evidence({ stage: "running", lastBatch: null, uploading: true });
+    const up = evidence({ stage: "running", lastBatch: null, unsentBatches: 0 });
     expect(run(up, first.memory, t0 + STALL * S).phase).toBe("RUNNING");
     expect(run(up, first.memory, t0 + (STALL + 1) * S).phase).toBe("STALLED");
   });

@@ -77,6 +77,8 @@ export interface WorkerInput {
   hfAuthSince?: number | null;
   everRan?: boolean;
   fatalKind?: string | null;
+  /** Default 0: it has just uploaded. */
+  unsentBatches?: number | null;
   /** Overrides for the underlying instance. */
   inst?: InstanceInput;
 }
@@ -97,6 +99,7 @@ export function worker(w: WorkerInput = {}): Worker {
     hfAuthSince: w.hfAuthSince !== undefined ? w.hfAuthSince : w.hfAuthError ? (w.since ?? NOW - HOUR) : null,
     everRan: w.everRan ?? phase === "RUNNING",
     fatalKind: w.fatalKind ?? null,
+    unsentBatches: w.unsentBatches !== undefined ? w.unsentBatches : 0,
   };
 }
 
@@ -144,7 +147,7 @@ export function batch(n: number, gamesPerSec = 4): BatchLine {
 
 /** Parsed log evidence without going through the parser. */
 export function evidence(over: Partial<LogEvidence> = {}): LogEvidence {
-  return { stage: "wait", lastBatch: null, fatal: null, hfAuthError: false, uploading: false, setupStep: null, ...over };
+  return { stage: "wait", lastBatch: null, fatal: null, hfAuthError: false, unsentBatches: null, setupStep: null, ...over };
 }
 
 export const destroys = (actions: Action[]): DestroyAction[] => actions.filter((a): a is DestroyAction => a.kind === "destroy");

@@ -221,7 +221,7 @@ describe("parseLogs stage and evidence", () => {
         stage: "running",
         fatal: null,
         hfAuthError: false,
-        uploading: false,
+        unsentBatches: null,
         setupStep: "Worker starting",
         lastBatch: { batch: 2, examples: 7168, gamesPerSec: 1.5, step: 142, totalGames: 512 },
       },
@@ -334,7 +334,7 @@ describe("parseLogs stage and evidence", () => {
         "[worker-vast-0] Upload failed (401 Client Error: Unauthorized for url: https://huggingface.co/api/datasets/jasonyandell/zeb-42-examples/preupload/main), will retry next cycle",
         batchLine(3),
       ),
-      { stage: "running", fatal: null, hfAuthError: true, uploading: false },
+      { stage: "running", fatal: null, hfAuthError: true, unsentBatches: null },
     ],
     [
       "HF 403 Forbidden",
@@ -362,15 +362,21 @@ describe("parseLogs stage and evidence", () => {
         "  HF transient error (attempt 2/4): httpx.ReadTimeout: The read operation timed out (Exception raised)",
         "  Retrying in 10s...",
       ),
-      { stage: "running", fatal: null, uploading: true, hfAuthError: false },
+      { stage: "running", fatal: null, unsentBatches: null, hfAuthError: false },
     ],
     [
       "upload failed with 412 is not fatal",
       log(batchLine(4), "[worker-vast-0] Upload failed (412 Client Error: Precondition Failed for url: https://huggingface.co/x), will retry next cycle"),
-      { stage: "running", fatal: null, uploading: false, hfAuthError: false },
+      { stage: "running", fatal: null, unsentBatches: null, hfAuthError: false },
     ],
-    ["uploading: newest is Upload complete", log(batchLine(1), "[w] Uploading 1 batches to HF...", "[w] Upload complete (1 batches)", batchLine(2)), { uploading: true }],
-    ["uploading: newest is Upload failed", log("[w] Uploading 1 batches to HF...", "[w] Upload failed (x), will retry next cycle"), { uploading: false }],
+    // Unsent batches: what a worker destroyed now would take with it.
+    ["unsent: none right after an upload", log(batchLine(1), "[w] Uploading 1 batches to HF...", "[w] Upload complete (1 batches)"), { unsentBatches: 0 }],
+    ["unsent: weight sync after the upload adds none", log(batchLine(2), "[w] Upload complete (2 batches)", "[w] No new weights (still step 142)"), { unsentBatches: 0 }],
+    ["unsent: batches since the newest upload", log(batchLine(1), "[w] Upload complete (1 batches)", batchLine(2), batchLine(3)), { unsentBatches: 2 }],
+    ["unsent: only the newest upload counts", log(batchLine(1), "[w] Upload complete (1 batches)", batchLine(2), "[w] Upload complete (1 batches)", batchLine(3)), { unsentBatches: 1 }],
+    ["unsent: an upload under way is not done", log(batchLine(1), "[w] Upload complete (1 batches)", batchLine(2), "[w] Uploading 1 batches to HF..."), { unsentBatches: 1 }],
+    ["unsent: unknown after a failed upload", log("[w] Upload complete (1 batches)", batchLine(2), "[w] Uploading 1 batches to HF...", "[w] Upload failed (x), will retry next cycle"), { unsentBatches: null }],
+    ["unsent: unknown with no upload in the tail", log(batchLine(1), batchLine(2)), { unsentBatches: null }],
     ["weight sync lines prove the loop runs", log("[w] Weights updated: step 142 -> 150"), { stage: "running", lastBatch: null }],
     // Batch line forms.
     [

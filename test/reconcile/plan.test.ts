@@ -94,7 +94,7 @@ describe("plan: the runbook's replacement triggers (strict: act only when time-i
     const inst = instance({ label: labelFor(FLEET, 0), ...over });
     const c = classify(inst, undefined, undefined, NOW, DEFAULTS.stallTimeoutS);
     expect(c.phase).toBe("DEAD");
-    const w: Worker = { instance: inst, slot: 0, label: inst.label ?? "", phase: c.phase, detail: c.detail, since: NOW, hfAuthError: false, hfAuthSince: null, everRan: false, fatalKind: null };
+    const w: Worker = { instance: inst, slot: 0, label: inst.label ?? "", phase: c.phase, detail: c.detail, since: NOW, hfAuthError: false, hfAuthSince: null, everRan: false, fatalKind: null, unsentBatches: null };
     const p = run({ config: config({ workers: 1 }), workers: [w] });
     expect(destroys(p.actions)).toMatchObject([{ instanceId: inst.id, cause: "dead" }]);
     expect(p.wantedSlots).toEqual([0]);
@@ -515,6 +515,25 @@ describe("plan: upgrades (make before break)", () => {
     const p = run({ config: config({ workers: 2 }), state: st, workers: [old, fresh, goodRunner()] });
     // During the trial the pair shares slot 0's label: no duplicate kill, no scale-down, no launch.
     expect(p.actions).toEqual(fails ? [expect.objectContaining({ kind: "destroy", instanceId: fresh.instance.id, cause: "upgrade_failed" })] : []);
+  });
+
+  // Make before break, then drain: the old worker leaves after an upload, so its games reach HF.
+  const drainS = DEFAULTS.uploadInterval + 60;
+  it.each<[string, Partial<Parameters<typeof worker>[0]>, number, boolean]>([
+    ["just uploaded", { unsentBatches: 0 }, 60, true],
+    ["2 batches unsent, replacement running 1 min", { unsentBatches: 2 }, 60, false],
+    ["2 batches unsent, one upload interval + 1 min less 1 s", { unsentBatches: 2 }, drainS - 1, false],
+    ["2 batches unsent, one upload interval + 1 min", { unsentBatches: 2 }, drainS, true],
+    ["no upload in its logs to wait for (failing, unreadable)", { unsentBatches: null }, 60, true],
+    ["not running any more", { phase: "WAIT", unsentBatches: 2 }, 60, true],
+  ])("drain: old worker %s → leaves now: %s", (_name, over, freshRunningS, leaves) => {
+    const old = cheapRunner(0, over);
+    const fresh = worker({ slot: 0, since: NOW - freshRunningS * S, inst: { gpu_name: "RTX 3060 Ti", dph_total: 0.055 } });
+    const st = state({ lastUpgradeScanAt: NOW, upgrades: [upgrade(old.instance.id, fresh.instance.id, NOW - 10 * MIN)] });
+    const p = run({ config: config({ workers: 2 }), state: st, workers: [old, fresh, goodRunner()], offers: offers(2) });
+    // While it drains, the pair still shares slot 0: no duplicate kill, no scale-down, no launch.
+    expect(p.actions).toEqual(leaves ? [expect.objectContaining({ kind: "destroy", instanceId: old.instance.id, cause: "upgrade_done" })] : []);
+    expect(p.wantedSlots).toEqual([]);
   });
 
   it("the old worker vanished (Vast took it) while the new one runs: the new one is kept", () => {
