@@ -3,53 +3,102 @@
  * Worker serves it itself (no bundler step, no CDN) and the CSP forbids inline scripts. It builds
  * the DOM with createElement and textContent only (never innerHTML): worker labels, event reasons
  * and log-derived text are upstream data. Keep it free of backticks and dollar-brace sequences,
- * which would end or interpolate this template literal.
+ * which would end or interpolate this template literal. Its JSDoc types the API's answers from
+ * src/dashboard/api-types.ts (as "./api"), which scripts/typecheck-client.ts supplies.
  */
 export const APP_JS = String.raw`// @ts-check
 "use strict";
 (function () {
+  /**
+   * @typedef {import("./api").DashboardRoutes} Routes
+   * @typedef {import("./api").ErrorBody} ErrorBody
+   * @typedef {import("./api").WhoamiBody} WhoamiBody
+   * @typedef {import("./api").FleetStatus} FleetStatus
+   * @typedef {import("./api").GrandTotals} GrandTotals
+   * @typedef {import("./api").HistoryBody} HistoryBody
+   * @typedef {import("./api").HistoryPoint} HistoryPoint
+   * @typedef {import("./api").FleetEvent} FleetEvent
+   * @typedef {import("./api").HostRow} HostRow
+   * @typedef {import("./api").ScaleBody} ScaleBody
+   * @typedef {import("./api").UpBody} UpBody
+   * @typedef {import("./api").PauseBody} PauseBody
+   */
+  /**
+   * A fleet's card, built once so that typed input survives refreshes.
+   * @typedef {object} Section
+   * @property {string} name
+   * @property {string[] | null} gpus the fleet's GPU models for the up form, once GET /fleets/{fleet} said
+   * @property {HTMLElement} root
+   * @property {HTMLDivElement} head
+   * @property {HTMLDivElement} state
+   * @property {HTMLDivElement} totals
+   * @property {HTMLDivElement} workers
+   * @property {HTMLDivElement} charts
+   * @property {HTMLDivElement} value
+   * @property {HTMLUListElement} events
+   * @property {HTMLDivElement} hosts
+   * @property {HTMLParagraphElement} msg
+   * @property {HTMLInputElement} n the scale form's target
+   * @property {HTMLSelectElement} gpu the up form's GPU model
+   * @property {HTMLInputElement} confirm the down form's fleet name
+   */
+
   var KEY = "vastfleet.token";
   var REFRESH_MS = 10000;
 
   /** @type {string | null} */
   var token = null;
-  /** @type {"admin" | "read" | null} */
+  /** @type {WhoamiBody["role"] | null} */
   var role = null;
   /** @type {number | undefined} */
   var timer;
-  /** @type {Record<string, any>} the per-fleet section, built once so typed input survives refreshes */
+  /** @type {Record<string, Section>} */
   var sections = {};
 
   /** @param {string} id */
   function $(id) { var e = document.getElementById(id); if (!e) throw new Error("missing #" + id); return e; }
 
   /**
-   * @param {string} tag
-   * @param {Record<string, any> | null} [attrs] children follow as further arguments
-   * @returns {any} an HTML or SVG element
+   * @typedef {Record<string, string | number | boolean | null | undefined>} Attrs
+   *   "text" sets the text; null, undefined and false leave the attribute out, true sets it empty
+   * @typedef {Node | string | number | null | undefined | false} Kid null, undefined and false add nothing
+   * @typedef {Kid | Kid[] | Kid[][]} Kids JSDoc has no recursive aliases: two levels of lists are enough
    */
-  function h(tag, attrs) {
-    var svg = tag.indexOf("svg:") === 0;
-    var el = svg ? document.createElementNS("http://www.w3.org/2000/svg", tag.slice(4)) : document.createElement(tag);
+  /**
+   * @template {keyof HTMLElementTagNameMap} K
+   * @param {K} tag @param {Attrs | null} [attrs] @param {...Kids} kids
+   * @returns {HTMLElementTagNameMap[K]}
+   */
+  function h(tag, attrs, ...kids) { return build(document.createElement(tag), attrs, kids); }
+  /**
+   * @template {keyof SVGElementTagNameMap} K
+   * @param {K} tag @param {Attrs | null} [attrs] @param {...Kids} kids
+   * @returns {SVGElementTagNameMap[K]}
+   */
+  function svg(tag, attrs, ...kids) { return build(document.createElementNS("http://www.w3.org/2000/svg", tag), attrs, kids); }
+  /**
+   * @template {Element} E
+   * @param {E} el @param {Attrs | null | undefined} attrs @param {Kids[]} kids
+   */
+  function build(el, attrs, kids) {
     if (attrs) for (var k in attrs) {
       var v = attrs[k];
       if (v === null || v === undefined || v === false) continue;
       if (k === "text") el.textContent = String(v);
-      else if (k.indexOf("on") === 0) el.addEventListener(k.slice(2), v);
       else el.setAttribute(k, v === true ? "" : String(v));
     }
-    for (var i = 2; i < arguments.length; i++) add(el, arguments[i]);
+    kids.forEach(function (kid) { add(el, kid); });
     return el;
   }
   /**
    * Replaces an element's children; nested arrays are flattened (replaceChildren would print them).
-   * @param {Element} el children follow as further arguments
+   * @param {Element} el @param {...Kids} kids
    */
-  function fill(el) {
+  function fill(el, ...kids) {
     el.replaceChildren();
-    for (var i = 1; i < arguments.length; i++) add(el, arguments[i]);
+    kids.forEach(function (kid) { add(el, kid); });
   }
-  /** @param {Element} el @param {any} kid */
+  /** @param {Element} el @param {Kids} kid */
   function add(el, kid) {
     if (kid === null || kid === undefined || kid === false) return;
     if (Array.isArray(kid)) kid.forEach(function (k) { add(el, k); });
@@ -76,28 +125,43 @@ export const APP_JS = String.raw`// @ts-check
 
   // --- API ------------------------------------------------------------------------------------
   /**
-   * @param {string} method
-   * @param {string} path
-   * @returns {Promise<{status: number, ok: boolean, body: any}>}
+   * @template T
+   * @typedef {{ok: true, status: number, body: T} | {ok: false, status: number, body: ErrorBody | null}} ApiResult
    */
-  async function api(method, path) {
+  /** @typedef {Record<string, string | number | null | undefined>} Params */
+  /**
+   * Calls a route: params fill the path's {placeholders}, the rest go to the query string.
+   * @template {keyof Routes} R
+   * @param {R} route method and path, as Routes names it
+   * @param {Params} [params]
+   * @returns {Promise<ApiResult<Routes[R]>>}
+   */
+  async function api(route, params) {
+    /** @type {Params} */
+    var q = Object.assign({}, params);
+    var space = route.indexOf(" ");
+    var path = route.slice(space + 1).replace(/\{(\w+)\}/g, function (_, /** @type {string} */ k) { var v = q[k]; delete q[k]; return encodeURIComponent(String(v)); });
     /** @type {Response} */
     var res;
     try {
-      res = await fetch(path, { method: method, cache: "no-store", headers: { Authorization: "Bearer " + token, Accept: "application/json" } });
+      res = await fetch(withQuery(path, q), { method: route.slice(0, space), cache: "no-store", headers: { Authorization: "Bearer " + token, Accept: "application/json" } });
     } catch (e) {
-      return { status: 0, ok: false, body: { error: "network", message: "cannot reach the Worker: " + String(e) } };
+      return { ok: false, status: 0, body: { error: "network", message: "cannot reach the Worker: " + String(e) } };
     }
+    /** @type {unknown} */
     var body = null;
     try { body = await res.json(); } catch (e) { body = null; }
-    return { status: res.status, ok: res.ok, body: body };
+    // A 2xx that is not JSON (a proxy's page) is no answer from the API.
+    if (!res.ok || body === null) return { ok: false, status: res.status, body: /** @type {ErrorBody | null} */ (body) };
+    // Trusted, not parsed: the routes build these bodies to satisfy the same types.
+    return { ok: true, status: res.status, body: /** @type {Routes[R]} */ (body) };
   }
-  /** @param {{status: number, body: any}} r */
+  /** @param {ApiResult<unknown>} r */
   function why(r) {
-    var b = r.body || {};
-    return (b.message || "HTTP " + r.status) + (r.status ? " (" + r.status + (b.error ? " " + b.error : "") + ")" : "");
+    var b = r.ok ? null : r.body;
+    return ((b && b.message) || "HTTP " + r.status) + (r.status ? " (" + r.status + (b && b.error ? " " + b.error : "") + ")" : "");
   }
-  /** @param {string} path @param {Record<string, string | number | null | undefined>} q */
+  /** @param {string} path @param {Params} q */
   function withQuery(path, q) {
     var p = new URLSearchParams();
     for (var k in q) if (q[k] !== null && q[k] !== undefined && q[k] !== "") p.set(k, String(q[k]));
@@ -109,8 +173,8 @@ export const APP_JS = String.raw`// @ts-check
   /** @param {string} candidate */
   async function signIn(candidate) {
     token = candidate;
-    var r = await api("GET", "/whoami");
-    if (r.status === 200 && r.body && (r.body.role === "admin" || r.body.role === "read")) {
+    var r = await api("GET /whoami");
+    if (r.ok && (r.body.role === "admin" || r.body.role === "read")) {
       sessionStorage.setItem(KEY, candidate);
       role = r.body.role;
       showDash();
@@ -172,11 +236,11 @@ export const APP_JS = String.raw`// @ts-check
     // refresh): it waits, and catches up when shown again.
     if (document.hidden) return;
     try {
-      var st = await api("GET", "/status");
+      var st = await api("GET /status");
       if (st.status === 401) return signOut("Signed out: the token is no longer accepted: " + why(st));
       if (!st.ok) { notice("Could not refresh: " + why(st), true); return; }
       notice("");
-      var fleets = /** @type {any[]} */ (st.body.fleets);
+      var fleets = st.body.fleets;
       renderOverview(st.body.totals, fleets);
       var names = fleets.map(function (f) { return f.fleet; });
       for (var name in sections) if (names.indexOf(name) < 0) { sections[name].root.remove(); delete sections[name]; }
@@ -184,10 +248,10 @@ export const APP_JS = String.raw`// @ts-check
         var s = sections[f.fleet] || buildFleet(f.fleet);
         renderFleet(s, f);
         var more = await Promise.all([
-          api("GET", withQuery("/history", { fleet: f.fleet })),
-          api("GET", withQuery("/events", { fleet: f.fleet, limit: 12 })),
-          api("GET", withQuery("/hosts", { fleet: f.fleet })),
-          s.gpus ? null : api("GET", "/fleets/" + encodeURIComponent(f.fleet)),
+          api("GET /history", { fleet: f.fleet }),
+          api("GET /events", { fleet: f.fleet, limit: 12 }),
+          api("GET /hosts", { fleet: f.fleet }),
+          s.gpus ? null : api("GET /fleets/{fleet}", { fleet: f.fleet }),
         ]);
         renderCharts(s, more[0].ok ? more[0].body : null);
         renderEvents(s, more[1].ok ? more[1].body.events : null, f.now);
@@ -200,7 +264,7 @@ export const APP_JS = String.raw`// @ts-check
     }
   }
 
-  /** @param {any} t @param {any[]} fleets */
+  /** @param {GrandTotals} t @param {FleetStatus[]} fleets */
   function renderOverview(t, fleets) {
     var target = fleets.reduce(function (a, f) { return a + (f.target || 0); }, 0);
     var perDollar = gpd(t.gamesPerSec, t.dph);
@@ -221,18 +285,26 @@ export const APP_JS = String.raw`// @ts-check
   // --- one fleet ------------------------------------------------------------------------------
   /** @param {string} name */
   function buildFleet(name) {
-    /** @type {Record<string, any>} */
-    var s = { name: name, gpus: null };
-    s.head = h("div", { class: "fleet-head" });
-    s.state = h("div");
-    s.totals = h("div", { class: "stats" });
-    s.workers = h("div", { class: "scroll" });
-    s.charts = h("div", { class: "charts" });
-    s.value = h("div", { class: "scroll" });
-    s.events = h("ul", { class: "events" });
-    s.hosts = h("div", { class: "scroll" });
-    s.msg = h("p", { class: "msg", role: "status", "aria-live": "polite" });
-    s.root = h("section", { class: "card fleet", "data-fleet": name },
+    var dis = role !== "admin";
+    /** @type {Section} */
+    var s = {
+      name: name,
+      gpus: null,
+      root: h("section", { class: "card fleet", "data-fleet": name }),
+      head: h("div", { class: "fleet-head" }),
+      state: h("div"),
+      totals: h("div", { class: "stats" }),
+      workers: h("div", { class: "scroll" }),
+      charts: h("div", { class: "charts" }),
+      value: h("div", { class: "scroll" }),
+      events: h("ul", { class: "events" }),
+      hosts: h("div", { class: "scroll" }),
+      msg: h("p", { class: "msg", role: "status", "aria-live": "polite" }),
+      n: h("input", { type: "number", min: 0, max: 1000, step: 1, required: true, name: "n", "aria-label": "target workers", disabled: dis }),
+      gpu: h("select", { name: "gpu", "aria-label": "GPU model", disabled: dis }, h("option", { value: "", text: "any GPU" })),
+      confirm: h("input", { type: "text", name: "confirm", placeholder: "type " + name + " to confirm", "aria-label": "fleet name to confirm down", autocomplete: "off", spellcheck: "false", disabled: dis }),
+    };
+    fill(s.root,
       s.head, s.state, s.totals,
       h("h3", { text: "Workers" }), s.workers,
       h("h3", { text: "Last 24 hours" }), s.charts,
@@ -246,84 +318,85 @@ export const APP_JS = String.raw`// @ts-check
     return s;
   }
 
-  /** @param {Record<string, any>} s */
+  /** @param {Section} s */
   function buildActions(s) {
     var fleet = s.name;
     var admin = role === "admin";
     var dis = !admin;
-    s.n = h("input", { type: "number", min: 0, max: 1000, step: 1, required: true, name: "n", "aria-label": "target workers", disabled: dis });
-    s.upN = h("input", { type: "number", min: 1, max: 1000, step: 1, value: 1, required: true, name: "n", "aria-label": "workers to add", disabled: dis });
-    s.gpu = h("select", { name: "gpu", "aria-label": "GPU model", disabled: dis }, h("option", { value: "", text: "any GPU" }));
-    s.confirm = h("input", { type: "text", name: "confirm", placeholder: "type " + fleet + " to confirm", "aria-label": "fleet name to confirm down", autocomplete: "off", spellcheck: "false", disabled: dis });
+    var upN = h("input", { type: "number", min: 1, max: 1000, step: 1, value: 1, required: true, name: "n", "aria-label": "workers to add", disabled: dis });
     var downBtn = h("button", { type: "submit", class: "danger", disabled: true, "data-action": "down", text: "Down" });
     s.confirm.addEventListener("input", function () { downBtn.disabled = s.confirm.value !== fleet || role !== "admin"; });
     var box = h("div", { class: "actions" },
-      form("scale", [h("label", { text: "Target" }), s.n, h("button", { type: "submit", "data-action": "scale", disabled: dis, text: "Scale" })],
-        function () { return withQuery("/scale", { fleet: fleet, n: s.n.value }); }),
-      form("up", [h("label", { text: "Add" }), s.upN, s.gpu, h("button", { type: "submit", "data-action": "up", disabled: dis, text: "Up" })],
-        function () { return withQuery("/up", { fleet: fleet, n: s.upN.value, gpu: s.gpu.value }); }),
-      form("pause", [h("button", { type: "submit", class: "secondary", "data-action": "pause", disabled: dis, text: "Pause" }), h("span", { class: "muted", text: "autonomous actions" })],
-        function () { return withQuery("/pause", { fleet: fleet }); }),
-      form("resume", [h("button", { type: "submit", class: "secondary", "data-action": "resume", disabled: dis, text: "Resume" })],
-        function () { return withQuery("/resume", { fleet: fleet }); }),
-      form("down", [s.confirm, downBtn],
-        function () { return s.confirm.value === fleet ? withQuery("/down", { fleet: fleet, confirm: s.confirm.value }) : null; }));
+      form("POST /scale", [h("label", { text: "Target" }), s.n, h("button", { type: "submit", "data-action": "scale", disabled: dis, text: "Scale" })],
+        function () { return { fleet: fleet, n: s.n.value }; },
+        function (b) { return passLine(b, "target set to " + b.target); }),
+      form("POST /up", [h("label", { text: "Add" }), upN, s.gpu, h("button", { type: "submit", "data-action": "up", disabled: dis, text: "Up" })],
+        function () { return { fleet: fleet, n: upN.value, gpu: s.gpu.value }; },
+        function (b) { return passLine(b, "added " + b.added + (b.gpu ? " on " + b.gpu : "")); }),
+      form("POST /pause", [h("button", { type: "submit", class: "secondary", "data-action": "pause", disabled: dis, text: "Pause" }), h("span", { class: "muted", text: "autonomous actions" })],
+        function () { return { fleet: fleet }; }, paused),
+      form("POST /resume", [h("button", { type: "submit", class: "secondary", "data-action": "resume", disabled: dis, text: "Resume" })],
+        function () { return { fleet: fleet }; }, paused),
+      form("POST /down", [s.confirm, downBtn],
+        function () { return s.confirm.value === fleet ? { fleet: fleet, confirm: s.confirm.value } : null; },
+        function (b) { return b.confirmed ? "Fleet " + b.fleet + " down: destroyed " + b.destroyed.length + " instance(s)" + (b.errors.length ? "; errors: " + b.errors.join("; ") : ".") : b.message; }));
     if (!admin) box.appendChild(h("p", { class: "muted", text: "Signed in with the read token: actions need the admin token (API_TOKEN)." }));
     return box;
 
-    /** @param {string} action @param {any[]} kids @param {() => string | null} target */
-    function form(action, kids, target) {
+    /**
+     * @template {keyof Routes} R
+     * @param {R} route @param {Kid[]} kids
+     * @param {() => Params | null} params null sends nothing
+     * @param {(b: Routes[R]) => string} done what the answer says
+     */
+    function form(route, kids, params, done) {
+      var action = route.slice(route.indexOf("/") + 1);
       var f = h("form", { "data-action": action }, kids);
-      f.addEventListener("submit", function (/** @type {Event} */ ev) {
+      f.addEventListener("submit", async function (/** @type {Event} */ ev) {
         ev.preventDefault();
-        var path = target();
-        if (path) act(s, action, path, f);
+        var q = params();
+        if (!q) return;
+        var button = f.querySelector("button");
+        if (button) button.disabled = true;
+        s.msg.className = "msg";
+        s.msg.textContent = action + ": working…";
+        var r = await api(route, q);
+        if (button && role === "admin" && action !== "down") button.disabled = false;
+        if (r.status === 401) return signOut("Signed out: the token is no longer accepted: " + why(r));
+        if (!r.ok) {
+          s.msg.className = "msg bad";
+          s.msg.textContent = action + " refused: " + why(r);
+          return;
+        }
+        s.msg.className = "msg good";
+        s.msg.textContent = done(r.body);
+        if (action === "down") s.confirm.value = "";
+        await refresh();
       });
       return f;
     }
   }
 
-  /** @param {Record<string, any>} s @param {string} action @param {string} path @param {HTMLFormElement} f */
-  async function act(s, action, path, f) {
-    var button = /** @type {HTMLButtonElement | null} */ (f.querySelector("button"));
-    if (button) button.disabled = true;
-    s.msg.className = "msg";
-    s.msg.textContent = action + ": working…";
-    var r = await api("POST", path);
-    if (button && role === "admin" && action !== "down") button.disabled = false;
-    if (r.status === 401) return signOut("Signed out: the token is no longer accepted: " + why(r));
-    if (!r.ok) {
-      s.msg.className = "msg bad";
-      s.msg.textContent = action + " refused: " + why(r);
-      return;
-    }
-    s.msg.className = "msg good";
-    s.msg.textContent = describe(action, r.body);
-    if (action === "down") s.confirm.value = "";
-    await refresh();
-  }
-
-  /** @param {string} action @param {any} b */
-  function describe(action, b) {
-    if (action === "pause" || action === "resume") return "Fleet " + b.fleet + (b.paused ? " paused: no autonomous actions until resumed." : " resumed.");
-    if (action === "down") return "Fleet " + b.fleet + " down: destroyed " + (b.destroyed || []).length + " instance(s)" + ((b.errors || []).length ? "; errors: " + b.errors.join("; ") : ".");
-    var acts = (b.report && b.report.actions) || [];
+  /** @param {ScaleBody | UpBody} b @param {string} head */
+  function passLine(b, head) {
     /** @type {Record<string, number>} */
     var counts = {};
-    acts.forEach(function (/** @type {any} */ a) { counts[a.kind] = (counts[a.kind] || 0) + 1; });
+    b.report.actions.forEach(function (a) { counts[a.kind] = (counts[a.kind] || 0) + 1; });
     var did = Object.keys(counts).map(function (k) { return counts[k] + " " + k; }).join(", ") || "nothing to do yet";
-    var head = action === "scale" ? "target set to " + b.target : "added " + b.added + (b.gpu ? " on " + b.gpu : "");
-    var held = (b.report && b.report.held) || [];
+    var held = b.report.held;
     return "Fleet " + b.fleet + ": " + head + "; this pass: " + did + (held.length ? "; held: " + held.join("; ") : "") + ".";
   }
 
-  /** @param {Record<string, any>} s @param {string[]} gpus */
+  /** @param {PauseBody} b */
+  function paused(b) { return "Fleet " + b.fleet + (b.paused ? " paused: no autonomous actions until resumed." : " resumed."); }
+
+  /** @param {Section} s @param {string[]} gpus */
   function setGpus(s, gpus) {
     s.gpus = gpus;
     fill(s.gpu, h("option", { value: "", text: "any GPU" }), gpus.map(function (g) { return h("option", { value: g, text: g }); }));
   }
 
-  /** @param {Record<string, any>} s @param {any} f FleetStatus */
+  /** @param {Section} s @param {FleetStatus} f */
   function renderFleet(s, f) {
     var badges = [];
     badges.push(f.paused ? h("span", { class: "badge warn", text: "paused" }) : h("span", { class: "badge ok", text: "active" }));
@@ -339,7 +412,7 @@ export const APP_JS = String.raw`// @ts-check
     if (f.launchHold) lines.push("Launches held: " + f.launchHold);
     if (f.creditPausedUntil) lines.push("Launches paused for low credit for " + dur((f.creditPausedUntil - f.now) / 1000) + ".");
     (f.configErrors || []).forEach(function (/** @type {string} */ e) { lines.push("Config error: " + e); });
-    firing.forEach(function (/** @type {any} */ a) { lines.push("Alert: " + a.title + " (for " + dur((f.now - a.since) / 1000) + ")"); });
+    firing.forEach(function (a) { lines.push("Alert: " + a.title + " (for " + dur((f.now - a.since) / 1000) + ")"); });
     if (f.alerts && f.alerts.slackError) lines.push(f.alerts.slackError);
     if (f.lastPass) (f.lastPass.errors || []).forEach(function (/** @type {string} */ e) { lines.push("Last pass: " + e); });
     var pass = f.lastPass ? "Last pass " + dur((f.now - f.lastPass.at) / 1000) + " ago, " + f.lastPass.actions.length + " action(s)." : "No pass has run yet.";
@@ -355,7 +428,7 @@ export const APP_JS = String.raw`// @ts-check
     if (document.activeElement !== s.n && !s.n.value) s.n.value = f.target === null ? "" : String(f.target);
 
     var cols = ["Worker", "Phase", "GPU", "$/hr", "games/s", "batch", "age", "ssh"];
-    var rows = f.instances.map(function (/** @type {any} */ i) {
+    var rows = f.instances.map(function (i) {
       return h("tr", { "data-id": i.id, "data-phase": i.phase },
         h("td", { "data-label": cols[0] }, h("span", { text: i.label }), h("span", { class: "muted", text: " #" + i.id })),
         h("td", { "data-label": cols[1] }, h("span", { class: "phase phase-" + i.phase, title: i.detail + " (for " + dur(i.phaseForS) + ")", text: i.phase })),
@@ -386,13 +459,13 @@ export const APP_JS = String.raw`// @ts-check
   }
 
   /** The GPU value table: measured throughput per GPU model against what the fleet pays for it. */
-  function renderValue(/** @type {Record<string, any>} */ s, /** @type {any} */ f) {
+  function renderValue(/** @type {Section} */ s, /** @type {FleetStatus} */ f) {
     /** @type {Record<string, {gpu: string, gps: number | null, est: boolean, samples: number, dph: number[]}>} */
     var by = {};
-    f.throughput.forEach(function (/** @type {any} */ t) {
+    f.throughput.forEach(function (t) {
       by[t.gpu] = { gpu: t.gpu, gps: t.samples > 0 ? t.gamesPerSec : t.expected, est: t.samples === 0, samples: t.samples, dph: [] };
     });
-    f.instances.forEach(function (/** @type {any} */ i) {
+    f.instances.forEach(function (i) {
       if (!i.gpu) return;
       var e = by[i.gpu] || (by[i.gpu] = { gpu: i.gpu, gps: null, est: true, samples: 0, dph: [] });
       if (i.dph !== null) e.dph.push(i.dph);
@@ -419,16 +492,16 @@ export const APP_JS = String.raw`// @ts-check
   /**
    * Host reputation (GET /hosts): the hosts this fleet has struck or blocked, and why; an admin can
    * forget one it knows is fixed (DELETE /hosts/:machineId).
-   * @param {Record<string, any>} s @param {any[] | null} hosts @param {number} now
+   * @param {Section} s @param {HostRow[] | null} hosts @param {number} now
    */
   function renderHosts(s, hosts, now) {
     if (!hosts) return;
-    var struck = hosts.filter(function (/** @type {any} */ x) { return x.blocked || x.strikes > 0; });
+    var struck = hosts.filter(function (x) { return x.blocked || x.strikes > 0; });
     if (!struck.length) { fill(s.hosts, h("p", { class: "muted", text: "No host has failed this fleet." })); return; }
     var cols = ["Host", "GPU", "strikes", "", "last", "why", ""];
     fill(s.hosts, h("table", { class: "cards hosts" },
       h("thead", null, h("tr", null, cols.map(function (c, k) { return h("th", { class: k === 2 || k === 4 ? "num" : null, text: c }); }))),
-      h("tbody", null, struck.map(function (/** @type {any} */ x) {
+      h("tbody", null, struck.map(function (x) {
         var forget = h("button", { type: "button", class: "secondary", "data-action": "forget", disabled: role !== "admin", title: "forget this host's record", text: "forget" });
         forget.addEventListener("click", function () { forgetHost(s, x.machineId, forget); });
         return h("tr", { "data-machine": x.machineId },
@@ -442,10 +515,10 @@ export const APP_JS = String.raw`// @ts-check
       }))));
   }
 
-  /** @param {Record<string, any>} s @param {number} machineId @param {HTMLButtonElement} button */
+  /** @param {Section} s @param {number} machineId @param {HTMLButtonElement} button */
   async function forgetHost(s, machineId, button) {
     button.disabled = true;
-    var r = await api("DELETE", withQuery("/hosts/" + machineId, { fleet: s.name }));
+    var r = await api("DELETE /hosts/{machineId}", { machineId: machineId, fleet: s.name });
     if (r.status === 401) return signOut("Signed out: the token is no longer accepted: " + why(r));
     s.msg.className = r.ok ? "msg good" : "msg bad";
     s.msg.textContent = r.ok ? "Host " + machineId + " forgotten: it may be rented again." : "forget refused: " + why(r);
@@ -453,7 +526,7 @@ export const APP_JS = String.raw`// @ts-check
     else await refresh();
   }
 
-  /** @param {Record<string, any>} s @param {any[] | null} events @param {number} now */
+  /** @param {Section} s @param {FleetEvent[] | null} events @param {number} now */
   function renderEvents(s, events, now) {
     if (!events) return;
     fill(s.events, events.length ? events.map(function (e) {
@@ -465,27 +538,27 @@ export const APP_JS = String.raw`// @ts-check
   }
 
   // --- charts ---------------------------------------------------------------------------------
-  /** @param {Record<string, any>} s @param {any} hist {now, bucketMs, points} */
+  /** @param {Section} s @param {HistoryBody | null} hist */
   function renderCharts(s, hist) {
     if (!hist) return;
     fill(s.charts, 
-      chart("gps", "games / s", hist, function (/** @type {any} */ p) { return p.gamesPerSec; }, function (/** @type {number} */ v) { return num(v, 1); }),
-      chart("dph", "$ / hour", hist, function (/** @type {any} */ p) { return p.dph; }, function (/** @type {number} */ v) { return "$" + v.toFixed(2); }));
+      chart("gps", "games / s", hist, function (p) { return p.gamesPerSec; }, function (v) { return num(v, 1); }),
+      chart("dph", "$ / hour", hist, function (p) { return p.dph; }, function (v) { return "$" + v.toFixed(2); }));
   }
 
   /**
    * A line over the last 24 hours; a gap of more than one bucket breaks the line rather than
    * drawing a slope through hours nobody measured.
-   * @param {string} cls @param {string} title @param {any} hist @param {(p: any) => number} pick @param {(v: number) => string} fmt
+   * @param {string} cls @param {string} title @param {HistoryBody} hist @param {(p: HistoryPoint) => number} pick @param {(v: number) => string} fmt
    */
   function chart(cls, title, hist, pick, fmt) {
     var W = 360, H = 130, L = 34, R = 6, T = 8, B = 18;
     // The last 24 hours, or less while the fleet is younger (at least 1 hour), so a new fleet's
     // line is not a sliver at the right edge.
     var end = hist.now, day = end - 24 * 3600000;
-    var pts = hist.points.filter(function (/** @type {any} */ p) { return p.at >= day; });
+    var pts = hist.points.filter(function (p) { return p.at >= day; });
     var start = Math.max(day, Math.min(end - 3600000, pts.length ? pts[0].at : end));
-    var max = pts.reduce(function (/** @type {number} */ m, /** @type {any} */ p) { return Math.max(m, pick(p)); }, 0);
+    var max = pts.reduce(function (/** @type {number} */ m, p) { return Math.max(m, pick(p)); }, 0);
     max = niceMax(max);
     /** @param {number} at */ function x(at) { return L + ((at - start) / (end - start)) * (W - L - R); }
     /** @param {number} v */ function y(v) { return T + (1 - v / max) * (H - T - B); }
@@ -506,21 +579,21 @@ export const APP_JS = String.raw`// @ts-check
     }
     var grid = [0, 0.5, 1].map(function (f) {
       var v = max * f;
-      return [h("svg:line", { class: "grid", x1: L, x2: W - R, y1: y(v), y2: y(v) }), h("svg:text", { x: L - 4, y: y(v) + 3, "text-anchor": "end", text: fmt(v) })];
+      return [svg("line", { class: "grid", x1: L, x2: W - R, y1: y(v), y2: y(v) }), svg("text", { x: L - 4, y: y(v) + 3, "text-anchor": "end", text: fmt(v) })];
     });
     /** @param {number} at */ function ago(at) { var hrs = (end - at) / 3600000; return "-" + (hrs >= 2 ? Math.round(hrs) + "h" : Math.round(hrs * 60) + "m"); }
     var ticks = [[start, ago(start)], [(start + end) / 2, ago((start + end) / 2)], [end, "now"]].map(function (t, k) {
-      return h("svg:text", { x: x(Number(t[0])), y: H - 4, "text-anchor": k === 0 ? "start" : k === 2 ? "end" : "middle", text: t[1] });
+      return svg("text", { x: x(Number(t[0])), y: H - 4, "text-anchor": k === 0 ? "start" : k === 2 ? "end" : "middle", text: t[1] });
     });
     var last = pts.length ? pick(pts[pts.length - 1]) : null;
-    var svg = h("svg:svg", { viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": title + " over the last 24 hours" },
+    var plot = svg("svg", { viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": title + " over the last 24 hours" },
       grid, ticks,
-      area ? h("svg:path", { class: "area", d: area }) : null,
-      line ? h("svg:path", { class: "line", d: line }) : null,
-      pts.length === 1 ? h("svg:circle", { class: "line", cx: x(pts[0].at), cy: y(pick(pts[0])), r: 2 }) : null,
-      pts.length ? null : h("svg:text", { x: W / 2, y: H / 2, "text-anchor": "middle", text: "no samples yet" }));
+      area ? svg("path", { class: "area", d: area }) : null,
+      line ? svg("path", { class: "line", d: line }) : null,
+      pts.length === 1 ? svg("circle", { class: "line", cx: x(pts[0].at), cy: y(pick(pts[0])), r: 2 }) : null,
+      pts.length ? null : svg("text", { x: W / 2, y: H / 2, "text-anchor": "middle", text: "no samples yet" }));
     return h("div", { class: "chart " + cls, "data-points": pts.length },
-      h("p", { class: "title", text: title + (last === null ? "" : " — now " + fmt(last)) + (start > day ? " (since " + ago(start).slice(1) + " ago)" : "") }), svg);
+      h("p", { class: "title", text: title + (last === null ? "" : " — now " + fmt(last)) + (start > day ? " (since " + ago(start).slice(1) + " ago)" : "") }), plot);
   }
   /** @param {number} v */
   function niceMax(v) {

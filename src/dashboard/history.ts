@@ -1,3 +1,4 @@
+import { z } from "zod";
 import type { PassReport } from "../reconcile/pass";
 
 /**
@@ -9,14 +10,19 @@ import type { PassReport } from "../reconcile/pass";
 export const BUCKET_MS = 5 * 60_000;
 export const HISTORY_ROWS = 288;
 
-export interface HistoryPoint {
+export const HistoryPoint = z.object({
   /** Start of the 5-minute bucket (ms, the fleet's clock: the simulator's under `npm start`). */
-  at: number;
-  gamesPerSec: number;
-  dph: number;
-  running: number;
-  instances: number;
-}
+  at: z.number(),
+  gamesPerSec: z.number(),
+  dph: z.number(),
+  running: z.number(),
+  instances: z.number(),
+});
+export type HistoryPoint = z.infer<typeof HistoryPoint>;
+
+/** `GET /history`'s answer; /openapi.json is generated from it. */
+export const HistoryBody = z.object({ fleet: z.string(), now: z.number(), bucketMs: z.number(), points: z.array(HistoryPoint) });
+export type HistoryBody = z.infer<typeof HistoryBody>;
 
 type Row = { bucket: number; games_per_sec: number; dph: number; running: number; instances: number };
 

@@ -5,9 +5,11 @@ import { FleetName } from "../config/fleet";
 import { lookupFleet } from "../api/fleet";
 import { newApi, type ApiEnv } from "../api/hono";
 import { fail } from "../api/respond";
+import { ErrorBody } from "../api/schemas";
 import { APP_CSS } from "./style";
 import { APP_JS } from "./client";
-import { BUCKET_MS } from "./history";
+import type { WhoamiBody } from "./api-types";
+import { BUCKET_MS, HistoryBody } from "./history";
 import { Page } from "./page";
 
 /**
@@ -57,7 +59,6 @@ shell.get("/assets/app.css", (c) => {
 });
 
 const security = [{ bearer: [] }];
-const ErrorBody = z.object({ error: z.string(), message: z.string() });
 const err = (description: string) => ({ description, content: { "application/json": { schema: ErrorBody } } });
 
 export const historyRoute = createRoute({
@@ -69,16 +70,7 @@ export const historyRoute = createRoute({
   responses: {
     200: {
       description: "points oldest first; `now` is the fleet's clock",
-      content: {
-        "application/json": {
-          schema: z.object({
-            fleet: z.string(),
-            now: z.number(),
-            bucketMs: z.number(),
-            points: z.array(z.object({ at: z.number(), gamesPerSec: z.number(), dph: z.number(), running: z.number(), instances: z.number() })),
-          }),
-        },
-      },
+      content: { "application/json": { schema: HistoryBody } },
     },
     400: err("invalid fleet name"),
     401: err("missing or wrong bearer token"),
@@ -106,7 +98,7 @@ dashboardApi.openapi(historyRoute, async (c) => {
   if (!found.ok) return fail(c, found);
   const { name, stub } = found.value;
   const history = await stub.history(name);
-  return c.json({ fleet: name, now: history.now, bucketMs: BUCKET_MS, points: history.points }, 200);
+  return c.json({ fleet: name, now: history.now, bucketMs: BUCKET_MS, points: history.points } satisfies HistoryBody, 200);
 });
 
-dashboardApi.openapi(whoamiRoute, (c) => c.json({ role: c.get("role") }, 200));
+dashboardApi.openapi(whoamiRoute, (c) => c.json({ role: c.get("role") } satisfies WhoamiBody, 200));

@@ -1,3 +1,4 @@
+import type { ClearHostBody, DownBody, PauseBody, ScaleBody, UpBody } from "../../dashboard/api-types";
 import { lookupFleet } from "../fleet";
 import { newApi } from "../hono";
 import { answer, fail } from "../respond";
@@ -11,7 +12,7 @@ actions.openapi(scaleRoute, async (c) => {
   const found = await lookupFleet(c.env, fleet);
   if (!found.ok) return fail(c, found);
   const { name, stub } = found.value;
-  return answer(c, await stub.scale(name, n), (report) => ({ fleet: name, target: n, report }));
+  return answer(c, await stub.scale(name, n), (report): ScaleBody => ({ fleet: name, target: n, report }));
 });
 
 actions.openapi(upRoute, async (c) => {
@@ -19,7 +20,7 @@ actions.openapi(upRoute, async (c) => {
   const found = await lookupFleet(c.env, fleet);
   if (!found.ok) return fail(c, found);
   const { name, stub } = found.value;
-  return answer(c, await stub.up(name, n, gpu ?? null), ({ added, report }) => ({ fleet: name, added, gpu: gpu ?? null, report }));
+  return answer(c, await stub.up(name, n, gpu ?? null), ({ added, report }): UpBody => ({ fleet: name, added, gpu: gpu ?? null, report }));
 });
 
 actions.openapi(downRoute, async (c) => {
@@ -28,7 +29,7 @@ actions.openapi(downRoute, async (c) => {
   if (!found.ok) return fail(c, found);
   const { name, stub } = found.value;
   // The runbook's [y/N] prompt: only the fleet's own name, typed out, destroys anything.
-  return answer(c, await stub.down(name, confirm === name), (down) =>
+  return answer(c, await stub.down(name, confirm === name), (down): DownBody =>
     down.confirmed
       ? { fleet: name, confirmed: true, destroyed: down.destroyed, errors: down.errors, instances: down.instances }
       : {
@@ -49,7 +50,7 @@ for (const [route, paused] of [
     const found = await lookupFleet(c.env, fleet);
     if (!found.ok) return fail(c, found);
     const { name, stub } = found.value;
-    return answer(c, await stub.setPaused(name, paused), (value) => ({ fleet: name, ...value }));
+    return answer(c, await stub.setPaused(name, paused), (value): PauseBody => ({ fleet: name, ...value }));
   });
 }
 
@@ -68,5 +69,5 @@ actions.openapi(clearHostRoute, async (c) => {
   const found = await lookupFleet(c.env, fleet);
   if (!found.ok) return fail(c, found);
   const { name, stub } = found.value;
-  return answer(c, await stub.clearHost(name, machineId), (v) => ({ fleet: name, ...v }));
+  return answer(c, await stub.clearHost(name, machineId), (v): ClearHostBody => ({ fleet: name, ...v }));
 });

@@ -1,3 +1,4 @@
+import type { FleetBody } from "../../dashboard/api-types";
 import { defaultFleet, fleetNames } from "../../fleet/registry";
 import { lookupFleet, statusesOf } from "../fleet";
 import { newApi } from "../hono";
@@ -34,7 +35,7 @@ fleets.openapi(getFleetRoute, async (c) => {
   const found = await lookupFleet(c.env, c.req.valid("param").fleet);
   if (!found.ok) return fail(c, found);
   const { name, stub } = found.value;
-  return answer(c, await stub.getConfig(name), (v) => ({ fleet: name, config: v.config, overrides: v.overrides, errors: v.errors }));
+  return answer(c, await stub.getConfig(name), (v): FleetBody => ({ fleet: name, config: v.config, overrides: v.overrides, errors: v.errors }));
 });
 
 fleets.openapi(putFleetRoute, async (c) => {

@@ -1,3 +1,4 @@
+import type { EventsBody, HostsBody, StatusBody } from "../../dashboard/api-types";
 import { fleetNames } from "../../fleet/registry";
 import { lookupFleet, statusesOf } from "../fleet";
 import { newApi } from "../hono";
@@ -25,7 +26,7 @@ reads.openapi(statusRoute, async (c) => {
   const fleets = await statusesOf(c.env, names);
   const totals = grandTotals(fleets);
   const wantsText = format === "text" || (format === undefined && /\btext\/plain\b/.test(c.req.header("accept") ?? ""));
-  return wantsText ? c.text(statusText(fleets, totals), 200) : c.json({ fleets, totals }, 200);
+  return wantsText ? c.text(statusText(fleets, totals), 200) : c.json({ fleets, totals } satisfies StatusBody, 200);
 });
 
 reads.openapi(healthRoute, async (c) => {
@@ -45,7 +46,7 @@ reads.openapi(eventsRoute, async (c) => {
   const found = await lookupFleet(c.env, fleet);
   if (!found.ok) return fail(c, found);
   const { name, stub } = found.value;
-  return c.json({ fleet: name, events: await stub.events(name, limit, since ?? null) }, 200);
+  return c.json({ fleet: name, events: await stub.events(name, limit, since ?? null) } satisfies EventsBody, 200);
 });
 
 reads.openapi(statsRoute, async (c) => {
@@ -64,7 +65,7 @@ reads.openapi(hostsRoute, async (c) => {
   const found = await lookupFleet(c.env, fleet);
   if (!found.ok) return fail(c, found);
   const { name, stub } = found.value;
-  return answer(c, await stub.stats(name), (s) => ({ fleet: name, hosts: s.hosts }));
+  return answer(c, await stub.stats(name), (s): HostsBody => ({ fleet: name, hosts: s.hosts }));
 });
 
 reads.openapi(logsRoute, async (c) => {
