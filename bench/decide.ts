@@ -6,7 +6,7 @@
 import { DEFAULTS, labelFor } from "../src/config/fleet";
 import { classify } from "../src/reconcile/classify";
 import { parseLogs } from "../src/reconcile/logs";
-import { plan, type Worker } from "../src/reconcile/plan";
+import { plan, workerOf, type Worker } from "../src/reconcile/plan";
 import { runPass } from "../src/reconcile/pass";
 import { emptyState, type FleetState } from "../src/reconcile/state";
 import { FAULT_KINDS } from "../src/sim/types";
@@ -51,7 +51,7 @@ function cpuPerPass(n: number, reps: number): number {
   for (let r = 0; r < reps; r++) {
     const workers: Worker[] = instances.map((instance, i) => {
       const c = classify(instance, parseLogs(logs[i]!), state.instances[String(instance.id)], now, config.stallTimeoutS);
-      return { instance, slot: i, label: instance.label ?? "", phase: c.phase, detail: c.detail, since: now - 600_000, hfAuthError: c.hfAuthError, hfAuthSince: c.memory.hfAuthSince, everRan: c.memory.everRan, fatalKind: c.fatalKind, unsentBatches: c.unsentBatches };
+      return workerOf(instance, i, c, now - 600_000);
     });
     const decided = plan({ fleet: "zeb", config, state: { ...state, lastUpgradeScanAt: now }, now, workers, offers: null });
     if (decided.actions.length > 0) throw new Error(`a healthy fleet planned ${decided.actions.length} actions`);

@@ -10,7 +10,7 @@ import { createBody } from "./launch";
 import { parseLogs, type LogEvidence } from "./logs";
 import { observeMarket } from "./market";
 import { decayedStrikes, STRIKES_TO_BLOCK } from "./offers";
-import { formatDuration, hfRefusesHost, hfTokenVoucher, oomFitsElsewhere, plan, type Action, type DestroyAction, type LaunchAction, type Worker } from "./plan";
+import { formatDuration, hfRefusesHost, hfTokenVoucher, oomFitsElsewhere, plan, workerOf, type Action, type DestroyAction, type LaunchAction, type Worker } from "./plan";
 import type { FleetState, HostRecord, InstanceMemory, Phase } from "./state";
 
 /**
@@ -235,7 +235,7 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
     if (c.phase !== "RUNNING" && c.phase !== "BOOT" && c.memory.everRan && progressAt !== null) since = Math.max(since, progressAt);
     memories[String(instance.id)] = c.memory;
     const label = instance.label ?? "";
-    workers.push({ instance, slot, label, phase: c.phase, detail: c.detail, since, hfAuthError: c.hfAuthError, hfAuthSince: c.memory.hfAuthSince, everRan: c.memory.everRan, fatalKind: c.fatalKind, unsentBatches: c.unsentBatches });
+    workers.push(workerOf(instance, slot, c, since));
     if (previous?.phase !== c.phase) report.phaseChanges.push({ id: instance.id, label, from: previous?.phase ?? null, to: c.phase, detail: c.detail });
     if (c.memory.everRan && !(previous?.everRan ?? false)) report.firstRunning.push(instance.id);
   }

@@ -1,6 +1,7 @@
 import type { FleetConfig } from "../config/fleet";
 import type { Instance, Offer } from "../vast/schemas";
 import { probeAllowed } from "./breaker";
+import type { Classification } from "./classify";
 import { chooseOffers, expectedRate, gamesPerDollar, type OfferChoiceContext } from "./offers";
 import type { FleetState, Phase } from "./state";
 
@@ -26,6 +27,23 @@ export interface Worker {
   fatalKind: string | null;
   /** Batches generated since its last upload, by this poll's logs; null when unknown. */
   unsentBatches: number | null;
+}
+
+/** A classified instance as the planner sees it; `since` is when it entered its phase (ms). */
+export function workerOf(instance: Instance, slot: number, c: Classification, since: number): Worker {
+  return {
+    instance,
+    slot,
+    label: instance.label ?? "",
+    phase: c.phase,
+    detail: c.detail,
+    since,
+    hfAuthError: c.hfAuthError,
+    hfAuthSince: c.memory.hfAuthSince,
+    everRan: c.memory.everRan,
+    fatalKind: c.fatalKind,
+    unsentBatches: c.unsentBatches,
+  };
 }
 
 export type DestroyCause =

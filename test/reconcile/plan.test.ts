@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { DEFAULTS, labelFor, type FleetConfig } from "../../src/config/fleet";
 import { PROBE_INTERVAL_MS } from "../../src/reconcile/breaker";
 import { classify } from "../../src/reconcile/classify";
-import { FITS_AFTER_MS, oomFitsElsewhere, plan, UPGRADE_MIN_RUNNING_MS, UPGRADE_SCAN_MS, type DestroyCause, type PlanInput, type Worker } from "../../src/reconcile/plan";
+import { FITS_AFTER_MS, oomFitsElsewhere, plan, UPGRADE_MIN_RUNNING_MS, UPGRADE_SCAN_MS, workerOf, type DestroyCause, type PlanInput, type Worker } from "../../src/reconcile/plan";
 import type { FleetState, LaunchRecord, PendingLaunch, Phase, Upgrade } from "../../src/reconcile/state";
 import type { Offer } from "../../src/vast/schemas";
 import { config, destroys, evidence, freshId, HOUR, input, instance, launches, memory, MIN, NOW, offer, S, state, worker, batch, FLEET } from "./fixtures";
@@ -94,8 +94,7 @@ describe("plan: the runbook's replacement triggers (strict: act only when time-i
     const inst = instance({ label: labelFor(FLEET, 0), ...over });
     const c = classify(inst, undefined, undefined, NOW, DEFAULTS.stallTimeoutS);
     expect(c.phase).toBe("DEAD");
-    const w: Worker = { instance: inst, slot: 0, label: inst.label ?? "", phase: c.phase, detail: c.detail, since: NOW, hfAuthError: false, hfAuthSince: null, everRan: false, fatalKind: null, unsentBatches: null };
-    const p = run({ config: config({ workers: 1 }), workers: [w] });
+    const p = run({ config: config({ workers: 1 }), workers: [workerOf(inst, 0, c, NOW)] });
     expect(destroys(p.actions)).toMatchObject([{ instanceId: inst.id, cause: "dead" }]);
     expect(p.wantedSlots).toEqual([0]);
   });
