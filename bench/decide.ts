@@ -53,7 +53,7 @@ function cpuPerPass(n: number, reps: number): number {
       const c = classify(instance, parseLogs(logs[i]!), state.instances[String(instance.id)], now, config.stallTimeoutS);
       return workerOf(instance, i, c, now - 600_000);
     });
-    const decided = plan({ fleet: "zeb", config, state: { ...state, lastUpgradeScanAt: now }, now, workers, offers: null });
+    const decided = plan({ fleet: "zeb", config, state: { ...state, lastMarketScanAt: now }, now, workers, offers: null });
     if (decided.actions.length > 0) throw new Error(`a healthy fleet planned ${decided.actions.length} actions`);
     state = { ...state, instances: Object.fromEntries(instances.map((inst, i) => [String(inst.id), classify(inst, parseLogs(logs[i]!), undefined, now, 600).memory])) };
   }

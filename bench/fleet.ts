@@ -106,7 +106,6 @@ async function run(base: Policy, seed: number, duds: number, maxDph: number): Pr
   const policy: Policy = { ...base, config: { ...base.config, maxDph } };
   const rig = simRig(seed, 1_000_000, faultRates(duds));
   const { market } = rig;
-  const start = rig.now();
   const credit0 = market.state.credit;
 
   // The bound: the best-value healthy machines seen listed (or rented by us) at any time, each at
@@ -124,6 +123,14 @@ async function run(base: Policy, seed: number, duds: number, maxDph: number): Pr
 
   let state: FleetState = emptyState();
   const firstSeen = memoryFirstSeen();
+  // BENCH_WARM_H: the fleet exists at target 0 this long first (market memory watches), then the run.
+  const warmS = Number(process.env.BENCH_WARM_H ?? 0) * 3600;
+  for (let t = 0; t < warmS; t += 60) {
+    const out = await runPass("bench", { ...policy.config, workers: 0 }, state, { vast: rig.vast, firstSeen, hfToken: "hf_bench", now: rig.now(), checkFence: () => {}, vastRequests: rig.requests }, { policy: policy.offerPolicy });
+    state = out.state;
+    rig.advance(60);
+  }
+  const start = rig.now();
   const games = new Map<number, number>();
   const life = new Map<number, { first: number; last: number; faulty: boolean }>();
   let replacements = 0;

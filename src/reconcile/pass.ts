@@ -344,7 +344,7 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
     report.actions.push(result);
   }
   if (launches.length > 0 && report.actions.some((a) => a.kind === "launch" && a.ok)) next.creditPausedUntil = null;
-  if (scanned) next.lastUpgradeScanAt = now;
+  if (scanned) next.lastMarketScanAt = now;
 
   // Upgrades whose old or new instance is gone are over (done, failed, or taken away by Vast).
   const present = new Set([...workers.map((w) => w.instance.id), ...next.pendingLaunches.map((p) => p.instanceId)]);

@@ -123,13 +123,15 @@ const REPLACE_TIMEOUTS: Partial<Record<Phase, { key: keyof FleetConfig; cause: D
 const PROGRESS: Record<Phase, number> = { DEAD: 0, FATAL: 1, STALLED: 2, BOOT: 3, SETUP: 4, WAIT: 5, RUNNING: 6 };
 
 /**
- * How often a fleet at target searches for a better deal. Prices drift slowly, but a good deal is
- * rented by someone else within minutes of being listed; every other pass catches nearly all that
- * every pass does (fleet benchmark, 48 seeds: 10 min 81.9% of the bound, 5 min 83.0%, 2 min 83.8%,
- * 1 min 84.1%) with half the searches, which leaves room under Vast's search limit for
- * many fleets (vast-api.md: 10 searches a minute).
+ * How often a fleet searches the market when no launch needs it: for a better deal to trade up to,
+ * and to keep market memory current (market.ts), also while the fleet is idle, so that a fleet
+ * scaled up from zero already knows which hosts others keep giving back. Prices drift slowly, but a
+ * good deal is rented by someone else within minutes of being listed; every other pass catches
+ * nearly all that every pass does (fleet benchmark, 48 seeds: 10 min 81.9% of the bound, 5 min
+ * 83.0%, 2 min 83.8%, 1 min 84.1%) with half the searches, which leaves room under Vast's search
+ * limit for many fleets (vast-api.md: 10 searches a minute).
  */
-export const UPGRADE_SCAN_MS = 2 * 60_000;
+export const MARKET_SCAN_MS = 2 * 60_000;
 /** A worker is judged on its own throughput only after running this long. */
 export const UPGRADE_MIN_RUNNING_MS = 10 * 60_000;
 const HOUR_MS = 3600_000;
@@ -367,6 +369,7 @@ export function plan(input: PlanInput): Plan {
   const ctx: OfferChoiceContext = { config, state, now, gpu: input.gpu ?? null, fleetDph: staying, policy: input.policy ?? "value" };
   const launchSlots = wantedSlots.slice(0, allowed);
 
+  const scanDue = state.lastMarketScanAt === null || now - state.lastMarketScanAt >= MARKET_SCAN_MS;
   const upgradeDue =
     launchSlots.length === 0 &&
     wantedSlots.length === 0 &&
@@ -378,10 +381,13 @@ export function plan(input: PlanInput): Plan {
     !creditPaused &&
     lastHour < config.maxLaunchesPerHour &&
     state.upgrades.length < config.maxConcurrentUpgrades &&
-    (state.lastUpgradeScanAt === null || now - state.lastUpgradeScanAt >= UPGRADE_SCAN_MS);
+    scanDue;
 
+  // Market memory learns only from searches, so it watches whatever the fleet is doing (holds,
+  // breaker, target 0); `/up?gpu=` sees one model, which says nothing of the others.
+  const watchDue = config.bounceWindowS > 0 && !input.gpu && scanDue;
   if (input.offers === null) {
-    return { actions, wantedSlots, wantsOffers: launchSlots.length > 0 || upgradeDue, held };
+    return { actions, wantedSlots, wantsOffers: launchSlots.length > 0 || upgradeDue || watchDue, held };
   }
 
   const chosen = chooseOffers(input.offers, launchSlots.length, ctx);

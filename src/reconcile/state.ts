@@ -121,8 +121,11 @@ export const FleetState = z.object({
   upgrades: z.array(Upgrade),
   /** When each slot last finished an upgrade, for the cooldown. */
   slotCooldowns: z.record(z.string(), z.number()),
-  /** Offers are searched for upgrades now and then, not every pass (Vast allows ~10 searches a minute). */
-  lastUpgradeScanAt: z.number().nullable(),
+  /**
+   * The last search of the market (MARKET_SCAN_MS), for launches, upgrades or market memory. States
+   * saved before it had this name read as never.
+   */
+  lastMarketScanAt: z.number().nullable().default(null),
   /** Machines seen in recent searches, keyed by machine_id: how the fleet notices hosts that others rent and drop. */
   market: z.record(z.string(), Sighting).default({}),
 });
@@ -145,6 +148,6 @@ export function emptyState(): FleetState {
     gpuRamFloor: {},
     upgrades: [],
     slotCooldowns: {},
-    lastUpgradeScanAt: null,
+    lastMarketScanAt: null,
   };
 }

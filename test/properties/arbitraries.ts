@@ -274,7 +274,7 @@ function stateArb(fleet: string, now: number, config: FleetConfig, listed: Liste
         : s.breaker;
       s.creditPausedUntil = r.creditPause === null ? null : now + r.creditPause * 1000;
       s.launchHold = r.launchHold;
-      s.lastUpgradeScanAt = r.scanAgoS === null ? null : now - r.scanAgoS * 1000;
+      s.lastMarketScanAt = r.scanAgoS === null ? null : now - r.scanAgoS * 1000;
       for (const [machineId, strikes, blocked] of r.strikes) {
         s.hosts[String(machineId)] = { machineId, strikes, lastStrikeAt: now - HOUR, lastStrike: null, blockedReason: blocked ? "No CUDA on this host" : null, gamesPerSec: null, samples: 0, gpuName: null };
       }

@@ -87,7 +87,7 @@ function apply(sc: Scenario, d: Decided, listedNow: boolean[]): { listed: Listed
     }
   });
   if (launchedIds.length > 0) state.creditPausedUntil = null;
-  if (d.scanned) state.lastUpgradeScanAt = sc.now;
+  if (d.scanned) state.lastMarketScanAt = sc.now;
   // settle(): a listed launch is no longer pending; upgrades whose old or new instance is gone are over.
   const listedIds = new Set(listed.map((l) => l.instance.id));
   state.pendingLaunches = state.pendingLaunches.filter((p) => !listedIds.has(p.instanceId));

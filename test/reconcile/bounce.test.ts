@@ -68,3 +68,44 @@ describe("a host another renter gives back within minutes", () => {
     expect(created).toHaveLength(1);
   });
 });
+
+describe("an idle fleet watches the market", () => {
+  const bouncer = () => offer({ id: 1, machine_id: BOUNCER, gpu_name: "RTX 3060", gpu_ram: 12288, dph_total: 0.05 });
+  const steady = () => offer({ id: 2, machine_id: 778, gpu_name: "RTX 3060", gpu_ram: 12288, dph_total: 0.055 });
+
+  async function idleThenScale(bounceWindowS: number): Promise<{ created: number[]; searches: number }> {
+    const listings = [[bouncer(), steady()], [steady()], [bouncer(), steady()], [bouncer(), steady()]];
+    let pass = -1;
+    let searches = 0;
+    const created: number[] = [];
+    const vast = scriptedVast({
+      listInstances: async () => {
+        pass++;
+        return [];
+      },
+      searchOffers: async () => {
+        searches++;
+        return listings[pass] ?? [];
+      },
+      createInstance: async (offerId) => ({ id: 9000 + created.push(offerId) }),
+    });
+    let s = emptyFleetState();
+    // Three passes at target 0, two scan intervals apart, then the user scales to 1.
+    for (const [i, workers] of [0, 0, 0, 1].entries()) {
+      s = (await runPass("zeb", config({ workers, bounceWindowS }), s, passDeps(vast, NOW + i * 5 * MIN))).state;
+    }
+    return { created, searches };
+  }
+
+  it("so a host given back while it idled is not its first rental when it scales up", async () => {
+    const { created, searches } = await idleThenScale(2700);
+    expect(searches).toBe(4);
+    expect(created).toEqual([2]);
+  });
+
+  it("with market memory off an idle fleet does not search, and rents the cheaper host", async () => {
+    const { created, searches } = await idleThenScale(0);
+    expect(searches).toBe(1);
+    expect(created).toEqual([1]);
+  });
+});

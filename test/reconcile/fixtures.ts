@@ -118,7 +118,7 @@ export function input(over: Partial<PlanInput> & { workers?: Worker[] } = {}): P
   return {
     fleet: FLEET,
     config: config(),
-    state: state({ lastUpgradeScanAt: NOW }),
+    state: state({ lastMarketScanAt: NOW }),
     now: NOW,
     workers: [],
     offers: null,

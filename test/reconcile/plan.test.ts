@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { DEFAULTS, labelFor, type FleetConfig } from "../../src/config/fleet";
 import { PROBE_INTERVAL_MS } from "../../src/reconcile/breaker";
 import { classify } from "../../src/reconcile/classify";
-import { FITS_AFTER_MS, oomFitsElsewhere, plan, UPGRADE_MIN_RUNNING_MS, UPGRADE_SCAN_MS, workerOf, type DestroyCause, type PlanInput, type Worker } from "../../src/reconcile/plan";
+import { FITS_AFTER_MS, oomFitsElsewhere, plan, UPGRADE_MIN_RUNNING_MS, MARKET_SCAN_MS, workerOf, type DestroyCause, type PlanInput, type Worker } from "../../src/reconcile/plan";
 import type { FleetState, LaunchRecord, PendingLaunch, Phase, Upgrade } from "../../src/reconcile/state";
 import type { Offer } from "../../src/vast/schemas";
 import { config, destroys, evidence, freshId, HOUR, input, instance, launches, memory, MIN, NOW, offer, S, state, worker, batch, FLEET } from "./fixtures";
@@ -108,7 +108,7 @@ describe("plan: the runbook's replacement triggers (strict: act only when time-i
 describe("plan: replenish", () => {
   it("fills slots 0..11 exactly once from zero (target 12, over several passes with the launch caps)", () => {
     const cfg = config({ workers: 12 });
-    let st = state({ lastUpgradeScanAt: NOW });
+    let st = state({ lastMarketScanAt: NOW });
     const launched: number[] = [];
     for (let pass = 0; pass < 6; pass++) {
       const now = NOW + pass * MIN;
@@ -118,7 +118,7 @@ describe("plan: replenish", () => {
       launched.push(...ls.map((l) => l.slot));
       st = {
         ...st,
-        lastUpgradeScanAt: now,
+        lastMarketScanAt: now,
         pendingLaunches: [...st.pendingLaunches, ...ls.map((l) => pending(l.slot, { at: now, offerId: l.offer.id, machineId: l.offer.machine_id }))],
         launches: [...st.launches, ...launchedAt(ls.length, now)],
       };
@@ -140,7 +140,7 @@ describe("plan: replenish", () => {
   });
 
   it("pending launches count toward the target: no double launch while a create is not yet listed", () => {
-    const p = run({ config: config({ workers: 2 }), workers: [worker({ slot: 0 })], state: state({ lastUpgradeScanAt: NOW, pendingLaunches: [pending(1)] }), offers: offers(3) });
+    const p = run({ config: config({ workers: 2 }), workers: [worker({ slot: 0 })], state: state({ lastMarketScanAt: NOW, pendingLaunches: [pending(1)] }), offers: offers(3) });
     expect(p.actions).toEqual([]);
     expect(p.wantedSlots).toEqual([]);
     expect(p.wantsOffers).toBe(false);
@@ -148,7 +148,7 @@ describe("plan: replenish", () => {
 
   it("a pending launch that is already listed counts once, not twice (no scale-down of the new worker)", () => {
     const fresh = worker({ slot: 1, phase: "BOOT", since: NOW });
-    const st = state({ lastUpgradeScanAt: NOW, pendingLaunches: [pending(1, { instanceId: fresh.instance.id })] });
+    const st = state({ lastMarketScanAt: NOW, pendingLaunches: [pending(1, { instanceId: fresh.instance.id })] });
     const p = run({ config: config({ workers: 2 }), workers: [worker({ slot: 0 }), fresh], state: st, offers: offers(3) });
     expect(p.actions).toEqual([]);
   });
@@ -191,7 +191,7 @@ describe("plan: above target, the worst leave first", () => {
 
   it("a lowered target with launches still pending does not destroy running workers for instances not yet listed", () => {
     const ws = [worker({ slot: 0 }), worker({ slot: 1 })];
-    const st = state({ lastUpgradeScanAt: NOW, pendingLaunches: [pending(2), pending(3)] });
+    const st = state({ lastMarketScanAt: NOW, pendingLaunches: [pending(2), pending(3)] });
     const p = run({ config: config({ workers: 2 }), workers: ws, state: st });
     expect(destroys(p.actions)).toEqual([]);
     // Next pass the pending two are listed (BOOT): they, not the running ones, leave.
@@ -216,7 +216,7 @@ describe("plan: holds", () => {
     ["launches older than an hour do not count", 10, launchedAt(24, NOW - HOUR), DEFAULTS.maxLaunchesPerPass],
     ["failed launches count too", 10, launchedAt(24, NOW - MIN).map((l) => ({ ...l, ok: false })), 0],
   ])("launch caps: %s", (_name, target, history, expected) => {
-    const p = run({ config: config({ workers: target }), state: state({ lastUpgradeScanAt: NOW, launches: history }), offers: offers(10) });
+    const p = run({ config: config({ workers: target }), state: state({ lastMarketScanAt: NOW, launches: history }), offers: offers(10) });
     expect(launches(p.actions)).toHaveLength(expected);
     expect(p.wantedSlots).toHaveLength(target);
     expect(p.held.length > 0).toBe(true);
@@ -228,14 +228,14 @@ describe("plan: holds", () => {
     ["probed 29 min ago → none", NOW - 29 * MIN, NOW - 5 * HOUR, 0],
     ["probed 30 min ago → one probe", NOW - 30 * MIN, NOW - 5 * HOUR, 1],
   ])("circuit breaker open: %s", (_name, lastProbeAt, since, expected) => {
-    const st = state({ lastUpgradeScanAt: NOW, breaker: { open: true, reason: "5 launches failed", since, failures: 5, recentFailures: [], lastProbeAt } });
+    const st = state({ lastMarketScanAt: NOW, breaker: { open: true, reason: "5 launches failed", since, failures: 5, recentFailures: [], lastProbeAt } });
     const p = run({ config: config({ workers: 4 }), state: st, offers: offers(4) });
     expect(launches(p.actions)).toHaveLength(expected);
     expect(p.held.join()).toMatch(/circuit breaker open/);
   });
 
   it("circuit breaker open: broken workers still go (they bill and produce nothing), but their slots are not refilled", () => {
-    const st = state({ lastUpgradeScanAt: NOW, breaker: { open: true, reason: "fatal", since: NOW - MIN, failures: 0, recentFailures: [], lastProbeAt: null } });
+    const st = state({ lastMarketScanAt: NOW, breaker: { open: true, reason: "fatal", since: NOW - MIN, failures: 0, recentFailures: [], lastProbeAt: null } });
     const ws = [
       worker({ slot: 0, phase: "FATAL", since: NOW - HOUR }),
       worker({ slot: 1, phase: "BOOT", since: NOW - HOUR }),
@@ -260,7 +260,7 @@ describe("plan: holds", () => {
     ["credit pause over", { creditPausedUntil: NOW }, 2],
     ["launchHold", { launchHold: "weights missing on Hugging Face" }, 0],
   ])("%s", (_name, over, expected) => {
-    const p = run({ config: config({ workers: 2 }), state: state({ lastUpgradeScanAt: NOW, ...over }), offers: offers(2) });
+    const p = run({ config: config({ workers: 2 }), state: state({ lastMarketScanAt: NOW, ...over }), offers: offers(2) });
     expect(launches(p.actions)).toHaveLength(expected);
     if (expected === 0) expect(p.held.length).toBeGreaterThan(0);
   });
@@ -302,7 +302,7 @@ describe("plan: HF 401/403 on one host while the token works elsewhere", () => {
   });
 
   it("a hold left by a worker that is gone lifts once a peer vouches for the token", () => {
-    const p = run({ config: config({ workers: 2 }), state: state({ lastUpgradeScanAt: NOW, hfAuthHold: { since: NOW - HOUR, token: "fp" } }), workers: [peer()], offers: offers(2) });
+    const p = run({ config: config({ workers: 2 }), state: state({ lastMarketScanAt: NOW, hfAuthHold: { since: NOW - HOUR, token: "fp" } }), workers: [peer()], offers: offers(2) });
     expect(launches(p.actions).map((l) => l.slot)).toEqual([0]);
   });
 
@@ -314,7 +314,7 @@ describe("plan: HF 401/403 on one host while the token works elsewhere", () => {
     ["the peer is still in setup", peer({ phase: "SETUP", since: NOW - HOUR }), {}],
   ])("no voucher when %s: the worker is kept and launches are held", (_name, other, over) => {
     const bad = refused();
-    const p = run({ config: config({ workers: 3 }), state: state({ lastUpgradeScanAt: NOW, ...over }), workers: other ? [bad, other] : [bad], offers: offers(3) });
+    const p = run({ config: config({ workers: 3 }), state: state({ lastMarketScanAt: NOW, ...over }), workers: other ? [bad, other] : [bad], offers: offers(3) });
     expect(destroys(p.actions).map((d) => d.instanceId)).not.toContain(bad.instance.id);
     expect(launches(p.actions)).toEqual([]);
     expect(p.held.join("\n")).toMatch(/Hugging Face rejected the token/);
@@ -362,17 +362,41 @@ describe("oomFitsElsewhere: CUDA out of memory on one host while the same GPU ru
 });
 
 describe("plan: offers", () => {
+  // Upgrade scans alone: market memory off, so only launches and upgrades ask for offers.
+  const noWatch = config({ workers: 1, bounceWindowS: 0 });
+  const breakerOpen = { open: true, reason: "x", since: NOW, failures: 5, recentFailures: [], lastProbeAt: null };
+  const busy = [{ slot: 9, oldId: 1, newId: 2, startedAt: NOW, reason: "x" }];
   it.each<[string, Partial<PlanInput>, boolean]>([
     ["at target, upgrade scan just done → false", {}, false],
-    ["below target → true", { config: config({ workers: 2 }) }, true],
-    ["at target, scan never done → true", { state: state({ lastUpgradeScanAt: null }) }, true],
-    ["at target, last scan one scan interval ago → true", { state: state({ lastUpgradeScanAt: NOW - UPGRADE_SCAN_MS }) }, true],
-    ["at target, last scan 1 s short of the scan interval → false", { state: state({ lastUpgradeScanAt: NOW - UPGRADE_SCAN_MS + 1000 }) }, false],
-    ["below target but launches held → false", { config: config({ workers: 2 }), state: state({ lastUpgradeScanAt: NOW, launchHold: "x" }) }, false],
-    ["scan due but breaker open → false", { state: state({ lastUpgradeScanAt: null, breaker: { open: true, reason: "x", since: NOW, failures: 5, recentFailures: [], lastProbeAt: null } }) }, false],
-    ["scan due but upgrades at max → false", { state: state({ lastUpgradeScanAt: null, upgrades: [{ slot: 9, oldId: 1, newId: 2, startedAt: NOW, reason: "x" }] }) }, false],
-  ])("wantsOffers (one RUNNING worker, target 1): %s", (_name, over, wants) => {
+    ["below target → true", { config: config({ workers: 2, bounceWindowS: 0 }) }, true],
+    ["at target, scan never done → true", { state: state({ lastMarketScanAt: null }) }, true],
+    ["at target, last scan one scan interval ago → true", { state: state({ lastMarketScanAt: NOW - MARKET_SCAN_MS }) }, true],
+    ["at target, last scan 1 s short of the scan interval → false", { state: state({ lastMarketScanAt: NOW - MARKET_SCAN_MS + 1000 }) }, false],
+    ["below target but launches held → false", { config: config({ workers: 2, bounceWindowS: 0 }), state: state({ lastMarketScanAt: NOW, launchHold: "x" }) }, false],
+    ["scan due but breaker open → false", { state: state({ lastMarketScanAt: null, breaker: breakerOpen }) }, false],
+    ["scan due but upgrades at max → false", { state: state({ lastMarketScanAt: null, upgrades: busy }) }, false],
+  ])("wantsOffers, market memory off (one RUNNING worker, target 1): %s", (_name, over, wants) => {
+    expect(run({ config: noWatch, workers: [worker({ slot: 0 })], ...over }).wantsOffers).toBe(wants);
+  });
+
+  // Market memory on (the default): the fleet looks at the market every scan interval whatever
+  // else holds it, so its memory is current when it launches.
+  it.each<[string, Partial<PlanInput>, boolean]>([
+    ["idle at target 0, scan due → true", { config: config({ workers: 0 }), workers: [], state: state({ lastMarketScanAt: null }) }, true],
+    ["idle at target 0, scan just done → false", { config: config({ workers: 0 }), workers: [], state: state({ lastMarketScanAt: NOW }) }, false],
+    ["idle at target 0, 1 s short of the interval → false", { config: config({ workers: 0 }), workers: [], state: state({ lastMarketScanAt: NOW - MARKET_SCAN_MS + 1000 }) }, false],
+    ["idle, market memory off → false", { config: config({ workers: 0, bounceWindowS: 0 }), workers: [], state: state({ lastMarketScanAt: null }) }, false],
+    ["breaker open, scan due → true", { state: state({ lastMarketScanAt: null, breaker: breakerOpen }) }, true],
+    ["upgrades at max, scan due → true", { state: state({ lastMarketScanAt: null, upgrades: busy }) }, true],
+    ["an /up?gpu= pass, scan due, breaker open → false (it sees one model)", { gpu: "RTX_3090", state: state({ lastMarketScanAt: null, breaker: breakerOpen }) }, false],
+    ["paused, scan due → false", { config: config({ workers: 0, paused: true }), workers: [], state: state({ lastMarketScanAt: null }) }, false],
+  ])("wantsOffers, market memory on: %s", (_name, over, wants) => {
     expect(run({ config: config({ workers: 1 }), workers: [worker({ slot: 0 })], ...over }).wantsOffers).toBe(wants);
+  });
+
+  it("a watch search with the breaker open launches and upgrades nothing", () => {
+    const p = run({ config: config({ workers: 1 }), workers: [worker({ slot: 0, inst: { dph_total: 0.083 } })], state: state({ lastMarketScanAt: null, breaker: breakerOpen }), offers: offers(3) });
+    expect(p.actions).toEqual([]);
   });
 
   it("launches carry the best-value offer, one machine each", () => {
@@ -427,7 +451,7 @@ describe("plan: idempotence (level-triggered)", () => {
     ["launches still pending, not listed", false],
   ])("applying the plan and planning again yields nothing: %s", (_name, listed) => {
     const cfg = config({ workers: 5 });
-    const st = state({ lastUpgradeScanAt: NOW });
+    const st = state({ lastMarketScanAt: NOW });
     const ws = messy();
     const first = plan({ fleet: FLEET, config: cfg, state: st, now: NOW, workers: ws, offers: offers(6) });
     expect(destroys(first.actions).length).toBeGreaterThan(0);
@@ -442,7 +466,7 @@ describe("plan: idempotence (level-triggered)", () => {
       newPending.push(pending(l.slot, { instanceId: id, offerId: l.offer.id, machineId: l.offer.machine_id, dph: l.offer.dph_total, at: NOW }));
       if (listed) newWorkers.push(worker({ id, slot: l.slot, phase: "BOOT", since: now, inst: { actual_status: "loading", machine_id: l.offer.machine_id, dph_total: l.offer.dph_total, gpu_name: l.offer.gpu_name, start_date: now / 1000 } }));
     }
-    const after: FleetState = { ...st, lastUpgradeScanAt: now, pendingLaunches: newPending, launches: launchedAt(newPending.length, NOW) };
+    const after: FleetState = { ...st, lastMarketScanAt: now, pendingLaunches: newPending, launches: launchedAt(newPending.length, NOW) };
     const second = plan({ fleet: FLEET, config: cfg, state: after, now, workers: [...ws.filter((w) => !gone.has(w.instance.id)), ...newWorkers], offers: offers(6) });
     expect(second.actions).toEqual([]);
     expect(second.wantedSlots).toEqual([]);
@@ -453,7 +477,7 @@ describe("plan: upgrades (make before break)", () => {
   const cheapRunner = (slot = 0, over: Parameters<typeof worker>[0] = {}) =>
     worker({ slot, since: NOW - UPGRADE_MIN_RUNNING_MS, inst: { gpu_name: "RTX 3060", dph_total: 0.083 }, ...over });
   const goodRunner = (slot = 1) => worker({ slot, since: NOW - HOUR, inst: { gpu_name: "RTX 3060 Ti", dph_total: 0.055 } });
-  const scanDue = (over: Partial<FleetState> = {}) => state({ lastUpgradeScanAt: null, ...over });
+  const scanDue = (over: Partial<FleetState> = {}) => state({ lastMarketScanAt: null, ...over });
   const deal = () => offer({ gpu_name: "RTX 3060 Ti", dph_total: 0.055 });
   const upgrade = (oldId: number, newId: number, startedAt: number): Upgrade => ({ slot: 0, oldId, newId, startedAt, reason: "better deal" });
 
@@ -497,7 +521,7 @@ describe("plan: upgrades (make before break)", () => {
   it("trial succeeds: the new one runs → the old one goes (upgrade_done), nothing else happens", () => {
     const old = cheapRunner();
     const fresh = worker({ slot: 0, since: NOW - MIN, inst: { gpu_name: "RTX 3060 Ti", dph_total: 0.055 } });
-    const st = state({ lastUpgradeScanAt: NOW, upgrades: [upgrade(old.instance.id, fresh.instance.id, NOW - 5 * MIN)] });
+    const st = state({ lastMarketScanAt: NOW, upgrades: [upgrade(old.instance.id, fresh.instance.id, NOW - 5 * MIN)] });
     const p = run({ config: config({ workers: 2 }), state: st, workers: [old, fresh, goodRunner()], offers: offers(2) });
     expect(p.actions).toMatchObject([{ kind: "destroy", instanceId: old.instance.id, cause: "upgrade_done" }]);
     expect(p.wantedSlots).toEqual([]);
@@ -510,7 +534,7 @@ describe("plan: upgrades (make before break)", () => {
   ])("trial: the new one not RUNNING %is after the start → destroyed as upgrade_failed: %s", (after, fails) => {
     const old = cheapRunner();
     const fresh = worker({ slot: 0, phase: "WAIT", since: NOW - 60 * S });
-    const st = state({ lastUpgradeScanAt: NOW, upgrades: [upgrade(old.instance.id, fresh.instance.id, NOW - after * S)] });
+    const st = state({ lastMarketScanAt: NOW, upgrades: [upgrade(old.instance.id, fresh.instance.id, NOW - after * S)] });
     const p = run({ config: config({ workers: 2 }), state: st, workers: [old, fresh, goodRunner()] });
     // During the trial the pair shares slot 0's label: no duplicate kill, no scale-down, no launch.
     expect(p.actions).toEqual(fails ? [expect.objectContaining({ kind: "destroy", instanceId: fresh.instance.id, cause: "upgrade_failed" })] : []);
@@ -528,7 +552,7 @@ describe("plan: upgrades (make before break)", () => {
   ])("drain: old worker %s → leaves now: %s", (_name, over, freshRunningS, leaves) => {
     const old = cheapRunner(0, over);
     const fresh = worker({ slot: 0, since: NOW - freshRunningS * S, inst: { gpu_name: "RTX 3060 Ti", dph_total: 0.055 } });
-    const st = state({ lastUpgradeScanAt: NOW, upgrades: [upgrade(old.instance.id, fresh.instance.id, NOW - 10 * MIN)] });
+    const st = state({ lastMarketScanAt: NOW, upgrades: [upgrade(old.instance.id, fresh.instance.id, NOW - 10 * MIN)] });
     const p = run({ config: config({ workers: 2 }), state: st, workers: [old, fresh, goodRunner()], offers: offers(2) });
     // While it drains, the pair still shares slot 0: no duplicate kill, no scale-down, no launch.
     expect(p.actions).toEqual(leaves ? [expect.objectContaining({ kind: "destroy", instanceId: old.instance.id, cause: "upgrade_done" })] : []);
@@ -537,7 +561,7 @@ describe("plan: upgrades (make before break)", () => {
 
   it("the old worker vanished (Vast took it) while the new one runs: the new one is kept", () => {
     const fresh = worker({ slot: 0, since: NOW - 20 * MIN, inst: { gpu_name: "RTX 3060 Ti", dph_total: 0.055 } });
-    const st = state({ lastUpgradeScanAt: NOW, upgrades: [upgrade(freshId(), fresh.instance.id, NOW - 20 * MIN)] });
+    const st = state({ lastMarketScanAt: NOW, upgrades: [upgrade(freshId(), fresh.instance.id, NOW - 20 * MIN)] });
     const p = run({ config: config({ workers: 2 }), state: st, workers: [fresh, goodRunner()] });
     expect(p.actions).toEqual([]);
   });
