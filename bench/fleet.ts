@@ -123,11 +123,12 @@ async function run(base: Policy, seed: number, duds: number, maxDph: number): Pr
 
   let state: FleetState = emptyState();
   const firstSeen = memoryFirstSeen();
+  const pass = (config: FleetConfig, now: number) =>
+    runPass("bench", config, state, { vast: rig.vast, firstSeen, hfToken: "hf_bench", now, checkFence: () => {}, vastRequests: rig.requests }, { policy: policy.offerPolicy });
   // BENCH_WARM_H: the fleet exists at target 0 this long first (market memory watches), then the run.
   const warmS = Number(process.env.BENCH_WARM_H ?? 0) * 3600;
   for (let t = 0; t < warmS; t += 60) {
-    const out = await runPass("bench", { ...policy.config, workers: 0 }, state, { vast: rig.vast, firstSeen, hfToken: "hf_bench", now: rig.now(), checkFence: () => {}, vastRequests: rig.requests }, { policy: policy.offerPolicy });
-    state = out.state;
+    state = (await pass({ ...policy.config, workers: 0 }, rig.now())).state;
     rig.advance(60);
   }
   const start = rig.now();
@@ -149,7 +150,7 @@ async function run(base: Policy, seed: number, duds: number, maxDph: number): Pr
     }
     if (now >= nextPass) {
       if (policy.amnesic) state = { ...state, hosts: {}, gpuRamFloor: {}, hfAuthHold: null };
-      const out = await runPass("bench", policy.config, state, { vast: rig.vast, firstSeen, hfToken: "hf_bench", now, checkFence: () => {}, vastRequests: rig.requests }, { policy: policy.offerPolicy });
+      const out = await pass(policy.config, now);
       state = out.state;
       replacements += out.report.actions.filter((a) => a.kind === "destroy" && a.ok && a.cause !== "scale_down" && a.cause !== "upgrade_done").length;
       for (const a of out.report.actions) {
