@@ -8,6 +8,9 @@ import type { CreateInstanceBody } from "../vast/schemas";
  * stops the container and Vast reports the instance exited.
  */
 
+/** Games in each batch the worker generates (and logs one line for). */
+export const GAMES_PER_BATCH = 256;
+
 /** Vast caps onstart at 4048 characters (vast-cli fcb5e94). */
 export const ONSTART_MAX = 4048;
 
@@ -22,7 +25,7 @@ export function onstartScript(config: FleetConfig): string {
     `--repo-id ${sh(config.repoId)}`,
     `--examples-repo-id ${sh(config.examplesRepoId)}`,
     '--worker-id "$WORKER_ID"',
-    "--device cuda --n-parallel-games 128 --n-simulations 200 --max-mcts-nodes 512 --games-per-batch 256",
+    `--device cuda --n-parallel-games 128 --n-simulations 200 --max-mcts-nodes 512 --games-per-batch ${GAMES_PER_BATCH}`,
     `--weights-name ${sh(config.weightsName)}`,
     "--weight-sync-interval 2",
     `--upload-interval ${config.uploadInterval}`,

@@ -2,6 +2,7 @@ import type { FleetConfig } from "../config/fleet";
 import type { Instance, Offer } from "../vast/schemas";
 import { probeAllowed } from "./breaker";
 import type { Classification } from "./classify";
+import { GAMES_PER_BATCH } from "./launch";
 import { chooseOffers, expectedRate, gamesPerDollar, type OfferChoiceContext } from "./offers";
 import type { FleetState, Phase } from "./state";
 
@@ -27,6 +28,8 @@ export interface Worker {
   fatalKind: string | null;
   /** Batches generated since its last upload, by this poll's logs; null when unknown. */
   unsentBatches: number | null;
+  /** Its last batch line's games/s; null before the first. */
+  gamesPerSec: number | null;
 }
 
 /** A classified instance as the planner sees it; `since` is when it entered its phase (ms). */
@@ -43,6 +46,7 @@ export function workerOf(instance: Instance, slot: number, c: Classification, si
     everRan: c.memory.everRan,
     fatalKind: c.fatalKind,
     unsentBatches: c.unsentBatches,
+    gamesPerSec: c.memory.gamesPerSec,
   };
 }
 
@@ -213,15 +217,23 @@ export function oomFitsElsewhere(w: Worker, workers: Worker[], now: number): Wor
 }
 
 /**
- * A healthy worker being traded away leaves right after an upload: the games it made since its last
- * one would die with it, and it keeps earning at its own rate while it finishes. It waits at most
- * one upload interval and a minute after its replacement runs, in case no poll lands between an
- * upload and the next batch. A worker not running, or whose logs show no upload to wait for (a
- * failing one, unreadable logs), leaves at once.
+ * A healthy worker that is leaving (traded away, or above target) goes right after an upload: the
+ * games it made since its last one would die with it, and it keeps earning at its own rate while it
+ * finishes. It waits only while that upload is due: its unsent batches, at its rate, span less than
+ * an upload interval and a minute. A worker not running, or whose logs show no upload to wait for
+ * (a failing one, unreadable logs) or an overdue one, leaves at once.
+ */
+export function awaitsUpload(w: Worker, config: FleetConfig): boolean {
+  if (w.phase !== "RUNNING" || w.unsentBatches === null || w.unsentBatches === 0 || !w.gamesPerSec) return false;
+  return (w.unsentBatches * GAMES_PER_BATCH) / w.gamesPerSec < config.uploadInterval + 60;
+}
+
+/**
+ * An upgrade's old worker leaves once its replacement runs and it has uploaded; at most one upload
+ * interval and a minute later, in case no poll lands between an upload and the next batch.
  */
 export function drained(old: Worker, fresh: Worker, config: FleetConfig, now: number): boolean {
-  if (old.phase !== "RUNNING" || old.unsentBatches === null || old.unsentBatches === 0) return true;
-  return now - fresh.since >= (config.uploadInterval + 60) * 1000;
+  return !awaitsUpload(old, config) || now - fresh.since >= (config.uploadInterval + 60) * 1000;
 }
 
 function workerValue(w: Worker, input: PlanInput): number {
@@ -323,14 +335,19 @@ export function plan(input: PlanInput): Plan {
   // Scale-down weighs listed workers only: a launch not yet listed cannot be destroyed, and counting
   // it would destroy running workers in its place; once listed it is the worst (BOOT) and leaves first.
   let count = alive.filter((w) => !surplus(w.instance.id)).length;
+  // Above target but finishing an upload: not destroyed yet, not to be traded up either.
+  const leaving = new Set<number>();
   if (count > config.workers) {
     const order = alive
       .filter((w) => !surplus(w.instance.id))
       .sort((a, b) => PROGRESS[a.phase] - PROGRESS[b.phase] || workerValue(a, input) - workerValue(b, input) || b.slot - a.slot);
     for (const w of order) {
       if (count <= config.workers) break;
-      remove(w, "scale_down", `above target ${config.workers}`);
       count--;
+      if (awaitsUpload(w, config)) {
+        leaving.add(w.instance.id);
+        held.push(`${w.label} leaves after its upload (above target ${config.workers})`);
+      } else remove(w, "scale_down", `above target ${config.workers}`);
       // Its upgrade goes with it: once the old worker leaves, the replacement would stop being
       // surplus and take the slot, putting the fleet above target again and costing another
       // destroy next pass (found by test/properties/plan.property.test.ts, idempotence).
@@ -407,7 +424,7 @@ export function plan(input: PlanInput): Plan {
     });
   });
 
-  if (upgradeDue && input.policy !== "cheapest") actions.push(...planUpgrades(input, going, ctx));
+  if (upgradeDue && input.policy !== "cheapest") actions.push(...planUpgrades(input, new Set([...going, ...leaving]), ctx));
   return { actions, wantedSlots, wantsOffers: false, held };
 }
 

@@ -38,7 +38,8 @@ describe("zeb and zeb-large stay independent; foreign instances are never touche
     expect((await fleet("zeb-large").status("zeb-large")).instances.map((i) => i.id).sort()).toEqual(large);
 
     await scale("zeb", 0);
-    await run(3);
+    // Running workers leave after their next upload (scale-down drain), within an upload interval.
+    await until(8, async () => owned(await simState(), "zeb").length === 0, "zeb drained to 0");
 
     const after = await simState();
     const ids = new Set(after.instances.map((i) => i.id));
@@ -52,7 +53,7 @@ describe("zeb and zeb-large stay independent; foreign instances are never touche
     expect((await fleet("zeb-large").status("zeb-large")).totals.running).toBe(2);
 
     await scale("zeb-large", 0);
-    await run(1);
+    await until(8, async () => owned(await simState(), "zeb-large").length === 0, "zeb-large drained to 0");
     expect(new Set((await simState()).instances.map((i) => i.id))).toEqual(new Set(Object.values(foreign)));
     await unregister("zeb-large");
   });

@@ -58,6 +58,7 @@ export interface Listed {
   hfAuthError: boolean;
   everRan: boolean;
   unsentBatches: number | null;
+  gamesPerSec: number | null;
 }
 
 function listedArb(fleet: string, now: number, id: number): fc.Arbitrary<Listed> {
@@ -75,6 +76,8 @@ function listedArb(fleet: string, now: number, id: number): fc.Arbitrary<Listed>
       hfWeighted: fc.integer({ min: 0, max: 19 }),
       everRan: fc.boolean(),
       unsentBatches: fc.constantFrom(0, 0, 1, 3, null),
+      // 0.5 games/s makes 3 unsent batches an overdue upload.
+      gamesPerSec: fc.constantFrom(4, 4, 0.5, null),
     })
     .map((r) => ({
       instance: Instance.parse({
@@ -100,6 +103,7 @@ function listedArb(fleet: string, now: number, id: number): fc.Arbitrary<Listed>
       hfAuthError: r.hfWeighted === 0,
       everRan: r.everRan,
       unsentBatches: r.unsentBatches,
+      gamesPerSec: r.gamesPerSec,
     }));
 }
 
@@ -108,7 +112,7 @@ export function workersOf(fleet: string, listed: Listed[]): Worker[] {
   return listed.flatMap((l) => {
     const slot = slotOf(fleet, l.instance.label);
     if (slot === null) return [];
-    return [{ instance: l.instance, slot, label: l.instance.label ?? "", phase: l.phase, detail: "generated", since: l.since, hfAuthError: l.hfAuthError, hfAuthSince: l.hfAuthError ? l.since : null, everRan: l.everRan, fatalKind: null, unsentBatches: l.unsentBatches }];
+    return [{ instance: l.instance, slot, label: l.instance.label ?? "", phase: l.phase, detail: "generated", since: l.since, hfAuthError: l.hfAuthError, hfAuthSince: l.hfAuthError ? l.since : null, everRan: l.everRan, fatalKind: null, unsentBatches: l.unsentBatches, gamesPerSec: l.gamesPerSec }];
   });
 }
 

@@ -83,7 +83,7 @@ function apply(sc: Scenario, d: Decided, listedNow: boolean[]): { listed: Listed
         dph_total: l.offer.dph_total,
         start_date: sc.now / 1000,
       });
-      listed.push({ instance, phase: "BOOT", since: sc.now, hfAuthError: false, everRan: false, unsentBatches: null });
+      listed.push({ instance, phase: "BOOT", since: sc.now, hfAuthError: false, everRan: false, unsentBatches: null, gamesPerSec: null });
     }
   });
   if (launchedIds.length > 0) state.creditPausedUntil = null;

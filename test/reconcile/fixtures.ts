@@ -79,6 +79,8 @@ export interface WorkerInput {
   fatalKind?: string | null;
   /** Default 0: it has just uploaded. */
   unsentBatches?: number | null;
+  /** Default 4 games/s (a batch in 64 s). */
+  gamesPerSec?: number | null;
   /** Overrides for the underlying instance. */
   inst?: InstanceInput;
 }
@@ -100,6 +102,7 @@ export function worker(w: WorkerInput = {}): Worker {
     everRan: w.everRan ?? phase === "RUNNING",
     fatalKind: w.fatalKind ?? null,
     unsentBatches: w.unsentBatches !== undefined ? w.unsentBatches : 0,
+    gamesPerSec: w.gamesPerSec !== undefined ? w.gamesPerSec : 4,
   };
 }
 

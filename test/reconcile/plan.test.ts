@@ -189,6 +189,38 @@ describe("plan: above target, the worst leave first", () => {
     expect(launches(p.actions)).toEqual([]);
   });
 
+  // A running worker above target leaves after its upload while that upload is due: the batches
+  // since its last one, at its rate, span less than an upload interval and a minute (300 s).
+  it.each<[string, Parameters<typeof worker>[0], boolean]>([
+    ["just uploaded", { unsentBatches: 0 }, true],
+    ["2 batches unsent at 4 games/s (128 s)", { unsentBatches: 2 }, false],
+    ["4 batches unsent at 4 games/s (256 s)", { unsentBatches: 4 }, false],
+    ["5 batches unsent at 4 games/s (320 s: the upload is overdue)", { unsentBatches: 5 }, true],
+    ["2 batches unsent at 1 games/s (512 s: overdue)", { unsentBatches: 2, gamesPerSec: 1 }, true],
+    ["no upload in its logs to wait for (failing, unreadable)", { unsentBatches: null }, true],
+    ["no games/s known", { unsentBatches: 2, gamesPerSec: null }, true],
+    ["not running", { phase: "WAIT", since: NOW - MIN, unsentBatches: 2 }, true],
+  ])("scale-down drain: the worker leaving has %s → destroyed now: %s", (_name, over, leaves) => {
+    const leaving = worker({ slot: 1, inst: { gpu_name: "RTX 3060", dph_total: 0.083 }, ...over });
+    const stays = worker({ slot: 0, inst: { gpu_name: "RTX 3060 Ti", dph_total: 0.055 } });
+    const p = run({ config: config({ workers: 1 }), state: state({ lastMarketScanAt: NOW }), workers: [stays, leaving] });
+    expect(p.actions).toEqual(leaves ? [expect.objectContaining({ kind: "destroy", instanceId: leaving.instance.id, cause: "scale_down" })] : []);
+    // A draining worker still counts as leaving: nothing is launched or destroyed in its place.
+    expect(p.wantedSlots).toEqual([]);
+    expect(p.held.some((h) => h.includes(`${leaving.label} leaves after its upload`))).toBe(!leaves);
+  });
+
+  it("scale-down drain: a worker finishing its upload is not traded up, and the next pass after its upload destroys it", () => {
+    const leaving = worker({ slot: 1, since: NOW - HOUR, inst: { gpu_name: "RTX 3060", dph_total: 0.083 }, unsentBatches: 2 });
+    const stays = worker({ slot: 0, inst: { gpu_name: "RTX 3060 Ti", dph_total: 0.055 } });
+    const deal = offer({ gpu_name: "RTX 3060 Ti", dph_total: 0.05 });
+    const p = run({ config: config({ workers: 1 }), state: state({ lastMarketScanAt: null }), workers: [stays, leaving], offers: [deal] });
+    expect(p.actions).toEqual([]);
+    const uploaded = { ...leaving, unsentBatches: 0 };
+    const next = run({ config: config({ workers: 1 }), state: state({ lastMarketScanAt: NOW }), workers: [stays, uploaded] });
+    expect(next.actions).toMatchObject([{ kind: "destroy", instanceId: leaving.instance.id, cause: "scale_down" }]);
+  });
+
   it("a lowered target with launches still pending does not destroy running workers for instances not yet listed", () => {
     const ws = [worker({ slot: 0 }), worker({ slot: 1 })];
     const st = state({ lastMarketScanAt: NOW, pendingLaunches: [pending(2), pending(3)] });
@@ -548,6 +580,7 @@ describe("plan: upgrades (make before break)", () => {
     ["2 batches unsent, one upload interval + 1 min less 1 s", { unsentBatches: 2 }, drainS - 1, false],
     ["2 batches unsent, one upload interval + 1 min", { unsentBatches: 2 }, drainS, true],
     ["no upload in its logs to wait for (failing, unreadable)", { unsentBatches: null }, 60, true],
+    ["an overdue upload (5 batches at 4 games/s: 320 s)", { unsentBatches: 5 }, 60, true],
     ["not running any more", { phase: "WAIT", unsentBatches: 2 }, 60, true],
   ])("drain: old worker %s → leaves now: %s", (_name, over, freshRunningS, leaves) => {
     const old = cheapRunner(0, over);
