@@ -16,6 +16,9 @@
  * Both run the product's real pass code against the simulator; (a) is the same code configured to
  * behave like the scripts, which flatters (a): its classifier is ours, not the scripts' grep rules.
  * Games count when the learner gets them (uploaded to HF, or held by a worker still running at the end).
+ *
+ * It also prints where each policy's dollars went (producing, healthy boots, each kind of dud), and
+ * an oracle for reference: a policy that knows every host and trades up for free under the same rule.
  */
 import { DEFAULTS, type FleetConfig } from "../src/config/fleet";
 import { DEFAULT_FAULT_RATES } from "../src/sim/faults";
@@ -23,14 +26,16 @@ import { FAULT_KINDS, type FaultKind } from "../src/sim/types";
 import { runPass } from "../src/reconcile/pass";
 import { emptyState, type FleetState } from "../src/reconcile/state";
 import { priceAt } from "../src/sim/catalog";
-import { batchesDone, freezeMs, GAMES_PER_BATCH, hfAuthFails, milestones, uploadsAfter } from "../src/sim/lifecycle";
-import { mean, memoryFirstSeen, simRig, spread } from "./harness";
+import { batchEndMs, batchesDone, billedSpan, freezeMs, GAMES_PER_BATCH, hfAuthFails, milestones, uploadsAfter } from "../src/sim/lifecycle";
+import { mean, memoryFirstSeen, simRig, spread, type SimRig } from "./harness";
 
 const HOURS = Number(process.env.BENCH_HOURS ?? 8);
 const WORKERS = 4;
 /** Forty-eight: the first twelve, used alone until 2026-11-29, were kinder than the next 36 (docs/benchmark.md). */
 const SEEDS: number[] = process.env.BENCH_SEEDS ? process.env.BENCH_SEEDS.split(",").map(Number) : Array.from({ length: 48 }, (_, i) => i + 1);
 const STEP_S = 60;
+/** BENCH_WARM_H: the fleet exists at target 0 this long first (market memory watches), then the run. */
+const WARM_S = Number(process.env.BENCH_WARM_H ?? 0) * 3600;
 const MAX_DPH = Number(process.env.BENCH_MAX_DPH ?? 0.11);
 /** Share of hosts with a hidden defect in the headline run (DEFAULT_FAULT_RATES sums to 0.2). */
 const DEFAULT_DUDS = Object.values(DEFAULT_FAULT_RATES).reduce((a, b) => a + b, 0);
@@ -93,11 +98,94 @@ interface Result {
   /** Share of our launches that landed on a host with a hidden defect. */
   dudLaunches: number;
   launches: number;
+  /** Dollars by where they went: "producing" games, a healthy host's "boot" (until its first batch), or a dud's fault kind. */
+  spend: Record<string, number>;
 }
 
 /** DEFAULT_FAULT_RATES scaled so that `duds` of hosts have a defect, keeping the mix of kinds. */
 function faultRates(duds: number): Record<FaultKind, number> {
   return Object.fromEntries(FAULT_KINDS.map((k) => [k, (DEFAULT_FAULT_RATES[k] * duds) / DEFAULT_DUDS])) as Record<FaultKind, number>;
+}
+
+type Market = SimRig["market"];
+
+interface Deal {
+  rate: number;
+  dph: number;
+}
+
+/** A healthy machine's true speed and price now, when it is listed or rented by us and under the cap. */
+function dealOf(market: Market, m: Market["state"]["machines"][number], config: FleetConfig, now: number): Deal | null {
+  const dph = m.offerId !== null ? priceAt(m, now) : market.state.instances.find((i) => i.machineId === m.id)?.dph;
+  if (dph === undefined || m.fault !== null || !config.gpus.includes(m.gpuName) || dph > config.maxDph) return null;
+  return { rate: m.gamesPerSec, dph };
+}
+
+const value = (d: Deal) => d.rate / d.dph;
+
+/**
+ * The bound: the best-value healthy machines seen listed (or rented by us) at any time, each at the
+ * lowest price seen; the top four by games per dollar, run the whole time.
+ */
+function boundWatch(market: Market, config: FleetConfig) {
+  const seen = new Map<number, Deal>();
+  const best = () => [...seen.values()].sort((a, b) => value(b) - value(a)).slice(0, WORKERS);
+  return {
+    look(now: number): void {
+      for (const m of market.state.machines) {
+        const deal = dealOf(market, m, config, now);
+        const prev = seen.get(m.id);
+        if (deal && (!prev || deal.dph < prev.dph)) seen.set(m.id, deal);
+      }
+    },
+    games: () => best().reduce((s, d) => s + d.rate * HOURS * 3600, 0),
+    gamesPerDollar: () => best().reduce((s, d) => s + d.rate * 3600, 0) / best().reduce((s, d) => s + d.dph, 0),
+  };
+}
+
+/**
+ * A reference, not a bound: a policy that knows every host's defect and speed, starts on the four
+ * best listed, and swaps its worst machine for a listed one whenever that is `minGain` better,
+ * instantly and for free (no boot, no failed trial, no other renter taking what it holds). A real
+ * fleet can beat it on a seed: each dud it replaces re-picks the best deal of the moment, a swap
+ * the rule alone would not have made. Returns its share of its own run's bound.
+ */
+async function oracle(seed: number, duds: number, maxDph: number, minGain: number): Promise<number> {
+  const config = { ...vastfleet.config, maxDph };
+  const rig = simRig(seed, 1_000_000, faultRates(duds));
+  rig.advance(WARM_S); // the same stretch of the market as the policies' runs
+  const bound = boundWatch(rig.market, config);
+  const held = new Map<number, Deal>();
+  let games = 0;
+  let dollars = 0;
+  for (let t = 0; t < HOURS * 3600; t += STEP_S) {
+    const now = rig.now();
+    await rig.market.handle(new Request("http://vast-simulator/__sim/clock"), 0);
+    bound.look(now);
+    const listed = rig.market.state.machines
+      .filter((m) => m.offerId !== null && !held.has(m.id))
+      .flatMap((m) => {
+        const deal = dealOf(rig.market, m, config, now);
+        return deal ? [{ id: m.id, ...deal }] : [];
+      })
+      .sort((a, b) => value(b) - value(a));
+    for (const d of listed) {
+      if (held.size < WORKERS) {
+        held.set(d.id, d);
+        continue;
+      }
+      const [worstId, worst] = [...held].reduce((a, b) => (value(b[1]) < value(a[1]) ? b : a));
+      if (value(d) < value(worst) * (1 + minGain)) break;
+      held.delete(worstId);
+      held.set(d.id, d);
+    }
+    for (const d of held.values()) {
+      games += d.rate * STEP_S;
+      dollars += (d.dph * STEP_S) / 3600;
+    }
+    rig.advance(STEP_S);
+  }
+  return games / dollars / bound.gamesPerDollar();
 }
 
 /** Every action of every run by policy and cause (BENCH_CAUSES=1 prints it): where the money went. */
@@ -108,26 +196,13 @@ async function run(base: Policy, seed: number, duds: number, maxDph: number): Pr
   const { market } = rig;
   const credit0 = market.state.credit;
 
-  // The bound: the best-value healthy machines seen listed (or rented by us) at any time, each at
-  // the lowest price seen; top four by games per dollar, run the whole time.
-  const seen = new Map<number, { rate: number; dph: number }>();
-  const look = (now: number) => {
-    const rented = new Map(market.state.instances.map((i) => [i.machineId, i.dph]));
-    for (const m of market.state.machines) {
-      const dph = m.offerId !== null ? priceAt(m, now) : rented.get(m.id);
-      if (dph === undefined || m.fault !== null || !policy.config.gpus.includes(m.gpuName) || dph > maxDph) continue;
-      const prev = seen.get(m.id);
-      if (!prev || dph < prev.dph) seen.set(m.id, { rate: m.gamesPerSec, dph });
-    }
-  };
+  const bound = boundWatch(market, policy.config);
 
   let state: FleetState = emptyState();
   const firstSeen = memoryFirstSeen();
   const pass = (config: FleetConfig, now: number) =>
     runPass("bench", config, state, { vast: rig.vast, firstSeen, hfToken: "hf_bench", now, checkFence: () => {}, vastRequests: rig.requests }, { policy: policy.offerPolicy });
-  // BENCH_WARM_H: the fleet exists at target 0 this long first (market memory watches), then the run.
-  const warmS = Number(process.env.BENCH_WARM_H ?? 0) * 3600;
-  for (let t = 0; t < warmS; t += 60) {
+  for (let t = 0; t < WARM_S; t += 60) {
     state = (await pass({ ...policy.config, workers: 0 }, rig.now())).state;
     rig.advance(60);
   }
@@ -136,10 +211,12 @@ async function run(base: Policy, seed: number, duds: number, maxDph: number): Pr
   const life = new Map<number, { first: number; last: number; faulty: boolean }>();
   let replacements = 0;
   let nextPass = start;
+  const spend = new Map<string, number>();
 
   for (let t = 0; t <= HOURS * 3600; t += STEP_S) {
     const now = rig.now();
-    look(now);
+    await market.handle(new Request("http://vast-simulator/__sim/clock"), 0); // the market moves between passes too
+    bound.look(now);
     // Sampled before the pass, so an instance it destroys has its games up to now.
     for (const inst of market.state.instances) {
       const done = batchesDone(inst, milestones(inst), now);
@@ -159,6 +236,20 @@ async function run(base: Policy, seed: number, duds: number, maxDph: number): Pr
       }
       nextPass = now + policy.interval((now - start) / 1000) * 1000;
     }
+    // Billed time until the next step, split at the first batch; an instance destroyed by the pass is gone.
+    for (const inst of market.state.instances) {
+      const m = milestones(inst);
+      const span = billedSpan(inst, m);
+      if (!span) continue;
+      const share = (a: number, b: number) => (Math.max(0, Math.min(b, span[1], now + STEP_S * 1000) - Math.max(a, span[0], now)) / 3_600_000) * inst.dph;
+      const add = (key: string, dollars: number) => spend.set(key, (spend.get(key) ?? 0) + dollars);
+      // A dud makes games until its fault (an offline host until it drops); a refused uploader's are lost.
+      const productiveEnd = inst.fault === "hf_auth" ? -Infinity : Math.min(batchEndMs(inst, m, m.lastBatch), m.unknownMs ?? Infinity);
+      const productive = share(m.workerMs, productiveEnd);
+      add("producing", productive);
+      if (inst.fault === null) add("boot", share(-Infinity, m.workerMs));
+      else add(inst.fault, share(-Infinity, Infinity) - productive);
+    }
     rig.advance(STEP_S);
   }
   const end = rig.now();
@@ -177,9 +268,6 @@ async function run(base: Policy, seed: number, duds: number, maxDph: number): Pr
   const total = Object.values(market.state.hf.models).reduce((a, m) => a + m.totalGames, held);
   const generated = [...games.values()].reduce((a, b) => a + b, 0);
   const lostHours = [...life.values()].filter((l) => l.faulty).reduce((s, l) => s + (l.last - l.first) / 3_600_000, 0);
-  const best = [...seen.values()].sort((a, b) => b.rate / b.dph - a.rate / a.dph).slice(0, WORKERS);
-  const boundGames = best.reduce((s, m) => s + m.rate * HOURS * 3600, 0);
-  const boundDollars = best.reduce((s, m) => s + m.dph * HOURS, 0);
   return {
     games: total,
     generated,
@@ -187,10 +275,11 @@ async function run(base: Policy, seed: number, duds: number, maxDph: number): Pr
     gamesPerDollar: total / dollars,
     lostHours,
     replacements,
-    boundGamesPerDollar: boundGames / boundDollars,
-    boundGames,
+    boundGamesPerDollar: bound.gamesPerDollar(),
+    boundGames: bound.games(),
     dudLaunches: [...life.values()].filter((l) => l.faulty).length / Math.max(1, life.size),
     launches: life.size,
+    spend: Object.fromEntries(spend),
   };
 }
 
@@ -249,10 +338,24 @@ const bound = bounds.map((r) => r.boundGamesPerDollar / 1000);
 console.log(`${"bound".padEnd(18)} ${`${mean(bounds.map((r) => r.boundGames)).toFixed(0)}`.padStart(18)} ${"".padStart(16)} ${`${mean(bound).toFixed(1)} ± ${spread(bound).toFixed(1)}`.padStart(16)}`);
 const perWorkerHour = (rs: Result[]) => mean(rs.map((r) => r.dollars / (WORKERS * HOURS)));
 console.log(`$/h per worker: original ${perWorkerHour(results.original).toFixed(4)}, vastfleet ${perWorkerHour(results.vastfleet).toFixed(4)} ("dud %" = share of launches on a defective host)`);
+for (const [name, rs] of [["original", results.original], ["vastfleet", results.vastfleet]] as const) {
+  const keys = ["producing", "boot", ...FAULT_KINDS];
+  const total = (k: string) => rs.reduce((s, r) => s + (r.spend[k] ?? 0), 0);
+  const all = keys.reduce((s, k) => s + total(k), 0);
+  const parts = keys.filter((k) => total(k) > 0).map((k) => `${k} ${((total(k) / all) * 100).toFixed(1)}%`);
+  console.log(`dollars, ${name}: ${parts.join(", ")} (${((all / rs.reduce((s, r) => s + r.dollars, 0)) * 100).toFixed(1)}% of the bill attributed)`);
+}
 const { gain, perSeed, ofBound } = ratios(results);
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 console.log(`vastfleet vs original: ${pct(gain)} more games per dollar (per seed: median ${pct(median(perSeed))}, min ${pct(Math.min(...perSeed))})`);
 console.log(`vastfleet vs bound: ${(mean(ofBound) * 100).toFixed(1)}% of the bound's games per dollar (sd ${(spread(ofBound) * 100).toFixed(1)}, min ${(Math.min(...ofBound) * 100).toFixed(1)}%)`);
+const oracles = async (minGain: number) => mean(await Promise.all(SEEDS.map((seed) => oracle(seed, DUDS, MAX_DPH, minGain))));
+// The original's games per dollar on vastfleet's bound of the same seed, the scale "of the bound" uses.
+const originalOfBound = mean(results.original.map((r, i) => r.gamesPerDollar / (results.vastfleet[i] as Result).boundGamesPerDollar));
+console.log(
+  `oracle, knowing every host and trading up instantly for free: ${pct(await oracles(vastfleet.config.upgradeMinGain))} of the bound at a ${pct(vastfleet.config.upgradeMinGain)} minimum gain, ${pct(await oracles(0))} at none` +
+    ` (the original reaches ${pct(originalOfBound)}, so +25% over it means ${pct(originalOfBound * 1.25)})`,
+);
 if (process.env.BENCH_VERBOSE) for (const [i, s] of SEEDS.entries()) console.log(s, JSON.stringify(results.original[i]), JSON.stringify(results.vastfleet[i]));
 
 if (SENSITIVITY.length > 0) {
