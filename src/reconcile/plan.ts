@@ -217,15 +217,23 @@ export function oomFitsElsewhere(w: Worker, workers: Worker[], now: number): Wor
 }
 
 /**
+ * Passes run every minute, so one lands within a minute of each upload: a worker that has made less
+ * than a minute of games since its last upload leaves then. Waiting for none at all could wait for
+ * ever on a GPU whose batches are shorter than a pass.
+ */
+const JUST_UPLOADED_S = 60;
+
+/**
  * A healthy worker that is leaving (traded away, or above target) goes right after an upload: the
  * games it made since its last one would die with it, and it keeps earning at its own rate while it
- * finishes. It waits only while that upload is due: its unsent batches, at its rate, span less than
- * an upload interval and a minute. A worker not running, or whose logs show no upload to wait for
- * (a failing one, unreadable logs) or an overdue one, leaves at once.
+ * finishes. It waits only while that upload is due: its unsent batches, at its rate, span at least
+ * JUST_UPLOADED_S and less than an upload interval and a minute. A worker not running, or whose logs
+ * show no upload to wait for (a failing one, unreadable logs) or an overdue one, leaves at once.
  */
 export function awaitsUpload(w: Worker, config: FleetConfig): boolean {
-  if (w.phase !== "RUNNING" || w.unsentBatches === null || w.unsentBatches === 0 || !w.gamesPerSec) return false;
-  return (w.unsentBatches * GAMES_PER_BATCH) / w.gamesPerSec < config.uploadInterval + 60;
+  if (w.phase !== "RUNNING" || w.unsentBatches === null || !w.gamesPerSec) return false;
+  const sinceUploadS = (w.unsentBatches * GAMES_PER_BATCH) / w.gamesPerSec;
+  return sinceUploadS >= JUST_UPLOADED_S && sinceUploadS < config.uploadInterval + 60;
 }
 
 /**

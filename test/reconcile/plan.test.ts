@@ -190,9 +190,12 @@ describe("plan: above target, the worst leave first", () => {
   });
 
   // A running worker above target leaves after its upload while that upload is due: the batches
-  // since its last one, at its rate, span less than an upload interval and a minute (300 s).
+  // since its last one, at its rate, span a minute or more and less than an upload interval and a
+  // minute (300 s).
   it.each<[string, Parameters<typeof worker>[0], boolean]>([
     ["just uploaded", { unsentBatches: 0 }, true],
+    ["1 batch unsent at 4 games/s (64 s)", { unsentBatches: 1 }, false],
+    ["1 batch unsent at 5 games/s (51 s: less than a pass since the upload)", { unsentBatches: 1, gamesPerSec: 5 }, true],
     ["2 batches unsent at 4 games/s (128 s)", { unsentBatches: 2 }, false],
     ["4 batches unsent at 4 games/s (256 s)", { unsentBatches: 4 }, false],
     ["5 batches unsent at 4 games/s (320 s: the upload is overdue)", { unsentBatches: 5 }, true],
@@ -581,6 +584,7 @@ describe("plan: upgrades (make before break)", () => {
     ["2 batches unsent, one upload interval + 1 min", { unsentBatches: 2 }, drainS, true],
     ["no upload in its logs to wait for (failing, unreadable)", { unsentBatches: null }, 60, true],
     ["an overdue upload (5 batches at 4 games/s: 320 s)", { unsentBatches: 5 }, 60, true],
+    ["a fast GPU a batch past its upload (1 batch at 9 games/s: 28 s)", { unsentBatches: 1, gamesPerSec: 9 }, 60, true],
     ["not running any more", { phase: "WAIT", unsentBatches: 2 }, 60, true],
   ])("drain: old worker %s → leaves now: %s", (_name, over, freshRunningS, leaves) => {
     const old = cheapRunner(0, over);
