@@ -160,7 +160,7 @@ async function oracle(seed: number, duds: number, maxDph: number, minGain: numbe
   let dollars = 0;
   for (let t = 0; t < HOURS * 3600; t += STEP_S) {
     const now = rig.now();
-    await rig.market.handle(new Request("http://vast-simulator/__sim/clock"), 0);
+    await rig.sync();
     bound.look(now);
     const listed = rig.market.state.machines
       .filter((m) => m.offerId !== null && !held.has(m.id))
@@ -215,7 +215,7 @@ async function run(base: Policy, seed: number, duds: number, maxDph: number): Pr
 
   for (let t = 0; t <= HOURS * 3600; t += STEP_S) {
     const now = rig.now();
-    await market.handle(new Request("http://vast-simulator/__sim/clock"), 0); // the market moves between passes too
+    await rig.sync(); // the market moves between passes too
     bound.look(now);
     // Sampled before the pass, so an instance it destroys has its games up to now.
     for (const inst of market.state.instances) {
@@ -253,7 +253,7 @@ async function run(base: Policy, seed: number, duds: number, maxDph: number): Pr
     rig.advance(STEP_S);
   }
   const end = rig.now();
-  market.handle(new Request("http://vast-simulator/__sim/clock"), 0); // bills up to the end
+  await rig.sync(); // bills up to the end
   const dollars = credit0 - market.state.credit;
   for (const inst of market.state.instances) games.set(inst.id, batchesDone(inst, milestones(inst), end) * GAMES_PER_BATCH);
   // Uploaded, plus what live workers still hold: the run's end is not their end, as it is for the bound.

@@ -16,6 +16,8 @@ export interface SimRig {
   requests: () => number;
   now: () => number;
   advance: (seconds: number) => void;
+  /** Brings the market's bookkeeping (other renters, billing, uploads) up to now; requests do it too. */
+  sync: () => Promise<void>;
 }
 
 export function simRig(seed: number, credit = 1_000_000, faultRates?: Record<FaultKind, number>): SimRig {
@@ -38,6 +40,9 @@ export function simRig(seed: number, credit = 1_000_000, faultRates?: Record<Fau
     now: () => market.now(0),
     advance: (seconds) => {
       market.state.clock.advancedMs += seconds * 1000;
+    },
+    sync: async () => {
+      await market.handle(new Request(`${SIM_ORIGIN}/__sim/clock`), 0);
     },
   };
 }
