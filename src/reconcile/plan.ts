@@ -3,6 +3,7 @@ import type { Instance, Offer } from "../vast/schemas";
 import { probeAllowed } from "./breaker";
 import type { Classification } from "./classify";
 import { GAMES_PER_BATCH } from "./launch";
+import type { FatalKind } from "./logs";
 import { chooseOffers, expectedRate, gamesPerDollar, type OfferChoiceContext } from "./offers";
 import type { FleetState, Phase } from "./state";
 
@@ -249,6 +250,13 @@ function workerValue(w: Worker, input: PlanInput): number {
   return gamesPerDollar(rate, w.instance.dph_total ?? Infinity);
 }
 
+/**
+ * Fatal errors no progress can follow in a worker that never started: the host has no usable GPU,
+ * or its shell cannot run the launch command. errGraceS gives a traceback time to be followed by
+ * progress; here it would only pay the host for five more minutes.
+ */
+const HOPELESS: ReadonlySet<string> = new Set<FatalKind>(["no_cuda", "launch_broken"]);
+
 /** Why a worker must go now regardless of the target, or null. */
 function unhealthy(w: Worker, input: PlanInput): { cause: DestroyCause; reason: string } | null {
   const { config, now } = input;
@@ -257,6 +265,9 @@ function unhealthy(w: Worker, input: PlanInput): { cause: DestroyCause; reason: 
     return { cause: "over_cost", reason: `$${w.instance.dph_total.toFixed(3)}/h is over the cap $${config.maxDph}/h` };
   }
   if (w.phase === "STALLED") return { cause: "stalled", reason: `stalled: ${w.detail}` };
+  if (w.phase === "FATAL" && !w.everRan && w.fatalKind !== null && HOPELESS.has(w.fatalKind)) {
+    return { cause: "fatal", reason: `fatal before its first batch, no grace: ${w.detail}` };
+  }
   const rule = REPLACE_TIMEOUTS[w.phase];
   if (!rule) return null;
   const limit = config[rule.key] as number;

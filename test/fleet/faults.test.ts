@@ -29,7 +29,7 @@ import type { FaultKind, SimInstance } from "../../src/sim/types";
  * the timeout that applies, plus one tick.
  */
 
-type Remedy = "dead" | "boot" | "setup" | "fatal" | "stall";
+type Remedy = "dead" | "boot" | "setup" | "hopeless" | "stall";
 
 interface Row {
   kind: Exclude<FaultKind, "hf_auth">;
@@ -49,7 +49,8 @@ const TIMEOUT_S: Record<Remedy, number> = {
   dead: 0,
   boot: DEFAULTS.bootTimeoutS,
   setup: DEFAULTS.setupTimeoutS,
-  fatal: DEFAULTS.errGraceS,
+  // A worker that never started and cannot (no GPU, a launch the shell cannot run) gets no grace.
+  hopeless: 0,
   stall: DEFAULTS.stallTimeoutS,
 };
 
@@ -66,7 +67,7 @@ const ROWS: Row[] = [
   // The last batch line is the onset: the batch number never changes again.
   { kind: "stall", seed: 105, remedy: "stall", onset: (i, m) => batchEndMs(i, m, m.lastBatch), reason: /stalled/, lesson: "strike", within: 60 },
   // Fatal only in bulk: the LAUNCH_BROKEN_LINES-th shell error (the sim prints one every 4 s from running + 1 s).
-  { kind: "launch_broken", seed: 106, remedy: "fatal", onset: (_i, m) => m.runningMs + (1 + 4 * (LAUNCH_BROKEN_LINES - 1)) * S, reason: /fatal for/, lesson: "strike", within: 25 },
+  { kind: "launch_broken", seed: 106, remedy: "hopeless", onset: (_i, m) => m.runningMs + (1 + 4 * (LAUNCH_BROKEN_LINES - 1)) * S, reason: /fatal before its first batch, no grace/, lesson: "strike", within: 25 },
   // Vast abandons the boot: `created` with intended_status stopped.
   { kind: "oci_error", seed: 107, remedy: "dead", onset: (_i, m) => m.abandonedMs ?? Number.NaN, reason: /boot abandoned/, lesson: "strike", within: 10 },
   // Heartbeats stop: `unknown`, then `offline`.

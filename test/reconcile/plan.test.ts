@@ -58,6 +58,20 @@ describe("plan: the runbook's replacement triggers (strict: act only when time-i
     }
   });
 
+  // errGraceS lets a traceback be followed by progress; a worker that never started and cannot
+  // (no GPU, a launch command the shell cannot run) goes at once.
+  it.each<[string, Parameters<typeof worker>[0], boolean]>([
+    ["No CUDA before its first batch", { fatalKind: "no_cuda" }, true],
+    ["a broken launch (shell errors, never started)", { fatalKind: "launch_broken" }, true],
+    ["a traceback before its first batch", { fatalKind: "traceback" }, false],
+    ["CUDA out of memory before its first batch", { fatalKind: "oom" }, false],
+    ["No CUDA in a worker that ran (a driver lost mid-run)", { fatalKind: "no_cuda", everRan: true }, false],
+  ])("FATAL for 10 s, %s → destroyed before errGraceS: %s", (_name, over, acts) => {
+    const w = worker({ phase: "FATAL", since: NOW - 10 * S, ...over });
+    const p = run({ config: config({ workers: 1 }), workers: [w] });
+    expect(destroys(p.actions)).toEqual(acts ? [expect.objectContaining({ instanceId: w.instance.id, cause: "fatal" })] : []);
+  });
+
   it.each<[number, Phase, boolean]>([
     [599, "RUNNING", false],
     [600, "RUNNING", false],
