@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { FleetConfig } from "../config/fleet";
 import { examplesSilent, type HealthDoc, learnerCommand, learnerStalled } from "../health/hf";
-import { formatDuration } from "../reconcile/plan";
+import { fatalGraceS, formatDuration } from "../reconcile/plan";
 import type { ActionResult, PassReport } from "../reconcile/pass";
 import type { FleetState } from "../reconcile/state";
 import { type AlertKind, type Condition, type Notice } from "./machine";
@@ -18,7 +18,7 @@ const ROUTINE_DESTROYS = new Set(["scale_down", "duplicate", "upgrade_done", "do
 export const LAUNCH_FAILURE_PASSES = 3;
 /** A fatal, stalled or dead worker still there this long after its grace is not being handled. */
 const UNHANDLED_SLACK_MS = 2 * 60_000;
-/** Phases the planner replaces (FATAL within errGraceS, the others at once) unless something holds it back. */
+/** Phases the planner replaces (FATAL after its grace, the others at once) unless something holds it back. */
 const UNHEALTHY = new Set(["FATAL", "STALLED", "DEAD"]);
 
 export const Tracking = z.object({
@@ -135,8 +135,7 @@ export function conditions(input: ConditionInput): { conditions: Condition[]; ju
     const going = new Set(report.actions.filter((a) => a.kind === "destroy" && a.ok).map((a) => a.instanceId));
     for (const w of report.workers) {
       if (!UNHEALTHY.has(w.phase) || (w.hfAuthError && state.hfAuthHold !== null) || state.breaker.open || going.has(w.id)) continue;
-      // The longest the planner may wait: a hopeless FATAL (No CUDA, a broken launch) goes sooner.
-      const grace = w.phase === "FATAL" ? config.errGraceS * 1000 : 0;
+      const grace = w.phase === "FATAL" ? fatalGraceS(w, config) * 1000 : 0;
       if (now - w.since - grace < UNHANDLED_SLACK_MS && !alerted.has(w.id)) continue;
       out.push({
         kind: "worker_unhealthy",

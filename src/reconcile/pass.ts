@@ -58,6 +58,9 @@ export interface WorkerView {
   totalGames: number | null;
   ssh: string | null;
   hfAuthError: boolean;
+  everRan: boolean;
+  /** What its logs' fatal error was (no_cuda, oom, launch_broken...), when it has one. */
+  fatalKind: string | null;
 }
 
 export interface ActionResult {
@@ -158,6 +161,8 @@ function view(w: Worker, memory: InstanceMemory): WorkerView {
     totalGames: memory.totalGames,
     ssh: i.ssh_host && i.ssh_port ? `ssh -p ${i.ssh_port} root@${i.ssh_host}` : null,
     hfAuthError: w.hfAuthError,
+    everRan: w.everRan,
+    fatalKind: w.fatalKind,
   };
 }
 

@@ -257,6 +257,15 @@ function workerValue(w: Worker, input: PlanInput): number {
  */
 const HOPELESS: ReadonlySet<string> = new Set<FatalKind>(["no_cuda", "launch_broken"]);
 
+function hopeless(w: Pick<Worker, "everRan" | "fatalKind">): boolean {
+  return !w.everRan && w.fatalKind !== null && HOPELESS.has(w.fatalKind);
+}
+
+/** How long a FATAL worker may stay before it is replaced: the planner's rule, which alerts read too. */
+export function fatalGraceS(w: Pick<Worker, "everRan" | "fatalKind">, config: FleetConfig): number {
+  return hopeless(w) ? 0 : config.errGraceS;
+}
+
 /** Why a worker must go now regardless of the target, or null. */
 function unhealthy(w: Worker, input: PlanInput): { cause: DestroyCause; reason: string } | null {
   const { config, now } = input;
@@ -265,7 +274,7 @@ function unhealthy(w: Worker, input: PlanInput): { cause: DestroyCause; reason: 
     return { cause: "over_cost", reason: `$${w.instance.dph_total.toFixed(3)}/h is over the cap $${config.maxDph}/h` };
   }
   if (w.phase === "STALLED") return { cause: "stalled", reason: `stalled: ${w.detail}` };
-  if (w.phase === "FATAL" && !w.everRan && w.fatalKind !== null && HOPELESS.has(w.fatalKind)) {
+  if (w.phase === "FATAL" && hopeless(w)) {
     return { cause: "fatal", reason: `fatal before its first batch, no grace: ${w.detail}` };
   }
   const rule = REPLACE_TIMEOUTS[w.phase];

@@ -8,7 +8,7 @@ import { emptyState, type FleetState } from "../../src/reconcile/state";
 const NOW = Date.UTC(2026, 1, 6, 12);
 
 function worker(id: number, hfAuthError: boolean): WorkerView {
-  return { id, label: `zeb-worker-vast-${id}`, slot: id, gpu: "RTX 3060", machineId: 100 + id, status: "running", phase: "RUNNING", detail: "batch", since: NOW - 3_600_000, startedAt: NOW - 3_600_000, dph: 0.06, gamesPerSec: 4, batch: 9, step: 1, totalGames: 2304, ssh: null, hfAuthError };
+  return { id, label: `zeb-worker-vast-${id}`, slot: id, gpu: "RTX 3060", machineId: 100 + id, status: "running", phase: "RUNNING", detail: "batch", since: NOW - 3_600_000, startedAt: NOW - 3_600_000, dph: 0.06, gamesPerSec: 4, batch: 9, step: 1, totalGames: 2304, ssh: null, hfAuthError, everRan: true, fatalKind: null };
 }
 
 function report(workers: WorkerView[]): PassReport {
@@ -30,5 +30,22 @@ describe("alert conditions: Hugging Face rejects HF_TOKEN", () => {
 
   it("stays quiet when a peer vouched for the token (no hold): that host is replaced, the token is fine", () => {
     expect(hfAlerts([worker(0, true), worker(1, false)], emptyState())).toEqual([]);
+  });
+});
+
+describe("alert conditions: a FATAL worker not replaced after its grace and two minutes", () => {
+  const unhealthy = (over: Partial<WorkerView>) =>
+    conditions({ fleet: "zeb", report: report([{ ...worker(0, false), phase: "FATAL", detail: "fatal", everRan: false, ...over }]), state: emptyState(), config: DEFAULTS, health: emptyHealth(), tracking: emptyTracking(), alerted: new Set() })
+      .conditions.filter((c) => c.kind === "worker_unhealthy");
+
+  // The planner's grace (fatalGraceS): errGraceS (300 s) for a traceback, none for a worker that never started and cannot.
+  it.each<[string, Partial<WorkerView>, boolean]>([
+    ["a traceback, FATAL 419 s", { fatalKind: "traceback", since: NOW - 419_000 }, false],
+    ["a traceback, FATAL 420 s", { fatalKind: "traceback", since: NOW - 420_000 }, true],
+    ["No CUDA before its first batch, FATAL 119 s", { fatalKind: "no_cuda", since: NOW - 119_000 }, false],
+    ["No CUDA before its first batch, FATAL 120 s", { fatalKind: "no_cuda", since: NOW - 120_000 }, true],
+    ["No CUDA in a worker that ran, FATAL 120 s", { fatalKind: "no_cuda", everRan: true, since: NOW - 120_000 }, false],
+  ])("%s → alert: %s", (_name, over, fires) => {
+    expect(unhealthy(over)).toHaveLength(fires ? 1 : 0);
   });
 });

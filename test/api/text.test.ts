@@ -27,6 +27,8 @@ function worker(slot: number, over: Partial<InstanceStatus>): InstanceStatus {
     totalGames: 3072,
     ssh: `ssh -p ${12345 + slot} root@ssh5.vast.ai`,
     hfAuthError: false,
+    everRan: true,
+    fatalKind: null,
     ageS: 3725,
     phaseForS: 100,
     ...over,

@@ -13,7 +13,7 @@ const T0 = Date.UTC(2026, 5, 1, 3, 0, 0);
 const MIN = 60_000;
 
 function worker(id: number, since: number): WorkerView {
-  return { id, label: `zeb-worker-vast-${id}`, slot: id, gpu: "RTX 3060", machineId: 100 + id, status: "running", phase: "RUNNING", detail: "batch", since, startedAt: since, dph: 0.08, gamesPerSec: 4, batch: 1, step: 1, totalGames: 256, ssh: null, hfAuthError: false };
+  return { id, label: `zeb-worker-vast-${id}`, slot: id, gpu: "RTX 3060", machineId: 100 + id, status: "running", phase: "RUNNING", detail: "batch", since, startedAt: since, dph: 0.08, gamesPerSec: 4, batch: 1, step: 1, totalGames: 256, ssh: null, hfAuthError: false, everRan: true, fatalKind: null };
 }
 function report(at: number, workers: WorkerView[]): PassReport {
   return { at, fleet: "zeb", observed: true, dryRun: false, workers, actions: [], held: [], errors: [], phaseChanges: [], firstRunning: [], subrequests: 0, dph: 0.16 };
