@@ -224,6 +224,9 @@ export function oomFitsElsewhere(w: Worker, workers: Worker[], now: number): Wor
  */
 const JUST_UPLOADED_S = 60;
 
+/** The longest a leaving worker waits for its upload: an upload interval and a minute. */
+const drainLimitS = (config: FleetConfig) => config.uploadInterval + 60;
+
 /**
  * A healthy worker that is leaving (traded away, or above target) goes right after an upload: the
  * games it made since its last one would die with it, and it keeps earning at its own rate while it
@@ -234,7 +237,7 @@ const JUST_UPLOADED_S = 60;
 export function awaitsUpload(w: Worker, config: FleetConfig): boolean {
   if (w.phase !== "RUNNING" || w.unsentBatches === null || !w.gamesPerSec) return false;
   const sinceUploadS = (w.unsentBatches * GAMES_PER_BATCH) / w.gamesPerSec;
-  return sinceUploadS >= JUST_UPLOADED_S && sinceUploadS < config.uploadInterval + 60;
+  return sinceUploadS >= JUST_UPLOADED_S && sinceUploadS < drainLimitS(config);
 }
 
 /**
@@ -242,7 +245,7 @@ export function awaitsUpload(w: Worker, config: FleetConfig): boolean {
  * interval and a minute later, in case no poll lands between an upload and the next batch.
  */
 export function drained(old: Worker, fresh: Worker, config: FleetConfig, now: number): boolean {
-  return !awaitsUpload(old, config) || now - fresh.since >= (config.uploadInterval + 60) * 1000;
+  return !awaitsUpload(old, config) || now - fresh.since >= drainLimitS(config) * 1000;
 }
 
 function workerValue(w: Worker, input: PlanInput): number {
