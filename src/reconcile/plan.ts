@@ -264,7 +264,7 @@ function hopeless(w: Pick<Worker, "everRan" | "fatalKind">): boolean {
   return !w.everRan && w.fatalKind !== null && HOPELESS.has(w.fatalKind);
 }
 
-/** How long a FATAL worker may stay before it is replaced: the planner's rule, which alerts read too. */
+/** How long a FATAL worker may stay before it is replaced (unhealthy() takes a hopeless one at once); alerts read it. */
 export function fatalGraceS(w: Pick<Worker, "everRan" | "fatalKind">, config: FleetConfig): number {
   return hopeless(w) ? 0 : config.errGraceS;
 }
