@@ -13,6 +13,7 @@ import { kvFirstSeen } from "./first-seen";
 import { LeaseManager, StaleFence } from "./lease";
 import { meteredSql, newUsage } from "./usage";
 import { FleetStore, type FleetEvent, type NewEvent } from "./store";
+import { registry } from "./registry";
 import { fleetStats, type FleetStats } from "./stats";
 import { fleetStatus, type FleetStatus } from "./status";
 import { FleetHistory, type HistoryPoint } from "../dashboard/history";
@@ -261,13 +262,22 @@ export class FleetObject extends DurableObject<Env> {
     const firstSeen = kvFirstSeen(this.env.FIRST_SEEN, fleet, this.firstSeenCache);
     try {
       if (!options.dryRun) await this.guarded(() => bootstrapStep({ store: this.store, env: this.env }, state, current.config, now));
-      const outcome = await runPass(fleet, current.config, state, { vast, firstSeen, hfToken: this.env.HF_TOKEN ?? "", now, checkFence, vastRequests: () => meter.requests }, options);
+      const shared = registry(this.env);
+      const sharedBlocks = () => {
+        this.usage.registryCalls++;
+        return shared.hostBlocks(now);
+      };
+      const outcome = await runPass(fleet, current.config, state, { vast, firstSeen, hfToken: this.env.HF_TOKEN ?? "", now, checkFence, vastRequests: () => meter.requests, sharedBlocks }, options);
       this.usage.passes++;
       this.usage.vastRequests += meter.requests;
       this.usage.kvReads += firstSeen.ops.reads;
       this.usage.kvWrites += firstSeen.ops.writes;
       if (!options.dryRun) {
         this.store.put("state", outcome.state);
+        if (outcome.share.length > 0) {
+          this.usage.registryCalls++;
+          await this.guarded(() => shared.shareHostBlocks(outcome.share));
+        }
         this.recordPass(outcome.report, this.store.get("lastPass", LastPass));
         await this.guarded(() => alertsStep({ store: this.store, env: this.env }, { fleet, report: outcome.report, state: outcome.state, config: current.config }));
       }
@@ -356,6 +366,9 @@ export class FleetObject extends DurableObject<Env> {
       delete state.hosts[String(machineId)];
       // Its market sighting too: a stale "gone" would flag it again the next time it is listed.
       delete state.market[String(machineId)];
+      // And for every fleet: else the next pass here, or any other fleet's, adopts the shared block again.
+      this.usage.registryCalls++;
+      await registry(this.env).forgetHost(machineId);
       this.store.put("state", state);
       await this.event({ action: "host", reason: `record of machine ${machineId} cleared through the API`, ok: true });
       return { ok: true, value: { cleared: machineId } };

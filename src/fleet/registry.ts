@@ -1,14 +1,49 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
+import { BLOCK_MS, SharedBlock } from "../reconcile/shared-hosts";
+
+/** More shared blocks than this is a market of bad hosts; the newest are the ones worth knowing. */
+const MAX_SHARED_BLOCKS = 2000;
 
 /**
- * The names of the fleets the cron reconciles. One object ("registry") so that creating and
- * deleting fleets is strongly consistent; the default fleet (ZEB_FLEET) is always included.
+ * What the account's fleets share. The names of the fleets the cron reconciles, in one object
+ * ("registry") so that creating and deleting fleets is strongly consistent (the default fleet,
+ * ZEB_FLEET, is always included), and the host blocks every fleet honours (shared-hosts.ts).
  */
 export class Registry extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS fleets (name TEXT PRIMARY KEY, created_at INTEGER NOT NULL)");
+    ctx.storage.sql.exec(
+      "CREATE TABLE IF NOT EXISTS host_blocks (machine_id INTEGER PRIMARY KEY, gpu_name TEXT, reason TEXT NOT NULL, fleet TEXT NOT NULL, at INTEGER NOT NULL, permanent INTEGER NOT NULL)",
+    );
+  }
+
+  /** The blocks that may still be in force at `now`, newest first; lapsed ones are dropped. */
+  async hostBlocks(now: number): Promise<SharedBlock[]> {
+    const sql = this.ctx.storage.sql;
+    sql.exec("DELETE FROM host_blocks WHERE permanent = 0 AND at <= ?", now - BLOCK_MS);
+    return sql
+      .exec("SELECT machine_id, gpu_name, reason, fleet, at, permanent FROM host_blocks ORDER BY at DESC LIMIT ?", MAX_SHARED_BLOCKS)
+      .toArray()
+      .map((r) => SharedBlock.parse({ machineId: r.machine_id, gpuName: r.gpu_name, reason: r.reason, fleet: r.fleet, at: r.at, permanent: r.permanent === 1 }));
+  }
+
+  /** A newer finding replaces an older one; a permanent block stays permanent. */
+  async shareHostBlocks(blocks: SharedBlock[]): Promise<void> {
+    for (const b of blocks.map((x) => SharedBlock.parse(x))) {
+      this.ctx.storage.sql.exec(
+        `INSERT INTO host_blocks (machine_id, gpu_name, reason, fleet, at, permanent) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (machine_id) DO UPDATE SET gpu_name = excluded.gpu_name, reason = excluded.reason, fleet = excluded.fleet,
+           at = excluded.at, permanent = MAX(permanent, excluded.permanent)`,
+        b.machineId, b.gpuName, b.reason, b.fleet, b.at, b.permanent ? 1 : 0,
+      );
+    }
+  }
+
+  /** DELETE /hosts/:machineId: the operator knows the host was fixed, for every fleet. */
+  async forgetHost(machineId: number): Promise<void> {
+    this.ctx.storage.sql.exec("DELETE FROM host_blocks WHERE machine_id = ?", machineId);
   }
 
   async list(): Promise<string[]> {
@@ -33,8 +68,12 @@ export function defaultFleet(env: Env): string {
   return env.ZEB_FLEET?.trim() || DEFAULT_FLEET;
 }
 
+export function registry(env: Env): DurableObjectStub<Registry> {
+  return env.REGISTRY.getByName("registry");
+}
+
 /** Every fleet the cron should reconcile: the default plus those created through the API. */
 export async function fleetNames(env: Env): Promise<string[]> {
-  const stored = await env.REGISTRY.getByName("registry").list();
+  const stored = await registry(env).list();
   return [...new Set([defaultFleet(env), ...stored])].sort();
 }

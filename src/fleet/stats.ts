@@ -32,6 +32,8 @@ export interface HostRow {
   /** Why it is blocked for good (No CUDA, HF refuses it), else why its latest strike. */
   reason: string | null;
   lastStrikeAt: number | null;
+  /** The fleet whose block this is, when another fleet of the account found the host bad. */
+  sharedFrom: string | null;
 }
 
 export interface FleetStats {
@@ -69,6 +71,7 @@ export function fleetStats(fleet: string, config: FleetConfig, state: FleetState
       blocked: isBlocked(h, now),
       reason: h.blockedReason ?? (h.strikes > 0 ? h.lastStrike : null),
       lastStrikeAt: h.strikes > 0 ? h.lastStrikeAt : null,
+      sharedFrom: h.sharedFrom,
     }))
     .sort((a, b) => Number(b.blocked) - Number(a.blocked) || b.strikes - a.strikes || a.machineId - b.machineId);
   return { fleet, gpus, hosts };

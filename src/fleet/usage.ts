@@ -12,10 +12,12 @@ export interface Usage {
   kvWrites: number;
   /** SQLite rows written (billed per row), alarms set included (each is billed as one row). */
   rowsWritten: number;
+  /** Calls to the registry object for shared host blocks: each is a Durable Object request. */
+  registryCalls: number;
 }
 
 export function newUsage(now: number): Usage {
-  return { since: now, passes: 0, vastRequests: 0, kvReads: 0, kvWrites: 0, rowsWritten: 0 };
+  return { since: now, passes: 0, vastRequests: 0, kvReads: 0, kvWrites: 0, rowsWritten: 0, registryCalls: 0 };
 }
 
 /** The object's SQL storage, counting the rows each statement writes. */

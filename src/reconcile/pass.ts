@@ -10,6 +10,7 @@ import { createBody } from "./launch";
 import { parseLogs, type LogEvidence } from "./logs";
 import { observeMarket } from "./market";
 import { decayedStrikes, STRIKES_TO_BLOCK } from "./offers";
+import { adoptBlocks, type SharedBlock } from "./shared-hosts";
 import { formatDuration, hfRefusesHost, hfTokenVoucher, oomFitsElsewhere, plan, workerOf, type Action, type DestroyAction, type LaunchAction, type Worker } from "./plan";
 import type { FleetState, HostRecord, InstanceMemory, Phase } from "./state";
 
@@ -28,6 +29,8 @@ export interface PassDeps {
   checkFence: () => void;
   /** Requests `vast` has sent so far (retries and log polls included): each is a Worker subrequest. */
   vastRequests: () => number;
+  /** The account's shared host blocks (src/reconcile/shared-hosts.ts), read only by a pass about to rent. */
+  sharedBlocks?: () => Promise<SharedBlock[]>;
 }
 
 export interface PassOptions {
@@ -106,6 +109,8 @@ export interface PassReport {
 export interface PassOutcome {
   state: FleetState;
   report: PassReport;
+  /** Host-level blocks this pass found, for the account's other fleets. */
+  share: SharedBlock[];
 }
 
 const HOUR_MS = 3600_000;
@@ -170,7 +175,8 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
   const { vast, now } = deps;
   const kv = () => deps.firstSeen.ops.reads + deps.firstSeen.ops.writes;
   const before = deps.vastRequests() + kv();
-  const subrequests = () => deps.vastRequests() + kv() - before;
+  let registryCalls = 0;
+  const subrequests = () => deps.vastRequests() + kv() + registryCalls - before;
   const report: PassReport = {
     at: now,
     fleet,
@@ -193,7 +199,7 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
   } catch (e) {
     report.errors.push(`cannot list instances (${errorText(e)}): no launch and no destroy this pass`);
     report.subrequests = subrequests();
-    return { state, report };
+    return { state, report, share: [] };
   }
   report.observed = true;
   const seen: Outcome[] = [];
@@ -260,13 +266,23 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
   const input = { fleet, config, state, now, workers, offers: null as Offer[] | null, gpu: opts.gpu ?? null, policy: opts.policy ?? "value" };
   let decided = plan(input);
   let scanned = false;
+  const share: SharedBlock[] = [];
   if (decided.wantsOffers) {
+    if (deps.sharedBlocks) {
+      try {
+        registryCalls++;
+        input.state = state = adoptBlocks(state, await deps.sharedBlocks(), fleet, now);
+      } catch (e) {
+        // Without them the fleet only knows its own bad hosts, as before sharing existed.
+        report.errors.push(`shared host blocks unreadable (${errorText(e)})`);
+      }
+    }
     try {
       const gpus = opts.gpu ? [opts.gpu.replace(/_/g, " ")] : config.gpus;
       input.offers = await vast.searchOffers({ gpuNames: gpus, maxDph: config.maxDph, minGpuRamMb: config.minGpuRamMb, limit: OFFER_LIMIT });
       scanned = true;
       // Only the fleet's own search says what the market lists; `/up?gpu=` looks at one model.
-      if (!opts.gpu && config.bounceWindowS > 0) input.state = state = noteBounces(state, input.offers, listed, config, now);
+      if (!opts.gpu && config.bounceWindowS > 0) input.state = state = noteBounces(state, input.offers, listed, config, now, fleet, share);
       decided = plan(input);
     } catch (e) {
       report.errors.push(`offer search failed (${errorText(e)}): no launches this pass`);
@@ -277,7 +293,7 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
   if (opts.dryRun) {
     report.actions = decided.actions.map((a) => planned(a));
     report.subrequests = subrequests();
-    return { state, report };
+    return { state, report, share: [] };
   }
 
   // Act: destroys first (they free money and slots), then launches.
@@ -316,7 +332,8 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
       next.pendingDestroys.push({ instanceId: d.instanceId, label: d.label, reason: d.reason, at: now, attempts: 1 });
     }
     // With the breaker open the fault is likely the image or a token, not the host: no strikes.
-    rememberDestroy(next, d, workers, now, state.breaker.open ? [] : outcomes, !state.breaker.open, refusedByHf.has(d.instanceId));
+    const found = rememberDestroy(next, d, workers, now, state.breaker.open ? [] : outcomes, !state.breaker.open, refusedByHf.has(d.instanceId));
+    if (found) share.push({ ...found, fleet });
   }
 
   // A worker without the token cannot pull weights or upload: launching it only spends money.
@@ -367,7 +384,7 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
   // Then the outcomes of this pass's own launches and replacements.
   next.breaker = nextBreaker(next.breaker, { ownedCount: workers.length, fatalCount: 0, outcomes }, config, now);
   report.subrequests = subrequests();
-  return { state: next, report };
+  return { state: next, report, share };
 }
 
 /**
@@ -407,7 +424,7 @@ function host(state: FleetState, machineId: number, gpu: string | null): HostRec
   const key = String(machineId);
   const existing = state.hosts[key];
   if (existing) return existing;
-  const fresh: HostRecord = { machineId, strikes: 0, lastStrikeAt: 0, lastStrike: null, blockedReason: null, gamesPerSec: null, samples: 0, gpuName: gpu };
+  const fresh: HostRecord = { machineId, strikes: 0, lastStrikeAt: 0, lastStrike: null, blockedReason: null, gamesPerSec: null, samples: 0, gpuName: gpu, sharedFrom: null };
   state.hosts[key] = fresh;
   return fresh;
 }
@@ -418,7 +435,7 @@ function host(state: FleetState, machineId: number, gpu: string | null): HostRec
  * benchmark 93% of the hosts seen bouncing were duds), so it blocks the same way: for about ten
  * hours, or until DELETE /hosts/:machineId. ZEB_BOUNCE_WINDOW_S=0 turns it off.
  */
-function noteBounces(state: FleetState, offers: Offer[], listed: Instance[], config: FleetConfig, now: number): FleetState {
+function noteBounces(state: FleetState, offers: Offer[], listed: Instance[], config: FleetConfig, now: number, fleet: string, share: SharedBlock[]): FleetState {
   // Every instance of the account, not only this fleet's: another fleet renting and dropping a
   // host within minutes (an upgrade trial, a scale-down) says nothing about the host.
   const own = new Set([...listed.map((i) => i.machine_id), ...state.pendingLaunches.map((p) => p.machineId)].filter((m): m is number => m !== null));
@@ -427,7 +444,9 @@ function noteBounces(state: FleetState, offers: Offer[], listed: Instance[], con
   for (const m of bounced) {
     const h = { ...host(next, m, offers.find((o) => o.machine_id === m)?.gpu_name ?? null) };
     next.hosts[String(m)] = h;
-    strike(h, STRIKES_TO_BLOCK, `another renter gave it back within ${formatDuration(config.bounceWindowS)} (listed, gone, listed again)`, now);
+    const why = `another renter gave it back within ${formatDuration(config.bounceWindowS)} (listed, gone, listed again)`;
+    strike(h, STRIKES_TO_BLOCK, why, now);
+    share.push({ machineId: m, gpuName: h.gpuName, reason: why, fleet, at: now, permanent: false });
   }
   return next;
 }
@@ -436,10 +455,29 @@ function strike(h: HostRecord, weight: number, why: string, now: number): void {
   h.strikes = decayedStrikes(h, now) + weight;
   h.lastStrikeAt = now;
   h.lastStrike = why.length > 200 ? `${why.slice(0, 199)}…` : why;
+  // The record now holds this fleet's own finding, which a lifted shared block must not lift.
+  h.sharedFrom = null;
 }
 
-/** What a replacement teaches: host strikes, `No CUDA` and HF-refused blocks, OOM raises the VRAM floor (unless the workload fits that model elsewhere), never-ran counts as a failed launch. */
-function rememberDestroy(next: FleetState, d: DestroyAction, workers: Worker[], now: number, outcomes: Outcome[], blameHost: boolean, refusedByHf: boolean): void {
+/**
+ * Whether a failure condemns the host whatever the workload, so the account's other fleets should
+ * skip it too: no CUDA, no container (never booted, or Vast abandoned the boot), or the host
+ * stopped answering. A container that exited may have been the workload's doing.
+ */
+function hostLevel(d: DestroyAction, w: Worker | undefined): "permanent" | "lapses" | null {
+  if (w?.fatalKind === "no_cuda") return "permanent";
+  if (d.cause === "boot_timeout") return "lapses";
+  const status = w?.instance.actual_status;
+  if (d.cause === "dead" && (status === "offline" || status === "unknown" || (!d.everRan && status !== "exited"))) return "lapses";
+  return null;
+}
+
+/**
+ * What a replacement teaches: host strikes, `No CUDA` and HF-refused blocks, OOM raises the VRAM
+ * floor (unless the workload fits that model elsewhere), never-ran counts as a failed launch.
+ * Answers the block to share with the account's other fleets, if the failure was the host's alone.
+ */
+function rememberDestroy(next: FleetState, d: DestroyAction, workers: Worker[], now: number, outcomes: Outcome[], blameHost: boolean, refusedByHf: boolean): Omit<SharedBlock, "fleet"> | null {
   const w = workers.find((x) => x.instance.id === d.instanceId);
   // A worker that died after running is the host's fault too when its logs end in a fatal error
   // (the container exits seconds after a traceback, so a pass rarely sees it FATAL first) or when
@@ -461,6 +499,10 @@ function rememberDestroy(next: FleetState, d: DestroyAction, workers: Worker[], 
     next.gpuRamFloor[d.gpuName] = Math.max(next.gpuRamFloor[d.gpuName] ?? 0, w.instance.gpu_ram + 1);
   }
   if (hostFault && !d.everRan) outcomes.push({ ok: false, signature: failureSignature(w?.fatalKind ?? d.cause, w?.detail ?? d.reason) });
+  const level = blameHost && hostFault && d.machineId !== null ? hostLevel(d, w) : null;
+  if (level === null || d.machineId === null) return null;
+  const h = next.hosts[String(d.machineId)];
+  return { machineId: d.machineId, gpuName: d.gpuName, reason: h?.blockedReason ?? d.reason, at: now, permanent: level === "permanent" };
 }
 
 /** A new batch is a new throughput sample for the GPU model and for the host. */

@@ -65,6 +65,8 @@ export const HostRecord = z.object({
   gamesPerSec: z.number().nullable(),
   samples: z.number().int().min(0),
   gpuName: z.string().nullable(),
+  /** The fleet whose block this is (src/reconcile/shared-hosts.ts); null when this fleet's own record. */
+  sharedFrom: z.string().nullable().default(null),
 });
 export type HostRecord = z.infer<typeof HostRecord>;
 

@@ -7,7 +7,7 @@ import { DEFAULTS, labelFor, type FleetConfig } from "../../src/config/fleet";
 import type { BatchLine, LogEvidence } from "../../src/reconcile/logs";
 import type { Action, DestroyAction, LaunchAction, PlanInput, Worker } from "../../src/reconcile/plan";
 import type { PassDeps } from "../../src/reconcile/pass";
-import { emptyState, type FleetState, type InstanceMemory, type Phase } from "../../src/reconcile/state";
+import { emptyState, type FleetState, type HostRecord, type InstanceMemory, type Phase } from "../../src/reconcile/state";
 import type { VastClient } from "../../src/vast/client";
 import { Instance, Offer } from "../../src/vast/schemas";
 
@@ -127,6 +127,11 @@ export function input(over: Partial<PlanInput> & { workers?: Worker[] } = {}): P
     offers: null,
     ...over,
   };
+}
+
+/** A host record with no strikes and no samples: an RTX 3060 last struck at NOW (if ever). */
+export function hostRecord(machineId: number, over: Partial<HostRecord> = {}): HostRecord {
+  return { machineId, strikes: 0, lastStrikeAt: NOW, lastStrike: null, blockedReason: null, gamesPerSec: null, samples: 0, gpuName: "RTX 3060", sharedFrom: null, ...over };
 }
 
 export function memory(over: Partial<InstanceMemory> = {}): InstanceMemory {

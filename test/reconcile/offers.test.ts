@@ -16,21 +16,10 @@ import {
   type OfferChoiceContext,
 } from "../../src/reconcile/offers";
 import type { GpuStat, HostRecord } from "../../src/reconcile/state";
-import { config, NOW, offer, state } from "./fixtures";
+import { config, hostRecord, NOW, offer, state } from "./fixtures";
 
 const ctx = (over: Partial<OfferChoiceContext> = {}): OfferChoiceContext => ({ config: config(), state: state(), now: NOW, fleetDph: 0, ...over });
 
-const hostRecord = (machineId: number, over: Partial<HostRecord> = {}): HostRecord => ({
-  machineId,
-  strikes: 0,
-  lastStrikeAt: NOW,
-  lastStrike: null,
-  blockedReason: null,
-  gamesPerSec: null,
-  samples: 0,
-  gpuName: "RTX 3060",
-  ...over,
-});
 
 describe("offers: ranking by expected games per dollar", () => {
   // The runbook's example: a $0.055 RTX 3060 Ti beats a $0.083 RTX 3060 and a $0.107 RTX 3080.

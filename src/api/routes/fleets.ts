@@ -1,5 +1,5 @@
 import type { FleetBody } from "../../dashboard/api-types";
-import { defaultFleet, fleetNames } from "../../fleet/registry";
+import { defaultFleet, fleetNames, registry } from "../../fleet/registry";
 import { lookupFleet, statusesOf } from "../fleet";
 import { newApi } from "../hono";
 import { answer, fail, failure } from "../respond";
@@ -8,7 +8,6 @@ import { deleteFleetRoute, fleetsRoute, getFleetRoute, putFleetRoute } from "../
 /** Fleet configs: how a second model's fleet (the runbook's `zeb-large`) comes to exist. */
 export const fleets = newApi();
 
-const registry = (env: Parameters<typeof defaultFleet>[0]) => env.REGISTRY.getByName("registry");
 
 fleets.openapi(fleetsRoute, async (c) => {
   const statuses = await statusesOf(c.env, await fleetNames(c.env));
