@@ -1,6 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import { FAULT_KINDS } from "../../src/sim/types";
+import { DEFAULT_START_MS } from "../../src/sim/state";
 
 /** The secrets vitest.config.ts binds; no answer may ever contain one. */
 export const ADMIN = "test-admin-token-SECRET";
@@ -60,7 +61,9 @@ export async function simInstances(): Promise<SimInstance[]> {
 
 /** A fresh market, clock frozen, no host or API faults: tests decide every change. */
 export async function resetMarket(seed = 7): Promise<void> {
-  await sim("/__sim/reset", { seed, speed: 0, credit: 1000 });
+  // A fixed start, so that a seed replays the same market whatever ran before: without it the new
+  // market starts at the simulator's clock, which ran in real time until the reset.
+  await sim("/__sim/reset", { seed, speed: 0, credit: 1000, startMs: DEFAULT_START_MS });
   const noFaults = { faultRates: Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])), apiFaults: { rate429: 0, rate5xx: 0, rateMalformed: 0, delayMs: 0 } };
   await sim("/__sim/control", noFaults);
 }
