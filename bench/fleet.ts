@@ -97,7 +97,8 @@ interface Result {
   boundGames: number;
   /** Share of our launches that landed on a host with a hidden defect. */
   dudLaunches: number;
-  launches: number;
+  /** Launches, and those on duds, in the run's first hour and after it (cold-start market memory knows nothing yet). */
+  launchesByHour: { first: { n: number; duds: number }; later: { n: number; duds: number } };
   /** Dollars by where they went: "producing" games, a healthy host's "boot" (until its first batch), or a dud's fault kind. */
   spend: Record<string, number>;
 }
@@ -278,10 +279,15 @@ async function run(base: Policy, seed: number, duds: number, maxDph: number): Pr
     boundGamesPerDollar: bound.gamesPerDollar(),
     boundGames: bound.games(),
     dudLaunches: [...life.values()].filter((l) => l.faulty).length / Math.max(1, life.size),
-    launches: life.size,
+    launchesByHour: {
+      first: count([...life.values()].filter((l) => l.first - start < 3_600_000)),
+      later: count([...life.values()].filter((l) => l.first - start >= 3_600_000)),
+    },
     spend: Object.fromEntries(spend),
   };
 }
+
+const count = (ls: { faulty: boolean }[]) => ({ n: ls.length, duds: ls.filter((l) => l.faulty).length });
 
 function row(name: string, rs: Result[]): string {
   const f = (xs: number[], d = 0) => `${mean(xs).toFixed(d)} ± ${spread(xs).toFixed(d)}`;
@@ -344,6 +350,11 @@ for (const [name, rs] of [["original", results.original], ["vastfleet", results.
   const all = keys.reduce((s, k) => s + total(k), 0);
   const parts = keys.filter((k) => total(k) > 0).map((k) => `${k} ${((total(k) / all) * 100).toFixed(1)}%`);
   console.log(`dollars, ${name}: ${parts.join(", ")} (${((all / rs.reduce((s, r) => s + r.dollars, 0)) * 100).toFixed(1)}% of the bill attributed)`);
+}
+for (const [name, rs] of [["original", results.original], ["vastfleet", results.vastfleet]] as const) {
+  const sum = (k: "first" | "later") => rs.reduce((a, r) => ({ n: a.n + r.launchesByHour[k].n, duds: a.duds + r.launchesByHour[k].duds }), { n: 0, duds: 0 });
+  const part = (k: "first" | "later") => `${((sum(k).duds / Math.max(1, sum(k).n)) * 100).toFixed(0)}% of ${sum(k).n}`;
+  console.log(`launches on duds, ${name}: first hour ${part("first")}, later ${part("later")} (all seeds)`);
 }
 const { gain, perSeed, ofBound } = ratios(results);
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
