@@ -138,7 +138,7 @@ export const statsRoute = createRoute({
 export const hostsRoute = createRoute({
   method: "get",
   path: "/hosts",
-  summary: "Host reputation: strikes (decayed), blocks and measured throughput per machine",
+  summary: "Host reputation: strikes (decayed), blocks and measured throughput per machine; sharedFrom names the fleet a block was adopted from",
   security,
   request: { query: FleetQuery },
   responses: { 200: ok("{ fleet, hosts }"), ...errors },
@@ -147,7 +147,7 @@ export const hostsRoute = createRoute({
 export const clearHostRoute = createRoute({
   method: "delete",
   path: "/hosts/{machineId}",
-  summary: "Forget a host's record: its strikes and block are cleared",
+  summary: "Forget a host's record: its strikes and block are cleared, and the block the account's fleets share",
   security,
   request: {
     params: z.object({ machineId: int(1, Number.MAX_SAFE_INTEGER, "1 up").openapi({ param: { name: "machineId", in: "path" }, type: "integer" }) }),

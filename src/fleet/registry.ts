@@ -2,9 +2,6 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { BLOCK_MS, SharedBlock } from "../reconcile/shared-hosts";
 
-/** More shared blocks than this is a market of bad hosts; the newest are the ones worth knowing. */
-const MAX_SHARED_BLOCKS = 2000;
-
 /**
  * What the account's fleets share. The names of the fleets the cron reconciles, in one object
  * ("registry") so that creating and deleting fleets is strongly consistent (the default fleet,
@@ -19,12 +16,16 @@ export class Registry extends DurableObject<Env> {
     );
   }
 
-  /** The blocks that may still be in force at `now`, newest first; lapsed ones are dropped. */
+  /**
+   * Every block that may still be in force at `now`; lapsed ones are dropped. All of them, not the
+   * newest few: a fleet lifts an adopted block that is missing from this list. Lapsing blocks last
+   * ten hours and permanent ones are No CUDA hosts, so the list stays in the hundreds.
+   */
   async hostBlocks(now: number): Promise<SharedBlock[]> {
     const sql = this.ctx.storage.sql;
     sql.exec("DELETE FROM host_blocks WHERE permanent = 0 AND at <= ?", now - BLOCK_MS);
     return sql
-      .exec("SELECT machine_id, gpu_name, reason, fleet, at, permanent FROM host_blocks ORDER BY at DESC LIMIT ?", MAX_SHARED_BLOCKS)
+      .exec("SELECT machine_id, gpu_name, reason, fleet, at, permanent FROM host_blocks ORDER BY at DESC")
       .toArray()
       .map((r) => SharedBlock.parse({ machineId: r.machine_id, gpuName: r.gpu_name, reason: r.reason, fleet: r.fleet, at: r.at, permanent: r.permanent === 1 }));
   }
