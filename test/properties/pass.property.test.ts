@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { slotOf } from "../../src/config/fleet";
 import type { FirstSeen } from "../../src/fleet/first-seen";
 import { runPass } from "../../src/reconcile/pass";
+import { BLOCK_MS, type SharedBlock } from "../../src/reconcile/shared-hosts";
 import { VastError } from "../../src/vast/errors";
 import type { VastClient } from "../../src/vast/client";
 import type { Instance, Offer } from "../../src/vast/schemas";
@@ -93,8 +94,10 @@ describe("runPass: properties with a scripted Vast client", () => {
         const calls = newCalls();
         const vast = fakeVast(() => Promise.reject(makeError()), sc.offers, [], calls);
         const before = structuredClone(sc.state);
-        const out = await runPass(sc.fleet, sc.config, sc.state, { vast, firstSeen: firstSeen(0), hfToken: "hf_x", now: sc.now, checkFence: () => {}, vastRequests: () => 0 }, { dryRun, gpu: sc.gpu });
+        const sharedBlocks = async () => (calls.other.push("sharedBlocks"), []);
+        const out = await runPass(sc.fleet, sc.config, sc.state, { vast, firstSeen: firstSeen(0), hfToken: "hf_x", now: sc.now, checkFence: () => {}, vastRequests: () => 0, sharedBlocks }, { dryRun, gpu: sc.gpu });
         expect(calls).toEqual(newCalls());
+        expect(out.share).toEqual([]);
         expect(out.report.observed).toBe(false);
         expect(out.report.actions).toEqual([]);
         expect(out.report.errors.join(" ")).toMatch(/cannot list instances/);
@@ -126,6 +129,36 @@ describe("runPass: properties with a scripted Vast client", () => {
           expect(out.report.actions.filter((a) => a.kind === "launch")).toEqual([]);
         }
         for (const c of calls.create) expect(sc.offers.find((o) => o.id === c.offerId)?.dph_total ?? Infinity).toBeLessThanOrEqual(sc.config.maxDph);
+      }),
+      { seed: SEED, numRuns: RUNS },
+    );
+  });
+
+  it("never rents a host another fleet's shared block still names, and shares only what it saw itself", async () => {
+    const blockArb = fc.record({ pick: fc.nat(), agoMs: fc.integer({ min: 0, max: Math.floor(BLOCK_MS) - 1 }), permanent: fc.boolean() });
+    await fc.assert(
+      fc.asyncProperty(scenarioArb(), fc.array(blockArb, { maxLength: 6 }), fc.integer({ min: 0, max: 7200_000 }), async (sc, picks, ago) => {
+        const calls = newCalls();
+        const listing = sc.listed.map((l) => l.instance);
+        const blocks: SharedBlock[] = sc.offers.length === 0 ? [] : picks.map((p) => ({
+          machineId: sc.offers[p.pick % sc.offers.length]!.machine_id,
+          gpuName: null,
+          reason: "generated",
+          fleet: `${sc.fleet}-other`,
+          at: sc.now - p.agoMs,
+          permanent: p.permanent,
+        }));
+        const vast = fakeVast(async () => listing, sc.offers, [], calls);
+        const out = await runPass(sc.fleet, sc.config, sc.state, { vast, firstSeen: firstSeen(ago), hfToken: "hf_x", now: sc.now, checkFence: () => {}, vastRequests: () => 0, sharedBlocks: async () => blocks }, { gpu: sc.gpu });
+        const blocked = new Set(blocks.map((b) => b.machineId));
+        for (const c of calls.create) expect(blocked.has(sc.offers.find((o) => o.id === c.offerId)!.machine_id), `rented blocked offer ${c.offerId}`).toBe(false);
+        // A shared block names a host of one of its own destroyed workers, or one its own search listed (a bounce).
+        const destroyed = new Set(out.report.actions.filter((a) => a.kind === "destroy" && a.ok).map((a) => a.machineId));
+        const listed = new Set(sc.offers.map((o) => o.machine_id));
+        for (const b of out.share) {
+          expect(b.fleet).toBe(sc.fleet);
+          expect(destroyed.has(b.machineId) || listed.has(b.machineId), `shared ${b.machineId}`).toBe(true);
+        }
       }),
       { seed: SEED, numRuns: RUNS },
     );
