@@ -274,11 +274,17 @@ export class FleetObject extends DurableObject<Env> {
       this.usage.kvWrites += firstSeen.ops.writes;
       if (!options.dryRun) {
         this.store.put("state", outcome.state);
+        this.recordPass(outcome.report, this.store.get("lastPass", LastPass));
         if (outcome.share.length > 0) {
           this.usage.registryCalls++;
-          await this.guarded(() => shared.shareHostBlocks(outcome.share));
+          await this.guarded(async () => {
+            await shared.shareHostBlocks(outcome.share);
+            for (const b of outcome.share) {
+              const lasts = b.permanent ? "until cleared" : "for about ten hours";
+              await this.event({ at: now, action: "host", reason: `machine ${b.machineId} blocked for the account's other fleets ${lasts}: ${b.reason}`, ok: true });
+            }
+          });
         }
-        this.recordPass(outcome.report, this.store.get("lastPass", LastPass));
         await this.guarded(() => alertsStep({ store: this.store, env: this.env }, { fleet, report: outcome.report, state: outcome.state, config: current.config }));
       }
       return outcome.report;
