@@ -30,12 +30,14 @@ export class Registry extends DurableObject<Env> {
       .map((r) => SharedBlock.parse({ machineId: r.machine_id, gpuName: r.gpu_name, reason: r.reason, fleet: r.fleet, at: r.at, permanent: r.permanent === 1 }));
   }
 
-  /** A newer finding replaces an older one; a permanent block stays permanent. */
+  /** A newer finding replaces an older one, except that a permanent block keeps its reason (No CUDA). */
   async shareHostBlocks(blocks: SharedBlock[]): Promise<void> {
     for (const b of blocks.map((x) => SharedBlock.parse(x))) {
       this.ctx.storage.sql.exec(
         `INSERT INTO host_blocks (machine_id, gpu_name, reason, fleet, at, permanent) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (machine_id) DO UPDATE SET gpu_name = excluded.gpu_name, reason = excluded.reason, fleet = excluded.fleet,
+         ON CONFLICT (machine_id) DO UPDATE SET gpu_name = excluded.gpu_name,
+           reason = CASE WHEN permanent > excluded.permanent THEN reason ELSE excluded.reason END,
+           fleet = CASE WHEN permanent > excluded.permanent THEN fleet ELSE excluded.fleet END,
            at = excluded.at, permanent = MAX(permanent, excluded.permanent)`,
         b.machineId, b.gpuName, b.reason, b.fleet, b.at, b.permanent ? 1 : 0,
       );
