@@ -275,15 +275,11 @@ export class FleetObject extends DurableObject<Env> {
       if (!options.dryRun) {
         this.store.put("state", outcome.state);
         this.recordPass(outcome.report, this.store.get("lastPass", LastPass));
+        // No event per block: the market watch blocks several hosts an hour, which would bury the
+        // events a human needs; /hosts shows each block and where it came from.
         if (outcome.share.length > 0) {
           this.usage.registryCalls++;
-          await this.guarded(async () => {
-            await shared.shareHostBlocks(outcome.share);
-            for (const b of outcome.share) {
-              const lasts = b.permanent ? "until cleared" : "for about ten hours";
-              await this.event({ at: now, action: "host", reason: `machine ${b.machineId} blocked for the account's other fleets ${lasts}: ${b.reason}`, ok: true });
-            }
-          });
+          await this.guarded(() => shared.shareHostBlocks(outcome.share));
         }
         await this.guarded(() => alertsStep({ store: this.store, env: this.env }, { fleet, report: outcome.report, state: outcome.state, config: current.config }));
       }
