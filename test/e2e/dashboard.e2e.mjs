@@ -174,6 +174,11 @@ try {
     120_000,
     500,
   );
+  // No host whose uploads Hugging Face refuses: by design that holds every launch of the fleet until
+  // the token changes (a refused token must not churn workers), and a run that rented one would never
+  // scale up (seen once in CI). This test is about the page; test/fleet/faults.test.ts covers the rule.
+  const calm = await fetch(`${base}/__sim/control`, { method: "POST", headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" }, body: JSON.stringify({ faultRates: { hf_auth: 0 } }) });
+  expect(calm.status === 200, `/__sim/control answered ${calm.status}`);
   ticker = setInterval(() => {
     fetch(`${base}/__scheduled?cron=${encodeURIComponent("* * * * *")}`).catch(() => {});
   }, TICK_MS);
