@@ -8,7 +8,6 @@ import { deleteFleetRoute, fleetsRoute, getFleetRoute, putFleetRoute } from "../
 /** Fleet configs: how a second model's fleet (the runbook's `zeb-large`) comes to exist. */
 export const fleets = newApi();
 
-
 fleets.openapi(fleetsRoute, async (c) => {
   const statuses = await statusesOf(c.env, await fleetNames(c.env));
   return c.json(
