@@ -484,6 +484,7 @@ function rememberDestroy(next: FleetState, d: DestroyAction, workers: Worker[], 
   // the host stopped answering (unknown/offline): else the same dud host is rented again and again.
   const diedOfHost = w !== undefined && (w.fatalKind !== null || w.instance.actual_status === "offline" || w.instance.actual_status === "unknown");
   const hostFault = HOST_FAULTS.has(d.cause) || (d.cause === "dead" && (!d.everRan || diedOfHost));
+  let share: Omit<SharedBlock, "fleet"> | null = null;
   if (blameHost && hostFault && d.machineId !== null) {
     const h = host(next, d.machineId, d.gpuName);
     // The same image and onstart ran elsewhere (else the breaker would be open), so a host where it
@@ -494,15 +495,14 @@ function rememberDestroy(next: FleetState, d: DestroyAction, workers: Worker[], 
     // HF refusing one host while another worker uploads with the same token is about that host
     // (its address, say), and it will refuse the next worker there too.
     if (refusedByHf) h.blockedReason = "Hugging Face refuses this host (401/403) while the token works elsewhere";
+    const level = hostLevel(d, w);
+    if (level !== null) share = { machineId: d.machineId, gpuName: d.gpuName, reason: h.blockedReason ?? d.reason, at: now, permanent: level === "permanent" };
   }
   if (w?.fatalKind === "oom" && d.gpuName && w.instance.gpu_ram !== null && !oomFitsElsewhere(w, workers, now)) {
     next.gpuRamFloor[d.gpuName] = Math.max(next.gpuRamFloor[d.gpuName] ?? 0, w.instance.gpu_ram + 1);
   }
   if (hostFault && !d.everRan) outcomes.push({ ok: false, signature: failureSignature(w?.fatalKind ?? d.cause, w?.detail ?? d.reason) });
-  const level = blameHost && hostFault && d.machineId !== null ? hostLevel(d, w) : null;
-  if (level === null || d.machineId === null) return null;
-  const h = next.hosts[String(d.machineId)];
-  return { machineId: d.machineId, gpuName: d.gpuName, reason: h?.blockedReason ?? d.reason, at: now, permanent: level === "permanent" };
+  return share;
 }
 
 /** A new batch is a new throughput sample for the GPU model and for the host. */
