@@ -144,16 +144,36 @@ export const hostsRoute = createRoute({
   responses: { 200: ok("{ fleet, hosts }"), ...errors },
 });
 
+const MachineParam = z.object({ machineId: int(1, Number.MAX_SAFE_INTEGER, "1 up").openapi({ param: { name: "machineId", in: "path" }, type: "integer" }) });
+
 export const clearHostRoute = createRoute({
   method: "delete",
   path: "/hosts/{machineId}",
   summary: "Forget a host's record: its strikes and block are cleared, and the block the account's fleets share",
   security,
-  request: {
-    params: z.object({ machineId: int(1, Number.MAX_SAFE_INTEGER, "1 up").openapi({ param: { name: "machineId", in: "path" }, type: "integer" }) }),
-    query: FleetQuery,
-  },
+  request: { params: MachineParam, query: FleetQuery },
   responses: { 200: ok("{ fleet, cleared }"), ...errors },
+});
+
+export const BlockHostInput = z
+  .strictObject({
+    reason: z
+      .string()
+      .trim()
+      .min(1, "say why, in a few words (it is shown in /hosts)")
+      .max(200, "at most 200 characters")
+      .regex(/^[^\p{Cc}]*$/u, "must be one line of text"),
+    scope: z.enum(["account", "fleet"]).default("account").openapi({ description: "account (default): every fleet skips the host; fleet: only this one" }),
+  })
+  .openapi("BlockHost");
+
+export const blockHostRoute = createRoute({
+  method: "put",
+  path: "/hosts/{machineId}",
+  summary: "Block a host by hand until DELETE /hosts/:machineId (a worker running there stays)",
+  security,
+  request: { params: MachineParam, query: FleetQuery, body: { required: true, content: { "application/json": { schema: BlockHostInput } } } },
+  responses: { 200: ok("{ fleet, blocked, scope }"), ...errors },
 });
 
 export const eventsRoute = createRoute({

@@ -33,6 +33,7 @@ export type ScaleBody = { fleet: string; target: number; report: Value<"scale"> 
 export type UpBody = { fleet: string; gpu: string | null } & Value<"up">;
 export type PauseBody = { fleet: string } & Value<"setPaused">;
 export type ClearHostBody = { fleet: string } & Value<"clearHost">;
+export type BlockHostBody = { fleet: string } & Value<"blockHost">;
 /** Without `confirm=<fleet>`, /down only lists what it would destroy. */
 export type DownBody =
   | ({ fleet: string; confirmed: true } & Pick<DownResult, "destroyed" | "errors" | "instances">)
@@ -52,4 +53,5 @@ export interface DashboardRoutes {
   "POST /resume": PauseBody;
   "POST /down": DownBody;
   "DELETE /hosts/{machineId}": ClearHostBody;
+  "PUT /hosts/{machineId}": BlockHostBody;
 }

@@ -134,9 +134,10 @@ export const APP_JS = String.raw`// @ts-check
    * @template {keyof Routes} R
    * @param {R} route method and path, as Routes names it
    * @param {Params} [params]
+   * @param {Record<string, unknown>} [json] the request body, sent as JSON
    * @returns {Promise<ApiResult<Routes[R]>>}
    */
-  async function api(route, params) {
+  async function api(route, params, json) {
     /** @type {Params} */
     var q = Object.assign({}, params);
     var space = route.indexOf(" ");
@@ -144,7 +145,10 @@ export const APP_JS = String.raw`// @ts-check
     /** @type {Response} */
     var res;
     try {
-      res = await fetch(withQuery(path, q), { method: route.slice(0, space), cache: "no-store", headers: { Authorization: "Bearer " + token, Accept: "application/json" } });
+      /** @type {Record<string, string>} */
+      var headers = { Authorization: "Bearer " + token, Accept: "application/json" };
+      if (json) headers["Content-Type"] = "application/json";
+      res = await fetch(withQuery(path, q), { method: route.slice(0, space), cache: "no-store", headers: headers, body: json ? JSON.stringify(json) : null });
     } catch (e) {
       return { ok: false, status: 0, body: { error: "network", message: "cannot reach the Worker: " + String(e) } };
     }
@@ -325,6 +329,9 @@ export const APP_JS = String.raw`// @ts-check
     var dis = !admin;
     var upN = h("input", { type: "number", min: 1, max: 1000, step: 1, value: 1, required: true, name: "n", "aria-label": "workers to add", disabled: dis });
     var downBtn = h("button", { type: "submit", class: "danger", disabled: true, "data-action": "down", text: "Down" });
+    var blockId = h("input", { type: "number", min: 1, step: 1, required: true, name: "machineId", placeholder: "machine", "aria-label": "machine to block", disabled: dis });
+    var blockWhy = h("input", { type: "text", required: true, maxlength: 200, name: "reason", placeholder: "why", "aria-label": "why block it", disabled: dis });
+    var blockMine = h("input", { type: "checkbox", name: "fleetOnly", disabled: dis });
     s.confirm.addEventListener("input", function () { downBtn.disabled = s.confirm.value !== fleet || role !== "admin"; });
     var box = h("div", { class: "actions" },
       form("POST /scale", [h("label", { text: "Target" }), s.n, h("button", { type: "submit", "data-action": "scale", disabled: dis, text: "Scale" })],
@@ -339,7 +346,14 @@ export const APP_JS = String.raw`// @ts-check
         function () { return { fleet: fleet }; }, paused),
       form("POST /down", [s.confirm, downBtn],
         function () { return s.confirm.value === fleet ? { fleet: fleet, confirm: s.confirm.value } : null; },
-        function (b) { return b.confirmed ? "Fleet " + b.fleet + " down: destroyed " + b.destroyed.length + " instance(s)" + (b.errors.length ? "; errors: " + b.errors.join("; ") : ".") : b.message; }));
+        function (b) { return b.confirmed ? "Fleet " + b.fleet + " down: destroyed " + b.destroyed.length + " instance(s)" + (b.errors.length ? "; errors: " + b.errors.join("; ") : ".") : b.message; }),
+      form("PUT /hosts/{machineId}", [h("label", { text: "Block host" }), blockId, blockWhy, h("label", null, blockMine, " this fleet only"), h("button", { type: "submit", class: "secondary", "data-action": "block", disabled: dis, text: "Block" })],
+        function () { return { fleet: fleet, machineId: blockId.value }; },
+        function (b) {
+          blockId.value = blockWhy.value = "";
+          return "Host " + b.blocked + " blocked " + (b.scope === "account" ? "for every fleet" : "for fleet " + b.fleet) + " until forgotten; a worker running there stays.";
+        },
+        function () { return { reason: blockWhy.value, scope: blockMine.checked ? "fleet" : "account" }; }));
     if (!admin) box.appendChild(h("p", { class: "muted", text: "Signed in with the read token: actions need the admin token (API_TOKEN)." }));
     return box;
 
@@ -348,19 +362,22 @@ export const APP_JS = String.raw`// @ts-check
      * @param {R} route @param {Kid[]} kids
      * @param {() => Params | null} params null sends nothing
      * @param {(b: Routes[R]) => string} done what the answer says
+     * @param {() => Record<string, unknown>} [json] the request body
      */
-    function form(route, kids, params, done) {
-      var action = route.slice(route.indexOf("/") + 1);
-      var f = h("form", { "data-action": action }, kids);
+    function form(route, kids, params, done, json) {
+      var f = h("form", null, kids);
+      var button = f.querySelector("button");
+      // The submit button names the action: the route's path would not ("hosts/{machineId}").
+      var action = (button && button.getAttribute("data-action")) || route;
+      f.setAttribute("data-action", action);
       f.addEventListener("submit", async function (/** @type {Event} */ ev) {
         ev.preventDefault();
         var q = params();
         if (!q) return;
-        var button = f.querySelector("button");
         if (button) button.disabled = true;
         s.msg.className = "msg";
         s.msg.textContent = action + ": working…";
-        var r = await api(route, q);
+        var r = await api(route, q, json && json());
         if (button && role === "admin" && action !== "down") button.disabled = false;
         if (r.status === 401) return signOut("Signed out: the token is no longer accepted: " + why(r));
         if (!r.ok) {
@@ -430,7 +447,7 @@ export const APP_JS = String.raw`// @ts-check
     var cols = ["Worker", "Phase", "GPU", "$/hr", "games/s", "batch", "age", "ssh"];
     var rows = f.instances.map(function (i) {
       return h("tr", { "data-id": i.id, "data-phase": i.phase },
-        h("td", { "data-label": cols[0] }, h("span", { text: i.label }), h("span", { class: "muted", text: " #" + i.id })),
+        h("td", { "data-label": cols[0] }, h("span", { text: i.label }), h("span", { class: "muted", text: " #" + i.id + (i.machineId === null ? "" : " · machine " + i.machineId) })),
         h("td", { "data-label": cols[1] }, h("span", { class: "phase phase-" + i.phase, title: i.detail + " (for " + dur(i.phaseForS) + ")", text: i.phase })),
         h("td", { "data-label": cols[2], text: i.gpu || "—" }),
         h("td", { class: "num", "data-label": cols[3], text: usd(i.dph) }),

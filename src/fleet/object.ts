@@ -5,6 +5,7 @@ import { configFromVars, type FleetConfig, patchConfig, validateConfig, minUploa
 import type { Env } from "../env";
 import { runPass, type PassOptions, type PassReport } from "../reconcile/pass";
 import { closedBreaker } from "../reconcile/breaker";
+import { blockHost } from "../reconcile/hosts";
 import { emptyState, FleetState } from "../reconcile/state";
 import { clientFor } from "../vast/transport";
 import { redact } from "../redact";
@@ -374,6 +375,24 @@ export class FleetObject extends DurableObject<Env> {
       this.store.put("state", state);
       await this.event({ action: "host", reason: `record of machine ${machineId} cleared through the API`, ok: true });
       return { ok: true, value: { cleared: machineId } };
+    });
+    return result ?? busy();
+  }
+
+  /** The operator blocks a host (PUT /hosts/:machineId); "account" shares the block with every fleet. */
+  async blockHost(fleet: string, machineId: number, reason: string, scope: "account" | "fleet"): Promise<ActionResult<{ blocked: number; scope: "account" | "fleet"; reason: string }>> {
+    this.bind(fleet);
+    const result = await this.lease.run<ActionResult<{ blocked: number; scope: "account" | "fleet"; reason: string }>>(API_LEASE_WAIT_MS, async () => {
+      const now = await nowFor(this.env);
+      const { state, host } = blockHost(this.state(), machineId, `blocked by the operator: ${reason}`, now);
+      if (scope === "account") {
+        // Shared first: if the registry cannot take it, nothing is stored and the caller sees the error.
+        this.usage.registryCalls++;
+        await registry(this.env).shareHostBlocks([{ machineId, gpuName: host.gpuName, reason: host.blockedReason, fleet, at: now, permanent: true }]);
+      }
+      this.store.put("state", state);
+      await this.event({ action: "host", reason: `machine ${machineId} blocked through the API${scope === "account" ? " for every fleet" : ""}: ${reason}`, ok: true });
+      return { ok: true, value: { blocked: machineId, scope, reason: host.blockedReason } };
     });
     return result ?? busy();
   }

@@ -9,10 +9,11 @@ import { classify, needsLogs } from "./classify";
 import { createBody } from "./launch";
 import { parseLogs, type LogEvidence } from "./logs";
 import { observeMarket } from "./market";
-import { decayedStrikes, STRIKES_TO_BLOCK } from "./offers";
+import { hostRecord, strike } from "./hosts";
+import { STRIKES_TO_BLOCK } from "./offers";
 import { adoptBlocks, type SharedBlock } from "./shared-hosts";
 import { formatDuration, hfRefusesHost, hfTokenVoucher, oomFitsElsewhere, plan, workerOf, type Action, type DestroyAction, type LaunchAction, type Worker } from "./plan";
-import type { FleetState, HostRecord, InstanceMemory, Phase } from "./state";
+import type { FleetState, InstanceMemory, Phase } from "./state";
 
 /**
  * One reconcile pass: observe → classify → plan → act → remember. The imperative shell around the
@@ -420,15 +421,6 @@ function planned(a: Action): ActionResult {
     : { kind: "launch", label: a.label, slot: a.slot, instanceId: null, reason: a.reason, ok: true, error: null, gpu: a.offer.gpu_name, dph: a.offer.dph_total, machineId: a.offer.machine_id, cause: a.upgradeOf === null ? null : "upgrade" };
 }
 
-function host(state: FleetState, machineId: number, gpu: string | null): HostRecord {
-  const key = String(machineId);
-  const existing = state.hosts[key];
-  if (existing) return existing;
-  const fresh: HostRecord = { machineId, strikes: 0, lastStrikeAt: 0, lastStrike: null, blockedReason: null, gamesPerSec: null, samples: 0, gpuName: gpu, sharedFrom: null };
-  state.hosts[key] = fresh;
-  return fresh;
-}
-
 /**
  * Compares this search with the last: a host another renter gave back within minutes is struck
  * before the plan can rent it. As strong a sign as failing before the first batch (in the fleet
@@ -442,21 +434,13 @@ function noteBounces(state: FleetState, offers: Offer[], listed: Instance[], con
   const { sightings, bounced } = observeMarket(state.market, { offers, now, windowMs: config.bounceWindowS * 1000, maxDph: config.maxDph, complete: offers.length < OFFER_LIMIT, own });
   const next = { ...state, market: sightings, hosts: { ...state.hosts } };
   for (const m of bounced) {
-    const h = { ...host(next, m, offers.find((o) => o.machine_id === m)?.gpu_name ?? null) };
+    const h = { ...hostRecord(next, m, offers.find((o) => o.machine_id === m)?.gpu_name ?? null) };
     next.hosts[String(m)] = h;
     const why = `another renter gave it back within ${formatDuration(config.bounceWindowS)} (listed, gone, listed again)`;
     strike(h, STRIKES_TO_BLOCK, why, now);
     share.push({ machineId: m, gpuName: h.gpuName, reason: why, fleet, at: now, permanent: false });
   }
   return next;
-}
-
-function strike(h: HostRecord, weight: number, why: string, now: number): void {
-  h.strikes = decayedStrikes(h, now) + weight;
-  h.lastStrikeAt = now;
-  h.lastStrike = why.length > 200 ? `${why.slice(0, 199)}…` : why;
-  // The record now holds this fleet's own finding, which a lifted shared block must not lift.
-  h.sharedFrom = null;
 }
 
 /**
@@ -486,7 +470,7 @@ function rememberDestroy(next: FleetState, d: DestroyAction, workers: Worker[], 
   const hostFault = HOST_FAULTS.has(d.cause) || (d.cause === "dead" && (!d.everRan || diedOfHost));
   let share: Omit<SharedBlock, "fleet"> | null = null;
   if (blameHost && hostFault && d.machineId !== null) {
-    const h = host(next, d.machineId, d.gpuName);
+    const h = hostRecord(next, d.machineId, d.gpuName);
     // The same image and onstart ran elsewhere (else the breaker would be open), so a host where it
     // never got as far as a batch is almost surely a dud: block it at once. One that ran and then
     // failed may have been unlucky: a strike, and a second within a day blocks it.
@@ -520,7 +504,7 @@ function learnThroughput(next: FleetState, workers: Worker[], before: FleetState
       next.gpuStats[gpu] = { gamesPerSec: r.mean, samples: r.samples, dph: price };
     }
     if (w.instance.machine_id !== null) {
-      const h = host(next, w.instance.machine_id, gpu);
+      const h = hostRecord(next, w.instance.machine_id, gpu);
       const r = rolling(h.gamesPerSec, h.samples, m.gamesPerSec);
       h.gamesPerSec = r.mean;
       h.samples = r.samples;

@@ -39,6 +39,7 @@ describe("auth matrix", () => {
         "GET /stats",
         "GET /hosts",
         "DELETE /hosts/:machineId",
+        "PUT /hosts/:machineId",
         // The dashboard shell (page, script, stylesheet): open, see below.
         "GET /",
         "GET /assets/app.js",

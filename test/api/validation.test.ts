@@ -36,6 +36,14 @@ const CASES: [string, string, unknown, number, RegExp][] = [
   ["GET", "/fleets/..%2Fx", undefined, 400, /^fleet: /],
   ["PUT", "/fleets/Bad_Name", {}, 400, /^fleet: /],
   ["DELETE", "/fleets/zeb", undefined, 400, /^fleet: zeb is the default fleet/],
+  ["PUT", "/hosts/1", {}, 400, /^reason: /],
+  ["PUT", "/hosts/1", { reason: "   " }, 400, /^reason: say why/],
+  ["PUT", "/hosts/1", { reason: "a\nb" }, 400, /^reason: must be one line/],
+  ["PUT", "/hosts/1", { reason: "x".repeat(201) }, 400, /^reason: at most 200/],
+  ["PUT", "/hosts/1", { reason: "slow", scope: "world" }, 400, /^scope: /],
+  ["PUT", "/hosts/1", { reason: "slow", sneaky: 1 }, 400, /sneaky/],
+  ["PUT", "/hosts/0", { reason: "slow" }, 400, /^machineId: /],
+  ["PUT", "/hosts/1?fleet=nosuchfleet", { reason: "slow" }, 404, /^fleet: no fleet named nosuchfleet/],
 ];
 
 describe("bad input", () => {

@@ -310,12 +310,39 @@ try {
     expect(problems.length === 0, `browser errors: ${problems.join(" | ")}`);
   });
 
+  await scenario("an admin blocks a worker's host by the machine its row names; the host is listed with the reason, and the worker stays", async () => {
+    expect(admin, "not signed in");
+    const { page, problems } = admin;
+    const worker = (await api(`/status?fleet=${FLEET}`)).body?.fleets?.[0]?.instances?.find((i) => i.machineId !== null && i.phase === "RUNNING");
+    expect(worker, "no worker with a machine");
+    const machine = worker.machineId;
+    await page.waitForFunction(([sel, m]) => [...document.querySelectorAll(sel)].some((td) => td.textContent.includes(`machine ${m}`)), [`${rowsSel} td[data-label=Worker]`, machine], { timeout: 30_000 });
+    const formSel = `${fleetSel} form[data-action=block]`;
+    try {
+      await page.fill(`${formSel} input[name=machineId]`, String(machine));
+      await page.fill(`${formSel} input[name=reason]`, "throttles under load");
+      await page.check(`${formSel} input[name=fleetOnly]`);
+      await page.click(`${formSel} button`);
+      await page.waitForFunction((sel) => /blocked for fleet/.test(document.querySelector(sel)?.textContent ?? ""), `${fleetSel} .msg`, { timeout: 15_000 });
+      const row = `${fleetSel} table.hosts tr[data-machine="${machine}"]`;
+      await page.waitForSelector(row, { timeout: 30_000 });
+      const why = await page.textContent(`${row} td[data-label=why]`);
+      expect(why === "blocked by the operator: throttles under load", `why: ${why}`);
+      const listed = (await api(`/hosts?fleet=${FLEET}`)).body.hosts.find((x) => x.machineId === machine);
+      expect(listed?.blocked === true, "the API does not list the host as blocked");
+      expect((await api(`/status?fleet=${FLEET}`)).body.fleets[0].instances.some((i) => i.id === worker.id), "the worker on the blocked host was destroyed");
+    } finally {
+      await api(`/hosts/${machine}?fleet=${FLEET}`, { method: "DELETE" });
+    }
+    expect(problems.length === 0, `browser errors: ${problems.join(" | ")}`);
+  });
+
   await scenario("the read token sees but cannot act: controls disabled, a forced attempt shows the API's 403", async () => {
     const { context, page, problems } = await newPage();
     await signIn(page, READ);
     await page.waitForSelector(rowsSel, { timeout: 20_000 });
     expect((await page.textContent("#who")) === "read-only", "role badge is not read-only");
-    for (const action of ["scale", "up", "pause", "resume", "down"]) {
+    for (const action of ["scale", "up", "pause", "resume", "down", "block"]) {
       expect(await page.isDisabled(`${fleetSel} form[data-action=${action}] button`), `${action} is enabled for the read token`);
     }
     // Past the disabled controls (as a user with devtools could): the API itself must refuse.

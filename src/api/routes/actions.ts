@@ -1,8 +1,8 @@
-import type { ClearHostBody, DownBody, PauseBody, ScaleBody, UpBody } from "../../dashboard/api-types";
+import type { BlockHostBody, ClearHostBody, DownBody, PauseBody, ScaleBody, UpBody } from "../../dashboard/api-types";
 import { lookupFleet } from "../fleet";
 import { newApi } from "../hono";
 import { answer, fail } from "../respond";
-import { clearHostRoute, downRoute, pauseRoute, reconcileRoute, resumeRoute, scaleRoute, upRoute } from "../schemas";
+import { blockHostRoute, clearHostRoute, downRoute, pauseRoute, reconcileRoute, resumeRoute, scaleRoute, upRoute } from "../schemas";
 
 /** The runbook's scripts as requests: each one runs in the fleet's object, under its lease. */
 export const actions = newApi();
@@ -70,4 +70,14 @@ actions.openapi(clearHostRoute, async (c) => {
   if (!found.ok) return fail(c, found);
   const { name, stub } = found.value;
   return answer(c, await stub.clearHost(name, machineId), (v): ClearHostBody => ({ fleet: name, ...v }));
+});
+
+actions.openapi(blockHostRoute, async (c) => {
+  const { machineId } = c.req.valid("param");
+  const { fleet } = c.req.valid("query");
+  const { reason, scope } = c.req.valid("json");
+  const found = await lookupFleet(c.env, fleet);
+  if (!found.ok) return fail(c, found);
+  const { name, stub } = found.value;
+  return answer(c, await stub.blockHost(name, machineId, reason, scope), (v): BlockHostBody => ({ fleet: name, ...v }));
 });

@@ -1,0 +1,42 @@
+import { decayedStrikes, STRIKES_TO_BLOCK } from "./offers";
+import type { FleetState, HostRecord } from "./state";
+
+/**
+ * Host reputation records: what a pass writes when a host fails, and what the operator writes when
+ * they know better (PUT /hosts/:machineId). Reading them (strikes, blocks, ranking) is offers.ts.
+ */
+
+/** The record of a machine, created empty in `state` (mutated) when the fleet has none yet. */
+export function hostRecord(state: FleetState, machineId: number, gpu: string | null): HostRecord {
+  const key = String(machineId);
+  const existing = state.hosts[key];
+  if (existing) return existing;
+  const fresh: HostRecord = { machineId, strikes: 0, lastStrikeAt: 0, lastStrike: null, blockedReason: null, gamesPerSec: null, samples: 0, gpuName: gpu, sharedFrom: null };
+  state.hosts[key] = fresh;
+  return fresh;
+}
+
+/** Adds a strike to `h` (mutated); answers the reason as stored. */
+export function strike(h: HostRecord, weight: number, why: string, now: number): string {
+  const stored = why.length > 200 ? `${why.slice(0, 199)}…` : why;
+  h.strikes = decayedStrikes(h, now) + weight;
+  h.lastStrikeAt = now;
+  h.lastStrike = stored;
+  // The record now holds this fleet's own finding, which a lifted shared block must not lift.
+  h.sharedFrom = null;
+  return stored;
+}
+
+/**
+ * The operator's block: something no log line shows (a host that throttles, a flaky link, the
+ * later scripts' bad-hosts file), so it holds until DELETE /hosts/:machineId, as No CUDA does.
+ * What the fleet measured on the host stays; a worker running there now is not touched.
+ */
+export function blockHost(state: FleetState, machineId: number, reason: string, now: number): { state: FleetState; host: HostRecord & { blockedReason: string } } {
+  const next = { ...state, hosts: { ...state.hosts } };
+  const h = { ...hostRecord(next, machineId, null) };
+  const why = strike(h, STRIKES_TO_BLOCK, reason, now);
+  const blocked = { ...h, blockedReason: why };
+  next.hosts[String(machineId)] = blocked;
+  return { state: next, host: blocked };
+}
