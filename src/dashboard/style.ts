@@ -74,6 +74,9 @@ tr.best td { font-weight: 700; }
 .actions { display: grid; grid-template-columns: 1fr; gap: .5rem; }
 .actions form { display: flex; flex-wrap: wrap; gap: .4rem; align-items: center; }
 .actions label { font-size: .85rem; color: var(--muted); }
+.actions label:has(input) { display: inline-flex; gap: .3rem; align-items: center; white-space: nowrap; }
+.actions input[type=checkbox] { min-height: 0; }
+.actions input[name=machineId] { width: 7.5rem; }
 .events { list-style: none; margin: 0; padding: 0; font-size: .88rem; }
 .events li { padding: .3rem 0; border-bottom: 1px solid var(--line); display: grid; grid-template-columns: 4.5rem 5.5rem 1fr; gap: .5rem; }
 .events li.failed .act { color: var(--bad); }
