@@ -35,6 +35,8 @@ const COLUMNS: Column[] = [
   { title: "games/s", right: true, cell: (i) => num(i.gamesPerSec, 1) },
   { title: "batch", right: true, cell: (i) => num(i.batch, 0) },
   { title: "ID", right: true, cell: (i) => String(i.id) },
+  // The host, as PUT /hosts/:machineId takes it.
+  { title: "Machine", right: true, cell: (i) => (i.machineId === null ? "-" : String(i.machineId)) },
   { title: "SSH", right: false, cell: (i) => i.ssh ?? "-" },
 ];
 

@@ -6,7 +6,7 @@ import { call, callJson, createFleet, resetMarket } from "./helpers";
 
 /** `/status?format=text`: the table a curl user reads, like the runbook's vast_status.sh. */
 
-const HEADER = /^Label\s+GPU\s+Phase\s+Status\s+Age\s+\$\/hr\s+games\/s\s+batch\s+ID\s+SSH$/;
+const HEADER = /^Label\s+GPU\s+Phase\s+Status\s+Age\s+\$\/hr\s+games\/s\s+batch\s+ID\s+Machine\s+SSH$/;
 
 function worker(slot: number, over: Partial<InstanceStatus>): InstanceStatus {
   return {
@@ -71,12 +71,12 @@ describe("statusText", () => {
     const text = statusText([fleet], grandTotals([fleet]));
     expect(text).toBe(
       [
-        "Label               GPU          Phase    Status     Age   $/hr  games/s  batch        ID  SSH",
-        "-".repeat(121),
-        "zeb-worker-vast-1   RTX_3070     RUNNING  running  1h02m  0.093      4.6     12  87654322  ssh -p 12346 root@ssh5.vast.ai",
-        "zeb-worker-vast-2   RTX_3070     RUNNING  running  1h02m  0.102      4.6     12  87654323  ssh -p 12347 root@ssh5.vast.ai",
-        "zeb-worker-vast-10  RTX_3060_Ti  BOOT     loading  2m05s  0.089        -      -  87654331  -",
-        "-".repeat(121),
+        "Label               GPU          Phase    Status     Age   $/hr  games/s  batch        ID  Machine  SSH",
+        "-".repeat(130),
+        "zeb-worker-vast-1   RTX_3070     RUNNING  running  1h02m  0.093      4.6     12  87654322     1001  ssh -p 12346 root@ssh5.vast.ai",
+        "zeb-worker-vast-2   RTX_3070     RUNNING  running  1h02m  0.102      4.6     12  87654323     1002  ssh -p 12347 root@ssh5.vast.ai",
+        "zeb-worker-vast-10  RTX_3060_Ti  BOOT     loading  2m05s  0.089        -      -  87654331     1010  -",
+        "-".repeat(130),
         "Total: 3 instances, $0.284/hr ($6.82/day)",
         "zeb: target 3, 2 running, last pass 0m42s ago, 0 action(s)",
         "zeb: PAUSED: no autonomous actions (POST /resume?fleet=zeb)",
