@@ -384,7 +384,8 @@ export class FleetObject extends DurableObject<Env> {
     this.bind(fleet);
     const result = await this.lease.run<ActionResult<{ blocked: number; scope: "account" | "fleet"; reason: string }>>(API_LEASE_WAIT_MS, async () => {
       const now = await nowFor(this.env);
-      const { state, host } = blockHost(this.state(), machineId, `blocked by the operator: ${reason}`, now);
+      // Typed by a person, kept for days and copied to every fleet: a pasted key must not ride along.
+      const { state, host } = blockHost(this.state(), machineId, `blocked by the operator: ${redact(reason, this.env)}`, now);
       if (scope === "account") {
         // Shared first: if the registry cannot take it, nothing is stored and the caller sees the error.
         this.usage.registryCalls++;

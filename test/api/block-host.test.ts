@@ -1,5 +1,8 @@
+import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { call, callJson, createFleet, resetMarket } from "./helpers";
+import { registry } from "../../src/fleet/registry";
+import { REDACTED } from "../../src/redact";
+import { call, callJson, createFleet, resetMarket, SECRETS } from "./helpers";
 
 interface Host {
   machineId: number;
@@ -50,6 +53,14 @@ describe("blocking a host by hand", () => {
     // Beta drops the adopted block at its next search of the market: here, a scale-up's.
     await callJson("/scale?fleet=beta&n=2", { method: "POST" });
     expect((await hosts("beta")).some((h) => h.machineId === pick)).toBe(false);
+  });
+
+  it("keeps no secret pasted into the reason, not even in the registry", async () => {
+    await createFleet("epsilon", quiet);
+    const answer = await callJson<{ reason: string }>(`/hosts/4242?fleet=epsilon`, { method: "PUT", body: { reason: `slow; key ${SECRETS[2]}` } });
+    expect(answer.reason).toBe(`blocked by the operator: slow; key ${REDACTED}`);
+    const stored = (await registry(env).hostBlocks(Date.now() + 3_600_000)).find((b) => b.machineId === 4242);
+    expect(stored?.reason).toBe(`blocked by the operator: slow; key ${REDACTED}`);
   });
 
   it("scope fleet: the other fleets still rent the host", async () => {
