@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { FleetConfig, FleetName, GpuName } from "../config/fleet";
+import { BLOCK_SCOPES } from "../reconcile/hosts";
 
 /**
  * Every route's input and answer, declared once: the validators and /openapi.json are both
@@ -163,7 +164,7 @@ export const BlockHostInput = z
       .min(1, "say why, in a few words (it is shown in /hosts)")
       .max(200, "at most 200 characters")
       .regex(/^[^\p{Cc}]*$/u, "must be one line of text"),
-    scope: z.enum(["account", "fleet"]).default("account").openapi({ description: "account (default): every fleet skips the host; fleet: only this one" }),
+    scope: z.enum(BLOCK_SCOPES).default("account").openapi({ description: "account (default): every fleet skips the host; fleet: only this one" }),
   })
   .openapi("BlockHost");
 

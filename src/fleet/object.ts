@@ -5,7 +5,7 @@ import { configFromVars, type FleetConfig, patchConfig, validateConfig, minUploa
 import type { Env } from "../env";
 import { runPass, type PassOptions, type PassReport } from "../reconcile/pass";
 import { closedBreaker } from "../reconcile/breaker";
-import { blockHost } from "../reconcile/hosts";
+import { blockHost, type BlockScope } from "../reconcile/hosts";
 import { emptyState, FleetState } from "../reconcile/state";
 import { clientFor } from "../vast/transport";
 import { redact } from "../redact";
@@ -32,6 +32,9 @@ const ConfigOverrides = z.record(z.string(), z.unknown());
 const LastPass = z.custom<PassReport>((v) => typeof v === "object" && v !== null && "at" in v);
 
 export type ActionResult<T> = { ok: true; value: T } | { ok: false; status: 400 | 404 | 409 | 503; error: string; message: string };
+
+/** PUT /hosts/:machineId's answer: the block as stored (a long or secret-bearing reason is cut or redacted). */
+type Blocked = { blocked: number; scope: BlockScope; reason: string };
 
 export interface DownResult {
   confirmed: boolean;
@@ -380,9 +383,9 @@ export class FleetObject extends DurableObject<Env> {
   }
 
   /** The operator blocks a host (PUT /hosts/:machineId); "account" shares the block with every fleet. */
-  async blockHost(fleet: string, machineId: number, reason: string, scope: "account" | "fleet"): Promise<ActionResult<{ blocked: number; scope: "account" | "fleet"; reason: string }>> {
+  async blockHost(fleet: string, machineId: number, reason: string, scope: BlockScope): Promise<ActionResult<Blocked>> {
     this.bind(fleet);
-    const result = await this.lease.run<ActionResult<{ blocked: number; scope: "account" | "fleet"; reason: string }>>(API_LEASE_WAIT_MS, async () => {
+    const result = await this.lease.run<ActionResult<Blocked>>(API_LEASE_WAIT_MS, async () => {
       const now = await nowFor(this.env);
       // Typed by a person, kept for days and copied to every fleet: a pasted key must not ride along.
       const { state, host } = blockHost(this.state(), machineId, `blocked by the operator: ${redact(reason, this.env)}`, now);

@@ -6,6 +6,10 @@ import type { FleetState, HostRecord } from "./state";
  * they know better (PUT /hosts/:machineId). Reading them (strikes, blocks, ranking) is offers.ts.
  */
 
+/** Who skips a host the operator blocked: every fleet of the account, or only the one it was blocked in. */
+export const BLOCK_SCOPES = ["account", "fleet"] as const;
+export type BlockScope = (typeof BLOCK_SCOPES)[number];
+
 /** The record of a machine, created empty in `state` (mutated) when the fleet has none yet. */
 export function hostRecord(state: FleetState, machineId: number, gpu: string | null): HostRecord {
   const key = String(machineId);
