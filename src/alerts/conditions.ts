@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { FleetConfig } from "../config/fleet";
 import { examplesSilent, type HealthDoc, learnerCommand, learnerStalled } from "../health/hf";
-import { fatalGraceS, formatDuration } from "../reconcile/plan";
+import { type DestroyCause, fatalGraceS, formatDuration } from "../reconcile/plan";
 import type { ActionResult, PassReport } from "../reconcile/pass";
 import type { FleetState } from "../reconcile/state";
 import { type AlertKind, type Condition, type Notice } from "./machine";
@@ -13,7 +13,7 @@ import { type AlertKind, type Condition, type Notice } from "./machine";
  */
 
 /** Destroys that are the fleet working as asked, not something going wrong. */
-const ROUTINE_DESTROYS = new Set(["scale_down", "duplicate", "upgrade_done", "down"]);
+const ROUTINE_DESTROYS: ReadonlySet<string> = new Set<DestroyCause>(["scale_down", "duplicate", "upgrade_done", "down", "replaced"]);
 /** Passes in a row with a failed launch before a human hears about it (one failure is the market). */
 export const LAUNCH_FAILURE_PASSES = 3;
 /** A fatal, stalled or dead worker still there this long after its grace is not being handled. */

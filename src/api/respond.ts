@@ -15,7 +15,7 @@ type ErrorResponse = { [S in FailStatus]: Response & TypedResponse<{ error: stri
 
 export function fail(c: Context, f: Failure): ErrorResponse {
   // A busy fleet is a pass in progress, which takes seconds: tell clients when to come back.
-  if (f.status === 409) c.header("Retry-After", "2");
+  if (f.error === "busy") c.header("Retry-After", "2");
   return c.json({ error: f.error, message: f.message }, f.status) as ErrorResponse;
 }
 

@@ -109,13 +109,15 @@ export const reconcileRoute = createRoute({
   responses: { 200: ok("the pass report: workers, actions with reasons, held launches, errors"), ...errors },
 });
 
+const InstanceParam = z.object({ id: int(1, Number.MAX_SAFE_INTEGER, "1 up").openapi({ param: { name: "id", in: "path" }, type: "integer" }) });
+
 export const logsRoute = createRoute({
   method: "get",
   path: "/instances/{id}/logs",
   summary: "An owned instance's container logs, tokens and keys redacted",
   security,
   request: {
-    params: z.object({ id: int(1, Number.MAX_SAFE_INTEGER, "1 up").openapi({ param: { name: "id", in: "path" }, type: "integer" }) }),
+    params: InstanceParam,
     query: FleetQuery.extend({ tail: int(1, 1000).default(50) }),
   },
   responses: { 200: ok("{ id, label, text }; text is null while Vast has no logs yet"), ...errors },
@@ -175,6 +177,15 @@ export const blockHostRoute = createRoute({
   security,
   request: { params: MachineParam, query: FleetQuery, body: { required: true, content: { "application/json": { schema: BlockHostInput } } } },
   responses: { 200: ok("{ fleet, blocked, scope }"), ...errors },
+});
+
+export const replaceRoute = createRoute({
+  method: "post",
+  path: "/instances/{id}/replace",
+  summary: "Destroy one worker of the fleet now and refill its slot in the same pass (the runbook's destroy + vast_up.sh 1)",
+  security,
+  request: { params: InstanceParam, query: FleetQuery },
+  responses: { 200: ok("{ fleet, replaced, report }"), ...errors },
 });
 
 export const eventsRoute = createRoute({

@@ -34,6 +34,7 @@ export type UpBody = { fleet: string; gpu: string | null } & Value<"up">;
 export type PauseBody = { fleet: string } & Value<"setPaused">;
 export type ClearHostBody = { fleet: string } & Value<"clearHost">;
 export type BlockHostBody = { fleet: string } & Value<"blockHost">;
+export type ReplaceBody = { fleet: string } & Value<"replace">;
 /** Without `confirm=<fleet>`, /down only lists what it would destroy. */
 export type DownBody =
   | ({ fleet: string; confirmed: true } & Pick<DownResult, "destroyed" | "errors" | "instances">)

@@ -150,7 +150,6 @@ export class FleetObject extends DurableObject<Env> {
     return result ?? busy();
   }
 
-  /** `POST /up?n=&gpu=`: n more workers, launched now, optionally on one GPU model only. */
   /**
    * `POST /up?n=&gpu=`: n more workers, launched now. On one GPU model it is the runbook's
    * `vast_up.sh 2 RTX_3090`, a one-off: what cannot be launched on that model now is taken back
@@ -397,6 +396,32 @@ export class FleetObject extends DurableObject<Env> {
       this.store.put("state", state);
       await this.event({ action: "host", reason: `machine ${machineId} blocked through the API${scope === "account" ? " for every fleet" : ""}: ${reason}`, ok: true });
       return { ok: true, value: { blocked: machineId, scope, reason: host.blockedReason } };
+    });
+    return result ?? busy();
+  }
+
+  /**
+   * `POST /instances/:id/replace`: the runbook's "destroy it, then vast_up.sh 1" for one worker (on
+   * stale code, or on a host the operator distrusts): destroyed at once, its unsent games with it,
+   * and its slot refilled in the same pass. Only an instance of this fleet, and not while paused,
+   * when the pass would destroy nothing and launch nothing.
+   */
+  async replace(fleet: string, id: number): Promise<ActionResult<{ replaced: number; report: PassReport }>> {
+    this.bind(fleet);
+    type Replaced = ActionResult<{ replaced: number; report: PassReport }>;
+    const result = await this.lease.run<Replaced>(API_LEASE_WAIT_MS, async (fence) => {
+      const current = this.config();
+      if (!current.ok) return invalid(current.errors.join("; "));
+      if (current.config.paused) return { ok: false, status: 409, error: "paused", message: `fleet ${fleet} is paused; POST /resume?fleet=${fleet} first` };
+      let instance;
+      try {
+        instance = await clientFor(this.env).showInstance(id);
+      } catch (e) {
+        return { ok: false, status: 503, error: "vast_unavailable", message: `cannot read instance ${id}, nothing destroyed: ${redact(String(e), this.env)}` };
+      }
+      if (!instance || slotOf(fleet, instance.label) === null) return { ok: false, status: 404, error: "not_found", message: `id: instance ${id} is not in fleet ${fleet}` };
+      await this.event({ action: "replace", instanceId: id, label: instance.label, reason: "replace requested through the API", ok: true });
+      return { ok: true as const, value: { replaced: id, report: await this.pass({ replace: id }, () => fence.check()) } };
     });
     return result ?? busy();
   }

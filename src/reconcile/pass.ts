@@ -42,6 +42,8 @@ export interface PassOptions {
   policy?: "value" | "cheapest";
   /** Log fetches at once; Workers allow 6 open connections per invocation. */
   logsConcurrency?: number;
+  /** An instance of the fleet to destroy and replace in this pass (`POST /instances/:id/replace`). */
+  replace?: number | null;
 }
 
 export interface WorkerView {
@@ -264,7 +266,7 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
   // Plan; search the market only when the plan wants offers.
   const voucher = hfTokenVoucher(workers, state, config, now);
   const refusedByHf = new Set(workers.filter((w) => hfRefusesHost(w, voucher, config, now)).map((w) => w.instance.id));
-  const input = { fleet, config, state, now, workers, offers: null as Offer[] | null, gpu: opts.gpu ?? null, policy: opts.policy ?? "value" };
+  const input = { fleet, config, state, now, workers, offers: null as Offer[] | null, gpu: opts.gpu ?? null, policy: opts.policy ?? "value", replace: opts.replace ?? null };
   let decided = plan(input);
   let scanned = false;
   const share: SharedBlock[] = [];

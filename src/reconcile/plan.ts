@@ -63,7 +63,8 @@ export type DestroyCause =
   | "scale_down"
   | "upgrade_done"
   | "upgrade_failed"
-  | "down";
+  | "down"
+  | "replaced";
 
 export interface DestroyAction {
   kind: "destroy";
@@ -105,6 +106,8 @@ export interface PlanInput {
   gpu?: string | null;
   /** How offers are ranked: by expected games per dollar, or cheapest first (the original scripts, for the benchmark). */
   policy?: OfferChoiceContext["policy"];
+  /** `POST /instances/:id/replace`: this worker goes now, whatever its health, and its slot is refilled. */
+  replace?: number | null;
 }
 
 export interface Plan {
@@ -305,8 +308,13 @@ export function plan(input: PlanInput): Plan {
 
   const voucher = hfTokenVoucher(input.workers, state, config, now);
 
-  // 1. What must go whatever the target: dead, over cost, fatal past grace, stuck past timeouts.
+  // 1. What must go whatever the target: the operator's pick, dead, over cost, fatal past grace,
+  // stuck past timeouts.
   for (const w of input.workers) {
+    if (w.instance.id === input.replace) {
+      remove(w, "replaced", "replaced through the API");
+      continue;
+    }
     const hostRefused = hfRefusesHost(w, voucher, config, now);
     const bad =
       unhealthy(w, input) ??

@@ -23,6 +23,7 @@ describe("auth matrix", () => {
         "GET /healthz",
         "GET /events",
         "GET /instances/:id/logs",
+        "POST /instances/:id/replace",
         "POST /scale",
         "POST /up",
         "POST /down",

@@ -36,6 +36,8 @@ const CASES: [string, string, unknown, number, RegExp][] = [
   ["GET", "/fleets/..%2Fx", undefined, 400, /^fleet: /],
   ["PUT", "/fleets/Bad_Name", {}, 400, /^fleet: /],
   ["DELETE", "/fleets/zeb", undefined, 400, /^fleet: zeb is the default fleet/],
+  ["POST", "/instances/abc/replace", undefined, 400, /^id: /],
+  ["POST", "/instances/1/replace?fleet=nosuchfleet", undefined, 404, /^fleet: no fleet named nosuchfleet/],
   ["PUT", "/hosts/1", {}, 400, /^reason: /],
   ["PUT", "/hosts/1", { reason: "   " }, 400, /^reason: say why/],
   ["PUT", "/hosts/1", { reason: "a\nb" }, 400, /^reason: must be one line/],

@@ -628,3 +628,36 @@ describe("plan: launch reasons name the worker", () => {
     }
   });
 });
+
+describe("plan: the operator's replace (POST /instances/:id/replace)", () => {
+  const healthy = (slot: number) => worker({ slot, since: NOW - HOUR, inst: { gpu_name: "RTX 3060 Ti", dph_total: 0.055 } });
+
+  it("a healthy worker goes now and its slot is refilled in the same pass, on the best offer", () => {
+    const [a, b] = [healthy(0), healthy(1)];
+    const best = offer({ gpu_name: "RTX 3060 Ti", dph_total: 0.05 });
+    const p = run({ config: config({ workers: 2 }), state: state({ lastMarketScanAt: NOW }), workers: [a, b], offers: [best, ...offers(2)], replace: b.instance.id });
+    expect(p.actions).toMatchObject([
+      { kind: "destroy", instanceId: b.instance.id, slot: 1, cause: "replaced", reason: "replaced through the API" },
+      { kind: "launch", slot: 1, offer: { id: best.id }, upgradeOf: null },
+    ]);
+  });
+
+  it.each<[string, Partial<PlanInput>, number]>([
+    ["an id that is no worker of the fleet", { replace: 999_999 }, 0],
+    ["a paused fleet: nothing at all", { config: config({ workers: 2, paused: true }) }, 0],
+    ["a worker Hugging Face refuses (kept otherwise): the operator's word goes", { workers: [healthy(0), worker({ slot: 1, hfAuthError: true })] }, 1],
+  ])("%s", (_name, over, destroyed) => {
+    const workers = over.workers ?? [healthy(0), healthy(1)];
+    const p = run({ config: config({ workers: 2 }), state: state({ lastMarketScanAt: NOW }), workers, replace: workers[1]!.instance.id, ...over });
+    expect(destroys(p.actions).filter((d) => d.cause === "replaced")).toHaveLength(destroyed);
+  });
+
+  it("the old worker of an upgrade in trial: it goes, and the new one takes the slot without another launch", () => {
+    const old = healthy(0);
+    const fresh = worker({ slot: 0, phase: "WAIT", since: NOW - MIN });
+    const st = state({ lastMarketScanAt: NOW, upgrades: [{ slot: 0, oldId: old.instance.id, newId: fresh.instance.id, startedAt: NOW - 2 * MIN, reason: "better deal" }] });
+    const p = run({ config: config({ workers: 2 }), state: st, workers: [old, fresh, healthy(1)], offers: offers(2), replace: old.instance.id });
+    expect(p.actions).toEqual([expect.objectContaining({ kind: "destroy", instanceId: old.instance.id, cause: "replaced" })]);
+    expect(p.wantedSlots).toEqual([]);
+  });
+});
