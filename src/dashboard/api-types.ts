@@ -55,4 +55,5 @@ export interface DashboardRoutes {
   "POST /down": DownBody;
   "DELETE /hosts/{machineId}": ClearHostBody;
   "PUT /hosts/{machineId}": BlockHostBody;
+  "POST /instances/{id}/replace": ReplaceBody;
 }

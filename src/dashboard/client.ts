@@ -22,6 +22,7 @@ export const APP_JS = String.raw`// @ts-check
    * @typedef {import("./api").ScaleBody} ScaleBody
    * @typedef {import("./api").UpBody} UpBody
    * @typedef {import("./api").PauseBody} PauseBody
+   * @typedef {import("./api").ReplaceBody} ReplaceBody
    */
   /**
    * A fleet's card, built once so that typed input survives refreshes.
@@ -394,7 +395,7 @@ export const APP_JS = String.raw`// @ts-check
     }
   }
 
-  /** @param {ScaleBody | UpBody} b @param {string} head */
+  /** @param {ScaleBody | UpBody | ReplaceBody} b @param {string} head */
   function passLine(b, head) {
     /** @type {Record<string, number>} */
     var counts = {};
@@ -444,7 +445,7 @@ export const APP_JS = String.raw`// @ts-check
       stat(usd(t.dph), "$ / hour"), stat(usd(t.dpd), "$ / day"), stat(num(t.gamesPerSec, 1), "games / s"), stat(int(t.gamesPerDollar), "games per $"));
     if (document.activeElement !== s.n && !s.n.value) s.n.value = f.target === null ? "" : String(f.target);
 
-    var cols = ["Worker", "Phase", "GPU", "$/hr", "games/s", "batch", "age", "ssh"];
+    var cols = ["Worker", "Phase", "GPU", "$/hr", "games/s", "batch", "age", "ssh", ""];
     var rows = f.instances.map(function (i) {
       return h("tr", { "data-id": i.id, "data-phase": i.phase },
         h("td", { "data-label": cols[0] }, h("span", { text: i.label }), h("span", { class: "muted", text: " #" + i.id + (i.machineId === null ? "" : " · machine " + i.machineId) })),
@@ -454,13 +455,34 @@ export const APP_JS = String.raw`// @ts-check
         h("td", { class: "num", "data-label": cols[4], text: num(i.gamesPerSec, 2) }),
         h("td", { class: "num", "data-label": cols[5], text: i.batch === null ? "—" : String(i.batch) }),
         h("td", { class: "num", "data-label": cols[6], text: dur(i.ageS) }),
-        h("td", { "data-label": cols[7] }, i.ssh ? sshCell(i.ssh) : "—"));
+        h("td", { "data-label": cols[7] }, i.ssh ? sshCell(i.ssh) : "—"),
+        h("td", { "data-label": "" }, replaceButton(s, i)));
     });
     fill(s.workers, rows.length
       ? h("table", { class: "cards workers" }, h("thead", null, h("tr", null, cols.map(function (c, k) { return h("th", { class: k >= 3 && k <= 6 ? "num" : null, text: c }); }))), h("tbody", null, rows))
       : h("p", { class: "muted", text: "No workers." + (f.target ? " Launching toward " + f.target + "." : "") }));
 
     renderValue(s, f);
+  }
+
+  /**
+   * The runbook's "destroy it, then vast_up.sh 1" for one worker (POST /instances/{id}/replace),
+   * after a confirmation: its unsent games are lost.
+   * @param {Section} s @param {FleetStatus["instances"][number]} i
+   */
+  function replaceButton(s, i) {
+    var b = h("button", { type: "button", class: "secondary", "data-action": "replace", disabled: role !== "admin", title: "destroy this worker now and launch a replacement", text: "replace" });
+    b.addEventListener("click", async function () {
+      if (!confirm("Replace " + i.label + " (#" + i.id + ")? It is destroyed now, with the games it has not uploaded, and its slot refilled.")) return;
+      b.disabled = true;
+      var r = await api("POST /instances/{id}/replace", { id: i.id, fleet: s.name });
+      if (r.status === 401) return signOut("Signed out: the token is no longer accepted: " + why(r));
+      s.msg.className = r.ok ? "msg good" : "msg bad";
+      s.msg.textContent = r.ok ? passLine(r.body, i.label + " (#" + r.body.replaced + ") replaced") : "replace refused: " + why(r);
+      if (!r.ok) b.disabled = role !== "admin";
+      else await refresh();
+    });
+    return b;
   }
 
   /** @param {string} cmd */

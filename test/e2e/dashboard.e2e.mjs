@@ -337,6 +337,22 @@ try {
     expect(problems.length === 0, `browser errors: ${problems.join(" | ")}`);
   });
 
+  await scenario("an admin replaces one worker from its row: it is destroyed and its slot refilled in the same pass", async () => {
+    expect(admin, "not signed in");
+    const { page, problems } = admin;
+    const worker = (await api(`/status?fleet=${FLEET}`)).body?.fleets?.[0]?.instances?.find((i) => i.phase === "RUNNING");
+    expect(worker, "no running worker");
+    const button = `${rowsSel}[data-id="${worker.id}"] button[data-action=replace]`;
+    await page.waitForSelector(button, { timeout: 30_000 });
+    page.once("dialog", (d) => d.accept());
+    await page.click(button);
+    await page.waitForFunction((sel) => /replaced/.test(document.querySelector(sel)?.textContent ?? ""), `${fleetSel} .msg`, { timeout: 15_000 });
+    const msg = (await page.textContent(`${fleetSel} .msg`)) ?? "";
+    expect(/destroy/.test(msg) && /launch/.test(msg), `message: ${msg}`);
+    await waitFor("the replaced worker to leave /status", async () => !(await api(`/status?fleet=${FLEET}`)).body.fleets[0].instances.some((i) => i.id === worker.id), 30_000, 500);
+    expect(problems.length === 0, `browser errors: ${problems.join(" | ")}`);
+  });
+
   await scenario("the read token sees but cannot act: controls disabled, a forced attempt shows the API's 403", async () => {
     const { context, page, problems } = await newPage();
     await signIn(page, READ);
@@ -345,6 +361,7 @@ try {
     for (const action of ["scale", "up", "pause", "resume", "down", "block"]) {
       expect(await page.isDisabled(`${fleetSel} form[data-action=${action}] button`), `${action} is enabled for the read token`);
     }
+    expect(await page.isDisabled(`${rowsSel} button[data-action=replace] >> nth=0`), "replace is enabled for the read token");
     // Past the disabled controls (as a user with devtools could): the API itself must refuse.
     await page.evaluate((sel) => document.querySelectorAll(sel).forEach((e) => e.removeAttribute("disabled")), `${fleetSel} form[data-action=scale] *`);
     await page.fill(`${fleetSel} form[data-action=scale] input[name=n]`, "1");
