@@ -109,6 +109,15 @@ export const reconcileRoute = createRoute({
   responses: { 200: ok("the pass report: workers, actions with reasons, held launches, errors"), ...errors },
 });
 
+export const rollRoute = createRoute({
+  method: "post",
+  path: "/roll",
+  summary: "Replace every worker started before now, one at a time, make before break (new worker code); cancel=1 stops a roll",
+  security,
+  request: { query: FleetQuery.extend({ cancel: z.enum(["0", "1", "true", "false"]).optional() }) },
+  responses: { 200: ok("{ fleet, rolling, remaining, report }"), ...errors },
+});
+
 const InstanceParam = z.object({ id: int(1, Number.MAX_SAFE_INTEGER, "1 up").openapi({ param: { name: "id", in: "path" }, type: "integer" }) });
 
 export const logsRoute = createRoute({

@@ -61,6 +61,7 @@ function notes(s: FleetStatus): string[] {
   if (s.paused) out.push(`${p} PAUSED: no autonomous actions (POST /resume?fleet=${s.fleet})`);
   if (s.breaker.open) out.push(`${p} circuit breaker OPEN since ${s.breaker.since === null ? "?" : new Date(s.breaker.since).toISOString()}: ${s.breaker.reason ?? "no reason recorded"}`);
   if (s.launchHold) out.push(`${p} launches held: ${s.launchHold}`);
+  if (s.roll) out.push(`${p} rolling since ${new Date(s.roll.since).toISOString()}: ${s.roll.remaining} worker(s) started before it left (POST /roll?fleet=${s.fleet}&cancel=1 stops it)`);
   if (s.creditPausedUntil !== null) out.push(`${p} launches paused for low credit until ${new Date(s.creditPausedUntil).toISOString()}`);
   for (const e of s.configErrors) out.push(`${p} config error: ${e}`);
   for (const h of last?.held ?? []) out.push(`${p} held: ${h}`);

@@ -35,6 +35,7 @@ export type PauseBody = { fleet: string } & Value<"setPaused">;
 export type ClearHostBody = { fleet: string } & Value<"clearHost">;
 export type BlockHostBody = { fleet: string } & Value<"blockHost">;
 export type ReplaceBody = { fleet: string } & Value<"replace">;
+export type RollBody = { fleet: string } & Value<"roll">;
 /** Without `confirm=<fleet>`, /down only lists what it would destroy. */
 export type DownBody =
   | ({ fleet: string; confirmed: true } & Pick<DownResult, "destroyed" | "errors" | "instances">)
@@ -56,4 +57,5 @@ export interface DashboardRoutes {
   "DELETE /hosts/{machineId}": ClearHostBody;
   "PUT /hosts/{machineId}": BlockHostBody;
   "POST /instances/{id}/replace": ReplaceBody;
+  "POST /roll": RollBody;
 }

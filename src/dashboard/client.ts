@@ -345,6 +345,9 @@ export const APP_JS = String.raw`// @ts-check
         function () { return { fleet: fleet }; }, paused),
       form("POST /resume", [h("button", { type: "submit", class: "secondary", "data-action": "resume", disabled: dis, text: "Resume" })],
         function () { return { fleet: fleet }; }, paused),
+      form("POST /roll", [h("button", { type: "submit", class: "secondary", "data-action": "roll", disabled: dis, text: "Roll" }), h("span", { class: "muted", text: "new instances for all, one at a time" })],
+        function () { return { fleet: fleet }; },
+        function (b) { return b.rolling ? "Fleet " + b.fleet + " rolling: " + b.remaining + " worker(s) to replace, one at a time, each after its replacement runs." : "Fleet " + b.fleet + ": no worker to roll."; }),
       form("POST /down", [s.confirm, downBtn],
         function () { return s.confirm.value === fleet ? { fleet: fleet, confirm: s.confirm.value } : null; },
         function (b) { return b.confirmed ? "Fleet " + b.fleet + " down: destroyed " + b.destroyed.length + " instance(s)" + (b.errors.length ? "; errors: " + b.errors.join("; ") : ".") : b.message; }),
@@ -436,7 +439,7 @@ export const APP_JS = String.raw`// @ts-check
     var pass = f.lastPass ? "Last pass " + dur((f.now - f.lastPass.at) / 1000) + " ago, " + f.lastPass.actions.length + " action(s)." : "No pass has run yet.";
     var pend = f.pending.launches + f.pending.destroys + f.pending.upgrades ? " Pending: " + f.pending.launches + " launch, " + f.pending.destroys + " destroy, " + f.pending.upgrades + " upgrade." : "";
     fill(s.state, 
-      h("p", { class: "muted", text: pass + pend + (f.blockedHosts ? " " + f.blockedHosts + " host(s) blocked." : "") + (!f.breaker.open && f.breaker.failures ? " Breaker closed, " + f.breaker.failures + " failed launch(es) in a row." : "") }),
+      h("p", { class: "muted", text: pass + pend + (f.blockedHosts ? " " + f.blockedHosts + " host(s) blocked." : "") + (f.roll ? " Rolling: " + f.roll.remaining + " worker(s) started before it left." : "") + (!f.breaker.open && f.breaker.failures ? " Breaker closed, " + f.breaker.failures + " failed launch(es) in a row." : "") }),
       lines.length ? h("ul", { class: "alerts" }, lines.map(function (l) { return h("li", { text: l }); })) : null);
 
     var t = f.totals;

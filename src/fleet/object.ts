@@ -6,6 +6,7 @@ import type { Env } from "../env";
 import { runPass, type PassOptions, type PassReport } from "../reconcile/pass";
 import { closedBreaker } from "../reconcile/breaker";
 import { blockHost, type BlockScope } from "../reconcile/hosts";
+import { startedBefore } from "../reconcile/roll";
 import { emptyState, FleetState } from "../reconcile/state";
 import { clientFor } from "../vast/transport";
 import { redact } from "../redact";
@@ -278,6 +279,9 @@ export class FleetObject extends DurableObject<Env> {
       if (!options.dryRun) {
         this.store.put("state", outcome.state);
         this.recordPass(outcome.report, this.store.get("lastPass", LastPass));
+        if (state.rollBefore !== null && outcome.state.rollBefore === null) {
+          await this.event({ action: "roll", reason: "roll done: every worker of the fleet started after it", ok: true });
+        }
         // No event per block: the market watch blocks several hosts an hour, which would bury the
         // events a human needs; /hosts shows each block and where it came from.
         if (outcome.share.length > 0) {
@@ -422,6 +426,31 @@ export class FleetObject extends DurableObject<Env> {
       if (!instance || slotOf(fleet, instance.label) === null) return { ok: false, status: 404, error: "not_found", message: `id: instance ${id} is not in fleet ${fleet}` };
       await this.event({ action: "replace", instanceId: id, label: instance.label, reason: "replace requested through the API", ok: true });
       return { ok: true as const, value: { replaced: id, report: await this.pass({ replace: id }, () => fence.check()) } };
+    });
+    return result ?? busy();
+  }
+
+  /**
+   * `POST /roll`: every worker started before now is replaced, one trial at a time and make before
+   * break (roll.ts), starting with this pass; `cancel` ends a roll and leaves the workers not yet
+   * replaced as they are.
+   */
+  async roll(fleet: string, cancel: boolean): Promise<ActionResult<{ rolling: boolean; remaining: number; report: PassReport | null }>> {
+    this.bind(fleet);
+    type Rolled = ActionResult<{ rolling: boolean; remaining: number; report: PassReport | null }>;
+    const result = await this.lease.run<Rolled>(API_LEASE_WAIT_MS, async (fence) => {
+      const state = this.state();
+      if (cancel) {
+        this.store.put("state", { ...state, rollBefore: null });
+        await this.event({ action: "roll", reason: state.rollBefore === null ? "cancel: no roll was under way" : "roll cancelled through the API", ok: true });
+        return { ok: true as const, value: { rolling: false, remaining: 0, report: null } };
+      }
+      const now = await nowFor(this.env);
+      this.store.put("state", { ...state, rollBefore: now });
+      await this.event({ action: "roll", reason: "roll started through the API: every worker started before now is replaced, one at a time, make before break", ok: true });
+      const report = await this.pass({}, () => fence.check());
+      const remaining = report.workers.filter((w) => startedBefore(w.startedAt, now)).length;
+      return { ok: true as const, value: { rolling: this.state().rollBefore !== null, remaining, report } };
     });
     return result ?? busy();
   }

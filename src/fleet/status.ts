@@ -2,6 +2,7 @@ import type { AlertsView } from "../alerts/run";
 import type { FleetConfig } from "../config/fleet";
 import { expectedGpuRate, gamesPerDollar, isBlocked } from "../reconcile/offers";
 import type { PassReport, WorkerView } from "../reconcile/pass";
+import { startedBefore } from "../reconcile/roll";
 import type { FleetState } from "../reconcile/state";
 import type { Usage } from "./usage";
 
@@ -27,6 +28,8 @@ export interface FleetStatus {
   lastPass: { at: number; observed: boolean; actions: PassReport["actions"]; held: string[]; errors: string[]; subrequests: number } | null;
   throughput: { gpu: string; gamesPerSec: number; samples: number; expected: number }[];
   blockedHosts: number;
+  /** A roll under way (POST /roll): since when, and how many of the last pass's workers started before it. */
+  roll: { since: number; remaining: number } | null;
   /** Quota use of this fleet's object since it last started (see usage.ts). */
   usage: Usage;
   alerts: AlertsView;
@@ -66,6 +69,7 @@ export function fleetStatus(input: { fleet: string; now: number; config: FleetCo
       .map(([gpu, s]) => ({ gpu, gamesPerSec: round(s.gamesPerSec, 2), samples: s.samples, expected: config ? round(expectedGpuRate(config, state.gpuStats, gpu), 2) : 0 }))
       .sort((a, b) => a.gpu.localeCompare(b.gpu)),
     blockedHosts: Object.values(state.hosts).filter((h) => isBlocked(h, now)).length,
+    roll: state.rollBefore === null ? null : { since: state.rollBefore, remaining: instances.filter((i) => startedBefore(i.startedAt, state.rollBefore)).length },
     usage: input.usage,
     alerts: input.alerts,
   };

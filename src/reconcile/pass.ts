@@ -10,6 +10,7 @@ import { createBody } from "./launch";
 import { parseLogs, type LogEvidence } from "./logs";
 import { observeMarket } from "./market";
 import { hostRecord, strike } from "./hosts";
+import { rollFinished } from "./roll";
 import { STRIKES_TO_BLOCK } from "./offers";
 import { adoptBlocks, type SharedBlock } from "./shared-hosts";
 import { formatDuration, hfRefusesHost, hfTokenVoucher, oomFitsElsewhere, plan, workerOf, type Action, type DestroyAction, type LaunchAction, type Worker } from "./plan";
@@ -213,6 +214,7 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
     const slot = slotOf(fleet, instance.label);
     return slot === null ? [] : [{ instance, slot }];
   });
+  if (rollFinished(state, owned.map((o) => o.instance))) state = { ...state, rollBefore: null };
   report.dph = owned.reduce((s, o) => s + (o.instance.dph_total ?? 0), 0);
 
   const logsFor = owned.filter((o) => needsLogs(o.instance));

@@ -5,6 +5,7 @@ import type { Classification } from "./classify";
 import { GAMES_PER_BATCH } from "./launch";
 import type { FatalKind } from "./logs";
 import { chooseOffers, expectedRate, gamesPerDollar, type OfferChoiceContext } from "./offers";
+import { isStale } from "./roll";
 import type { FleetState, Phase } from "./state";
 
 /**
@@ -333,7 +334,7 @@ export function plan(input: PlanInput): Plan {
     const fresh = input.workers.find((w) => w.instance.id === u.newId);
     const old = input.workers.find((w) => w.instance.id === u.oldId);
     if (fresh?.phase === "RUNNING" && old) {
-      if (drained(old, fresh, config, now)) remove(old, "upgrade_done", `replaced by better deal ${u.newId} (${u.reason})`);
+      if (drained(old, fresh, config, now)) remove(old, "upgrade_done", `replaced by ${u.newId} (${u.reason})`);
     }
     // Only a new instance that is not RUNNING failed its trial: one that runs after its old one
     // vanished (Vast took it) is simply the slot's worker now.
@@ -436,7 +437,7 @@ export function plan(input: PlanInput): Plan {
     !hfAuthHold &&
     !creditPaused &&
     lastHour < config.maxLaunchesPerHour &&
-    state.upgrades.length < config.maxConcurrentUpgrades &&
+    state.upgrades.length < upgradeRoom(input) &&
     scanDue;
 
   // Market memory learns only from searches, so it watches whatever the fleet is doing (holds,
@@ -467,36 +468,46 @@ export function plan(input: PlanInput): Plan {
   return { actions, wantedSlots, wantsOffers: false, held };
 }
 
-/** Trade up (make before break) when the market offers at least upgradeMinGain better games per dollar. */
+/** Trials at once: maxConcurrentUpgrades, and at least one while a roll has workers to replace. */
+function upgradeRoom(input: PlanInput): number {
+  const rolling = input.workers.some((w) => isStale(w.instance, input.state.rollBefore));
+  return Math.max(input.config.maxConcurrentUpgrades, rolling ? 1 : 0);
+}
+
+/**
+ * Trade up (make before break) when the market offers at least upgradeMinGain better games per
+ * dollar; during a roll (roll.ts), the workers started before it go first, to the best offer
+ * whatever the gain, and without waiting for the minimum run or the slot's cooldown.
+ */
 function planUpgrades(input: PlanInput, going: Set<number>, ctx: OfferChoiceContext): LaunchAction[] {
   const { config, state, now, fleet } = input;
   const busy = new Set(state.upgrades.flatMap((u) => [u.oldId, u.newId]));
   const candidates = input.workers
+    .filter((w) => w.phase === "RUNNING" && !going.has(w.instance.id) && !busy.has(w.instance.id))
+    .map((w) => ({ w, value: workerValue(w, input), stale: isStale(w.instance, state.rollBefore) }))
     .filter(
-      (w) =>
-        w.phase === "RUNNING" &&
-        !going.has(w.instance.id) &&
-        !busy.has(w.instance.id) &&
-        now - w.since >= UPGRADE_MIN_RUNNING_MS &&
-        now - (state.slotCooldowns[String(w.slot)] ?? -Infinity) >= config.upgradeCooldownS * 1000,
+      ({ w, stale }) =>
+        stale || (now - w.since >= UPGRADE_MIN_RUNNING_MS && now - (state.slotCooldowns[String(w.slot)] ?? -Infinity) >= config.upgradeCooldownS * 1000),
     )
-    .map((w) => ({ w, value: workerValue(w, input) }))
-    .sort((a, b) => a.value - b.value);
+    .sort((a, b) => Number(b.stale) - Number(a.stale) || a.value - b.value);
   const inUse = new Set(input.workers.map((w) => w.instance.machine_id));
   const offers = (input.offers ?? []).filter((o) => !inUse.has(o.machine_id));
-  const room = config.maxConcurrentUpgrades - state.upgrades.length;
+  const room = upgradeRoom(input) - state.upgrades.length;
   // Old and new run side by side during the trial, so the fleet ceiling must hold for both.
   const best = chooseOffers(offers, Math.min(room, candidates.length), ctx);
   const launches: LaunchAction[] = [];
   for (const [i, r] of best.entries()) {
     const c = candidates[i];
-    if (!c || r.gamesPerDollar < c.value * (1 + config.upgradeMinGain)) break;
+    if (!c || (!c.stale && r.gamesPerDollar < c.value * (1 + config.upgradeMinGain))) break;
     const gain = c.value > 0 ? Math.round((r.gamesPerDollar / c.value - 1) * 100) : 100;
+    const deal = `${r.offer.gpu_name} @ $${r.offer.dph_total.toFixed(3)}/h`;
     launches.push({
       kind: "launch",
       slot: c.w.slot,
       label: `${fleet}-worker-vast-${c.w.slot}`,
-      reason: `upgrade of ${c.w.instance.id}: ${r.offer.gpu_name} @ $${r.offer.dph_total.toFixed(3)}/h gives ${gain}% more games per dollar`,
+      reason: c.stale
+        ? `roll: replaces ${c.w.instance.id}, started before the roll: ${deal}, ~${Math.round(r.gamesPerDollar / 1000)}K games/$`
+        : `upgrade of ${c.w.instance.id}: ${deal} gives ${gain}% more games per dollar`,
       offer: r.offer,
       expectedGamesPerSec: r.expectedGamesPerSec,
       upgradeOf: c.w.instance.id,

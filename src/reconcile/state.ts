@@ -130,6 +130,8 @@ export const FleetState = z.object({
   lastMarketScanAt: z.number().nullable().default(null),
   /** Machines seen in recent searches, keyed by machine_id: how the fleet notices hosts that others rent and drop. */
   market: z.record(z.string(), Sighting).default({}),
+  /** POST /roll: workers whose instance started before this are replaced (roll.ts); null when no roll is under way. */
+  rollBefore: z.number().nullable().default(null),
 });
 export type FleetState = z.infer<typeof FleetState>;
 
@@ -151,5 +153,6 @@ export function emptyState(): FleetState {
     upgrades: [],
     slotCooldowns: {},
     lastMarketScanAt: null,
+    rollBefore: null,
   };
 }

@@ -30,6 +30,7 @@ describe("auth matrix", () => {
         "POST /pause",
         "POST /resume",
         "POST /reconcile",
+        "POST /roll",
         "GET /fleets",
         "GET /fleets/:fleet",
         "PUT /fleets/:fleet",

@@ -36,6 +36,7 @@ const CASES: [string, string, unknown, number, RegExp][] = [
   ["GET", "/fleets/..%2Fx", undefined, 400, /^fleet: /],
   ["PUT", "/fleets/Bad_Name", {}, 400, /^fleet: /],
   ["DELETE", "/fleets/zeb", undefined, 400, /^fleet: zeb is the default fleet/],
+  ["POST", "/roll?cancel=yes", undefined, 400, /^cancel: /],
   ["POST", "/instances/abc/replace", undefined, 400, /^id: /],
   ["POST", "/instances/1/replace?fleet=nosuchfleet", undefined, 404, /^fleet: no fleet named nosuchfleet/],
   ["PUT", "/hosts/1", {}, 400, /^reason: /],

@@ -353,12 +353,26 @@ try {
     expect(problems.length === 0, `browser errors: ${problems.join(" | ")}`);
   });
 
+  await scenario("roll from the page: the fleet says it is rolling, and cancel through the API ends it", async () => {
+    expect(admin, "not signed in");
+    const { page, problems } = admin;
+    try {
+      await page.click(`${fleetSel} form[data-action=roll] button`);
+      await page.waitForFunction((sel) => /rolling: \d+ worker/.test(document.querySelector(sel)?.textContent ?? ""), `${fleetSel} .msg`, { timeout: 15_000 });
+      await page.waitForFunction((sel) => /Rolling: \d+ worker\(s\) started before it left/.test(document.querySelector(sel)?.textContent ?? ""), fleetSel, { timeout: 30_000 });
+      expect((await api(`/status?fleet=${FLEET}`)).body.fleets[0].roll !== null, "the API does not say it is rolling");
+    } finally {
+      await api(`/roll?fleet=${FLEET}&cancel=1`, { method: "POST" });
+    }
+    expect(problems.length === 0, `browser errors: ${problems.join(" | ")}`);
+  });
+
   await scenario("the read token sees but cannot act: controls disabled, a forced attempt shows the API's 403", async () => {
     const { context, page, problems } = await newPage();
     await signIn(page, READ);
     await page.waitForSelector(rowsSel, { timeout: 20_000 });
     expect((await page.textContent("#who")) === "read-only", "role badge is not read-only");
-    for (const action of ["scale", "up", "pause", "resume", "down", "block"]) {
+    for (const action of ["scale", "up", "pause", "resume", "down", "block", "roll"]) {
       expect(await page.isDisabled(`${fleetSel} form[data-action=${action}] button`), `${action} is enabled for the read token`);
     }
     expect(await page.isDisabled(`${rowsSel} button[data-action=replace] >> nth=0`), "replace is enabled for the read token");

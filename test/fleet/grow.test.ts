@@ -63,13 +63,13 @@ describe("fleet growth through the scheduled handler", () => {
     for (const e of acts) {
       if (e.action === "upgrade") continue;
       expect(e.action, `unexpected ${e.action}: ${e.reason}`).toBe("destroy");
-      expect(/replaced by better deal/.test(e.reason) || upgradeIds.has(e.instanceId), `repair destroy: ${e.reason}`).toBe(true);
+      expect(/^replaced by \d+ \(upgrade of /.test(e.reason) || upgradeIds.has(e.instanceId), `repair destroy: ${e.reason}`).toBe(true);
     }
     const after = owned(await simState(), "healthy");
     expect(slots(after, "healthy")).toEqual([0, 1, 2]);
     expect(after.every((i) => i.actual_status === "running")).toBe(true);
     // Workers not traded up are the very same instances.
-    const traded = new Set(acts.filter((e) => /replaced by better deal/.test(e.reason)).map((e) => e.instanceId));
+    const traded = new Set(acts.filter((e) => /^replaced by \d+ \(upgrade of /.test(e.reason)).map((e) => e.instanceId));
     for (const id of ids) expect(after.some((i) => i.id === id) || traded.has(id)).toBe(true);
     expect(notRunning).toBe(0);
     const s = await fleet("healthy").status("healthy");

@@ -661,3 +661,44 @@ describe("plan: the operator's replace (POST /instances/:id/replace)", () => {
     expect(p.wantedSlots).toEqual([]);
   });
 });
+
+describe("plan: a roll (POST /roll) replaces the workers started before it, make before break", () => {
+  const ROLL = NOW - 5 * MIN;
+  // Running for an hour on the runbook's best deal: no trade-up would ever touch it.
+  const before = (slot: number, over: Parameters<typeof worker>[0] = {}) =>
+    worker({ slot, since: NOW - HOUR, inst: { gpu_name: "RTX 3060 Ti", dph_total: 0.05, start_date: (NOW - HOUR) / 1000 }, ...over });
+  const after = (slot: number) => worker({ slot, since: NOW - MIN, inst: { gpu_name: "RTX 3060 Ti", dph_total: 0.05, start_date: (NOW - 2 * MIN) / 1000 } });
+  const worse = () => offers(2, { gpu_name: "RTX 3060", dph_total: 0.08 });
+  const rolling = (over: Partial<FleetState> = {}) => state({ lastMarketScanAt: null, rollBefore: ROLL, ...over });
+
+  it("a worker started before the roll gets a launch into its slot, on a worse deal if that is what there is", () => {
+    const old = before(0);
+    const p = run({ config: config({ workers: 2 }), state: rolling(), workers: [old, after(1)], offers: worse() });
+    expect(p.actions).toEqual([expect.objectContaining({ kind: "launch", slot: 0, upgradeOf: old.instance.id, reason: expect.stringMatching(/^roll: replaces \d+, started before the roll: RTX 3060 @ \$0\.080\/h/) })]);
+  });
+
+  it.each<[string, Partial<PlanInput>, number]>([
+    ["no roll: the same fleet trades nothing", { state: state({ lastMarketScanAt: null }) }, 0],
+    ["maxConcurrentUpgrades 0: still one at a time", { config: config({ workers: 2, maxConcurrentUpgrades: 0 }) }, 1],
+    ["two started before, maxConcurrentUpgrades 1: one at a time", { workers: [before(0), before(1)] }, 1],
+    ["two started before, maxConcurrentUpgrades 2: both", { config: config({ workers: 2, maxConcurrentUpgrades: 2 }), workers: [before(0), before(1)] }, 2],
+    ["a trial already under way uses the one slot", { state: rolling({ upgrades: [{ slot: 1, oldId: 1, newId: 2, startedAt: NOW, reason: "roll" }] }) }, 0],
+    ["running for a minute only, its slot cooling down: rolled all the same", { workers: [before(0, { since: NOW - MIN }), after(1)], state: rolling({ slotCooldowns: { "0": NOW - MIN } }) }, 1],
+    ["below target: slots are filled first", { config: config({ workers: 3 }) }, 0],
+    ["not running yet: left until it runs or fails", { workers: [before(0, { phase: "SETUP" }), after(1)] }, 0],
+    ["a search not due yet", { state: rolling({ lastMarketScanAt: NOW - MIN }) }, 0],
+    ["the breaker open", { state: rolling({ breaker: { open: true, reason: "x", since: NOW - MIN, failures: 5, recentFailures: [], lastProbeAt: NOW } }) }, 0],
+    ["no start date on the instance: cannot be told, left alone", { workers: [before(0, { inst: { start_date: null } }), after(1)] }, 0],
+  ])("%s → %i roll launch(es)", (_name, over, n) => {
+    const p = run({ config: config({ workers: 2 }), state: rolling(), workers: [before(0), after(1)], offers: worse(), ...over });
+    expect(launches(p.actions).filter((l) => l.upgradeOf !== null)).toHaveLength(n);
+  });
+
+  it("the old worker leaves once its replacement runs, after its upload, as a trade-up's does", () => {
+    const old = before(0, { unsentBatches: 0 });
+    const fresh = after(0);
+    const st = rolling({ lastMarketScanAt: NOW, upgrades: [{ slot: 0, oldId: old.instance.id, newId: fresh.instance.id, startedAt: NOW - 5 * MIN, reason: "roll: replaces it" }] });
+    const p = run({ config: config({ workers: 2 }), state: st, workers: [old, fresh, after(1)] });
+    expect(p.actions).toEqual([expect.objectContaining({ kind: "destroy", instanceId: old.instance.id, cause: "upgrade_done", reason: `replaced by ${fresh.instance.id} (roll: replaces it)` })]);
+  });
+});

@@ -1,8 +1,8 @@
-import type { BlockHostBody, ClearHostBody, DownBody, PauseBody, ReplaceBody, ScaleBody, UpBody } from "../../dashboard/api-types";
+import type { BlockHostBody, ClearHostBody, DownBody, PauseBody, ReplaceBody, RollBody, ScaleBody, UpBody } from "../../dashboard/api-types";
 import { lookupFleet } from "../fleet";
 import { newApi } from "../hono";
 import { answer, fail } from "../respond";
-import { blockHostRoute, clearHostRoute, downRoute, pauseRoute, reconcileRoute, replaceRoute, resumeRoute, scaleRoute, upRoute } from "../schemas";
+import { blockHostRoute, clearHostRoute, downRoute, pauseRoute, reconcileRoute, replaceRoute, resumeRoute, rollRoute, scaleRoute, upRoute } from "../schemas";
 
 /** The runbook's scripts as requests: each one runs in the fleet's object, under its lease. */
 export const actions = newApi();
@@ -39,6 +39,14 @@ actions.openapi(downRoute, async (c) => {
           message: `add confirm=${name} to destroy ${down.instances.length} instance(s) of fleet ${name} and set its target to 0; nothing was changed`,
         },
   );
+});
+
+actions.openapi(rollRoute, async (c) => {
+  const { fleet, cancel } = c.req.valid("query");
+  const found = await lookupFleet(c.env, fleet);
+  if (!found.ok) return fail(c, found);
+  const { name, stub } = found.value;
+  return answer(c, await stub.roll(name, cancel === "1" || cancel === "true"), (v): RollBody => ({ fleet: name, ...v }));
 });
 
 actions.openapi(replaceRoute, async (c) => {
