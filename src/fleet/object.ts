@@ -446,10 +446,12 @@ export class FleetObject extends DurableObject<Env> {
         return { ok: true as const, value: { rolling: false, remaining: 0, report: null } };
       }
       const now = await nowFor(this.env);
-      this.store.put("state", { ...state, rollBefore: now });
+      // A search is due at once, so the first trade starts in this pass rather than at the next scan.
+      this.store.put("state", { ...state, rollBefore: now, lastMarketScanAt: null });
       await this.event({ action: "roll", reason: "roll started through the API: every worker started before now is replaced, one at a time, make before break", ok: true });
       const report = await this.pass({}, () => fence.check());
-      const remaining = report.workers.filter((w) => startedBefore(w.startedAt, now)).length;
+      const gone = new Set(report.actions.filter((a) => a.kind === "destroy" && a.ok).map((a) => a.instanceId));
+      const remaining = report.workers.filter((w) => !gone.has(w.id) && startedBefore(w.startedAt, now)).length;
       return { ok: true as const, value: { rolling: this.state().rollBefore !== null, remaining, report } };
     });
     return result ?? busy();

@@ -28,6 +28,11 @@ describe("POST /roll", () => {
     }
     const before = (await status("roller")).instances.map((i) => i.id);
     expect(before).toHaveLength(2);
+    // /up searches the market to launch (and /scale takes that worker back): no search is due when
+    // the roll comes, and it starts in its own pass all the same.
+    await sim("/__sim/advance", { seconds: 60 });
+    await callJson("/up?fleet=roller&n=1", { method: "POST" });
+    await callJson("/scale?fleet=roller&n=2", { method: "POST" });
 
     const started = await callJson<Rolled>("/roll?fleet=roller", { method: "POST" });
     expect(started).toMatchObject({ rolling: true, remaining: 2 });
