@@ -2,21 +2,9 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { registry } from "../../src/fleet/registry";
 import { REDACTED } from "../../src/redact";
-import { call, callJson, createFleet, resetMarket, SECRETS } from "./helpers";
+import { call, callJson, createFleet, hostsOf as hosts, type PassBody, reconcile as pass, resetMarket, SECRETS } from "./helpers";
 
-interface Host {
-  machineId: number;
-  blocked: boolean;
-  reason: string | null;
-  sharedFrom: string | null;
-}
-interface Report {
-  actions: { kind: string; machineId: number | null }[];
-}
-
-const hosts = async (fleet: string) => (await callJson<{ hosts: Host[] }>(`/hosts?fleet=${fleet}`)).hosts;
-const pass = async (fleet: string, dryRun = false) => (await callJson<{ report: Report }>(`/reconcile?fleet=${fleet}${dryRun ? "&dry_run=1" : ""}`, { method: "POST" })).report;
-const launchedOn = (r: Report) => r.actions.filter((a) => a.kind === "launch").map((a) => a.machineId);
+const launchedOn = (r: PassBody) => r.actions.filter((a) => a.kind === "launch").map((a) => a.machineId);
 const quiet = { workers: 1, maxConcurrentUpgrades: 0, bounceWindowS: 0 };
 
 /**

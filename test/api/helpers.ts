@@ -88,3 +88,26 @@ export async function launchForeign(label: string | null): Promise<number> {
   const created = (await sim(`/api/v0/asks/${offer.id}/`, { image: "pytorch/pytorch", label: label ?? undefined, disk: 10 }, "PUT")) as { new_contract: number };
   return created.new_contract;
 }
+
+/** A row of GET /hosts, as far as the tests read it. */
+export interface HostBody {
+  machineId: number;
+  blocked: boolean;
+  reason: string | null;
+  sharedFrom: string | null;
+  strikes: number;
+}
+
+export async function hostsOf(fleet: string): Promise<HostBody[]> {
+  return (await callJson<{ hosts: HostBody[] }>(`/hosts?fleet=${fleet}`)).hosts;
+}
+
+/** A pass's actions, as far as the tests read them. */
+export interface PassBody {
+  actions: { kind: string; instanceId: number | null; machineId: number | null; slot: number; cause: string | null; ok: boolean; reason: string }[];
+}
+
+/** POST /reconcile: a pass of `fleet` now (or its plan only), and its report. */
+export async function reconcile(fleet: string, dryRun = false): Promise<PassBody> {
+  return (await callJson<{ report: PassBody }>(`/reconcile?fleet=${fleet}${dryRun ? "&dry_run=1" : ""}`, { method: "POST" })).report;
+}

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { call, callJson, createFleet, launchForeign, resetMarket, sim, simInstances } from "./helpers";
+import { call, callJson, createFleet, hostsOf, launchForeign, type PassBody, reconcile as pass, resetMarket, sim, simInstances } from "./helpers";
 
 interface Worker {
   id: number;
@@ -7,12 +7,8 @@ interface Worker {
   machineId: number | null;
   phase: string;
 }
-interface Report {
-  actions: { kind: string; instanceId: number | null; slot: number; cause: string | null; ok: boolean }[];
-}
 
 const workers = async (fleet: string) => (await callJson<{ fleets: { instances: Worker[] }[] }>(`/status?fleet=${fleet}`)).fleets[0]!.instances;
-const pass = (fleet: string) => callJson(`/reconcile?fleet=${fleet}`, { method: "POST" });
 const quiet = { maxConcurrentUpgrades: 0, bounceWindowS: 0 };
 
 /** The runbook's "destroy it, then vast_up.sh 1", for one worker, through the real objects. */
@@ -29,7 +25,7 @@ describe("POST /instances/:id/replace", () => {
     const [target, other] = await workers("swap");
     expect(target?.phase).toBe("RUNNING");
 
-    const { replaced, report } = await callJson<{ replaced: number; report: Report }>(`/instances/${target!.id}/replace?fleet=swap`, { method: "POST" });
+    const { replaced, report } = await callJson<{ replaced: number; report: PassBody }>(`/instances/${target!.id}/replace?fleet=swap`, { method: "POST" });
     expect(replaced).toBe(target!.id);
     expect(report.actions).toEqual([
       expect.objectContaining({ kind: "destroy", instanceId: target!.id, cause: "replaced", ok: true }),
@@ -38,8 +34,7 @@ describe("POST /instances/:id/replace", () => {
     const left = (await simInstances()).map((i) => i.id);
     expect(left).not.toContain(target!.id);
     expect(left).toContain(other!.id);
-    const { hosts } = await callJson<{ hosts: { machineId: number; strikes: number }[] }>("/hosts?fleet=swap");
-    expect(hosts.some((h) => h.machineId === target!.machineId && h.strikes > 0)).toBe(false);
+    expect((await hostsOf("swap")).some((h) => h.machineId === target!.machineId && h.strikes > 0)).toBe(false);
   });
 
   it("refuses another's instance, an unknown id and a paused fleet, and destroys nothing", async () => {

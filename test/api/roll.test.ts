@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { callJson, createFleet, resetMarket, sim } from "./helpers";
+import { callJson, createFleet, reconcile as pass, resetMarket, sim } from "./helpers";
 
 interface Status {
   fleets: { instances: { id: number; phase: string }[]; roll: { since: number; remaining: number } | null }[];
@@ -11,7 +11,6 @@ interface Rolled {
 }
 
 const status = async (fleet: string) => (await callJson<Status>(`/status?fleet=${fleet}`)).fleets[0]!;
-const pass = (fleet: string) => callJson(`/reconcile?fleet=${fleet}`, { method: "POST" });
 const events = async (fleet: string) => (await callJson<{ events: { action: string; reason: string }[] }>(`/events?fleet=${fleet}&limit=1000`)).events;
 
 /** POST /roll through the real objects and the simulator: new instances everywhere, never a gap. */

@@ -1,18 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { callJson, createFleet, resetMarket, sim } from "./helpers";
-
-interface Host {
-  machineId: number;
-  blocked: boolean;
-  reason: string | null;
-  sharedFrom: string | null;
-}
-interface Report {
-  actions: { kind: string; machineId: number | null }[];
-}
-
-const hosts = async (fleet: string) => (await callJson<{ hosts: Host[] }>(`/hosts?fleet=${fleet}`)).hosts;
-const pass = (fleet: string) => callJson<{ report: Report }>(`/reconcile?fleet=${fleet}`, { method: "POST" });
+import { callJson, createFleet, type HostBody, hostsOf as hosts, reconcile as pass, resetMarket, sim } from "./helpers";
 
 /**
  * Through the real Durable Objects: a host one fleet found bad (its first launch never starts a
@@ -26,7 +13,7 @@ describe("host blocks shared by the account's fleets", () => {
     // Market memory off, so that the only blocks are failures of alpha's own workers.
     await createFleet("alpha", { workers: 1, maxConcurrentUpgrades: 0, bounceWindowS: 0 });
     await sim("/__sim/control", { forceFault: { next: "stuck_boot" } });
-    let found: Host | undefined;
+    let found: HostBody | undefined;
     for (let minute = 0; minute < 20 && !found; minute++) {
       await sim("/__sim/advance", { seconds: 60 });
       await pass("alpha");
@@ -37,7 +24,7 @@ describe("host blocks shared by the account's fleets", () => {
     expect(found!.sharedFrom).toBeNull();
 
     await createFleet("beta", { workers: 1, maxConcurrentUpgrades: 0, bounceWindowS: 0 });
-    const { report } = await pass("beta");
+    const report = await pass("beta");
     expect(report.actions.some((a) => a.kind === "launch")).toBe(true);
     expect(report.actions.some((a) => a.machineId === machine)).toBe(false);
     const adopted = `${found!.reason} (found by fleet alpha)`;
