@@ -493,12 +493,15 @@ function planUpgrades(input: PlanInput, going: Set<number>, ctx: OfferChoiceCont
   const inUse = new Set(input.workers.map((w) => w.instance.machine_id));
   const offers = (input.offers ?? []).filter((o) => !inUse.has(o.machine_id));
   const room = upgradeRoom(input) - state.upgrades.length;
+  // The room a roll adds is the roll's: trades for a better deal keep to maxConcurrentUpgrades.
+  let tradeRoom = config.maxConcurrentUpgrades - state.upgrades.length;
   // Old and new run side by side during the trial, so the fleet ceiling must hold for both.
   const best = chooseOffers(offers, Math.min(room, candidates.length), ctx);
   const launches: LaunchAction[] = [];
   for (const [i, r] of best.entries()) {
     const c = candidates[i];
-    if (!c || (!c.stale && r.gamesPerDollar < c.value * (1 + config.upgradeMinGain))) break;
+    if (!c) break;
+    if (!c.stale && (tradeRoom-- <= 0 || r.gamesPerDollar < c.value * (1 + config.upgradeMinGain))) break;
     const gain = c.value > 0 ? Math.round((r.gamesPerDollar / c.value - 1) * 100) : 100;
     const deal = `${r.offer.gpu_name} @ $${r.offer.dph_total.toFixed(3)}/h`;
     launches.push({

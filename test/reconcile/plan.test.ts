@@ -677,19 +677,28 @@ describe("plan: a roll (POST /roll) replaces the workers started before it, make
     expect(p.actions).toEqual([expect.objectContaining({ kind: "launch", slot: 0, upgradeOf: old.instance.id, reason: expect.stringMatching(/^roll: replaces \d+, started before the roll: RTX 3060 @ \$0\.080\/h/) })]);
   });
 
-  it.each<[string, Partial<PlanInput>, number]>([
-    ["no roll: the same fleet trades nothing", { state: state({ lastMarketScanAt: null }) }, 0],
-    ["maxConcurrentUpgrades 0: still one at a time", { config: config({ workers: 2, maxConcurrentUpgrades: 0 }) }, 1],
-    ["two started before, maxConcurrentUpgrades 1: one at a time", { workers: [before(0), before(1)] }, 1],
-    ["two started before, maxConcurrentUpgrades 2: both", { config: config({ workers: 2, maxConcurrentUpgrades: 2 }), workers: [before(0), before(1)] }, 2],
-    ["a trial already under way uses the one slot", { state: rolling({ upgrades: [{ slot: 1, oldId: 1, newId: 2, startedAt: NOW, reason: "roll" }] }) }, 0],
-    ["running for a minute only, its slot cooling down: rolled all the same", { workers: [before(0, { since: NOW - MIN }), after(1)], state: rolling({ slotCooldowns: { "0": NOW - MIN } }) }, 1],
-    ["below target: slots are filled first", { config: config({ workers: 3 }) }, 0],
-    ["not running yet: left until it runs or fails", { workers: [before(0, { phase: "SETUP" }), after(1)] }, 0],
-    ["a search not due yet", { state: rolling({ lastMarketScanAt: NOW - MIN }) }, 0],
-    ["the breaker open", { state: rolling({ breaker: { open: true, reason: "x", since: NOW - MIN, failures: 5, recentFailures: [], lastProbeAt: NOW } }) }, 0],
-    ["no start date on the instance: cannot be told, left alone", { workers: [before(0, { inst: { start_date: null } }), after(1)] }, 0],
-  ])("%s → %i roll launch(es)", (_name, over, n) => {
+  it.each<[string, number, Partial<PlanInput>]>([
+    ["no roll: the same fleet trades nothing", 0, { state: state({ lastMarketScanAt: null }) }],
+    ["maxConcurrentUpgrades 0: still one at a time", 1, { config: config({ workers: 2, maxConcurrentUpgrades: 0 }) }],
+    ["two started before, maxConcurrentUpgrades 1: one at a time", 1, { workers: [before(0), before(1)] }],
+    ["two started before, maxConcurrentUpgrades 2: both", 2, { config: config({ workers: 2, maxConcurrentUpgrades: 2 }), workers: [before(0), before(1)] }],
+    ["a trial already under way uses the one slot", 0, { state: rolling({ upgrades: [{ slot: 1, oldId: 1, newId: 2, startedAt: NOW, reason: "roll" }] }) }],
+    ["running for a minute only, its slot cooling down: rolled all the same", 1, { workers: [before(0, { since: NOW - MIN }), after(1)], state: rolling({ slotCooldowns: { "0": NOW - MIN } }) }],
+    ["below target: slots are filled first", 0, { config: config({ workers: 3 }) }],
+    ["not running yet: left until it runs or fails", 0, { workers: [before(0, { phase: "SETUP", since: NOW - MIN }), after(1)] }],
+    ["a search not due yet", 0, { state: rolling({ lastMarketScanAt: NOW - MIN }) }],
+    ["the breaker open", 0, { state: rolling({ breaker: { open: true, reason: "x", since: NOW - MIN, failures: 5, recentFailures: [], lastProbeAt: NOW } }) }],
+    ["no start date on the instance: cannot be told, left alone", 0, { workers: [before(0, { inst: { start_date: null } }), after(1)] }],
+    [
+      "trading up off (maxConcurrentUpgrades 0), the worker from before not running yet: a worse worker is not traded up on the roll's room",
+      0,
+      {
+        config: config({ workers: 2, maxConcurrentUpgrades: 0 }),
+        workers: [before(0, { phase: "SETUP", since: NOW - MIN }), worker({ slot: 1, since: NOW - HOUR, inst: { gpu_name: "RTX 3060", dph_total: 0.083, start_date: (NOW - 2 * MIN) / 1000 } })],
+        offers: offers(2),
+      },
+    ],
+  ])("%s → %i trade launch(es)", (_name, n, over) => {
     const p = run({ config: config({ workers: 2 }), state: rolling(), workers: [before(0), after(1)], offers: worse(), ...over });
     expect(launches(p.actions).filter((l) => l.upgradeOf !== null)).toHaveLength(n);
   });
