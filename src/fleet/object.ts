@@ -425,7 +425,13 @@ export class FleetObject extends DurableObject<Env> {
       }
       if (!instance || slotOf(fleet, instance.label) === null) return { ok: false, status: 404, error: "not_found", message: `id: instance ${id} is not in fleet ${fleet}` };
       await this.event({ action: "replace", instanceId: id, label: instance.label, reason: "replace requested through the API", ok: true });
-      return { ok: true as const, value: { replaced: id, report: await this.pass({ replace: id }, () => fence.check()) } };
+      const report = await this.pass({ replace: id }, () => fence.check());
+      // Say so when the pass could not destroy it (Vast failed): the slot is refilled only once it is gone.
+      if (!report.actions.some((a) => a.kind === "destroy" && a.instanceId === id && a.ok)) {
+        const why = [...report.errors, ...report.actions.filter((a) => a.instanceId === id).map((a) => a.error ?? "")].filter(Boolean).join("; ");
+        return { ok: false, status: 503, error: "not_replaced", message: `instance ${id} was not destroyed: ${why || "see /events"}` };
+      }
+      return { ok: true as const, value: { replaced: id, report } };
     });
     return result ?? busy();
   }

@@ -37,7 +37,7 @@ describe("POST /instances/:id/replace", () => {
     expect((await hostsOf("swap")).some((h) => h.machineId === target!.machineId && h.strikes > 0)).toBe(false);
   });
 
-  it("refuses another's instance, an unknown id and a paused fleet, and destroys nothing", async () => {
+  it("refuses another's instance, an unknown id and a paused fleet, says so when Vast will not destroy, and destroys nothing", async () => {
     await createFleet("swap2", { workers: 1, ...quiet });
     await pass("swap2");
     await pass("swap2");
@@ -53,6 +53,17 @@ describe("POST /instances/:id/replace", () => {
       expect(res.status).toBe(404);
       expect(res.json()).toEqual({ error: "not_found", message });
     }
+
+    // Vast refusing the destroy: the answer says it was not replaced, and nothing was launched for it.
+    await sim("/__sim/control", { apiFaults: { endpoints: { destroy: { rate5xx: 1 } } } });
+    try {
+      const refused = await call(`/instances/${mine!.id}/replace?fleet=swap2`, { method: "POST" });
+      expect(refused.status).toBe(503);
+      expect(refused.json()).toMatchObject({ error: "not_replaced", message: expect.stringMatching(new RegExp(`^instance ${mine!.id} was not destroyed: .+`)) });
+    } finally {
+      await sim("/__sim/control", { apiFaults: { endpoints: { destroy: { rate5xx: 0 } } } });
+    }
+    expect(await simInstances()).toEqual(before);
 
     await callJson("/pause?fleet=swap2", { method: "POST" });
     const paused = await call(`/instances/${mine!.id}/replace?fleet=swap2`, { method: "POST" });
