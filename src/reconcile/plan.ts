@@ -464,7 +464,12 @@ export function plan(input: PlanInput): Plan {
     });
   });
 
-  if (upgradeDue && input.policy !== "cheapest") actions.push(...planUpgrades(input, new Set([...going, ...leaving]), ctx));
+  if (upgradeDue && input.policy !== "cheapest") {
+    const trades = planUpgrades(input, new Set([...going, ...leaving]), ctx);
+    actions.push(...trades.launches);
+    // A roll that cannot take its next step says so, else /status shows it waiting for nothing.
+    if (trades.rollStalled) held.push(`roll: no offer for the next worker's replacement under $${config.maxDph}/h${config.maxFleetDph !== null ? ` within the fleet ceiling $${config.maxFleetDph}/h (old and new run side by side)` : ""}`);
+  }
   return { actions, wantedSlots, wantsOffers: false, held };
 }
 
@@ -479,7 +484,7 @@ function upgradeRoom(input: PlanInput): number {
  * dollar; during a roll (roll.ts), the workers started before it go first, to the best offer
  * whatever the gain, and without waiting for the minimum run or the slot's cooldown.
  */
-function planUpgrades(input: PlanInput, going: Set<number>, ctx: OfferChoiceContext): LaunchAction[] {
+function planUpgrades(input: PlanInput, going: Set<number>, ctx: OfferChoiceContext): { launches: LaunchAction[]; rollStalled: boolean } {
   const { config, state, now, fleet } = input;
   const busy = new Set(state.upgrades.flatMap((u) => [u.oldId, u.newId]));
   const candidates = input.workers
@@ -516,5 +521,5 @@ function planUpgrades(input: PlanInput, going: Set<number>, ctx: OfferChoiceCont
       upgradeOf: c.w.instance.id,
     });
   }
-  return launches;
+  return { launches, rollStalled: room > 0 && candidates[0]?.stale === true && launches.length === 0 };
 }

@@ -703,6 +703,19 @@ describe("plan: a roll (POST /roll) replaces the workers started before it, make
     expect(launches(p.actions).filter((l) => l.upgradeOf !== null)).toHaveLength(n);
   });
 
+  it.each<[string, Partial<PlanInput>, string[]]>([
+    ["no offer under the cap: the roll says why it waits", { offers: [] }, ["roll: no offer for the next worker's replacement under $0.09/h"]],
+    [
+      "the fleet ceiling leaves no room for old and new side by side",
+      { config: config({ workers: 2, maxFleetDph: 0.12 }) },
+      ["roll: no offer for the next worker's replacement under $0.09/h within the fleet ceiling $0.12/h (old and new run side by side)"],
+    ],
+    ["an offer: nothing held", {}, []],
+  ])("%s", (_name, over, held) => {
+    const p = run({ config: config({ workers: 2 }), state: rolling(), workers: [before(0), after(1)], offers: worse(), ...over });
+    expect(p.held).toEqual(held);
+  });
+
   it("the old worker leaves once its replacement runs, after its upload, as a trade-up's does", () => {
     const old = before(0, { unsentBatches: 0 });
     const fresh = after(0);
