@@ -21,6 +21,13 @@ const int = (min: number, max: number, range = `${min} to ${max}`) => {
     .openapi({ type: "integer", minimum: min, maximum: max });
 };
 
+/** An on/off switch in a query string: `1` or `true` is on, `0`, `false` or absent is off. */
+const flag = z
+  .enum(["0", "1", "true", "false"])
+  .optional()
+  .transform((v) => v === "1" || v === "true")
+  .openapi({ type: "string", enum: ["0", "1", "true", "false"] });
+
 const MAX_WORKERS = FleetConfig.shape.workers.maxValue ?? 1000;
 const workers = (min: number) => int(min, MAX_WORKERS, `${min} to the fleet's maxWorkers (ZEB_MAX_WORKERS)`);
 
@@ -105,7 +112,7 @@ export const reconcileRoute = createRoute({
   path: "/reconcile",
   summary: "Run a pass now; with dry_run=1 return the plan and change nothing",
   security,
-  request: { query: FleetQuery.extend({ dry_run: z.enum(["0", "1", "true", "false"]).optional() }) },
+  request: { query: FleetQuery.extend({ dry_run: flag }) },
   responses: { 200: ok("the pass report: workers, actions with reasons, held launches, errors"), ...errors },
 });
 
@@ -114,7 +121,7 @@ export const rollRoute = createRoute({
   path: "/roll",
   summary: "Replace every worker started before now, one at a time, make before break (new worker code); cancel=1 stops a roll",
   security,
-  request: { query: FleetQuery.extend({ cancel: z.enum(["0", "1", "true", "false"]).optional() }) },
+  request: { query: FleetQuery.extend({ cancel: flag }) },
   responses: { 200: ok("{ fleet, rolling, remaining, report }"), ...errors },
 });
 

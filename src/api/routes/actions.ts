@@ -46,7 +46,7 @@ actions.openapi(rollRoute, async (c) => {
   const found = await lookupFleet(c.env, fleet);
   if (!found.ok) return fail(c, found);
   const { name, stub } = found.value;
-  return answer(c, await stub.roll(name, cancel === "1" || cancel === "true"), (v): RollBody => ({ fleet: name, ...v }));
+  return answer(c, await stub.roll(name, cancel), (v): RollBody => ({ fleet: name, ...v }));
 });
 
 actions.openapi(replaceRoute, async (c) => {
@@ -72,11 +72,10 @@ for (const [route, paused] of [
 }
 
 actions.openapi(reconcileRoute, async (c) => {
-  const { fleet, dry_run } = c.req.valid("query");
+  const { fleet, dry_run: dryRun } = c.req.valid("query");
   const found = await lookupFleet(c.env, fleet);
   if (!found.ok) return fail(c, found);
   const { name, stub } = found.value;
-  const dryRun = dry_run === "1" || dry_run === "true";
   return answer(c, await stub.reconcile(name, dryRun), (report) => ({ fleet: name, dryRun, report }));
 });
 
