@@ -42,6 +42,8 @@ export const APP_JS = String.raw`// @ts-check
    * @property {HTMLInputElement} n the scale form's target
    * @property {HTMLSelectElement} gpu the up form's GPU model
    * @property {HTMLInputElement} confirm the down form's fleet name
+   * @property {HTMLButtonElement} roll starts a roll, or cancels the one under way (data-cancel)
+   * @property {HTMLSpanElement} rollNote what the roll button will do
    */
 
   var KEY = "vastfleet.token";
@@ -308,6 +310,8 @@ export const APP_JS = String.raw`// @ts-check
       n: h("input", { type: "number", min: 0, max: 1000, step: 1, required: true, name: "n", "aria-label": "target workers", disabled: dis }),
       gpu: h("select", { name: "gpu", "aria-label": "GPU model", disabled: dis }, h("option", { value: "", text: "any GPU" })),
       confirm: h("input", { type: "text", name: "confirm", placeholder: "type " + name + " to confirm", "aria-label": "fleet name to confirm down", autocomplete: "off", spellcheck: "false", disabled: dis }),
+      roll: h("button", { type: "submit", class: "secondary", "data-action": "roll", disabled: dis, text: "Roll" }),
+      rollNote: h("span", { class: "muted", text: "new instances for all, one at a time" }),
     };
     fill(s.root,
       s.head, s.state, s.totals,
@@ -345,9 +349,13 @@ export const APP_JS = String.raw`// @ts-check
         function () { return { fleet: fleet }; }, paused),
       form("POST /resume", [h("button", { type: "submit", class: "secondary", "data-action": "resume", disabled: dis, text: "Resume" })],
         function () { return { fleet: fleet }; }, paused),
-      form("POST /roll", [h("button", { type: "submit", class: "secondary", "data-action": "roll", disabled: dis, text: "Roll" }), h("span", { class: "muted", text: "new instances for all, one at a time" })],
-        function () { return { fleet: fleet }; },
-        function (b) { return b.rolling ? "Fleet " + b.fleet + " rolling: " + b.remaining + " worker(s) to replace, one at a time, each after its replacement runs." : "Fleet " + b.fleet + ": no worker to roll."; }),
+      form("POST /roll", [s.roll, s.rollNote],
+        function () { return { fleet: fleet, cancel: s.roll.getAttribute("data-cancel") }; },
+        function (b) {
+          if (b.rolling) return "Fleet " + b.fleet + " rolling: " + b.remaining + " worker(s) to replace, one at a time, each after its replacement runs.";
+          // A cancel answers with no pass; a start that found nothing to roll answers with one.
+          return b.report === null ? "Fleet " + b.fleet + ": roll cancelled; workers already replaced stay, the others keep running." : "Fleet " + b.fleet + ": no worker to roll.";
+        }),
       form("POST /down", [s.confirm, downBtn],
         function () { return s.confirm.value === fleet ? { fleet: fleet, confirm: s.confirm.value } : null; },
         function (b) { return b.confirmed ? "Fleet " + b.fleet + " down: destroyed " + b.destroyed.length + " instance(s)" + (b.errors.length ? "; errors: " + b.errors.join("; ") : ".") : b.message; }),
@@ -447,6 +455,9 @@ export const APP_JS = String.raw`// @ts-check
       stat(t.running + " / " + t.instances, "running / workers (target " + (f.target === null ? "?" : f.target) + ")"),
       stat(usd(t.dph), "$ / hour"), stat(usd(t.dpd), "$ / day"), stat(num(t.gamesPerSec, 1), "games / s"), stat(int(t.gamesPerDollar), "games per $"));
     if (document.activeElement !== s.n && !s.n.value) s.n.value = f.target === null ? "" : String(f.target);
+    s.roll.textContent = f.roll ? "Cancel roll" : "Roll";
+    s.roll.setAttribute("data-cancel", f.roll ? "1" : "");
+    s.rollNote.textContent = f.roll ? f.roll.remaining + " worker(s) left to roll" : "new instances for all, one at a time";
 
     var cols = ["Worker", "Phase", "GPU", "$/hr", "games/s", "batch", "age", "ssh", ""];
     var rows = f.instances.map(function (i) {

@@ -354,14 +354,20 @@ try {
     expect(problems.length === 0, `browser errors: ${problems.join(" | ")}`);
   });
 
-  await scenario("roll from the page: the fleet says it is rolling, and cancel through the API ends it", async () => {
+  await scenario("roll from the page: the fleet says it is rolling, and the same button cancels it", async () => {
     expect(admin, "not signed in");
     const { page, problems } = admin;
+    const rollButton = `${fleetSel} form[data-action=roll] button`;
     try {
-      await page.click(`${fleetSel} form[data-action=roll] button`);
+      await page.click(rollButton);
       await page.waitForFunction((sel) => /rolling: \d+ worker/.test(document.querySelector(sel)?.textContent ?? ""), `${fleetSel} .msg`, { timeout: 15_000 });
       await page.waitForFunction((sel) => /Rolling: \d+ worker\(s\) started before it left/.test(document.querySelector(sel)?.textContent ?? ""), fleetSel, { timeout: 30_000 });
       expect((await api(`/status?fleet=${FLEET}`)).body.fleets[0].roll !== null, "the API does not say it is rolling");
+      await page.waitForFunction((sel) => document.querySelector(sel)?.textContent === "Cancel roll", rollButton, { timeout: 15_000 });
+      await page.click(rollButton);
+      await page.waitForFunction((sel) => /roll cancelled/.test(document.querySelector(sel)?.textContent ?? ""), `${fleetSel} .msg`, { timeout: 15_000 });
+      expect((await api(`/status?fleet=${FLEET}`)).body.fleets[0].roll === null, "the API still says it is rolling after the page cancelled it");
+      await page.waitForFunction((sel) => document.querySelector(sel)?.textContent === "Roll", rollButton, { timeout: 15_000 });
     } finally {
       await api(`/roll?fleet=${FLEET}&cancel=1`, { method: "POST" });
     }
