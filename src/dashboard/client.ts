@@ -44,6 +44,8 @@ export const APP_JS = String.raw`// @ts-check
    * @property {HTMLInputElement} confirm the down form's fleet name
    * @property {HTMLButtonElement} roll starts a roll, or cancels the one under way (data-cancel)
    * @property {HTMLSpanElement} rollNote what the roll button will do
+   * @property {HTMLInputElement} blockId the block form's machine, filled by a worker row's "block host"
+   * @property {HTMLInputElement} blockWhy the block form's reason
    */
 
   var KEY = "vastfleet.token";
@@ -312,6 +314,8 @@ export const APP_JS = String.raw`// @ts-check
       confirm: h("input", { type: "text", name: "confirm", placeholder: "type " + name + " to confirm", "aria-label": "fleet name to confirm down", autocomplete: "off", spellcheck: "false", disabled: dis }),
       roll: h("button", { type: "submit", class: "secondary", "data-action": "roll", disabled: dis, text: "Roll" }),
       rollNote: h("span", { class: "muted", text: "new instances for all, one at a time" }),
+      blockId: h("input", { type: "number", min: 1, step: 1, required: true, name: "machineId", placeholder: "machine", "aria-label": "machine to block", disabled: dis }),
+      blockWhy: h("input", { type: "text", required: true, maxlength: 200, name: "reason", placeholder: "why", "aria-label": "why block it", disabled: dis }),
     };
     fill(s.root,
       s.head, s.state, s.totals,
@@ -334,8 +338,6 @@ export const APP_JS = String.raw`// @ts-check
     var dis = !admin;
     var upN = h("input", { type: "number", min: 1, max: 1000, step: 1, value: 1, required: true, name: "n", "aria-label": "workers to add", disabled: dis });
     var downBtn = h("button", { type: "submit", class: "danger", disabled: true, "data-action": "down", text: "Down" });
-    var blockId = h("input", { type: "number", min: 1, step: 1, required: true, name: "machineId", placeholder: "machine", "aria-label": "machine to block", disabled: dis });
-    var blockWhy = h("input", { type: "text", required: true, maxlength: 200, name: "reason", placeholder: "why", "aria-label": "why block it", disabled: dis });
     var blockMine = h("input", { type: "checkbox", name: "fleetOnly", disabled: dis });
     s.confirm.addEventListener("input", function () { downBtn.disabled = s.confirm.value !== fleet || role !== "admin"; });
     var box = h("div", { class: "actions" },
@@ -359,13 +361,13 @@ export const APP_JS = String.raw`// @ts-check
       form("POST /down", [s.confirm, downBtn],
         function () { return s.confirm.value === fleet ? { fleet: fleet, confirm: s.confirm.value } : null; },
         function (b) { return b.confirmed ? "Fleet " + b.fleet + " down: destroyed " + b.destroyed.length + " instance(s)" + (b.errors.length ? "; errors: " + b.errors.join("; ") : ".") : b.message; }),
-      form("PUT /hosts/{machineId}", [h("label", { text: "Block host" }), blockId, blockWhy, h("label", null, blockMine, " this fleet only"), h("button", { type: "submit", class: "secondary", "data-action": "block", disabled: dis, text: "Block" })],
-        function () { return { fleet: fleet, machineId: blockId.value }; },
+      form("PUT /hosts/{machineId}", [h("label", { text: "Block host" }), s.blockId, s.blockWhy, h("label", null, blockMine, " this fleet only"), h("button", { type: "submit", class: "secondary", "data-action": "block", disabled: dis, text: "Block" })],
+        function () { return { fleet: fleet, machineId: s.blockId.value }; },
         function (b) {
-          blockId.value = blockWhy.value = "";
+          s.blockId.value = s.blockWhy.value = "";
           return "Host " + b.blocked + " blocked " + (b.scope === "account" ? "for every fleet" : "for fleet " + b.fleet) + " until forgotten; a worker running there stays.";
         },
-        function () { return { reason: blockWhy.value, scope: blockMine.checked ? "fleet" : "account" }; }));
+        function () { return { reason: s.blockWhy.value, scope: blockMine.checked ? "fleet" : "account" }; }));
     if (!admin) box.appendChild(h("p", { class: "muted", text: "Signed in with the read token: actions need the admin token (API_TOKEN)." }));
     return box;
 
@@ -470,7 +472,7 @@ export const APP_JS = String.raw`// @ts-check
         h("td", { class: "num", "data-label": cols[5], text: i.batch === null ? "—" : String(i.batch) }),
         h("td", { class: "num", "data-label": cols[6], text: dur(i.ageS) }),
         h("td", { "data-label": cols[7] }, i.ssh ? sshCell(i.ssh) : "—"),
-        h("td", { "data-label": "" }, replaceButton(s, i)));
+        h("td", { "data-label": "" }, replaceButton(s, i), i.machineId === null ? null : blockHostButton(s, i.machineId)));
     });
     fill(s.workers, rows.length
       ? h("table", { class: "cards workers" }, h("thead", null, h("tr", null, cols.map(function (c, k) { return h("th", { class: k >= 3 && k <= 6 ? "num" : null, text: c }); }))), h("tbody", null, rows))
@@ -495,6 +497,21 @@ export const APP_JS = String.raw`// @ts-check
       s.msg.textContent = r.ok ? passLine(r.body, i.label + " (#" + r.body.replaced + ") replaced") : "replace refused: " + why(r);
       if (!r.ok) b.disabled = role !== "admin";
       else await refresh();
+    });
+    return b;
+  }
+
+  /**
+   * Fills the block form with the row's machine and asks for the reason: the block itself is the
+   * form's, so the scope and the reason stay the operator's to choose.
+   * @param {Section} s @param {number} machineId
+   */
+  function blockHostButton(s, machineId) {
+    var b = h("button", { type: "button", class: "secondary", "data-action": "block-host", disabled: role !== "admin", title: "fill the Block host form with machine " + machineId, text: "block host" });
+    b.addEventListener("click", function () {
+      s.blockId.value = String(machineId);
+      s.blockWhy.scrollIntoView({ block: "center" });
+      s.blockWhy.focus();
     });
     return b;
   }

@@ -60,7 +60,8 @@ td.num, th.num { text-align: right; }
 tr.best td { font-weight: 700; }
 .ssh { display: flex; gap: .35rem; align-items: center; }
 .ssh code { font-size: .8rem; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; max-width: 20rem; }
-.ssh button, table.workers button[data-action=replace] { padding: .15rem .5rem; min-height: 0; font-size: .8rem; }
+.ssh button, table.workers td > button { padding: .15rem .5rem; min-height: 0; font-size: .8rem; }
+table.workers td > button { margin: .1rem .35rem .1rem 0; white-space: nowrap; }
 .charts { display: grid; grid-template-columns: 1fr; gap: .75rem; }
 .chart { border: 1px solid var(--line); border-radius: 8px; padding: .4rem; }
 .chart svg { width: 100%; height: auto; display: block; }

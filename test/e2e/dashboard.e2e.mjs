@@ -310,7 +310,7 @@ try {
     expect(problems.length === 0, `browser errors: ${problems.join(" | ")}`);
   });
 
-  await scenario("an admin blocks a worker's host by the machine its row names; the host is listed with the reason, and the worker stays", async () => {
+  await scenario("an admin blocks a worker's host from its row (the form takes the row's machine); the host is listed with the reason, and the worker stays", async () => {
     expect(admin, "not signed in");
     const { page, problems } = admin;
     const worker = (await api(`/status?fleet=${FLEET}`)).body?.fleets?.[0]?.instances?.find((i) => i.machineId !== null && i.phase === "RUNNING");
@@ -319,8 +319,10 @@ try {
     await page.waitForFunction(([sel, m]) => [...document.querySelectorAll(sel)].some((td) => td.textContent.includes(`machine ${m}`)), [`${rowsSel} td[data-label=Worker]`, machine], { timeout: 30_000 });
     const formSel = `${fleetSel} form[data-action=block]`;
     try {
-      await page.fill(`${formSel} input[name=machineId]`, String(machine));
-      await page.fill(`${formSel} input[name=reason]`, "throttles under load");
+      await page.click(`${rowsSel}[data-id="${worker.id}"] button[data-action=block-host]`);
+      expect((await page.inputValue(`${formSel} input[name=machineId]`)) === String(machine), "the row's button did not fill the form with its machine");
+      expect(await page.evaluate((sel) => document.activeElement === document.querySelector(sel), `${formSel} input[name=reason]`), "the reason field is not focused");
+      await page.keyboard.type("throttles under load");
       await page.check(`${formSel} input[name=fleetOnly]`);
       await page.click(`${formSel} button`);
       await page.waitForFunction((sel) => /blocked for fleet/.test(document.querySelector(sel)?.textContent ?? ""), `${fleetSel} .msg`, { timeout: 15_000 });
@@ -383,6 +385,7 @@ try {
       expect(await page.isDisabled(`${fleetSel} form[data-action=${action}] button`), `${action} is enabled for the read token`);
     }
     expect(await page.isDisabled(`${rowsSel} button[data-action=replace] >> nth=0`), "replace is enabled for the read token");
+    expect(await page.isDisabled(`${rowsSel} button[data-action=block-host] >> nth=0`), "block host is enabled for the read token");
     // Past the disabled controls (as a user with devtools could): the API itself must refuse.
     await page.evaluate((sel) => document.querySelectorAll(sel).forEach((e) => e.removeAttribute("disabled")), `${fleetSel} form[data-action=scale] *`);
     await page.fill(`${fleetSel} form[data-action=scale] input[name=n]`, "1");
