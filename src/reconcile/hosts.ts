@@ -44,3 +44,22 @@ export function blockHost(state: FleetState, machineId: number, reason: string, 
   next.hosts[String(machineId)] = blocked;
   return { state: next, host: blocked };
 }
+
+/**
+ * Below this many decayed strikes a record adds less than a twentieth of a strike to any later
+ * count (two strikes fade to it in about five and a half days, one in about four and a half).
+ */
+export const FORGET_BELOW = 0.05;
+
+/**
+ * The host records still worth keeping. Every pass reads and writes them, and a fleet strikes new
+ * machines for as long as it runs (in the simulator about fifteen a day, most of them seen bouncing),
+ * so records that say nothing are dropped: no block for good, no block another fleet holds (the
+ * account lifts those), nothing measured, and strikes faded below FORGET_BELOW. /hosts stops listing
+ * them, as it would a host with no strikes.
+ */
+export function forgetFaded(hosts: FleetState["hosts"], now: number): FleetState["hosts"] {
+  const faded = (h: HostRecord) => h.blockedReason === null && h.sharedFrom === null && h.samples === 0 && decayedStrikes(h, now) < FORGET_BELOW;
+  if (!Object.values(hosts).some(faded)) return hosts;
+  return Object.fromEntries(Object.entries(hosts).filter(([, h]) => !faded(h)));
+}

@@ -9,7 +9,7 @@ import { classify, needsLogs } from "./classify";
 import { createBody } from "./launch";
 import { parseLogs, type LogEvidence } from "./logs";
 import { observeMarket } from "./market";
-import { hostRecord, strike } from "./hosts";
+import { forgetFaded, hostRecord, strike } from "./hosts";
 import { rollFinished } from "./roll";
 import { STRIKES_TO_BLOCK } from "./offers";
 import { adoptBlocks, type SharedBlock } from "./shared-hosts";
@@ -395,7 +395,7 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
 /**
  * Reconciles the bookkeeping with the listing before planning: a launch that is now listed is no
  * longer pending (else it would count twice), a destroy whose instance is gone is confirmed, a
- * launch that never appeared within the boot budget is given up.
+ * launch that never appeared within the boot budget is given up, a host record that says nothing any more is dropped.
  */
 function settle(state: FleetState, listedIds: Set<number>, config: FleetConfig, now: number, report: PassReport, outcomes: Outcome[]): FleetState {
   const pendingLaunches = state.pendingLaunches.filter((p) => {
@@ -410,6 +410,7 @@ function settle(state: FleetState, listedIds: Set<number>, config: FleetConfig, 
     pendingLaunches,
     pendingDestroys: state.pendingDestroys.filter((p) => listedIds.has(p.instanceId)),
     launches: state.launches.filter((l) => now - l.at < HOUR_MS),
+    hosts: forgetFaded(state.hosts, now),
   };
 }
 

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { BLOCK_AT, isBlocked, rankOffers, STRIKES_TO_BLOCK } from "../../src/reconcile/offers";
-import { blockHost } from "../../src/reconcile/hosts";
+import { BLOCK_AT, decayedStrikes, isBlocked, rankOffers, STRIKES_TO_BLOCK } from "../../src/reconcile/offers";
+import { blockHost, FORGET_BELOW, forgetFaded, strike } from "../../src/reconcile/hosts";
+import { runPass } from "../../src/reconcile/pass";
 import { adoptBlocks, BLOCK_MS } from "../../src/reconcile/shared-hosts";
-import { config, hostRecord, HOUR, NOW, offer, state } from "./fixtures";
+import { config, hostRecord, HOUR, instance, NOW, offer, passDeps, scriptedVast, state } from "./fixtures";
 
 /**
  * The operator's block (PUT /hosts/:machineId): what no log line shows, kept until cleared, over
@@ -48,5 +49,76 @@ describe("blocking a host by hand", () => {
     const lifted = adoptBlocks(blocked, [], "zeb", NOW + HOUR);
     expect(lifted.hosts["700"]?.blockedReason).toBe("blocked by the operator: slow link");
     expect(rankOffers([cheap, other], { ...ctx, now: NOW + HOUR, state: lifted }).map((r) => r.offer.machine_id)).toEqual([701]);
+  });
+});
+
+/**
+ * Records that say nothing any more leave the state every pass reads and writes, so a fleet that
+ * runs for months does not carry every host it ever struck.
+ */
+describe("forgetting faded host records", () => {
+  const DAY = 24 * HOUR;
+  // Two strikes fall under FORGET_BELOW after log2(2 / 0.05) = 5.32 half-lives of a day.
+  const rows: { name: string; record: ReturnType<typeof hostRecord>; kept: boolean }[] = [
+    { name: "two strikes 5 days ago (0.063 left)", record: hostRecord(1, { strikes: 2, lastStrikeAt: NOW - 5 * DAY }), kept: true },
+    { name: "two strikes 5.4 days ago (0.047 left)", record: hostRecord(2, { strikes: 2, lastStrikeAt: NOW - 5.4 * DAY }), kept: false },
+    { name: "one strike 4.4 days ago (0.047 left)", record: hostRecord(3, { strikes: 1, lastStrikeAt: NOW - 4.4 * DAY }), kept: false },
+    { name: "a record with no strike and nothing measured", record: hostRecord(4, { strikes: 0, lastStrikeAt: 0 }), kept: false },
+    { name: "faded, but the fleet measured the host", record: hostRecord(5, { strikes: 2, lastStrikeAt: NOW - 30 * DAY, gamesPerSec: 3.9, samples: 1 }), kept: true },
+    { name: "No CUDA a month ago: blocked for good", record: hostRecord(6, { strikes: 2, lastStrikeAt: NOW - 30 * DAY, blockedReason: "No CUDA on this host" }), kept: true },
+    { name: "the operator's block a month ago", record: hostRecord(7, { strikes: 2, lastStrikeAt: NOW - 30 * DAY, blockedReason: "blocked by the operator: slow link" }), kept: true },
+    { name: "another fleet's block, faded (the account lifts those)", record: hostRecord(8, { strikes: 2, lastStrikeAt: NOW - 30 * DAY, sharedFrom: "zeb-large" }), kept: true },
+  ];
+  for (const r of rows) {
+    it(`${r.kept ? "keeps" : "forgets"} ${r.name}`, () => {
+      const hosts = { [String(r.record.machineId)]: r.record };
+      expect(String(r.record.machineId) in forgetFaded(hosts, NOW)).toBe(r.kept);
+    });
+  }
+
+  it("keeps the same object when nothing faded, and leaves its input as it was", () => {
+    const kept = { "1": rows[0]!.record };
+    expect(forgetFaded(kept, NOW)).toBe(kept);
+    const mixed = Object.fromEntries(rows.map((r) => [String(r.record.machineId), r.record]));
+    const frozen = structuredClone(mixed);
+    expect(Object.keys(forgetFaded(mixed, NOW)).map(Number)).toEqual(rows.filter((r) => r.kept).map((r) => r.record.machineId));
+    expect(mixed).toEqual(frozen);
+  });
+
+  it("forgets only records whose later strike counts would differ from none by under FORGET_BELOW", () => {
+    const forgotten = rows.filter((r) => !r.kept).map((r) => r.record);
+    expect(forgotten.length).toBeGreaterThan(0);
+    for (const old of forgotten) {
+      expect(forgetFaded({ [String(old.machineId)]: old }, NOW)).toEqual({});
+      for (const weights of [[1], [1, 1], [STRIKES_TO_BLOCK], [1, STRIKES_TO_BLOCK]]) {
+        const remembered = { ...old };
+        const fresh = hostRecord(old.machineId, { strikes: 0, lastStrikeAt: 0 });
+        weights.forEach((w, i) => {
+          strike(remembered, w, "stalled", NOW + i * 6 * HOUR);
+          strike(fresh, w, "stalled", NOW + i * 6 * HOUR);
+        });
+        for (const later of [0, 1, 6, 12, 24, 48].map((h) => NOW + h * HOUR)) {
+          expect(Math.abs(decayedStrikes(remembered, later) - decayedStrikes(fresh, later))).toBeLessThan(FORGET_BELOW);
+        }
+      }
+    }
+  });
+
+  it("a pass drops them, and keeps what it measured", async () => {
+    const worker = instance({ id: 41, machine_id: 500 });
+    const batch = "[worker-vast-0] batch 6: 7168 examples, 3.9 games/s, step=142, total_games=1536";
+    const vast = scriptedVast({ listInstances: async () => [worker], searchOffers: async () => [], getLogs: async () => batch });
+    const before = state({
+      hosts: {
+        "2": rows[1]!.record,
+        "5": rows[4]!.record,
+        "6": rows[5]!.record,
+      },
+    });
+    const { state: after } = await runPass("zeb", config({ workers: 1 }), before, passDeps(vast, NOW));
+    // 500 is the running worker's host, measured in this pass.
+    expect(Object.keys(after.hosts).sort()).toEqual(["5", "500", "6"]);
+    expect(after.hosts["500"]).toMatchObject({ samples: 1, gamesPerSec: 3.9 });
+    expect(after.hosts["5"]).toEqual(rows[4]!.record);
   });
 });
