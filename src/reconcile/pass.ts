@@ -395,7 +395,8 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
 /**
  * Reconciles the bookkeeping with the listing before planning: a launch that is now listed is no
  * longer pending (else it would count twice), a destroy whose instance is gone is confirmed, a
- * launch that never appeared within the boot budget is given up, a host record that says nothing any more is dropped.
+ * launch that never appeared within the boot budget is given up, and a host record that says
+ * nothing any more is dropped.
  */
 function settle(state: FleetState, listedIds: Set<number>, config: FleetConfig, now: number, report: PassReport, outcomes: Outcome[]): FleetState {
   const pendingLaunches = state.pendingLaunches.filter((p) => {
