@@ -15,7 +15,7 @@ export function hostRecord(state: FleetState, machineId: number, gpu: string | n
   const key = String(machineId);
   const existing = state.hosts[key];
   if (existing) return existing;
-  const fresh: HostRecord = { machineId, strikes: 0, lastStrikeAt: 0, lastStrike: null, blockedReason: null, gamesPerSec: null, samples: 0, gpuName: gpu, sharedFrom: null };
+  const fresh: HostRecord = { machineId, strikes: 0, lastStrikeAt: 0, lastStrike: null, blockedReason: null, gamesPerSec: null, samples: 0, measuredAt: null, gpuName: gpu, sharedFrom: null };
   state.hosts[key] = fresh;
   return fresh;
 }
@@ -52,14 +52,26 @@ export function blockHost(state: FleetState, machineId: number, reason: string, 
 export const FORGET_BELOW = 0.05;
 
 /**
+ * How many measured hosts a fleet remembers: about 200 bytes each, so the state every pass reads
+ * and writes stays far under a Durable Object value's 2 MB, yet holds a year of a busy fleet's
+ * rentals (a few new hosts a day).
+ */
+export const MAX_MEASURED_HOSTS = 2000;
+
+/**
  * The host records still worth keeping. Every pass reads and writes them, and a fleet strikes new
  * machines for as long as it runs (in the simulator about fifteen a day, most of them seen bouncing),
  * so records that say nothing are dropped: no block for good, no block another fleet holds (the
  * account lifts those), nothing measured, and strikes faded below FORGET_BELOW. /hosts stops listing
- * them, as it would a host with no strikes.
+ * them, as it would a host with no strikes. Past MAX_MEASURED_HOSTS measured hosts, those measured
+ * longest ago go too, unless blocked: a host not rented for that long may not be the same host.
  */
-export function forgetFaded(hosts: FleetState["hosts"], now: number): FleetState["hosts"] {
-  const faded = (h: HostRecord) => h.blockedReason === null && h.sharedFrom === null && h.samples === 0 && decayedStrikes(h, now) < FORGET_BELOW;
-  if (!Object.values(hosts).some(faded)) return hosts;
-  return Object.fromEntries(Object.entries(hosts).filter(([, h]) => !faded(h)));
+export function forgetHosts(hosts: FleetState["hosts"], now: number): FleetState["hosts"] {
+  const blocked = (h: HostRecord) => h.blockedReason !== null || h.sharedFrom !== null;
+  const faded = (h: HostRecord) => !blocked(h) && h.samples === 0 && decayedStrikes(h, now) < FORGET_BELOW;
+  const measured = Object.values(hosts).filter((h) => h.samples > 0 && !blocked(h));
+  const over = measured.length - MAX_MEASURED_HOSTS;
+  const stale = new Set(over > 0 ? measured.sort((a, b) => (a.measuredAt ?? 0) - (b.measuredAt ?? 0)).slice(0, over) : []);
+  if (stale.size === 0 && !Object.values(hosts).some(faded)) return hosts;
+  return Object.fromEntries(Object.entries(hosts).filter(([, h]) => !faded(h) && !stale.has(h)));
 }

@@ -9,7 +9,7 @@ import { classify, needsLogs } from "./classify";
 import { createBody } from "./launch";
 import { parseLogs, type LogEvidence } from "./logs";
 import { observeMarket } from "./market";
-import { forgetFaded, hostRecord, strike } from "./hosts";
+import { forgetHosts, hostRecord, strike } from "./hosts";
 import { rollFinished } from "./roll";
 import { STRIKES_TO_BLOCK } from "./offers";
 import { adoptBlocks, type SharedBlock } from "./shared-hosts";
@@ -385,7 +385,7 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
   if (next.hfAuthHold && next.hfAuthHold.token !== token) next.hfAuthHold = null;
   if (voucher) next.hfAuthHold = null;
   else if (workers.some((w) => w.hfAuthError)) next.hfAuthHold ??= { since: now, token };
-  learnThroughput(next, workers, state);
+  learnThroughput(next, workers, state, now);
   // Then the outcomes of this pass's own launches and replacements.
   next.breaker = nextBreaker(next.breaker, { ownedCount: workers.length, fatalCount: 0, outcomes }, config, now);
   report.subrequests = subrequests();
@@ -411,7 +411,7 @@ function settle(state: FleetState, listedIds: Set<number>, config: FleetConfig, 
     pendingLaunches,
     pendingDestroys: state.pendingDestroys.filter((p) => listedIds.has(p.instanceId)),
     launches: state.launches.filter((l) => now - l.at < HOUR_MS),
-    hosts: forgetFaded(state.hosts, now),
+    hosts: forgetHosts(state.hosts, now),
   };
 }
 
@@ -496,7 +496,7 @@ function rememberDestroy(next: FleetState, d: DestroyAction, workers: Worker[], 
 }
 
 /** A new batch is a new throughput sample for the GPU model and for the host. */
-function learnThroughput(next: FleetState, workers: Worker[], before: FleetState): void {
+function learnThroughput(next: FleetState, workers: Worker[], before: FleetState, now: number): void {
   for (const w of workers) {
     if (w.phase !== "RUNNING") continue;
     const m = next.instances[String(w.instance.id)];
@@ -514,6 +514,7 @@ function learnThroughput(next: FleetState, workers: Worker[], before: FleetState
       const r = rolling(h.gamesPerSec, h.samples, m.gamesPerSec);
       h.gamesPerSec = r.mean;
       h.samples = r.samples;
+      h.measuredAt = now;
     }
   }
 }

@@ -54,6 +54,7 @@ export function adoptBlocks(state: FleetState, blocks: SharedBlock[], fleet: str
       machineId: b.machineId,
       gamesPerSec: mine?.gamesPerSec ?? null,
       samples: mine?.samples ?? 0,
+      measuredAt: mine?.measuredAt ?? null,
       gpuName: mine?.gpuName ?? b.gpuName,
       strikes: STRIKES_TO_BLOCK,
       lastStrikeAt: b.at,

@@ -64,6 +64,8 @@ export const HostRecord = z.object({
   /** Rolling throughput of this host for this fleet's model. */
   gamesPerSec: z.number().nullable(),
   samples: z.number().int().min(0),
+  /** The last batch measured on this host; records saved before it was kept read as never. */
+  measuredAt: z.number().nullable().default(null),
   gpuName: z.string().nullable(),
   /** The fleet whose block this is (src/reconcile/shared-hosts.ts); null when this fleet's own record. */
   sharedFrom: z.string().nullable().default(null),

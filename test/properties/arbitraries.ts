@@ -280,7 +280,7 @@ function stateArb(fleet: string, now: number, config: FleetConfig, listed: Liste
       s.launchHold = r.launchHold;
       s.lastMarketScanAt = r.scanAgoS === null ? null : now - r.scanAgoS * 1000;
       for (const [machineId, strikes, blocked] of r.strikes) {
-        s.hosts[String(machineId)] = { machineId, strikes, lastStrikeAt: now - HOUR, lastStrike: null, blockedReason: blocked ? "No CUDA on this host" : null, gamesPerSec: null, samples: 0, gpuName: null, sharedFrom: null };
+        s.hosts[String(machineId)] = { machineId, strikes, lastStrikeAt: now - HOUR, lastStrike: null, blockedReason: blocked ? "No CUDA on this host" : null, gamesPerSec: null, samples: 0, measuredAt: null, gpuName: null, sharedFrom: null };
       }
       for (const [slot, ago] of r.cooldownAgoS) s.slotCooldowns[String(slot)] = now - ago * 1000;
       if (r.ramFloor) s.gpuRamFloor[r.ramFloor[0]] = r.ramFloor[1];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { BLOCK_AT, decayedStrikes, isBlocked, rankOffers, STRIKES_TO_BLOCK } from "../../src/reconcile/offers";
-import { blockHost, FORGET_BELOW, forgetFaded, strike } from "../../src/reconcile/hosts";
+import { blockHost, FORGET_BELOW, forgetHosts, MAX_MEASURED_HOSTS, strike } from "../../src/reconcile/hosts";
 import { runPass } from "../../src/reconcile/pass";
 import { adoptBlocks, BLOCK_MS } from "../../src/reconcile/shared-hosts";
 import { config, hostRecord, HOUR, instance, NOW, offer, passDeps, scriptedVast, state } from "./fixtures";
@@ -72,16 +72,16 @@ describe("forgetting faded host records", () => {
   for (const r of rows) {
     it(`${r.kept ? "keeps" : "forgets"} ${r.name}`, () => {
       const hosts = { [String(r.record.machineId)]: r.record };
-      expect(String(r.record.machineId) in forgetFaded(hosts, NOW)).toBe(r.kept);
+      expect(String(r.record.machineId) in forgetHosts(hosts, NOW)).toBe(r.kept);
     });
   }
 
   it("keeps the same object when nothing faded, and leaves its input as it was", () => {
     const kept = { "1": rows[0]!.record };
-    expect(forgetFaded(kept, NOW)).toBe(kept);
+    expect(forgetHosts(kept, NOW)).toBe(kept);
     const mixed = Object.fromEntries(rows.map((r) => [String(r.record.machineId), r.record]));
     const frozen = structuredClone(mixed);
-    expect(Object.keys(forgetFaded(mixed, NOW)).map(Number)).toEqual(rows.filter((r) => r.kept).map((r) => r.record.machineId));
+    expect(Object.keys(forgetHosts(mixed, NOW)).map(Number)).toEqual(rows.filter((r) => r.kept).map((r) => r.record.machineId));
     expect(mixed).toEqual(frozen);
   });
 
@@ -89,7 +89,7 @@ describe("forgetting faded host records", () => {
     const forgotten = rows.filter((r) => !r.kept).map((r) => r.record);
     expect(forgotten.length).toBeGreaterThan(0);
     for (const old of forgotten) {
-      expect(forgetFaded({ [String(old.machineId)]: old }, NOW)).toEqual({});
+      expect(forgetHosts({ [String(old.machineId)]: old }, NOW)).toEqual({});
       for (const weights of [[1], [1, 1], [STRIKES_TO_BLOCK], [1, STRIKES_TO_BLOCK]]) {
         const remembered = { ...old };
         const fresh = hostRecord(old.machineId, { strikes: 0, lastStrikeAt: 0 });
@@ -102,6 +102,26 @@ describe("forgetting faded host records", () => {
         }
       }
     }
+  });
+
+  it(`past ${MAX_MEASURED_HOSTS} measured hosts, forgets those measured longest ago, never a blocked one`, () => {
+    const measured = (id: number, at: number | null, over: Partial<ReturnType<typeof hostRecord>> = {}) =>
+      hostRecord(id, { gamesPerSec: 3.9, samples: 6, measuredAt: at, ...over });
+    const hosts: Record<string, ReturnType<typeof hostRecord>> = {};
+    for (let i = 0; i < MAX_MEASURED_HOSTS; i++) hosts[String(10_000 + i)] = measured(10_000 + i, NOW - i * HOUR);
+    // Three more than the cap: a record saved before measuredAt was kept, and the two oldest by date.
+    hosts["1"] = measured(1, null);
+    hosts["2"] = measured(2, NOW - 10_000 * HOUR);
+    hosts["3"] = measured(3, NOW - (MAX_MEASURED_HOSTS - 1) * HOUR - 1);
+    // Older than all of them, but blocked: kept, and not counted.
+    hosts["4"] = measured(4, NOW - 20_000 * HOUR, { blockedReason: "No CUDA on this host" });
+    hosts["5"] = measured(5, NOW - 20_000 * HOUR, { strikes: 2, sharedFrom: "zeb-large" });
+    const kept = forgetHosts(hosts, NOW);
+    expect(Object.keys(kept)).toHaveLength(MAX_MEASURED_HOSTS + 2);
+    for (const gone of ["1", "2", "3"]) expect(kept[gone]).toBeUndefined();
+    for (const stays of ["4", "5", "10000", String(10_000 + MAX_MEASURED_HOSTS - 1)]) expect(kept[stays]).toBeDefined();
+    // At the cap, nothing goes.
+    expect(forgetHosts(kept, NOW)).toBe(kept);
   });
 
   it("a pass drops them, and keeps what it measured", async () => {
@@ -118,7 +138,7 @@ describe("forgetting faded host records", () => {
     const { state: after } = await runPass("zeb", config({ workers: 1 }), before, passDeps(vast, NOW));
     // 500 is the running worker's host, measured in this pass.
     expect(Object.keys(after.hosts).sort()).toEqual(["5", "500", "6"]);
-    expect(after.hosts["500"]).toMatchObject({ samples: 1, gamesPerSec: 3.9 });
+    expect(after.hosts["500"]).toMatchObject({ samples: 1, gamesPerSec: 3.9, measuredAt: NOW });
     expect(after.hosts["5"]).toEqual(rows[4]!.record);
   });
 });
