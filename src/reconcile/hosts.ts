@@ -47,7 +47,7 @@ export function blockHost(state: FleetState, machineId: number, reason: string, 
 
 /**
  * Below this many decayed strikes a record adds less than a twentieth of a strike to any later
- * count (two strikes fade to it in about five and a half days, one in about four and a half).
+ * count (two strikes fade to it in about 5.3 days, one in about 4.3).
  */
 export const FORGET_BELOW = 0.05;
 
