@@ -366,7 +366,7 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
         break;
       }
       // An offer rented by someone else between search and create is the market, not a failure of ours.
-      if (!(e instanceof VastError && e.code === "no_such_ask")) outcomes.push({ ok: false, signature: `create ${e instanceof VastError ? `${e.kind} ${e.code ?? e.status ?? ""}` : "error"}` });
+      if (!(e instanceof VastError && e.kind === "offer_gone")) outcomes.push({ ok: false, signature: `create ${e instanceof VastError ? `${e.kind} ${e.code ?? e.status ?? ""}` : "error"}` });
     }
     report.actions.push(result);
   }

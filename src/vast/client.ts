@@ -48,13 +48,20 @@ const PAGE_SIZE = 25;
 const MAX_PAGES = 200;
 
 /**
- * A create whose answer was lost (timeout, dropped connection, 504 from the gateway) may still
- * have rented the machine, and repeating it could rent a second one that bills until the next
- * reconcile pass notices it. So only answers that prove the request was refused before it was
- * processed are retried: 429 (rate limiter in front) and 502/503 (no upstream took it).
- * The reconciler sees a lost create's instance by its label on its next list.
+ * A create whose answer was lost (timeout, dropped connection) or garbled (5xx from a gateway,
+ * a malformed body) may still have rented the machine, and repeating it could rent a second one.
+ * So only the rate limiter's 429, which answers before Vast looks at the request, is retried; the
+ * pass journals every other failure as "may have happened" (src/reconcile/pass.ts).
  */
-const CREATE_POLICY: RetryPolicy = { statuses: new Set([429, 502, 503]), lost: false };
+const CREATE_POLICY: RetryPolicy = { statuses: new Set([429]), lost: false };
+
+/** Vast's wordings for an account out of money: "lacks credit" (API), "Insufficient credits" (CLI docs). */
+const CREDIT_REFUSED = /lacks credit|insufficient credit/i;
+/**
+ * An offer someone else rented: Vast's docs show a 404 with `error: "invalid_args"` and
+ * `no_such_ask` only in `msg`; other clients have seen a 400 with `msg: "no_such_ask"`.
+ */
+const OFFER_GONE = /no_such_ask/i;
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -108,10 +115,14 @@ export function createVastClient(opts: VastClientOptions): VastClient {
         policy: CREATE_POLICY,
       };
       const reply = await http.request(c);
-      // Vast has reported this with more than one status; the text is what identifies it.
-      if (/lacks credit/i.test(reply.text)) {
+      // Vast has reported these with more than one status and code; the text is what identifies them.
+      if (CREDIT_REFUSED.test(reply.text)) {
         const { msg } = http.describe(reply.text);
         throw new VastError("lacks_credit", reply.endpoint, `${reply.endpoint}: account lacks credit: ${msg}`, { status: reply.status });
+      }
+      if ((reply.status === 400 || reply.status === 404) && OFFER_GONE.test(reply.text)) {
+        const { msg, code } = http.describe(reply.text);
+        throw new VastError("offer_gone", reply.endpoint, `${reply.endpoint}: offer ${offerId} is no longer available: ${msg}`, { status: reply.status, ...(code === undefined ? {} : { code }) });
       }
       return { id: http.decode(reply, CreateResponse).new_contract };
     },

@@ -73,14 +73,20 @@ describe("createInstance", () => {
     expect(vast.seen).toHaveLength(1);
   });
 
-  it("reports a vanished offer as an http error carrying Vast's code and status", async () => {
-    const vast = scripted(() => json({ success: false, error: "no_such_ask", msg: "Instance type by id 5 is not available." }, 404));
-    await expect(client(vast.fetch).createInstance(5, body)).rejects.toMatchObject({
-      kind: "http",
-      status: 404,
-      code: "no_such_ask",
-      message: expect.stringContaining("is not available"),
-    });
+  it.each([
+    // docs.vast.ai, "create instance": the documented 404 names the reason only in msg.
+    ["the documented 404 invalid_args", 404, { success: false, error: "invalid_args", msg: "error 404/3603: no_such_ask Instance type by id 5 is not available." }],
+    ["a 400 with msg no_such_ask", 400, { success: false, msg: "no_such_ask" }],
+    ["a 404 with error no_such_ask", 404, { success: false, error: "no_such_ask", msg: "Instance type by id 5 is not available." }],
+  ])("reports an offer someone else took (%s) as offer_gone, without retrying", async (_name, status, answer) => {
+    const vast = scripted(() => json(answer, status));
+    await expect(client(vast.fetch).createInstance(5, body)).rejects.toMatchObject({ kind: "offer_gone", status, message: expect.stringContaining("offer 5 is no longer available") });
+    expect(vast.seen).toHaveLength(1);
+  });
+
+  it("reads Vast's CLI wording 'Insufficient credits' as lacks_credit", async () => {
+    const vast = scripted(() => json({ success: false, error: "insufficient_credit", msg: "Insufficient credits" }, 400));
+    await expect(client(vast.fetch).createInstance(5, body)).rejects.toMatchObject({ kind: "lacks_credit" });
   });
 });
 
