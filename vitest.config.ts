@@ -6,6 +6,8 @@ import { slackStandIn } from "./test/alerts/standins";
 const slack = slackStandIn();
 
 export default defineConfig({
+  // `npm run soak` runs the fault-injection property (test/properties/faults.property.test.ts) this many times.
+  define: { __SOAK_RUNS__: JSON.stringify(Number(process.env.SOAK_RUNS ?? 0)) },
   plugins: [
     cloudflareTest({
       wrangler: { configPath: "./wrangler.toml" },

@@ -71,7 +71,7 @@ async function subrequestsPerPass(n: number): Promise<{ growing: number; steady:
   let held = 0;
   for (let pass = 0; pass < 30; pass++) {
     const before = rig.requests();
-    const out = await runPass("zeb", config, state, { vast: rig.vast, firstSeen, hfToken: "hf_x", now: rig.now(), checkFence: () => {}, vastRequests: rig.requests });
+    const out = await runPass("zeb", config, state, { vast: rig.vast, firstSeen, hfToken: "hf_x", now: rig.now(), journal: () => {}, vastRequests: rig.requests });
     state = out.state;
     if (pass === 0) growing = rig.requests() - before;
     steady = rig.requests() - before;

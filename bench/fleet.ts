@@ -219,7 +219,7 @@ async function run(base: Policy, seed: number, duds: number, maxDph: number): Pr
   let state: FleetState = emptyState();
   const firstSeen = memoryFirstSeen();
   const pass = (config: FleetConfig, now: number) =>
-    runPass("bench", config, state, { vast: rig.vast, firstSeen, hfToken: "hf_bench", now, checkFence: () => {}, vastRequests: rig.requests }, { policy: policy.offerPolicy });
+    runPass("bench", config, state, { vast: rig.vast, firstSeen, hfToken: "hf_bench", now, journal: () => {}, vastRequests: rig.requests }, { policy: policy.offerPolicy });
   for (let t = 0; t < WARM_S; t += 60) {
     state = (await pass({ ...policy.config, workers: 0 }, rig.now())).state;
     rig.advance(60);
@@ -244,7 +244,7 @@ async function run(base: Policy, seed: number, duds: number, maxDph: number): Pr
       life.set(inst.id, l);
     }
     if (now >= nextPass) {
-      if (policy.amnesic) state = { ...state, hosts: {}, gpuRamFloor: {}, hfAuthHold: null };
+      if (policy.amnesic) state = { ...state, hosts: {}, vramFloorMb: 0, hfAuthHold: null };
       const out = await pass(policy.config, now);
       state = out.state;
       replacements += out.report.actions.filter((a) => a.kind === "destroy" && a.ok && a.cause !== "scale_down" && a.cause !== "upgrade_done").length;

@@ -1,4 +1,4 @@
-import type { FirstSeen } from "../src/fleet/first-seen";
+import type { FirstSeen } from "../src/reconcile/observe";
 import { Market } from "../src/sim/market";
 import type { FaultKind } from "../src/sim/types";
 import { createVastClient, type VastClient } from "../src/vast/client";

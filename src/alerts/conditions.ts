@@ -1,9 +1,11 @@
 import { z } from "zod";
 import type { FleetConfig } from "../config/fleet";
 import { examplesSilent, type HealthDoc, learnerCommand, learnerStalled } from "../health/hf";
-import { type DestroyCause, fatalGraceS, formatDuration } from "../reconcile/plan";
-import type { ActionResult, PassReport } from "../reconcile/pass";
+import { formatDuration } from "../format";
+import { type DestroyCause, fatalGraceS } from "../reconcile/plan";
+import type { ActionRecord, PassReport } from "../reconcile/report";
 import type { FleetState } from "../reconcile/state";
+import type { StateDamage } from "../fleet/status";
 import { type AlertKind, type Condition, type Notice } from "./machine";
 
 /**
@@ -18,6 +20,8 @@ const ROUTINE_DESTROYS: ReadonlySet<string> = new Set<DestroyCause>(["scale_down
 export const LAUNCH_FAILURE_PASSES = 3;
 /** A fatal, stalled or dead worker still there this long after its grace is not being handled. */
 const UNHANDLED_SLACK_MS = 2 * 60_000;
+/** Unreadable logs for this long leave workers unobserved long enough for a human to look. */
+export const LOGS_UNREADABLE_ALERT_MS = 15 * 60_000;
 /** Phases the planner replaces (FATAL after its grace, the others at once) unless something holds it back. */
 const UNHEALTHY = new Set(["FATAL", "STALLED", "DEAD"]);
 
@@ -45,11 +49,11 @@ export interface ConditionInput {
 
 const money = (x: number | null) => (x === null ? "?" : `$${x.toFixed(3)}/h`);
 
-export function isReplacement(a: ActionResult): boolean {
+export function isReplacement(a: ActionRecord): boolean {
   return a.kind === "destroy" && a.ok && a.instanceId !== null && !ROUTINE_DESTROYS.has(a.cause ?? "");
 }
 
-export function launchFailed(a: ActionResult): boolean {
+export function launchFailed(a: ActionRecord): boolean {
   return a.kind === "launch" && !a.ok && !(a.error ?? "").startsWith("lacks_credit");
 }
 
@@ -70,6 +74,17 @@ export function replacementNotices(report: PassReport, announced: readonly numbe
       detail: `${a.reason}\nGPU ${a.gpu ?? "?"} on host machine_id ${a.machineId ?? "?"} at ${money(a.dph)}`,
       todo: "Nothing: a replacement is on its way. Repeated failures on one host count as strikes against it.",
     }));
+}
+
+/** The stored state failed its schema: what was kept aside and what could not be recovered. */
+export function damageNotice(d: StateDamage): Notice {
+  return {
+    kind: "state_damaged",
+    instance: null,
+    title: "The fleet's stored state was damaged and has been rebuilt",
+    detail: `It failed its schema (${d.problem}); the original is kept as \`${d.keptAs}\` in the fleet's storage. Not recovered: ${d.lost.join(", ") || "nothing"}. Listed instances keep their slots.`,
+    todo: "Check GET /status and GET /hosts; host blocks or a breaker lost with the state may need setting again.",
+  };
 }
 
 export function conditions(input: ConditionInput): { conditions: Condition[]; judged: Set<AlertKind> } {
@@ -108,7 +123,17 @@ export function conditions(input: ConditionInput): { conditions: Condition[]; ju
   }
 
   if (report.observed) {
-    judged.add("no_offers").add("worker_unhealthy").add("hf_auth").add("credit_low").add("reconciler_stopped");
+    judged.add("no_offers").add("worker_unhealthy").add("hf_auth").add("credit_low").add("reconciler_stopped").add("logs_unreadable");
+    const unobserved = report.workers.filter((w) => w.logsUnreadableSince !== null && now - w.logsUnreadableSince >= LOGS_UNREADABLE_ALERT_MS);
+    if (unobserved.length > 0) {
+      out.push({
+        kind: "logs_unreadable",
+        instance: null,
+        title: `${unobserved.length} worker(s) of fleet ${fleet} unobserved: their logs have been unreadable for ${formatDuration((now - Math.min(...unobserved.map((w) => w.logsUnreadableSince ?? now))) / 1000)}`,
+        detail: `${unobserved.map((w) => w.label).join(", ")}. Vast lists them as ${[...new Set(unobserved.map((w) => w.status ?? "?"))].join(", ")}; vastfleet keeps them and stops their timers until their logs can be read again.`,
+        todo: "Check Vast's status page and GET /instances/<id>/logs; SSH into a worker (GET /status?format=text) to see whether it still produces.",
+      });
+    }
     const noOffers = report.held.find((h) => h.startsWith("no offers"));
     if (noOffers) {
       out.push({

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { FleetConfig } from "../config/fleet";
-import type { PassReport } from "../reconcile/pass";
+import type { PassReport } from "../reconcile/report";
 import type { Notice } from "./machine";
 
 /**

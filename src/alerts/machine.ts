@@ -21,11 +21,12 @@ export const ALERT_KINDS = [
   "learner_stalled",
   "examples_silent",
   "reconciler_stopped",
+  "logs_unreadable",
 ] as const;
 export const AlertKind = z.enum(ALERT_KINDS);
 export type AlertKind = z.infer<typeof AlertKind>;
 
-export const NOTICE_KINDS = ["replaced", "digest"] as const;
+export const NOTICE_KINDS = ["replaced", "digest", "state_damaged"] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];
 
 /** A condition that fires now. `todo` says what the user should do about it. */

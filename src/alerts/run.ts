@@ -1,14 +1,15 @@
 import { z } from "zod";
 import type { FleetConfig } from "../config/fleet";
 import type { Env } from "../env";
+import type { StateDamage } from "../fleet/status";
 import type { FleetStore } from "../fleet/store";
 import { CHECK_INTERVAL_MS, DEFAULT_HF_ENDPOINT, emptyHealth, HealthDoc, type HfDeps, runBootstrap, runProgressChecks } from "../health/hf";
-import type { PassReport } from "../reconcile/pass";
+import type { PassReport } from "../reconcile/report";
 import type { FleetState } from "../reconcile/state";
 import { redact } from "../redact";
 import type { FetchLike } from "../vast/http";
 import { clientFor, vastFetch } from "../vast/transport";
-import { conditions, emptyTracking, nextStreak, replacementNotices, Tracking } from "./conditions";
+import { conditions, damageNotice, emptyTracking, nextStreak, replacementNotices, Tracking } from "./conditions";
 import { accrue, Digest, startDigest, takeDigest } from "./digest";
 import { advance, AlertBook, type AlertKind, type Condition, type Notice, Outgoing } from "./machine";
 import { render, send } from "./slack";
@@ -124,6 +125,8 @@ export interface AlertsInput {
   report: PassReport;
   state: FleetState;
   config: FleetConfig;
+  /** Set by the first pass after the stored state was found damaged (fleet/object.ts). */
+  stateDamage?: StateDamage | null;
 }
 
 /** After a recorded pass: HF progress, credit, conditions, notices, digest, then at most one Slack post. */
@@ -144,6 +147,7 @@ export async function alertsStep(io: AlertIo, input: AlertsInput): Promise<void>
   }
   doc.tracking.launchFailStreak = nextStreak(doc.tracking.launchFailStreak, report);
   const notices: Notice[] = replacementNotices(report, doc.tracking.announced);
+  if (input.stateDamage) notices.push(damageNotice(input.stateDamage));
   doc.tracking.announced = [...doc.tracking.announced, ...notices.flatMap((n) => (n.instance === null ? [] : [n.instance]))].slice(-ANNOUNCED_KEPT);
   if (report.observed) {
     const digest = accrue(doc.digest ?? startDigest(report, config), report, notices.length);

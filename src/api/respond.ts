@@ -1,9 +1,9 @@
 import type { Context, TypedResponse } from "hono";
-import type { ActionResult } from "../fleet/object";
+import type { RpcResult } from "../fleet/rpc";
 
 /** Errors are always `{ error, message }` so that curl users and scripts read one shape. */
 
-export type Failure = Extract<ActionResult<unknown>, { ok: false }>;
+export type Failure = Extract<RpcResult<unknown>, { ok: false }>;
 export type FailStatus = Failure["status"];
 
 export function failure(status: FailStatus, error: string, message: string): Failure {
@@ -20,6 +20,6 @@ export function fail(c: Context, f: Failure): ErrorResponse {
 }
 
 /** A DO answer: its failure as is, or its value shaped for the API. */
-export function answer<T, B extends object>(c: Context, result: ActionResult<T>, shape: (value: T) => B) {
+export function answer<T, B extends object>(c: Context, result: RpcResult<T>, shape: (value: T) => B) {
   return result.ok ? c.json(shape(result.value), 200) : fail(c, result);
 }

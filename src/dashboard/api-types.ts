@@ -2,11 +2,12 @@ import type { z } from "zod";
 import type { Role } from "../api/auth";
 import type { ErrorBody as ErrorSchema } from "../api/schemas";
 import type { GrandTotals } from "../api/totals";
-import type { ActionResult, DownResult, FleetObject } from "../fleet/object";
+import type { DownResult, FleetObject } from "../fleet/object";
+import type { RpcResult } from "../fleet/rpc";
 import type { FleetStats } from "../fleet/stats";
 import type { FleetStatus } from "../fleet/status";
 import type { FleetEvent } from "../fleet/store";
-import type { HistoryBody } from "./history";
+import type { HistoryBody } from "../fleet/history";
 
 /**
  * The JSON the dashboard's browser script reads, named from the types the server builds it from.
@@ -16,13 +17,13 @@ import type { HistoryBody } from "./history";
  */
 
 export type { FleetEvent, FleetStatus, GrandTotals, HistoryBody };
-export type { HistoryPoint } from "./history";
+export type { HistoryPoint } from "../fleet/history";
 export type { HostRow } from "../fleet/stats";
 
 export type ErrorBody = z.infer<typeof ErrorSchema>;
 
 /** What the fleet object's RPC method `M` hands its route when it succeeds. */
-type Value<M extends keyof FleetObject> = FleetObject[M] extends (...args: never[]) => Promise<ActionResult<infer T>> ? T : never;
+type Value<M extends keyof FleetObject> = FleetObject[M] extends (...args: never[]) => Promise<RpcResult<infer T>> ? T : never;
 
 export type WhoamiBody = { role: Role };
 export type StatusBody = { fleets: FleetStatus[]; totals: GrandTotals };

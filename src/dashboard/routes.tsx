@@ -9,7 +9,7 @@ import { ErrorBody } from "../api/schemas";
 import { APP_CSS } from "./style";
 import { APP_JS } from "./client";
 import type { WhoamiBody } from "./api-types";
-import { BUCKET_MS, HistoryBody } from "./history";
+import { BUCKET_MS, HistoryBody } from "../fleet/history";
 import { Page } from "./page";
 
 /**

@@ -1,3 +1,4 @@
+import type { FirstSeen } from "../reconcile/observe";
 import type { Phase } from "../reconcile/state";
 
 /**
@@ -10,13 +11,6 @@ import type { Phase } from "../reconcile/state";
 
 /** Far longer than any phase timeout; entries of destroyed instances disappear by themselves. */
 export const FIRST_SEEN_TTL_S = 7 * 86_400;
-
-export interface FirstSeen {
-  /** First time `id` was seen in `phase` (ms), recording `now` if it never was. */
-  since(id: number, phase: Phase, now: number): Promise<number>;
-  /** KV operations so far, for the subrequest budget. */
-  readonly ops: { reads: number; writes: number };
-}
 
 export function firstSeenKey(fleet: string, id: number, phase: Phase): string {
   return `first-seen:${fleet}:${id}:${phase}`;

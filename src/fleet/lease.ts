@@ -93,12 +93,17 @@ export class Fence {
     return this.lease.fence;
   }
 
-  /** Throws StaleFence unless this pass still holds the lease. */
+  /**
+   * Throws StaleFence unless this pass still holds the lease, and renews it: a pass that is still
+   * working (every side effect checks first) never outlives its own lease, however slow Vast is.
+   */
   check(): void {
     const now = Date.now();
     const held = this.store.get("lease", Lease);
     if (!held || held.fence !== this.lease.fence || held.holder !== this.lease.holder || held.expiresAt <= now) {
       throw new StaleFence(`fence ${this.lease.fence} is stale; another pass holds the lease`);
     }
+    // Renewed once half of it is spent: a row written every few minutes, not one per call.
+    if (held.expiresAt - now < LEASE_TTL_MS / 2) this.store.put("lease", { ...held, expiresAt: now + LEASE_TTL_MS });
   }
 }

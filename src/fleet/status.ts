@@ -1,12 +1,17 @@
+import { z } from "zod";
 import type { AlertsView } from "../alerts/run";
 import type { FleetConfig } from "../config/fleet";
 import { expectedGpuRate, gamesPerDollar, isBlocked } from "../reconcile/offers";
-import type { PassReport, WorkerView } from "../reconcile/pass";
+import type { PassReport, WorkerView } from "../reconcile/report";
 import { startedBefore } from "../reconcile/roll";
 import type { FleetState } from "../reconcile/state";
 import type { Usage } from "./usage";
 
 /** What `/status` says about one fleet: a pure view of config, state and the last pass. */
+
+/** A stored state that failed its schema: where it was kept aside, and what could not be recovered. */
+export const StateDamage = z.object({ at: z.number(), keptAs: z.string(), problem: z.string(), lost: z.array(z.string()), reported: z.boolean() });
+export type StateDamage = z.infer<typeof StateDamage>;
 
 export interface InstanceStatus extends WorkerView {
   ageS: number | null;
@@ -21,6 +26,10 @@ export interface FleetStatus {
   configErrors: string[];
   breaker: FleetState["breaker"];
   launchHold: string | null;
+  /** The fleet's state was found damaged (object.ts keeps it aside); null when it never was. */
+  stateDamage: Omit<StateDamage, "reported"> | null;
+  /** Minimum VRAM (MB) for new rentals, raised by out-of-memory errors. */
+  vramFloorMb: number;
   creditPausedUntil: number | null;
   instances: InstanceStatus[];
   pending: { launches: number; destroys: number; upgrades: number };
@@ -35,7 +44,17 @@ export interface FleetStatus {
   alerts: AlertsView;
 }
 
-export function fleetStatus(input: { fleet: string; now: number; config: FleetConfig | null; configErrors: string[]; state: FleetState; lastPass: PassReport | null; alerts: AlertsView; usage: Usage }): FleetStatus {
+export function fleetStatus(input: {
+  fleet: string;
+  now: number;
+  config: FleetConfig | null;
+  configErrors: string[];
+  state: FleetState;
+  stateDamage: StateDamage | null;
+  lastPass: PassReport | null;
+  alerts: AlertsView;
+  usage: Usage;
+}): FleetStatus {
   const { now, state, config, lastPass } = input;
   const instances: InstanceStatus[] = (lastPass?.workers ?? []).map((w) => ({
     ...w,
@@ -53,6 +72,8 @@ export function fleetStatus(input: { fleet: string; now: number; config: FleetCo
     configErrors: input.configErrors,
     breaker: state.breaker,
     launchHold: state.launchHold,
+    stateDamage: input.stateDamage && { at: input.stateDamage.at, keptAs: input.stateDamage.keptAs, problem: input.stateDamage.problem, lost: input.stateDamage.lost },
+    vramFloorMb: Math.max(config?.minGpuRamMb ?? 0, state.vramFloorMb),
     creditPausedUntil: state.creditPausedUntil !== null && state.creditPausedUntil > now ? state.creditPausedUntil : null,
     instances,
     pending: { launches: state.pendingLaunches.length, destroys: state.pendingDestroys.length, upgrades: state.upgrades.length },

@@ -45,10 +45,24 @@ export class FleetStore {
 
   /** The stored document, or null when absent or no longer fitting its schema (the caller says why). */
   get<S extends z.ZodType>(name: string, schema: S): z.infer<S> | null {
+    const read = this.read(name, schema);
+    return read.kind === "ok" ? read.value : null;
+  }
+
+  /** The stored document with the reason it does not fit its schema, for documents too precious to drop. */
+  read<S extends z.ZodType>(name: string, schema: S): { kind: "absent" } | { kind: "ok"; value: z.infer<S> } | { kind: "damaged"; text: string; problem: string } {
     const text = this.raw(name);
-    if (text === null) return null;
-    const parsed = schema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : null;
+    if (text === null) return { kind: "absent" };
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      return { kind: "damaged", text, problem: "not JSON" };
+    }
+    const parsed = schema.safeParse(json);
+    if (parsed.success) return { kind: "ok", value: parsed.data };
+    const issue = parsed.error.issues[0];
+    return { kind: "damaged", text, problem: `${issue?.path.map(String).join(".") || "(root)"}: ${issue?.message ?? "invalid"}` };
   }
 
   has(name: string): boolean {

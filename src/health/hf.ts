@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { FleetConfig } from "../config/fleet";
-import type { WorkerView } from "../reconcile/pass";
+import type { WorkerView } from "../reconcile/report";
 import type { FleetState } from "../reconcile/state";
 import type { FetchLike } from "../vast/http";
 

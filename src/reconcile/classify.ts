@@ -33,7 +33,7 @@ export interface Classification {
   unsentBatches: number | null;
 }
 
-/** `logs`: parsed evidence; null when the logs poll failed; undefined when logs were not fetched. */
+/** `logs`: parsed evidence; null when the logs could not be read; undefined when logs were not fetched. */
 export function classify(
   instance: Instance,
   logs: LogEvidence | null | undefined,
@@ -51,13 +51,17 @@ export function classify(
     step: null,
     totalGames: null,
     hfAuthSince: null,
+    blindSince: null,
+    blindMs: 0,
   };
   // An unreadable poll neither starts nor ends the HF refusal clock.
   const hfAuthSince = logs === null ? base.hfAuthSince : logs?.hfAuthError ? (base.hfAuthSince ?? now) : null;
+  // A blind spell that ends now stops the phase clock for its length (blindMs) when the phase goes on.
+  const spell = base.blindSince !== null && logs !== null ? now - base.blindSince : 0;
   const result = (phase: Phase, detail: string, extra: Partial<InstanceMemory> = {}, fatalKind: string | null = null): Classification => ({
     phase,
     detail,
-    memory: { ...base, doubtfulPolls: 0, hfAuthSince, ...extra, phase },
+    memory: { ...base, doubtfulPolls: 0, hfAuthSince, blindSince: null, blindMs: phase === base.phase ? base.blindMs + spell : 0, ...extra, phase },
     hfAuthError: logs?.hfAuthError ?? false,
     fatalKind,
     unsentBatches: logs?.unsentBatches ?? null,
@@ -77,20 +81,23 @@ export function classify(
     return result("BOOT", status === null ? "provisioning" : `Vast status ${status}`);
   }
 
-  // One unreadable poll, or one that contradicts a worker we saw running, is forgiven: log
-  // uploads lag and a missed poll is not a failure (dstack #2041, the predecessor's two-poll rule).
-  const regressed = logs != null && base.phase === "RUNNING" && (logs.stage === "boot" || logs.stage === "wait" || logs.stage === "setup" || logs.stage === "empty");
-  if (logs == null || regressed) {
-    if (base.phase === "RUNNING" && base.doubtfulPolls < 1) {
-      return { ...result("RUNNING", "logs unreadable this poll; keeping last reading"), memory: { ...base, doubtfulPolls: base.doubtfulPolls + 1 } };
-    }
-    if (logs == null) {
-      // Vast says the container runs, so it is past BOOT even when its logs cannot be read: keeping
-      // BOOT would let the boot timer (from start_date) destroy it for our blindness, not its own.
-      const kept = previous && previous.phase !== "RUNNING" ? previous.phase : "WAIT";
-      const keep = kept === "BOOT" ? "SETUP" : kept;
-      return { ...result(keep, "logs unreadable"), memory: { ...base, phase: keep, doubtfulPolls: base.doubtfulPolls + 1 } };
-    }
+  // Cannot see is not unhealthy: while its logs cannot be read, a worker keeps its last reading and
+  // its clocks stand still (blindSince), so no timeout fires and no host is blamed for our
+  // blindness. Vast says the container runs, so it is past BOOT even then.
+  if (logs == null) {
+    const keep = base.phase === "BOOT" ? "SETUP" : base.phase;
+    const blindSince = base.blindSince ?? now;
+    return {
+      ...result(keep, `logs unreadable for ${Math.round((now - blindSince) / 60_000)} min; keeping the last reading`),
+      memory: { ...base, phase: keep, blindSince, blindMs: keep === base.phase ? base.blindMs : 0 },
+    };
+  }
+  // A poll that contradicts a worker we saw running is forgiven once: log uploads lag (dstack
+  // #2041, the predecessor's two-poll rule).
+  const regressed = base.phase === "RUNNING" && (logs.stage === "boot" || logs.stage === "wait" || logs.stage === "setup" || logs.stage === "empty");
+  if (regressed && base.doubtfulPolls < 1) {
+    const kept = result("RUNNING", "logs contradict the last reading this poll; keeping it");
+    return { ...kept, memory: { ...kept.memory, doubtfulPolls: base.doubtfulPolls + 1 } };
   }
 
   switch (logs.stage) {
@@ -112,7 +119,7 @@ export function classify(
       const b = logs.lastBatch ?? remembered;
       if (!b) return result("WAIT", "worker started, no batch yet");
       const advanced = base.lastBatch !== b.batch;
-      const batchAdvancedAt = advanced || base.batchAdvancedAt === null ? now : base.batchAdvancedAt;
+      const batchAdvancedAt = advanced || base.batchAdvancedAt === null ? now : Math.min(now, base.batchAdvancedAt + spell);
       const progress = { lastBatch: b.batch, batchAdvancedAt, everRan: true, gamesPerSec: b.gamesPerSec, step: b.step, totalGames: b.totalGames };
       const stuckFor = (now - batchAdvancedAt) / 1000;
       if (stuckFor > stallTimeoutS) return result("STALLED", `batch ${b.batch} unchanged for ${Math.round(stuckFor)}s`, progress);

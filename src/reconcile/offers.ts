@@ -62,7 +62,7 @@ export function isBlocked(host: HostRecord | undefined, now: number): boolean {
 
 export interface OfferChoiceContext {
   config: FleetConfig;
-  state: Pick<FleetState, "gpuStats" | "hosts" | "gpuRamFloor">;
+  state: Pick<FleetState, "gpuStats" | "hosts" | "vramFloorMb">;
   now: number;
   /** Only this GPU model (the runbook's `vast_up.sh 2 RTX_3090`). */
   gpu?: string | null;
@@ -86,7 +86,7 @@ export function offerRejection(offer: Offer, ctx: OfferChoiceContext): string | 
   const only = ctx.gpu ? ctx.gpu.replace(/_/g, " ").trim() : null;
   if (only ? offer.gpu_name !== only : !config.gpus.includes(offer.gpu_name)) return `${offer.gpu_name} is not wanted`;
   if (offer.num_gpus !== 1) return "not a single-GPU offer";
-  const floor = Math.max(config.minGpuRamMb, state.gpuRamFloor[offer.gpu_name] ?? 0);
+  const floor = Math.max(config.minGpuRamMb, state.vramFloorMb);
   if (offer.gpu_ram < floor) return `${offer.gpu_ram} MB VRAM is under ${floor} MB`;
   if (isBlocked(state.hosts[String(offer.machine_id)], now)) return `machine ${offer.machine_id} is blocked`;
   return null;

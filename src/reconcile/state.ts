@@ -26,12 +26,21 @@ export const InstanceMemory = z.object({
   totalGames: z.number().int().nullable(),
   /** When the logs first showed Hugging Face refusing the token (401/403), while they still do. */
   hfAuthSince: z.number().nullable().default(null),
+  /** Since when its logs cannot be read (null while they can): its phase timers stand still meanwhile. */
+  blindSince: z.number().nullable().default(null),
+  /** Time its logs were unreadable in its current phase, ended spells only (ms). */
+  blindMs: z.number().min(0).default(0),
 });
 export type InstanceMemory = z.infer<typeof InstanceMemory>;
 
+/**
+ * The launch journal: written before the create is sent, completed with the instance id when Vast
+ * answers. A create whose answer was lost keeps `instanceId` null and holds its slot until the
+ * listing shows its label on its machine, or the boot timeout passes.
+ */
 export const PendingLaunch = z.object({
   slot: z.number().int().min(0),
-  instanceId: z.number().int(),
+  instanceId: z.number().int().nullable(),
   offerId: z.number().int(),
   machineId: z.number().int(),
   gpuName: z.string(),
@@ -39,13 +48,36 @@ export const PendingLaunch = z.object({
   at: z.number(),
   /** Set when this launch is a make-before-break upgrade of a running instance. */
   upgradeOf: z.number().int().nullable(),
+  /** Why it was launched, for the upgrade record a late-listed trial gets. */
+  reason: z.string().default(""),
 });
 export type PendingLaunch = z.infer<typeof PendingLaunch>;
+
+/** Why the planner destroys a worker (plan/); stored with a destroy Vast has not confirmed. */
+export const DESTROY_CAUSES = [
+  "dead",
+  "over_cost",
+  "fatal",
+  "boot_timeout",
+  "setup_timeout",
+  "wait_timeout",
+  "stalled",
+  "duplicate",
+  "scale_down",
+  "upgrade_done",
+  "upgrade_failed",
+  "down",
+  "replaced",
+] as const;
+export const DestroyCause = z.enum(DESTROY_CAUSES);
+export type DestroyCause = z.infer<typeof DestroyCause>;
 
 export const PendingDestroy = z.object({
   instanceId: z.number().int(),
   label: z.string(),
   reason: z.string(),
+  /** Why it was destroyed (plan's DestroyCause), so a retry keeps its cause; older records read as dead. */
+  cause: DestroyCause.catch("dead"),
   at: z.number(),
   attempts: z.number().int().min(1),
 });
@@ -89,7 +121,7 @@ export const Upgrade = z.object({
 });
 export type Upgrade = z.infer<typeof Upgrade>;
 
-export const FleetState = z.object({
+const FleetStateShape = z.object({
   instances: z.record(z.string(), InstanceMemory),
   pendingLaunches: z.array(PendingLaunch),
   pendingDestroys: z.array(PendingDestroy),
@@ -120,8 +152,11 @@ export const FleetState = z.object({
   hfToken: z.object({ fingerprint: z.string(), since: z.number() }).nullable().default(null),
   hosts: z.record(z.string(), HostRecord),
   gpuStats: z.record(z.string(), GpuStat),
-  /** Raised minimum gpu_ram (MB) per GPU model after CUDA out-of-memory. */
-  gpuRamFloor: z.record(z.string(), z.number()),
+  /**
+   * The fleet's minimum gpu_ram (MB), raised by CUDA out-of-memory: memory is the constraint, not
+   * the model name, so it applies to every model.
+   */
+  vramFloorMb: z.number().int().min(0).default(0),
   upgrades: z.array(Upgrade),
   /** When each slot last finished an upgrade, for the cooldown. */
   slotCooldowns: z.record(z.string(), z.number()),
@@ -135,7 +170,17 @@ export const FleetState = z.object({
   /** POST /roll: workers whose instance started before this are replaced (roll.ts); null when no roll is under way. */
   rollBefore: z.number().nullable().default(null),
 });
-export type FleetState = z.infer<typeof FleetState>;
+/** States saved with a floor per GPU model become one floor by memory: the highest of them. */
+function migrate(raw: unknown): unknown {
+  if (typeof raw !== "object" || raw === null || !("gpuRamFloor" in raw) || "vramFloorMb" in raw) return raw;
+  const { gpuRamFloor, ...rest } = raw as { gpuRamFloor: unknown } & Record<string, unknown>;
+  const floors = typeof gpuRamFloor === "object" && gpuRamFloor !== null ? Object.values(gpuRamFloor).filter((v): v is number => typeof v === "number") : [];
+  return { ...rest, vramFloorMb: Math.max(0, ...floors.map(Math.ceil)) };
+}
+
+export const FleetState = z.preprocess(migrate, FleetStateShape);
+export type FleetState = z.infer<typeof FleetStateShape>;
+
 
 export function emptyState(): FleetState {
   return {
@@ -151,10 +196,55 @@ export function emptyState(): FleetState {
     market: {},
     hosts: {},
     gpuStats: {},
-    gpuRamFloor: {},
+    vramFloorMb: 0,
     upgrades: [],
     slotCooldowns: {},
     lastMarketScanAt: null,
     rollBefore: null,
   };
+}
+
+/** Elements of a list, or entries of a map, that a damaged state may still hold intact one by one. */
+const PARTS: Partial<Record<keyof FleetState, z.ZodType>> = {
+  pendingLaunches: PendingLaunch,
+  pendingDestroys: PendingDestroy,
+  launches: LaunchRecord,
+  upgrades: Upgrade,
+  instances: InstanceMemory,
+  hosts: HostRecord,
+  gpuStats: GpuStat,
+  slotCooldowns: z.number(),
+  market: Sighting,
+};
+
+/**
+ * What a stored state that no longer fits its schema can still give back: every field that parses,
+ * and of a list or map every item that does (a pending launch kept is a rental not made twice).
+ * `lost` names what was not recovered whole.
+ */
+export function salvageState(text: string): { state: FleetState; lost: string[] } {
+  let raw: Record<string, unknown> = {};
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) raw = migrate(parsed) as Record<string, unknown>;
+  } catch {
+    return { state: emptyState(), lost: ["everything (not JSON)"] };
+  }
+  const state: Record<string, unknown> = { ...emptyState() };
+  const lost: string[] = [];
+  for (const [key, schema] of Object.entries(FleetStateShape.shape)) {
+    const whole = schema.safeParse(raw[key]);
+    if (whole.success) {
+      state[key] = whole.data;
+      continue;
+    }
+    lost.push(key);
+    const part = PARTS[key as keyof FleetState];
+    const value = raw[key];
+    if (part && Array.isArray(value)) state[key] = value.flatMap((v) => { const r = part.safeParse(v); return r.success ? [r.data] : []; });
+    else if (part && typeof value === "object" && value !== null) {
+      state[key] = Object.fromEntries(Object.entries(value).flatMap(([k, v]) => { const r = part.safeParse(v); return r.success ? [[k, r.data]] : []; }));
+    }
+  }
+  return { state: FleetStateShape.parse(state), lost };
 }

@@ -2,13 +2,13 @@ import { describe, expect, it } from "vitest";
 import { conditions, emptyTracking } from "../../src/alerts/conditions";
 import { DEFAULTS } from "../../src/config/fleet";
 import { emptyHealth } from "../../src/health/hf";
-import type { PassReport, WorkerView } from "../../src/reconcile/pass";
+import type { PassReport, WorkerView } from "../../src/reconcile/report";
 import { emptyState, type FleetState } from "../../src/reconcile/state";
 
 const NOW = Date.UTC(2026, 1, 6, 12);
 
 function worker(id: number, hfAuthError: boolean): WorkerView {
-  return { id, label: `zeb-worker-vast-${id}`, slot: id, gpu: "RTX 3060", machineId: 100 + id, status: "running", phase: "RUNNING", detail: "batch", since: NOW - 3_600_000, startedAt: NOW - 3_600_000, dph: 0.06, gamesPerSec: 4, batch: 9, step: 1, totalGames: 2304, ssh: null, hfAuthError, everRan: true, fatalKind: null };
+  return { id, label: `zeb-worker-vast-${id}`, slot: id, gpu: "RTX 3060", machineId: 100 + id, status: "running", phase: "RUNNING", detail: "batch", since: NOW - 3_600_000, startedAt: NOW - 3_600_000, dph: 0.06, gamesPerSec: 4, batch: 9, step: 1, totalGames: 2304, ssh: null, hfAuthError, everRan: true, fatalKind: null, logsUnreadableSince: null };
 }
 
 function report(workers: WorkerView[]): PassReport {

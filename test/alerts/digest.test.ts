@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { accrue, startDigest, takeDigest, type Digest } from "../../src/alerts/digest";
 import { DEFAULTS, type FleetConfig } from "../../src/config/fleet";
-import type { PassReport, WorkerView } from "../../src/reconcile/pass";
+import type { PassReport, WorkerView } from "../../src/reconcile/report";
 
 const HOUR = 3600_000;
 /** 2026-02-06 00:00 UTC. */
@@ -9,7 +9,7 @@ const DAY0 = Date.UTC(2026, 1, 6);
 const config = (over: Partial<FleetConfig> = {}): FleetConfig => ({ ...DEFAULTS, workers: 2, digestHourUtc: 8, ...over });
 
 function worker(id: number, totalGames: number | null, phase: WorkerView["phase"] = "RUNNING"): WorkerView {
-  return { id, label: `zeb-worker-vast-${id}`, slot: id, gpu: "RTX 3060", machineId: 100 + id, status: "running", phase, detail: "", since: DAY0, startedAt: DAY0, dph: 0.06, gamesPerSec: 4, batch: 1, step: 1, totalGames, ssh: null, hfAuthError: false, everRan: true, fatalKind: null };
+  return { id, label: `zeb-worker-vast-${id}`, slot: id, gpu: "RTX 3060", machineId: 100 + id, status: "running", phase, detail: "", since: DAY0, startedAt: DAY0, dph: 0.06, gamesPerSec: 4, batch: 1, step: 1, totalGames, ssh: null, hfAuthError: false, everRan: true, fatalKind: null, logsUnreadableSince: null };
 }
 
 function report(at: number, workers: WorkerView[], dph = 0.12): PassReport {

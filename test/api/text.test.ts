@@ -29,6 +29,7 @@ function worker(slot: number, over: Partial<InstanceStatus>): InstanceStatus {
     hfAuthError: false,
     everRan: true,
     fatalKind: null,
+    logsUnreadableSince: null,
     ageS: 3725,
     phaseForS: 100,
     ...over,

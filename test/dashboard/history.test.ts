@@ -1,14 +1,14 @@
 import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { BUCKET_MS, FleetHistory, HISTORY_ROWS } from "../../src/dashboard/history";
-import type { PassReport, WorkerView } from "../../src/reconcile/pass";
+import { BUCKET_MS, FleetHistory, HISTORY_ROWS } from "../../src/fleet/history";
+import type { PassReport, WorkerView } from "../../src/reconcile/report";
 import type { Phase } from "../../src/reconcile/state";
 
 /** The dashboard's 24-hour history: one row per 5-minute bucket, at most 288, only observed passes. */
 
 function worker(id: number, phase: Phase, dph: number, gamesPerSec: number | null): WorkerView {
-  return { id, label: `h-worker-vast-${id}`, slot: id, gpu: "RTX 3060", machineId: id, status: "running", phase, detail: "", since: 0, startedAt: 0, dph, gamesPerSec, batch: null, step: null, totalGames: null, ssh: null, hfAuthError: false, everRan: phase === "RUNNING", fatalKind: null };
+  return { id, label: `h-worker-vast-${id}`, slot: id, gpu: "RTX 3060", machineId: id, status: "running", phase, detail: "", since: 0, startedAt: 0, dph, gamesPerSec, batch: null, step: null, totalGames: null, ssh: null, hfAuthError: false, everRan: phase === "RUNNING", fatalKind: null, logsUnreadableSince: null };
 }
 
 function report(at: number, workers: WorkerView[], over: Partial<PassReport> = {}): PassReport {

@@ -126,7 +126,7 @@ describe("each simulator fault is detected and replaced within its timeout plus 
     const state = await fleetState(name);
     const hostRecord = state.hosts[String(victim.machine_id)];
     if (row.lesson === "floor") {
-      expect(state.gpuRamFloor[victim.gpu_name] ?? 0).toBeGreaterThan(inst.gpuRamMb);
+      expect(state.vramFloorMb).toBeGreaterThan(inst.gpuRamMb);
     } else {
       expect(hostRecord?.strikes ?? 0).toBeGreaterThan(0);
       if (row.lesson === "block") expect(hostRecord?.blockedReason).toMatch(/No CUDA/);

@@ -48,7 +48,7 @@ async function runningCount(name: string): Promise<number> {
 }
 
 describe("logs that never become ready", () => {
-  it("do not demote a RUNNING worker on one poll, and destroy nothing within the timeouts", { timeout: 120_000 }, async () => {
+  it("do not demote a RUNNING worker, and destroy nothing", { timeout: 120_000 }, async () => {
     const name = "logs-dark";
     current = name;
     await resetMarket(81);
@@ -63,8 +63,9 @@ describe("logs that never become ready", () => {
     // The poll did fail: the RUNNING reading is the one kept from the previous pass.
     for (const i of first.instances) expect(i.detail).toMatch(/logs unreadable/);
 
-    // 13 more minutes in the dark: demoted to WAIT, but the wait clock starts at the last batch seen.
+    // 13 more minutes in the dark: still RUNNING on the last reading, its clocks standing still.
     await run(13);
+    expect((await fleet(name).status(name)).instances.map((i) => i.phase)).toEqual(["RUNNING", "RUNNING"]);
     expect(await actionEvents(name, darkFrom)).toEqual([]);
     expect(owned(await simState(), name).map((i) => i.id).sort()).toEqual(ids);
 
@@ -162,7 +163,7 @@ describe("the fleet's Durable Object aborted mid-pass", () => {
     current = name;
     await resetMarket(84);
     await register(name);
-    await configure(name, { ...QUIET, workers: 3 });
+    await configure(name, { ...QUIET, workers: 3, bootTimeoutS: 600 });
 
     // Creates are held 1.5 s each: the pass is in the middle of its launches when every object is aborted.
     await control({ apiFaults: { endpoints: { create: { delayMs: 1500 } } } });
@@ -187,7 +188,9 @@ describe("the fleet's Durable Object aborted mid-pass", () => {
     const s = await fleet(name).status(name);
     expect(s.lastPass?.at).toBe(next);
     expect(s.lastPass?.observed).toBe(true);
-    await run(10);
+    // A create journaled but cut off by the abort may or may not have reached Vast: its slot waits
+    // for the listing, and is launched again only once the boot timeout (600 s) has passed.
+    await run(12);
     const mine = owned(await simState(), name);
     expect(slots(mine, name)).toEqual([0, 1, 2]);
     const launches = (await actionEvents(name)).filter((e) => e.action === "launch" && e.ok);

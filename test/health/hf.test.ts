@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { conditions, emptyTracking } from "../../src/alerts/conditions";
 import { DEFAULTS, type FleetConfig } from "../../src/config/fleet";
 import { applyWeights, checkWeights, emptyHealth, HOLD_PREFIX, type HfDeps, runBootstrap, runProgressChecks } from "../../src/health/hf";
-import type { PassReport, WorkerView } from "../../src/reconcile/pass";
+import type { PassReport, WorkerView } from "../../src/reconcile/report";
 import { emptyState } from "../../src/reconcile/state";
 import { hfStandIn } from "../alerts/standins";
 
@@ -13,7 +13,7 @@ const T0 = Date.UTC(2026, 5, 1, 3, 0, 0);
 const MIN = 60_000;
 
 function worker(id: number, since: number): WorkerView {
-  return { id, label: `zeb-worker-vast-${id}`, slot: id, gpu: "RTX 3060", machineId: 100 + id, status: "running", phase: "RUNNING", detail: "batch", since, startedAt: since, dph: 0.08, gamesPerSec: 4, batch: 1, step: 1, totalGames: 256, ssh: null, hfAuthError: false, everRan: true, fatalKind: null };
+  return { id, label: `zeb-worker-vast-${id}`, slot: id, gpu: "RTX 3060", machineId: 100 + id, status: "running", phase: "RUNNING", detail: "batch", since, startedAt: since, dph: 0.08, gamesPerSec: 4, batch: 1, step: 1, totalGames: 256, ssh: null, hfAuthError: false, everRan: true, fatalKind: null, logsUnreadableSince: null };
 }
 function report(at: number, workers: WorkerView[]): PassReport {
   return { at, fleet: "zeb", observed: true, dryRun: false, workers, actions: [], held: [], errors: [], phaseChanges: [], firstRunning: [], subrequests: 0, dph: 0.16 };

@@ -112,7 +112,7 @@ export function workersOf(fleet: string, listed: Listed[]): Worker[] {
   return listed.flatMap((l) => {
     const slot = slotOf(fleet, l.instance.label);
     if (slot === null) return [];
-    return [{ instance: l.instance, slot, label: l.instance.label ?? "", phase: l.phase, detail: "generated", since: l.since, hfAuthError: l.hfAuthError, hfAuthSince: l.hfAuthError ? l.since : null, everRan: l.everRan, fatalKind: null, unsentBatches: l.unsentBatches, gamesPerSec: l.gamesPerSec }];
+    return [{ instance: l.instance, slot, label: l.instance.label ?? "", phase: l.phase, detail: "generated", since: l.since, hfAuthError: l.hfAuthError, hfAuthSince: l.hfAuthError ? l.since : null, everRan: l.everRan, fatalKind: null, unsentBatches: l.unsentBatches, gamesPerSec: l.gamesPerSec, blind: false }];
   });
 }
 
@@ -237,7 +237,7 @@ function stateArb(fleet: string, now: number, config: FleetConfig, listed: Liste
       scanAgoS: fc.option(fc.integer({ min: 0, max: 3600 }), { nil: null }),
       strikes: fc.array(fc.tuple(fc.integer({ min: 1, max: 60 }), fc.integer({ min: 1, max: 3 }), fc.boolean()), { maxLength: 6 }),
       cooldownAgoS: fc.array(fc.tuple(fc.integer({ min: 0, max: MAX_SLOT }), fc.integer({ min: 0, max: 7200 })), { maxLength: 3 }),
-      ramFloor: fc.option(fc.tuple(fc.constantFrom(...GPUS), fc.constantFrom(10_000, 20_000)), { nil: null }),
+      ramFloor: fc.option(fc.constantFrom(10_000, 20_000), { nil: null }),
     })
     .map((r) => {
       const s = emptyState();
@@ -251,6 +251,7 @@ function stateArb(fleet: string, now: number, config: FleetConfig, listed: Liste
         dph: p.dph,
         at: now - p.agoS * 1000,
         upgradeOf: null,
+        reason: "generated",
       }));
       const upgrades: Upgrade[] = [];
       const usedInUpgrade = new Set<number>();
@@ -265,7 +266,7 @@ function stateArb(fleet: string, now: number, config: FleetConfig, listed: Liste
         } else {
           // The new instance is not listed yet: it is a pending launch of the same slot.
           newId = fresh++;
-          pendingLaunches.push({ slot: old.slot, instanceId: newId, offerId: fresh++, machineId: 200 + old.slot, gpuName: "RTX 3090", dph: 0.05, at: now - u.agoS * 1000, upgradeOf: old.instance.id });
+          pendingLaunches.push({ slot: old.slot, instanceId: newId, offerId: fresh++, machineId: 200 + old.slot, gpuName: "RTX 3090", dph: 0.05, at: now - u.agoS * 1000, upgradeOf: old.instance.id, reason: "generated" });
         }
         usedInUpgrade.add(old.instance.id).add(newId);
         upgrades.push({ slot: old.slot, oldId: old.instance.id, newId, startedAt: now - u.agoS * 1000, reason: "generated" });
@@ -283,9 +284,9 @@ function stateArb(fleet: string, now: number, config: FleetConfig, listed: Liste
         s.hosts[String(machineId)] = { machineId, strikes, lastStrikeAt: now - HOUR, lastStrike: null, blockedReason: blocked ? "No CUDA on this host" : null, gamesPerSec: null, samples: 0, measuredAt: null, gpuName: null, sharedFrom: null };
       }
       for (const [slot, ago] of r.cooldownAgoS) s.slotCooldowns[String(slot)] = now - ago * 1000;
-      if (r.ramFloor) s.gpuRamFloor[r.ramFloor[0]] = r.ramFloor[1];
+      if (r.ramFloor) s.vramFloorMb = r.ramFloor;
       // The pass forgets pending destroys whose instance is gone; here they may name anything, even foreign ids.
-      s.pendingDestroys = ids.slice(0, 2).map((instanceId) => ({ instanceId, label: "generated", reason: "generated", at: now - MIN, attempts: 1 }));
+      s.pendingDestroys = ids.slice(0, 2).map((instanceId) => ({ instanceId, label: "generated", reason: "generated", cause: "dead" as const, at: now - MIN, attempts: 1 }));
       return s;
     });
 }

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { slotOf } from "../../src/config/fleet";
-import type { FirstSeen } from "../../src/fleet/first-seen";
+import type { FirstSeen } from "../../src/reconcile/observe";
 import { runPass } from "../../src/reconcile/pass";
 import { BLOCK_MS, type SharedBlock } from "../../src/reconcile/shared-hosts";
 import { VastError } from "../../src/vast/errors";
@@ -95,7 +95,7 @@ describe("runPass: properties with a scripted Vast client", () => {
         const vast = fakeVast(() => Promise.reject(makeError()), sc.offers, [], calls);
         const before = structuredClone(sc.state);
         const sharedBlocks = async () => (calls.other.push("sharedBlocks"), []);
-        const out = await runPass(sc.fleet, sc.config, sc.state, { vast, firstSeen: firstSeen(0), hfToken: "hf_x", now: sc.now, checkFence: () => {}, vastRequests: () => 0, sharedBlocks }, { dryRun, gpu: sc.gpu });
+        const out = await runPass(sc.fleet, sc.config, sc.state, { vast, firstSeen: firstSeen(0), hfToken: "hf_x", now: sc.now, journal: () => {}, vastRequests: () => 0, sharedBlocks }, { dryRun, gpu: sc.gpu });
         expect(calls).toEqual(newCalls());
         expect(out.share).toEqual([]);
         expect(out.report.observed).toBe(false);
@@ -115,9 +115,9 @@ describe("runPass: properties with a scripted Vast client", () => {
         const listing = sc.listed.map((l) => l.instance);
         // Remembered destroys name foreign instances too: a retry must still check ownership.
         const state = structuredClone(sc.state);
-        state.pendingDestroys = listing.map((i) => ({ instanceId: i.id, label: i.label ?? "", reason: "generated", at: sc.now - 60_000, attempts: 1 }));
+        state.pendingDestroys = listing.map((i) => ({ instanceId: i.id, label: i.label ?? "", reason: "generated", cause: "dead" as const, at: sc.now - 60_000, attempts: 1 }));
         const vast = fakeVast(async () => listing, sc.offers, logPick, calls);
-        const out = await runPass(sc.fleet, sc.config, state, { vast, firstSeen: firstSeen(ago), hfToken: "hf_x", now: sc.now, checkFence: () => {}, vastRequests: () => 0 }, { gpu: sc.gpu });
+        const out = await runPass(sc.fleet, sc.config, state, { vast, firstSeen: firstSeen(ago), hfToken: "hf_x", now: sc.now, journal: () => {}, vastRequests: () => 0 }, { gpu: sc.gpu });
         const byId = new Map(listing.map((i) => [i.id, i]));
         for (const id of calls.destroy) expect(slotOf(sc.fleet, byId.get(id)?.label), `destroyed ${id} labelled ${byId.get(id)?.label}`).not.toBeNull();
         for (const c of calls.create) expect(slotOf(sc.fleet, c.label)).not.toBeNull();
@@ -149,7 +149,7 @@ describe("runPass: properties with a scripted Vast client", () => {
           permanent: p.permanent,
         }));
         const vast = fakeVast(async () => listing, sc.offers, [], calls);
-        const out = await runPass(sc.fleet, sc.config, sc.state, { vast, firstSeen: firstSeen(ago), hfToken: "hf_x", now: sc.now, checkFence: () => {}, vastRequests: () => 0, sharedBlocks: async () => blocks }, { gpu: sc.gpu });
+        const out = await runPass(sc.fleet, sc.config, sc.state, { vast, firstSeen: firstSeen(ago), hfToken: "hf_x", now: sc.now, journal: () => {}, vastRequests: () => 0, sharedBlocks: async () => blocks }, { gpu: sc.gpu });
         const blocked = new Set(blocks.map((b) => b.machineId));
         for (const c of calls.create) expect(blocked.has(sc.offers.find((o) => o.id === c.offerId)!.machine_id), `rented blocked offer ${c.offerId}`).toBe(false);
         // A shared block names a host of one of its own destroyed workers, or one its own search listed (a bounce).

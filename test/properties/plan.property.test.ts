@@ -40,7 +40,7 @@ const launchesOf = (p: Plan): LaunchAction[] => p.actions.filter((a): a is Launc
 /** Pending launches the planner counts: those not already listed as workers. */
 function unlistedPending(state: FleetState, workers: Worker[]) {
   const listed = new Set(workers.map((w) => w.instance.id));
-  return state.pendingLaunches.filter((p) => !listed.has(p.instanceId));
+  return state.pendingLaunches.filter((p) => p.instanceId === null || !listed.has(p.instanceId));
 }
 
 /** $/h of what stays: survivors plus launches not yet listed (the fleet ceiling applies to the sum). */
@@ -64,7 +64,7 @@ function apply(sc: Scenario, d: Decided, listedNow: boolean[]): { listed: Listed
     const id = 800_000 + i;
     launchedIds.push(id);
     state.launches.push({ at: sc.now, ok: true });
-    state.pendingLaunches.push({ slot: l.slot, instanceId: id, offerId: l.offer.id, machineId: l.offer.machine_id, gpuName: l.offer.gpu_name, dph: l.offer.dph_total, at: sc.now, upgradeOf: l.upgradeOf });
+    state.pendingLaunches.push({ slot: l.slot, instanceId: id, offerId: l.offer.id, machineId: l.offer.machine_id, gpuName: l.offer.gpu_name, dph: l.offer.dph_total, at: sc.now, upgradeOf: l.upgradeOf, reason: l.reason });
     if (l.upgradeOf !== null) state.upgrades.push({ slot: l.slot, oldId: l.upgradeOf, newId: id, startedAt: sc.now, reason: l.reason });
     if (d.input.state.breaker.open) state.breaker.lastProbeAt = sc.now;
     if (listedNow[i % listedNow.length] ?? true) {
@@ -90,7 +90,7 @@ function apply(sc: Scenario, d: Decided, listedNow: boolean[]): { listed: Listed
   if (d.scanned) state.lastMarketScanAt = sc.now;
   // settle(): a listed launch is no longer pending; upgrades whose old or new instance is gone are over.
   const listedIds = new Set(listed.map((l) => l.instance.id));
-  state.pendingLaunches = state.pendingLaunches.filter((p) => !listedIds.has(p.instanceId));
+  state.pendingLaunches = state.pendingLaunches.filter((p) => p.instanceId === null || !listedIds.has(p.instanceId));
   const present = new Set([...workersOf(sc.fleet, listed).map((w) => w.instance.id), ...state.pendingLaunches.map((p) => p.instanceId)]);
   state.upgrades = state.upgrades.filter((u) => {
     const over = !present.has(u.newId) || !present.has(u.oldId);
@@ -254,14 +254,15 @@ describe("plan: properties over random fleets, configs, states, clocks and offer
     );
   });
 
-  it("always removes over-cost and DEAD owned instances (unless paused), whatever holds are on", () => {
+  it("always removes DEAD owned instances and over-cost ones not yet running (unless paused), whatever holds are on", () => {
     fc.assert(
       fc.property(scenarioArb(), (sc) => {
         const d = decide(sc, sc.state, sc.listed, sc.offers);
         if (sc.config.paused) return;
         const gone = new Map(destroysOf(d.plan).map((a) => [a.instanceId, a]));
         for (const w of d.workers) {
-          const overCost = w.instance.dph_total !== null && w.instance.dph_total > sc.config.maxDph + 1e-9;
+          // A running worker over the cap is traded make before break instead (plan/trades.ts).
+          const overCost = w.phase !== "RUNNING" && w.instance.dph_total !== null && w.instance.dph_total > sc.config.maxDph + 1e-9;
           if (w.phase === "DEAD" || overCost) {
             const a = gone.get(w.instance.id);
             expect(a, `${w.label} (${w.phase}, $${w.instance.dph_total}/h, cap $${sc.config.maxDph}) kept`).toBeDefined();
@@ -305,10 +306,13 @@ describe("plan: properties over random fleets, configs, states, clocks and offer
         const gone = new Set(destroysOf(first.plan).map((a) => a.instanceId));
         const holdLifted = first.workers.some((w) => w.hfAuthError && gone.has(w.instance.id));
         if (!upgradesEnded && !holdLifted) expect(secondLaunches.filter((l) => l.upgradeOf !== null)).toEqual([]);
+        // The disruption budget spreads voluntary destroys over passes, and the first plan says so.
+        const budgetHeld = first.plan.held.some((h) => h.includes("ZEB_MAX_DISRUPTIONS_PER_PASS"));
         for (const a of destroysOf(second.plan)) {
-          expect(upgradesEnded && a.cause === "duplicate", `second plan destroys ${a.instanceId}: ${a.cause} (${a.reason})`).toBe(true);
+          const continued = budgetHeld && (a.cause === "scale_down" || a.cause === "upgrade_done");
+          expect((upgradesEnded && a.cause === "duplicate") || continued, `second plan destroys ${a.instanceId}: ${a.cause} (${a.reason})`).toBe(true);
         }
-        if (first.plan.actions.length === 0) expect(second.plan.actions).toEqual([]);
+        if (first.plan.actions.length === 0 && !budgetHeld) expect(second.plan.actions).toEqual([]);
       }),
       opts,
     );

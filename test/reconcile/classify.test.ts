@@ -153,8 +153,7 @@ describe("classify: stall detection (memory carried between calls)", () => {
 describe("classify: forgiveness of one doubtful poll", () => {
   const running = run(evidence({ stage: "running", lastBatch: batch(5) }), undefined, NOW).memory;
 
-  it.each<[string, LogEvidence | null]>([
-    ["unreadable logs", null],
+  it.each<[string, LogEvidence]>([
     ["logs that read BOOT", evidence({ stage: "boot" })],
     ["logs that read empty", evidence({ stage: "empty" })],
     ["logs that read WAIT", evidence({ stage: "wait" })],
@@ -168,23 +167,12 @@ describe("classify: forgiveness of one doubtful poll", () => {
     expect(two.phase).not.toBe("RUNNING");
   });
 
-  it("two unreadable polls demote to WAIT; a good poll in between resets the count", () => {
-    const one = run(null, running, NOW + MIN);
-    const good = run(evidence({ stage: "running", lastBatch: batch(6) }), one.memory, NOW + 2 * MIN);
-    expect(good.phase).toBe("RUNNING");
-    expect(good.memory.doubtfulPolls).toBe(0);
-    const again = run(null, good.memory, NOW + 3 * MIN);
-    expect(again.phase).toBe("RUNNING");
-    const two = run(null, again.memory, NOW + 4 * MIN);
-    expect(two.phase).toBe("WAIT");
-  });
-
   it("fatal logs are not forgiven (the grace period is the planner's)", () => {
     expect(run(evidence({ stage: "fatal", fatal: { kind: "killed", line: "Killed" } }), running, NOW + MIN).phase).toBe("FATAL");
   });
 
   it.each<[Phase | undefined, Phase]>([
-    [undefined, "WAIT"],
+    [undefined, "SETUP"],
     ["SETUP", "SETUP"],
     ["WAIT", "WAIT"],
     // The container runs (Vast says so): past BOOT, so the boot timer cannot destroy it for our blindness.
@@ -192,5 +180,39 @@ describe("classify: forgiveness of one doubtful poll", () => {
   ])("unreadable logs of a running container never seen producing (previous %s) → %s", (prev, phase) => {
     const previous = prev === undefined ? undefined : memory({ phase: prev, lastBatch: null, batchAdvancedAt: null, everRan: false });
     expect(run(null, previous).phase).toBe(phase);
+  });
+});
+
+describe("classify: cannot see is not unhealthy (unreadable logs)", () => {
+  const running = run(evidence({ stage: "running", lastBatch: batch(5) }), undefined, NOW).memory;
+
+  it("a running worker stays RUNNING with its last reading however long its logs cannot be read", () => {
+    let memory = running;
+    for (let m = 1; m <= 60; m++) {
+      const c = run(null, memory, NOW + m * MIN);
+      expect(c.phase).toBe("RUNNING");
+      expect(c.memory.lastBatch).toBe(5);
+      expect(c.memory.blindSince).toBe(NOW + MIN);
+      memory = c.memory;
+    }
+  });
+
+  it("the blind spell stops the stall clock: logs readable again after 30 minutes, the batch unchanged, is not a stall", () => {
+    const blind = run(null, running, NOW + MIN);
+    const back = run(evidence({ stage: "running", lastBatch: batch(5) }), blind.memory, NOW + 31 * MIN);
+    expect(back.phase).toBe("RUNNING");
+    expect(back.memory.blindSince).toBeNull();
+    // The batch's clock moved on by the 30 blind minutes: the stall timeout counts only what was seen.
+    expect(back.memory.batchAdvancedAt).toBe(running.batchAdvancedAt! + 30 * MIN);
+  });
+
+  it("a blind spell in a phase that goes on is kept as blindMs, and forgotten when the phase changes", () => {
+    const wait = run(evidence({ stage: "wait" }), undefined, NOW).memory;
+    const blind = run(null, wait, NOW + MIN);
+    expect(blind.phase).toBe("WAIT");
+    const back = run(evidence({ stage: "wait" }), blind.memory, NOW + 21 * MIN);
+    expect(back.memory.blindMs).toBe(20 * MIN);
+    const moved = run(evidence({ stage: "running", lastBatch: batch(1) }), back.memory, NOW + 22 * MIN);
+    expect(moved.memory.blindMs).toBe(0);
   });
 });

@@ -83,6 +83,8 @@ export interface WorkerInput {
   gamesPerSec?: number | null;
   /** Overrides for the underlying instance. */
   inst?: InstanceInput;
+  /** Default false: its logs were read this pass. */
+  blind?: boolean;
 }
 
 /** A classified owned worker as plan() receives it. Default: RUNNING in slot 0 since an hour ago. */
@@ -103,6 +105,7 @@ export function worker(w: WorkerInput = {}): Worker {
     fatalKind: w.fatalKind ?? null,
     unsentBatches: w.unsentBatches !== undefined ? w.unsentBatches : 0,
     gamesPerSec: w.gamesPerSec !== undefined ? w.gamesPerSec : 4,
+    blind: w.blind ?? false,
   };
 }
 
@@ -145,6 +148,8 @@ export function memory(over: Partial<InstanceMemory> = {}): InstanceMemory {
     step: 142,
     totalGames: 1280,
     hfAuthSince: null,
+    blindSince: null,
+    blindMs: 0,
     ...over,
   };
 }
@@ -176,14 +181,14 @@ export function scriptedVast(over: Partial<VastClient> = {}): VastClient {
   };
 }
 
-/** What runPass needs besides Vast: every phase first seen an hour before `now`, a token, no fence. */
+/** What runPass needs besides Vast: every phase first seen an hour before `now`, a token, a journal that keeps nothing. */
 export function passDeps(vast: VastClient, now: number): PassDeps {
   return {
     vast,
     firstSeen: { ops: { reads: 0, writes: 0 }, since: async (_id, _phase, t) => t - HOUR },
     hfToken: "hf_test",
     now,
-    checkFence: () => {},
+    journal: () => {},
     vastRequests: () => 0,
   };
 }

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { DEFAULTS, labelFor, type FleetConfig } from "../../src/config/fleet";
 import { PROBE_INTERVAL_MS } from "../../src/reconcile/breaker";
 import { classify } from "../../src/reconcile/classify";
-import { FITS_AFTER_MS, oomFitsElsewhere, plan, UPGRADE_MIN_RUNNING_MS, MARKET_SCAN_MS, workerOf, type DestroyCause, type PlanInput, type Worker } from "../../src/reconcile/plan";
+import { FITS_AFTER_MS, oomFitsElsewhere } from "../../src/reconcile/learn";
+import { plan, UPGRADE_MIN_RUNNING_MS, MARKET_SCAN_MS, workerOf, type DestroyCause, type PlanInput, type Worker } from "../../src/reconcile/plan";
 import type { FleetState, LaunchRecord, PendingLaunch, Phase, Upgrade } from "../../src/reconcile/state";
 import type { Offer } from "../../src/vast/schemas";
 import { config, destroys, evidence, freshId, HOUR, input, instance, launches, memory, MIN, NOW, offer, S, state, worker, batch, FLEET } from "./fixtures";
@@ -21,6 +22,7 @@ const pending = (slot: number, over: Partial<PendingLaunch> = {}): PendingLaunch
   dph: 0.055,
   at: NOW - MIN,
   upgradeOf: null,
+  reason: "",
   ...over,
 });
 
@@ -86,16 +88,18 @@ describe("plan: the runbook's replacement triggers (strict: act only when time-i
     expect(destroys(p.actions).map((a) => a.cause)).toEqual(acts ? ["stalled"] : []);
   });
 
-  it.each<[string, number, number, Phase, boolean]>([
-    ["below the cap → kept", 0.089, 0.09, "RUNNING", false],
-    ["at the cap → kept", 0.09, 0.09, "RUNNING", false],
-    ["over the cap", 0.091, 0.09, "RUNNING", true],
-    ["over the cap while booting", 0.12, 0.09, "BOOT", true],
-    ["cap lowered while the worker runs", 0.08, 0.07, "RUNNING", true],
-  ])("over cost: %s ($%f/h, cap $%f/h)", (_name, dph, cap, phase, acts) => {
+  it.each<[string, number, number, Phase, "kept" | "destroyed" | "traded"]>([
+    ["below the cap → kept", 0.089, 0.09, "RUNNING", "kept"],
+    ["at the cap → kept", 0.09, 0.09, "RUNNING", "kept"],
+    ["over the cap while running → traded make before break", 0.091, 0.09, "RUNNING", "traded"],
+    ["over the cap while booting → destroyed (it produces nothing yet)", 0.12, 0.09, "BOOT", "destroyed"],
+    ["cap lowered while the worker runs → traded make before break", 0.08, 0.07, "RUNNING", "traded"],
+  ])("over cost: %s ($%f/h, cap $%f/h)", (_name, dph, cap, phase, fate) => {
     const w = worker({ phase, since: NOW, inst: { dph_total: dph } });
-    const p = run({ config: config({ workers: 1, maxDph: cap }), workers: [w] });
-    expect(destroys(p.actions).map((a) => a.cause)).toEqual(acts ? ["over_cost"] : []);
+    const p = run({ config: config({ workers: 1, maxDph: cap }), workers: [w], state: state(), offers: offers(1, { dph_total: 0.05 }) });
+    expect(destroys(p.actions).map((a) => a.cause)).toEqual(fate === "destroyed" ? ["over_cost"] : []);
+    // A trade's new instance takes over the worker's slot; a destroyed worker's slot is refilled.
+    expect(launches(p.actions).map((l) => l.upgradeOf)).toEqual({ kept: [], destroyed: [null], traded: [w.instance.id] }[fate]);
   });
 
   it.each<[string, Parameters<typeof instance>[0]]>([
@@ -196,11 +200,29 @@ describe("plan: above target, the worst leave first", () => {
     [3, "the FATAL one", [fatal]],
     [2, "FATAL, then BOOT", [fatal, booting]],
     [1, "FATAL, BOOT, then the lower games/$ RUNNING", [fatal, booting, pricey]],
-    [0, "all of them, worst first", [fatal, booting, pricey, good]],
+    [0, "all of them but the last running one, worst first: one running worker taken away per pass", [fatal, booting, pricey]],
   ])("target %i removes %s", (target, _what, gone) => {
     const p = run({ config: config({ workers: target }), workers: [good, pricey, booting, fatal] });
     expect(destroys(p.actions).map((d) => [d.instanceId, d.cause])).toEqual(gone.map((w) => [w.instance.id, "scale_down"]));
     expect(launches(p.actions)).toEqual([]);
+  });
+
+  it("the disruption budget is data: ZEB_MAX_DISRUPTIONS_PER_PASS=2 takes both running workers in one pass", () => {
+    const p = run({ config: config({ workers: 0, maxDisruptionsPerPass: 2 }), workers: [good, pricey, booting, fatal] });
+    expect(destroys(p.actions).map((d) => d.instanceId)).toEqual([fatal, booting, pricey, good].map((w) => w.instance.id));
+  });
+
+  it("what the budget holds back it says, and the next pass takes", () => {
+    const first = run({ config: config({ workers: 0 }), workers: [good, pricey] });
+    expect(destroys(first.actions).map((d) => d.instanceId)).toEqual([pricey.instance.id]);
+    expect(first.held.join("\n")).toMatch(/at most 1 running worker\(s\) taken away per pass \(ZEB_MAX_DISRUPTIONS_PER_PASS\)/);
+    const second = run({ config: config({ workers: 0 }), workers: [good] });
+    expect(destroys(second.actions).map((d) => d.instanceId)).toEqual([good.instance.id]);
+  });
+
+  it("urgent causes never wait for the budget: three dead workers go in one pass", () => {
+    const dead = [0, 1, 2].map((slot) => worker({ slot, phase: "DEAD", everRan: true }));
+    expect(destroys(run({ config: config({ workers: 3 }), workers: dead }).actions).map((d) => d.cause)).toEqual(["dead", "dead", "dead"]);
   });
 
   // A running worker above target leaves after its upload while that upload is due: the batches
@@ -290,7 +312,7 @@ describe("plan: holds", () => {
       worker({ slot: 1, phase: "BOOT", since: NOW - HOUR }),
       worker({ slot: 2, phase: "STALLED", since: NOW }),
       worker({ slot: 3, phase: "DEAD", since: NOW }),
-      worker({ slot: 4, inst: { dph_total: 0.2 } }),
+      worker({ slot: 4, phase: "SETUP", since: NOW, inst: { dph_total: 0.2 } }),
     ];
     const p = run({ config: config({ workers: 5 }), state: st, workers: ws, offers: offers(5) });
     expect(destroys(p.actions).map((d) => [d.slot, d.cause])).toEqual([
@@ -389,14 +411,15 @@ describe("plan: HF 401/403 on one host while the token works elsewhere", () => {
   });
 });
 
-describe("oomFitsElsewhere: CUDA out of memory on one host while the same GPU runs the workload elsewhere", () => {
+describe("oomFitsElsewhere: CUDA out of memory on one host while a card with no more memory runs the workload elsewhere", () => {
   const oom = () => worker({ id: 700, slot: 0, phase: "DEAD", fatalKind: "oom", inst: { gpu_name: "RTX 3060", gpu_ram: 12288 } });
   it.each<[string, Parameters<typeof worker>[0], boolean]>([
     ["same model and memory, running 10 min → the host's fault", { inst: { gpu_name: "RTX 3060", gpu_ram: 12288 }, since: NOW - FITS_AFTER_MS }, true],
     ["same model with less memory → the host's fault", { inst: { gpu_name: "RTX 3060", gpu_ram: 8192 }, since: NOW - HOUR }, true],
     ["running 1 s short of 10 min → not proven", { inst: { gpu_name: "RTX 3060", gpu_ram: 12288 }, since: NOW - FITS_AFTER_MS + S }, false],
     ["same model with more memory → not proven", { inst: { gpu_name: "RTX 3060", gpu_ram: 16384 }, since: NOW - HOUR }, false],
-    ["another model → not proven", { inst: { gpu_name: "RTX 3090", gpu_ram: 12288 }, since: NOW - HOUR }, false],
+    ["another model with as much memory → the host's fault (memory is the constraint)", { inst: { gpu_name: "RTX 3090", gpu_ram: 12288 }, since: NOW - HOUR }, true],
+    ["another model with more memory → not proven", { inst: { gpu_name: "RTX 3090", gpu_ram: 24576 }, since: NOW - HOUR }, false],
     ["not running → not proven", { phase: "WAIT", inst: { gpu_name: "RTX 3060", gpu_ram: 12288 }, since: NOW - HOUR }, false],
   ])("%s", (_name, peer, fits) => {
     const w = oom();

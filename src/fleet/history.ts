@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { PassReport } from "../reconcile/pass";
+import type { PassReport } from "../reconcile/report";
 
 /**
  * The dashboard's 24-hour charts: one row per 5-minute bucket in the fleet object's SQLite store.

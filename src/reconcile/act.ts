@@ -1,0 +1,115 @@
+/**
+ * @module
+ * The pass's hands: destroys first (they free money and slots), then launches, each written to the
+ * journal before it is sent and completed when Vast answers. An answer that may hide a done deed
+ * (a lost or garbled create) keeps its journal entry, so the slot waits for the listing instead of
+ * renting twice. When the journal cannot be written (the pass lost its lease), nothing more is sent.
+ */
+import type { FleetConfig } from "../config/fleet";
+import type { VastClient } from "../vast/client";
+import { isTransient, mayHaveHappened, VastError } from "../vast/errors";
+import type { Outcome } from "./breaker";
+import { errorText } from "./observe";
+import { createBody } from "./launch";
+import type { Action, DestroyAction, LaunchAction } from "./plan";
+import { record, type ActionRecord } from "./report";
+import type { FleetState, PendingLaunch } from "./state";
+
+/** Repeated destroy attempts before the event log calls it out as unconfirmed. */
+export const DESTROY_CONFIRM_ATTEMPTS = 3;
+
+export interface ActDeps {
+  vast: VastClient;
+  hfToken: string;
+  now: number;
+  /**
+   * Stores the state before and after each side effect. Throws when this pass no longer holds the
+   * fleet's lease: a stale pass must neither act nor overwrite the state.
+   */
+  journal: (state: FleetState) => void;
+}
+
+export interface Acted {
+  state: FleetState;
+  actions: ActionRecord[];
+  /** Launch outcomes for the breaker: definite refusals only, never a transient or ambiguous error. */
+  outcomes: Outcome[];
+  held: string[];
+  errors: string[];
+}
+
+export async function act(actions: Action[], state: FleetState, config: FleetConfig, deps: ActDeps): Promise<Acted> {
+  const { vast, now } = deps;
+  const out: Acted = { state, actions: [], outcomes: [], held: [], errors: [] };
+  /** Journals `next`; false (and nothing more is sent) when it cannot be written. */
+  const journal = (next: FleetState): boolean => {
+    try {
+      deps.journal(next);
+      out.state = next;
+      return true;
+    } catch (e) {
+      out.errors.push(`${errorText(e)}: nothing more is sent by this pass`);
+      return false;
+    }
+  };
+
+  for (const d of actions.filter((a): a is DestroyAction => a.kind === "destroy")) {
+    const prior = out.state.pendingDestroys.find((p) => p.instanceId === d.instanceId);
+    const entry = prior ? { ...prior, attempts: prior.attempts + 1 } : { instanceId: d.instanceId, label: d.label, reason: d.reason, cause: d.cause, at: now, attempts: 1 };
+    if (!journal({ ...out.state, pendingDestroys: [...out.state.pendingDestroys.filter((p) => p !== prior), entry] })) return out;
+    const done: ActionRecord = record(d);
+    try {
+      await vast.destroyInstance(d.instanceId);
+    } catch (e) {
+      done.ok = false;
+      done.error = errorText(e);
+    }
+    out.actions.push(done);
+    if (entry.attempts >= DESTROY_CONFIRM_ATTEMPTS) out.errors.push(`instance ${d.instanceId} (${d.label}) still listed after ${entry.attempts} destroys`);
+  }
+
+  const launches = actions.filter((a): a is LaunchAction => a.kind === "launch");
+  for (const [i, l] of launches.entries()) {
+    const intent: PendingLaunch = { slot: l.slot, instanceId: null, offerId: l.offer.id, machineId: l.offer.machine_id, gpuName: l.offer.gpu_name, dph: l.offer.dph_total, at: now, upgradeOf: l.upgradeOf, reason: l.reason };
+    const breaker = out.state.breaker.open ? { ...out.state.breaker, lastProbeAt: now } : out.state.breaker;
+    if (!journal({ ...out.state, breaker, pendingLaunches: [...out.state.pendingLaunches, intent] })) return out;
+    const done = record(l);
+    out.actions.push(done);
+    let next: FleetState;
+    try {
+      const { id } = await vast.createInstance(l.offer.id, createBody(config, l.label, l.slot, deps.hfToken));
+      done.instanceId = id;
+      next = {
+        ...out.state,
+        pendingLaunches: out.state.pendingLaunches.map((p) => (p === intent ? { ...p, instanceId: id } : p)),
+        launches: [...out.state.launches, { at: now, ok: true }],
+        upgrades: l.upgradeOf === null ? out.state.upgrades : [...out.state.upgrades, { slot: l.slot, oldId: l.upgradeOf, newId: id, startedAt: now, reason: l.reason }],
+        creditPausedUntil: null,
+      };
+    } catch (e) {
+      done.ok = false;
+      done.error = errorText(e);
+      const maybe = mayHaveHappened(e);
+      next = {
+        ...out.state,
+        // A create that may have rented keeps its entry: its slot waits for the listing (journal.ts).
+        pendingLaunches: maybe ? out.state.pendingLaunches : out.state.pendingLaunches.filter((p) => p !== intent),
+        launches: [...out.state.launches, { at: now, ok: false }],
+      };
+      if (maybe) done.error += " (it may have rented a machine: the slot waits for the listing)";
+      const kind = e instanceof VastError ? e.kind : null;
+      if (kind === "lacks_credit") next = { ...next, creditPausedUntil: now + config.creditProbeS * 1000 };
+      // An offer rented by someone else between search and create is the market, not a failure of ours;
+      // trouble reaching Vast says nothing about the image or the hosts.
+      else if (!maybe && kind !== "offer_gone" && !isTransient(e)) out.outcomes.push({ ok: false, signature: `create ${kind ?? "error"} ${e instanceof VastError ? (e.code ?? e.status ?? "") : ""}` });
+      const rest = launches.length - i - 1;
+      if (kind === "rate_limited" && rest > 0) out.held.push(`Vast rate-limited a create: ${rest} more launch(es) wait for the next pass`);
+      if (kind === "lacks_credit" || kind === "rate_limited") {
+        journal(next);
+        return out;
+      }
+    }
+    if (!journal(next)) return out;
+  }
+  return out;
+}

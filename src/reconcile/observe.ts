@@ -1,0 +1,104 @@
+/**
+ * @module
+ * The pass's eyes: every owned instance's logs (the ones worth reading), its phase, and how long it
+ * has been in it. A log that cannot be read is "unknown", never "unhealthy" (classify.ts).
+ */
+import type { VastClient } from "../vast/client";
+import { VastError } from "../vast/errors";
+import type { Instance } from "../vast/schemas";
+import { classify, needsLogs } from "./classify";
+import { parseLogs, type LogEvidence } from "./logs";
+import { workerOf, type Worker } from "./plan";
+import type { PhaseChange } from "./report";
+import type { FleetState, InstanceMemory, Phase } from "./state";
+
+/** When each instance was first seen in each phase (kept in KV by the shell, src/fleet/first-seen.ts). */
+export interface FirstSeen {
+  /** First time `id` was seen in `phase` (ms), recording `now` if it never was. */
+  since(id: number, phase: Phase, now: number): Promise<number>;
+  /** KV operations so far, for the subrequest budget. */
+  readonly ops: { reads: number; writes: number };
+}
+
+export function errorText(e: unknown): string {
+  if (e instanceof VastError) return `${e.kind}: ${e.message}`;
+  return e instanceof Error ? e.message : String(e);
+}
+
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const run = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, run));
+  return out;
+}
+
+export interface Observed {
+  workers: Worker[];
+  memories: Record<string, InstanceMemory>;
+  phaseChanges: PhaseChange[];
+  /** Instances that reached RUNNING for the first time. */
+  firstRunning: number[];
+  errors: string[];
+}
+
+export interface ObserveDeps {
+  vast: VastClient;
+  firstSeen: FirstSeen;
+  now: number;
+  /** Log fetches at once; Workers allow 6 open connections per invocation. */
+  logsConcurrency: number;
+}
+
+export async function observeWorkers(owned: { instance: Instance; slot: number }[], state: FleetState, config: { stallTimeoutS: number }, deps: ObserveDeps): Promise<Observed> {
+  const { vast, now } = deps;
+  const errors: string[] = [];
+  const evidence = new Map<number, LogEvidence | null>();
+  await mapLimit(
+    owned.filter((o) => needsLogs(o.instance)),
+    deps.logsConcurrency,
+    async ({ instance }) => {
+      try {
+        const text = await vast.getLogs(instance.id, { tail: 50 });
+        evidence.set(instance.id, text === null ? null : parseLogs(text));
+      } catch (e) {
+        evidence.set(instance.id, null);
+        errors.push(`logs of ${instance.id} unreadable (${errorText(e)})`);
+      }
+    },
+  );
+
+  // Time each phase from its first sighting (KV), with Vast's start_date as the floor.
+  const out: Observed = { workers: [], memories: {}, phaseChanges: [], firstRunning: [], errors };
+  for (const { instance, slot } of owned) {
+    const previous = state.instances[String(instance.id)];
+    const c = classify(instance, evidence.get(instance.id), previous, now, config.stallTimeoutS);
+    let since = now;
+    try {
+      since = await deps.firstSeen.since(instance.id, c.phase, now);
+    } catch (e) {
+      // Timing from now only delays a replacement; it never hastens one.
+      errors.push(`first-seen time of ${instance.id} unavailable (${errorText(e)})`);
+    }
+    const started = instance.start_date === null ? null : instance.start_date * 1000;
+    if (started !== null) since = c.phase === "BOOT" ? Math.min(since, started) : Math.max(since, started);
+    // First-seen times are per phase, written once: a worker that ran and fell back would inherit
+    // the time of its startup in that phase and be timed out at once. It has been without progress
+    // only since its last batch advanced.
+    const progressAt = c.memory.batchAdvancedAt;
+    if (c.phase !== "RUNNING" && c.phase !== "BOOT" && c.memory.everRan && progressAt !== null) since = Math.max(since, progressAt);
+    // The phase clock stands still while the logs cannot be read.
+    const blind = c.memory.blindMs + (c.memory.blindSince === null ? 0 : now - c.memory.blindSince);
+    since = Math.min(now, since + blind);
+    out.memories[String(instance.id)] = c.memory;
+    out.workers.push(workerOf(instance, slot, c, since));
+    if (previous?.phase !== c.phase) out.phaseChanges.push({ id: instance.id, label: instance.label ?? "", from: previous?.phase ?? null, to: c.phase, detail: c.detail });
+    if (c.memory.everRan && !(previous?.everRan ?? false)) out.firstRunning.push(instance.id);
+  }
+  return out;
+}
