@@ -284,7 +284,7 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
     }
     try {
       const gpus = opts.gpu ? [opts.gpu.replace(/_/g, " ")] : config.gpus;
-      input.offers = await vast.searchOffers({ gpuNames: gpus, maxDph: config.maxDph, minGpuRamMb: config.minGpuRamMb, limit: OFFER_LIMIT });
+      input.offers = await vast.searchOffers({ gpuNames: gpus, maxDph: config.maxDph, minGpuRamMb: config.minGpuRamMb, diskGb: config.diskGb, minDurationH: config.minDurationH, minCuda: config.minCuda, limit: OFFER_LIMIT });
       scanned = true;
       // Only the fleet's own search says what the market lists; `/up?gpu=` looks at one model.
       if (!opts.gpu && config.bounceWindowS > 0) input.state = state = noteBounces(state, input.offers, listed, config, now, fleet, share);
