@@ -55,6 +55,8 @@ export const FleetConfig = z
     uploadInterval: seconds(60, 86_400),
     image: z.string().min(1).max(1024),
     diskGb: z.number().int().min(8).max(2000),
+    minDurationH: z.number().min(0).max(8760),
+    minCuda: z.number().min(0).max(99),
     codeRepo: z.string().url(),
     codeBranch: z.string().regex(/^[\w./-]{1,100}$/),
     errGraceS: seconds(0, 86_400),
@@ -95,6 +97,10 @@ export const DEFAULTS: FleetConfig = {
   uploadInterval: 240,
   image: "pytorch/pytorch:2.6.0-cuda12.6-cudnn9-runtime",
   diskGb: 15,
+  // A host whose listing ends within a day would end a worker's rental with it.
+  minDurationH: 24,
+  // The image's CUDA 12.6 runs on any 12.x driver (CUDA minor-version compatibility), not on 11.x.
+  minCuda: 12,
   codeRepo: "https://github.com/jasonyandell/mk5-main.git",
   codeBranch: "forge",
   errGraceS: 300,
@@ -138,6 +144,8 @@ export const FIELD_VARS: Record<keyof FleetConfig, string> = {
   uploadInterval: "ZEB_UPLOAD_INTERVAL",
   image: "ZEB_IMAGE",
   diskGb: "ZEB_DISK_GB",
+  minDurationH: "ZEB_MIN_DURATION_H",
+  minCuda: "ZEB_MIN_CUDA",
   codeRepo: "ZEB_CODE_REPO",
   codeBranch: "ZEB_CODE_BRANCH",
   errGraceS: "ZEB_ERR_GRACE_S",

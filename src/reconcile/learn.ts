@@ -88,7 +88,9 @@ export function learnFromDestroys(state: FleetState, destroys: DestroyAction[], 
     // (the container exits seconds after a traceback, so a pass rarely sees it FATAL first) or when
     // the host stopped answering (unknown/offline): else the same dud host is rented again and again.
     const diedOfHost = w !== undefined && (w.fatalKind !== null || w.instance.actual_status === "offline" || w.instance.actual_status === "unknown");
-    const hostFault = HOST_FAULTS.has(d.cause) || (d.cause === "dead" && (!d.everRan || diedOfHost));
+    // Hugging Face refusing the token is the token's fault on every host, unless another worker vouched for it.
+    const tokenRefused = w?.hfAuthError === true && !ctx.refusedByHf.has(d.instanceId);
+    const hostFault = !tokenRefused && (HOST_FAULTS.has(d.cause) || (d.cause === "dead" && (!d.everRan || diedOfHost)));
     if (ctx.blameHosts && hostFault && d.machineId !== null) {
       const key = String(d.machineId);
       next.hosts[key] = { ...hostRecord(next, d.machineId, d.gpuName) };

@@ -7,7 +7,7 @@
  */
 import type { FleetConfig } from "../config/fleet";
 import { slotOf } from "../config/fleet";
-import type { VastClient } from "../vast/client";
+import { SEARCH_ROW_CAP, type VastClient } from "../vast/client";
 import type { Instance, Offer } from "../vast/schemas";
 import { act } from "./act";
 import { failureSignature, largestSameFailure, nextBreaker, type Outcome } from "./breaker";
@@ -54,9 +54,6 @@ export interface PassOutcome {
   /** Host-level blocks this pass found, for the account's other fleets. */
   share: SharedBlock[];
 }
-
-/** Rows asked of an offer search: more than Vast lists under a sensible cap for these models. */
-const OFFER_LIMIT = 100;
 
 export async function runPass(fleet: string, config: FleetConfig, state: FleetState, deps: PassDeps, opts: PassOptions = {}): Promise<PassOutcome> {
   const { vast, now } = deps;
@@ -126,11 +123,14 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
       }
     }
     try {
-      const offers: Offer[] = await vast.searchOffers({ gpuNames: opts.gpu ? [opts.gpu.replace(/_/g, " ")] : config.gpus, maxDph: config.maxDph, minGpuRamMb: Math.max(config.minGpuRamMb, state.vramFloorMb), limit: OFFER_LIMIT });
+      const gpuNames = opts.gpu ? [opts.gpu.replace(/_/g, " ")] : config.gpus;
+      const query = { gpuNames, maxDph: config.maxDph, minGpuRamMb: Math.max(config.minGpuRamMb, state.vramFloorMb), diskGb: config.diskGb, minDurationH: config.minDurationH, minCuda: config.minCuda, limit: SEARCH_ROW_CAP };
+      const offers: Offer[] = await vast.searchOffers(query);
       scanned = true;
       // Only the fleet's own search says what the market lists; `/up?gpu=` looks at one model.
       if (!opts.gpu && config.bounceWindowS > 0) {
-        const market = learnBounces(state, offers, listed, config, now, offers.length < OFFER_LIMIT);
+        // A search that filled its rows may have been cut: an absent machine may be past the last row.
+        const market = learnBounces(state, offers, listed, config, now, offers.length < SEARCH_ROW_CAP);
         state = market.state;
         findings.push(...market.share);
       }

@@ -47,7 +47,17 @@ export const MIN_LISTED = 40;
 export const MAX_LISTED = 80;
 /** Listed prices swing ±6% around the base price over a cycle of several hours. */
 const PRICE_SWING = 0.06;
-const STORAGE_DPH = 0.0025;
+/** $/GB-month of disk; hosts set their own, the simulator lists one (the CLI's `list machine` default). */
+const STORAGE_COST = 0.15;
+/**
+ * Vast prices storage per GB-month of 30 days (vast-cli `price_increase.py`, `_SEC_PER_MONTH`),
+ * so an hour of it costs storage_cost × GB / 720.
+ */
+const HOURS_PER_MONTH = 720;
+/** The runbook's prices were paid for its 15 GB disks: a machine's price cycle is that total. */
+const RUNBOOK_DISK_GB = 15;
+/** A listing without an end date the host set runs this long (`list machine` defaults to a month). */
+const LISTING_S = 2_592_000;
 
 /**
  * Other renters. Vast is a shared market: the best deals are rented by someone else, which is why
@@ -170,8 +180,35 @@ export function priceAt(machine: Machine, simMs: number): number {
   return round(machine.basePrice * (1 + PRICE_SWING * Math.sin(cycle + machine.pricePhase)), 6);
 }
 
-export function offerJson(machine: Machine, offerId: number, simMs: number): Record<string, unknown> {
-  const dph = priceAt(machine, simMs);
+/** $/h of `gb` of disk. */
+function storageDph(gb: number): number {
+  return (STORAGE_COST * gb) / HOURS_PER_MONTH;
+}
+
+/** The GPU's own $/h (`dph_base`): the price cycle less the storage it included. */
+function gpuDph(machine: Machine, simMs: number): number {
+  return priceAt(machine, simMs) - storageDph(RUNBOOK_DISK_GB);
+}
+
+/** $/h of an on-demand rental with `diskGb` of disk: `dph_total` as a search with that `allocated_storage` shows it. */
+export function rentalDph(machine: Machine, simMs: number, diskGb: number): number {
+  return round(gpuDph(machine, simMs) + storageDph(diskGb), 6);
+}
+
+/** Seconds the host still lists the machine for (the offer's `duration`). */
+export function listingLeftS(machine: Machine, simMs: number): number {
+  return machine.listingEndsMs == null ? LISTING_S : Math.max(0, (machine.listingEndsMs - simMs) / 1000);
+}
+
+/** Offer types as search_offers.yaml defines them; the simulator has no prepaid discounts, so `reserved` lists on-demand prices. */
+export type OfferType = "on-demand" | "bid" | "reserved";
+
+export function offerJson(machine: Machine, offerId: number, simMs: number, allocatedGb: number, type: OfferType): Record<string, unknown> {
+  const base = gpuDph(machine, simMs);
+  const minBid = round(base * 0.6, 6);
+  const storage = storageDph(allocatedGb);
+  // A bid search prices the offer at its minimum bid (search_offers.yaml `type`).
+  const dph = round((type === "bid" ? minBid : base) + storage, 6);
   return {
     id: offerId,
     ask_contract_id: offerId,
@@ -182,10 +219,11 @@ export function offerJson(machine: Machine, offerId: number, simMs: number): Rec
     gpu_ram: machine.gpuRamMb,
     gpu_total_ram: machine.gpuRamMb,
     dph_total: dph,
-    dph_base: round(dph - STORAGE_DPH, 6),
-    storage_cost: 0.15,
-    min_bid: round(dph * 0.6, 6),
-    is_bid: false,
+    dph_base: round(base, 6),
+    storage_cost: STORAGE_COST,
+    storage_total_cost: round(storage, 6),
+    min_bid: minBid,
+    is_bid: type === "bid",
     reliability: machine.reliability,
     reliability2: machine.reliability,
     verification: "verified",
@@ -203,8 +241,7 @@ export function offerJson(machine: Machine, offerId: number, simMs: number): Rec
     disk_space: 120,
     cpu_ram: 32768,
     direct_port_count: 20,
-    duration: 2_592_000,
-    type: "on-demand",
+    duration: listingLeftS(machine, simMs),
   };
 }
 

@@ -11,7 +11,7 @@ import { type Endpoint, ENDPOINTS, FAULT_KINDS, type MarketState } from "./types
 
 const Rate = z.number().min(0).max(1);
 const ApiFaultRates = z
-  .object({ rate429: Rate, rate5xx: Rate, rateMalformed: Rate, delayMs: z.number().int().min(0).max(60_000) })
+  .object({ rate429: Rate, rate5xx: Rate, rateMalformed: Rate, rateLost: Rate, delayMs: z.number().int().min(0).max(60_000) })
   .partial()
   .strict();
 const FaultOrNone = z.enum([...FAULT_KINDS, "none"]);
@@ -25,6 +25,10 @@ export const ControlInput = z
     apiFaults: ApiFaultRates.extend({ endpoints: z.partialRecord(z.enum(ENDPOINTS), ApiFaultRates) }).partial().strict(),
     logsNotReadyPolls: z.number().int().min(0).max(1000),
     listDelayS: z.number().int().min(0).max(86_400),
+    emptyListing: z.enum(["array", "null"]),
+    rateLimits: z.boolean(),
+    /** `{"<machineId>": hours}`: the host's listing ends that many sim hours from now (the offer's `duration`). */
+    listingEndsInH: z.record(z.string().regex(/^\d+$/), z.number().min(0).max(24 * 365)),
     /** `{"next": kind}` queues a fault for the next created instance; `{"<machineId>": kind}` rewrites a machine's profile. */
     forceFault: z.record(z.string().regex(/^(next|\d+)$/), FaultOrNone),
   })
@@ -64,6 +68,8 @@ export function applyControl(state: MarketState, input: ControlInput, realNowMs:
   const machineKeys = Object.keys(input.forceFault ?? {}).filter((k) => k !== "next");
   const unknown = machineKeys.find((k) => !state.machines.some((m) => m.id === Number(k)));
   if (unknown) return `forceFault.${unknown}: no such machine`;
+  const unlisted = Object.keys(input.listingEndsInH ?? {}).find((k) => !state.machines.some((m) => m.id === Number(k)));
+  if (unlisted) return `listingEndsInH.${unlisted}: no such machine`;
 
   if (input.seed !== undefined) {
     state.rng.s = input.seed;
@@ -83,6 +89,16 @@ export function applyControl(state: MarketState, input: ControlInput, realNowMs:
   }
   if (input.logsNotReadyPolls !== undefined) state.logsNotReadyPolls = input.logsNotReadyPolls;
   if (input.listDelayS !== undefined) state.listDelayS = input.listDelayS;
+  if (input.emptyListing !== undefined) state.emptyListing = input.emptyListing;
+  if (input.rateLimits !== undefined) {
+    state.rateLimits = input.rateLimits;
+    state.limiter = {};
+  }
+  const now = simNow(state.clock, realNowMs);
+  for (const [id, hours] of Object.entries(input.listingEndsInH ?? {})) {
+    const machine = state.machines.find((m) => m.id === Number(id));
+    if (machine) machine.listingEndsMs = now + hours * 3_600_000;
+  }
   for (const [key, kind] of Object.entries(input.forceFault ?? {})) {
     if (key === "next") state.forced.next.push(kind);
     else {
@@ -140,6 +156,8 @@ export function describeState(state: MarketState, realNowMs: number): Response {
     faultRates: state.faultRates,
     apiFaults: state.apiFaults,
     logsNotReadyPolls: state.logsNotReadyPolls,
+    emptyListing: state.emptyListing ?? "array",
+    rateLimits: state.rateLimits ?? false,
     forcedNext: state.forced.next,
     hf: Object.fromEntries(
       Object.entries(state.hf.models).map(([name, model]) => [name, { step: learnerStepAt(model, now), total_games: model.totalGames }]),

@@ -5,29 +5,25 @@ import { milestones, statusAt } from "./lifecycle";
 import { between, intBetween, nextFloat, type RngState } from "./rng";
 import type { FaultKind, Machine, SimInstance, Timeline, WorkerParams } from "./types";
 
-/** `env` arrives as a dict (CLI) or a docker-flag string (OpenAPI, new SDK); only `-e` entries are env vars. */
+/**
+ * `env` as Vast stores it (`extra_env`): the dict form, port mappings (`"-p 8000:8000": "1"`)
+ * included. A docker-flag string sets nothing at creation ("creating instances with the API":
+ * "My environment variables aren't taking effect"), though create_instance.yaml types it so.
+ */
 function parseEnv(env: unknown): [string, string][] {
-  if (isRecord(env)) {
-    return Object.entries(env).flatMap(([k, v]): [string, string][] => (k.startsWith("-") ? [] : [[k, String(v)]]));
-  }
-  if (typeof env !== "string") return [];
-  const pairs: [string, string][] = [];
-  for (const m of env.matchAll(/-e\s+([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|\S*)/g)) {
-    const value = (m[2] ?? "").replace(/^(["'])(.*)\1$/, "$2");
-    pairs.push([m[1] as string, value]);
-  }
-  return pairs;
+  return isRecord(env) ? Object.entries(env).map(([k, v]): [string, string] => [k, String(v)]) : [];
 }
 
 function flag(onstart: string, name: string): string | undefined {
-  const m = new RegExp(`--${name}[ =]"?([^\\s"]+)`).exec(onstart);
+  // Quoted the way launch.ts quotes values ('…'), or bare.
+  const m = new RegExp(`--${name}[ =]["']?([^\\s"']+)`).exec(onstart);
   const value = m?.[1];
   return value && !value.startsWith("$") ? value : undefined;
 }
 
 /** The worker's settings as the onstart script would resolve them: env first, then the script's flags, then defaults. */
 function workerParams(env: [string, string][], label: string | null, onstart: string, instanceId: number): WorkerParams {
-  const vars = new Map(env);
+  const vars = new Map(env.filter(([k]) => !k.startsWith("-")));
   const fromLabel = label ? /(worker-vast-\d+)$/.exec(label)?.[1] : undefined;
   const upload = Number(vars.get("ZEB_UPLOAD_INTERVAL") ?? flag(onstart, "upload-interval") ?? DEFAULTS.uploadInterval);
   return {
@@ -36,7 +32,6 @@ function workerParams(env: [string, string][], label: string | null, onstart: st
     examplesRepoId: vars.get("ZEB_EXAMPLES_REPO_ID") || flag(onstart, "examples-repo-id") || DEFAULTS.examplesRepoId,
     weightsName: vars.get("ZEB_WEIGHTS_NAME") || flag(onstart, "weights-name") || DEFAULTS.weightsName,
     uploadIntervalS: Number.isFinite(upload) && upload >= 1 ? upload : DEFAULTS.uploadInterval,
-    hasOnstart: onstart.trim().length > 0,
     hasHfToken: Boolean(vars.get("HF_TOKEN")),
   };
 }

@@ -1,3 +1,4 @@
+import { type OnstartRun, runOnstart } from "./onstart";
 import { hash01 } from "./rng";
 import type { SimInstance } from "./types";
 
@@ -16,12 +17,32 @@ const EXIT_AFTER_CRASH_S = 3;
 /** An offline host first shows "unknown" (missed heartbeats), then "offline". */
 const UNKNOWN_BEFORE_OFFLINE_S = 90;
 
-export const SETUP_STEPS = [
-  { at: 0.35, line: "git installed" },
-  { at: 0.55, line: "repo cloned" },
-  { at: 0.85, line: "deps installed" },
-] as const;
-export const GPU_CHECK_AT = 0.97;
+/** slow_setup: the host hangs in the step that finishes at this share of setup (pip, after the clone). */
+export const SLOW_SETUP_HANGS_AT = 0.85;
+/** no_cuda in a worker that was started without a CUDA check: it dies moving the model to the GPU. */
+const NO_CUDA_AFTER_S = 3;
+
+const runs = new WeakMap<SimInstance, OnstartRun>();
+
+/** What the instance's onstart does on its host (./onstart.ts); fixed for the instance, so computed once. */
+export function onstartRun(inst: SimInstance): OnstartRun {
+  let run = runs.get(inst);
+  if (!run) {
+    const env = new Map(inst.env.filter(([k]) => !k.startsWith("-")));
+    run = runOnstart(inst.onstart, { env, gpuName: inst.gpuName, fault: inst.fault });
+    runs.set(inst, run);
+  }
+  return run;
+}
+
+/**
+ * With runtype `ssh` (or jupyter) Vast runs the onstart inside its own entrypoint, so the
+ * container outlives the script and the worker: a dead worker leaves the instance `running`.
+ * Otherwise the script is the container's process and its end exits the container.
+ */
+function containerOutlivesScript(inst: SimInstance): boolean {
+  return /\b(ssh|jupyter)/.test(inst.runtype);
+}
 
 export type CrashKind = "no_cuda" | "oom" | "crash" | "hf_auth";
 
@@ -36,10 +57,13 @@ export interface Milestones {
   batchMs: number;
   /** Last batch the worker completes before its fault; Infinity for a healthy worker. */
   lastBatch: number;
-  /** A traceback is printed at `crash.ms`, and the container exits shortly after. */
+  /** A traceback is printed at `crash.ms`, and the worker process ends shortly after. */
   crash: { ms: number; kind: CrashKind } | null;
   /** The hf_auth crash happens in place of this batch's weight sync. */
   syncCrashBatch: number | null;
+  /** The script or the worker ended: output stops. */
+  endMs: number | null;
+  /** The container exited (only when it does not outlive the script, see containerOutlivesScript). */
   exitMs: number | null;
   unknownMs: number | null;
   offlineMs: number | null;
@@ -54,8 +78,10 @@ export function milestones(inst: SimInstance): Milestones {
   const fault = inst.fault;
   const loadingMs = tl.startMs + tl.nullS * S;
   const runningMs = fault === "stuck_boot" || fault === "oci_error" ? Infinity : loadingMs + tl.bootS * S;
-  const setupBlocked = fault === "slow_setup" || fault === "launch_broken" || fault === "no_cuda" || !inst.worker.hasOnstart;
+  const run = onstartRun(inst);
+  const setupBlocked = fault === "slow_setup" || fault === "launch_broken" || !run.worker;
   const setupEndMs = setupBlocked ? Infinity : runningMs + tl.setupS * S;
+  const scriptFailed = run.failedAt !== null && fault !== "launch_broken" && !(fault === "slow_setup" && run.failedAt >= SLOW_SETUP_HANGS_AT);
   const pipelineS = Math.round((6 + 5 * hash01(inst.seed, -1)) * 10) / 10;
   const batchMs = (GAMES_PER_BATCH / inst.gamesPerSec) * S;
   const m: Milestones = {
@@ -68,6 +94,7 @@ export function milestones(inst: SimInstance): Milestones {
     lastBatch: Infinity,
     crash: null,
     syncCrashBatch: null,
+    endMs: scriptFailed ? runningMs + Math.max(1, (run.failedAt ?? 0) * tl.setupS) * S : null,
     exitMs: null,
     unknownMs: null,
     offlineMs: null,
@@ -75,7 +102,10 @@ export function milestones(inst: SimInstance): Milestones {
   };
   switch (fault) {
     case "no_cuda":
-      if (inst.worker.hasOnstart) m.crash = { ms: runningMs + tl.setupS * GPU_CHECK_AT * S, kind: fault };
+      if (Number.isFinite(setupEndMs)) {
+        m.lastBatch = 0;
+        m.crash = { ms: setupEndMs + NO_CUDA_AFTER_S * S, kind: fault };
+      }
       break;
     case "oom":
     case "crash":
@@ -101,7 +131,8 @@ export function milestones(inst: SimInstance): Milestones {
       m.crash = { ms: batchEndMs(inst, m, sync) + 4 * S, kind: "hf_auth" };
     }
   }
-  if (m.crash !== null && Number.isFinite(m.crash.ms)) m.exitMs = m.crash.ms + EXIT_AFTER_CRASH_S * S;
+  if (m.crash !== null && Number.isFinite(m.crash.ms)) m.endMs = m.crash.ms + EXIT_AFTER_CRASH_S * S;
+  if (!containerOutlivesScript(inst)) m.exitMs = m.endMs;
   return m;
 }
 
@@ -154,10 +185,10 @@ function firstUploadBatch(inst: SimInstance, m: Milestones): number {
 
 /** Output stops here: the process died, the host vanished, or the instance was stopped. */
 export function freezeMs(inst: SimInstance, m: Milestones, now: number): number {
-  return Math.min(now, m.exitMs ?? Infinity, m.unknownMs ?? Infinity, inst.stoppedMs ?? Infinity);
+  return Math.min(now, m.endMs ?? Infinity, m.unknownMs ?? Infinity, inst.stoppedMs ?? Infinity);
 }
 
-/** Billing runs from loading until the container exits, the host drops, or the instance stops. */
+/** Billing runs from loading until the container exits, the host drops, or the instance stops: a dead worker in a running container still bills. */
 export function billedSpan(inst: SimInstance, m: Milestones): [number, number] | null {
   if (m.abandonedMs !== null) return null;
   const end = Math.min(m.exitMs ?? Infinity, m.unknownMs ?? Infinity, inst.stoppedMs ?? Infinity);

@@ -7,11 +7,11 @@ import {
   freezeMs,
   GAMES_PER_BATCH,
   gamesPerSecOf,
-  GPU_CHECK_AT,
   hfAuthFails,
   milestones,
   type Milestones,
-  SETUP_STEPS,
+  onstartRun,
+  SLOW_SETUP_HANGS_AT,
   uploadsAfter,
   WEIGHT_SYNC_INTERVAL,
 } from "./lifecycle";
@@ -19,9 +19,9 @@ import { hash01 } from "./rng";
 import type { SimInstance } from "./types";
 
 /**
- * Container output as `vastai logs --tail N` shows it: the onstart script's echoes, then the
- * worker's lines (original-scripts.md §1 and §6). Generated from the instance's milestones, so
- * only the last `tail` batches are ever materialised.
+ * Container output as `vastai logs --tail N` shows it: what the onstart script prints on its host
+ * (./onstart.ts), then the worker's lines (original-scripts.md §6). Generated from the instance's
+ * milestones, so only the last `tail` batches are ever materialised.
  */
 
 export type StepAt = (simMs: number) => number;
@@ -70,7 +70,6 @@ export function instanceLogs(inst: SimInstance, now: number, tail: number, stepA
   const m = milestones(inst);
   const until = freezeMs(inst, m, now);
   if (!(until >= m.runningMs)) return `${noSuchContainer(inst)}\n`;
-  if (!inst.worker.hasOnstart) return "";
   const lines = new Lines(until);
   const lastBatch = batchesDone(inst, m, until);
   const firstBatch = Math.max(1, lastBatch - tail + 1);
@@ -85,10 +84,9 @@ function finish(lines: Lines, tail: number): string {
   return kept.length ? `${kept.join("\n")}\n` : "";
 }
 
-/** Setup and the worker's preamble; false when output ends inside them. */
+/** The script's output, then the worker's preamble; false when output ends before the first batch. */
 function setup(inst: SimInstance, m: Milestones, lines: Lines, stepAt: StepAt): boolean {
   const w = inst.worker;
-  const setupS = inst.timeline.setupS;
   const start = m.runningMs + S;
   if (inst.fault === "launch_broken") {
     for (let i = 0; i < LAUNCH_BROKEN_LINES; i++) {
@@ -96,17 +94,16 @@ function setup(inst: SimInstance, m: Milestones, lines: Lines, stepAt: StepAt): 
     }
     return false;
   }
-  if (!lines.at(start, `=== Setup started at ${shellDate(start)} ===`)) return false;
-  for (const step of SETUP_STEPS) {
-    if (!lines.at(m.runningMs + step.at * setupS * S, step.line)) return false;
-    if (inst.fault === "slow_setup" && step.line === "repo cloned") return false;
+  const run = onstartRun(inst);
+  for (const line of run.lines) {
+    if (inst.fault === "slow_setup" && line.at >= SLOW_SETUP_HANGS_AT) return false;
+    const t = Math.max(start, m.runningMs + line.at * inst.timeline.setupS * S);
+    if (!lines.at(t, line.text.replace(/\$\(date\)/g, shellDate(t)))) return false;
   }
-  if (inst.fault === "no_cuda") return false;
-  if (!lines.at(m.runningMs + GPU_CHECK_AT * setupS * S, `GPU OK: NVIDIA GeForce ${inst.gpuName}`)) return false;
+  if (!Number.isFinite(m.setupEndMs)) return false;
   const t0 = m.setupEndMs;
   const loadedStep = stepAt(t0 + 3 * S);
   return (
-    lines.at(t0, `=== Starting worker ${w.workerId} at ${shellDate(t0)} ===`) &&
     lines.at(t0 + 0.8 * S, `Pulling initial weights from ${w.repoId}/${w.weightsName}.pt...`) &&
     lines.at(t0 + 3 * S, `  Model loaded (step ${loadedStep}), 557,186 params, tokenizer=v1`, `  Examples repo: ${w.examplesRepoId}`) &&
     lines.at(t0 + 3.1 * S, "Creating self-play pipeline...") &&
@@ -151,7 +148,12 @@ function crashLines(inst: SimInstance, kind: CrashKind): string[] {
   const w = inst.worker;
   switch (kind) {
     case "no_cuda":
-      return ["Traceback (most recent call last):", '  File "<string>", line 1, in <module>', "AssertionError: No CUDA"];
+      return [
+        ...RUNPY,
+        '  File "/root/code/forge/zeb/worker/run.py", line 198, in main',
+        "    model = model.to(device)",
+        "RuntimeError: Found no NVIDIA driver on your system. Please check that you have an NVIDIA GPU and installed a driver from http://www.nvidia.com/Download/index.aspx",
+      ];
     case "oom": {
       const gib = (inst.gpuRamMb / 1024) * 0.97;
       const want = (0.5 + 1.5 * hash01(inst.seed, -2)).toFixed(2);

@@ -3,6 +3,8 @@ import { AdvanceInput, applyControl, ControlInput, describeState, invalid, Reset
 import { apiFaultRates, drawApiFault, gatewayError, tooFrequent, truncate } from "./faults";
 import { hfRoute } from "./hf";
 import { json, readJson } from "./http";
+import { nextFloat } from "./rng";
+import { rateLimited } from "./limits";
 import { initialState, type MarketOptions } from "./state";
 import { tick } from "./tick";
 import type { MarketState } from "./types";
@@ -46,6 +48,11 @@ export class Market {
     if (!apiKey) return json({ error: "auth_error", msg: "Invalid user key" }, 401);
     if (!route) return json({ success: false, error: "not_found", msg: `No route for ${req.method} ${url.pathname}` }, 404);
 
+    const threshold = rateLimited(this.state, route.endpoint, apiKey, realNowMs + (this.state.advancedTotalMs ?? 0));
+    if (threshold !== null) {
+      this.dirty = true;
+      return tooFrequent(threshold);
+    }
     const rates = apiFaultRates(this.state, route.endpoint);
     const fault = drawApiFault(this.state, rates);
     if (fault) this.dirty = true;
@@ -53,6 +60,7 @@ export class Market {
     if (fault === "429") return tooFrequent();
     if (fault === "502" || fault === "503") return gatewayError(fault === "502" ? 502 : 503);
     const res = await route.run({ state: this.state, now, req, url, apiKey });
+    if (fault === "lost") return gatewayError(nextFloat(this.state.apiRng) < 0.5 ? 502 : 504);
     return fault === "malformed" ? truncate(res) : res;
   }
 
@@ -78,6 +86,7 @@ export class Market {
         const input = AdvanceInput.safeParse(await readJson(req));
         if (!input.success) return invalid(input.error);
         this.state.clock.advancedMs += input.data.seconds * 1000;
+        this.state.advancedTotalMs = (this.state.advancedTotalMs ?? 0) + input.data.seconds * 1000;
         const later = simNow(this.state.clock, realNowMs);
         tick(this.state, later);
         return json({ now_ms: later });

@@ -1,4 +1,4 @@
-import { offerJson } from "./catalog";
+import { offerJson, type OfferType } from "./catalog";
 import { isRecord } from "./http";
 import type { MarketState } from "./types";
 
@@ -73,10 +73,22 @@ function parseOrder(raw: unknown): [string, "asc" | "desc"][] {
   });
 }
 
-export function searchOffers(state: MarketState, query: Record<string, unknown>, now: number): Record<string, unknown>[] {
-  const rows = state.machines.flatMap((m) => (m.offerId === null ? [] : [offerJson(m, m.offerId, now)]));
+/** One search answers with at most this many rows, whatever `limit` asks (vast-api.md §10). */
+export const SEARCH_ROW_CAP = 64;
+/** search_offers.yaml: `allocated_storage` "Default is 8GB". */
+const DEFAULT_ALLOCATED_GB = 8;
+/** search_offers.yaml's enum spells it `ondemand`; its examples and the CLI send `on-demand`. */
+const TYPES: Record<string, OfferType> = { "on-demand": "on-demand", ondemand: "on-demand", bid: "bid", reserved: "reserved" };
+
+/** The offers a search body selects, or the reason Vast would refuse it. */
+export function searchOffers(state: MarketState, query: Record<string, unknown>, now: number): Record<string, unknown>[] | { error: string } {
+  const type = TYPES[String(query.type ?? "on-demand")];
+  if (type === undefined) return { error: `type must be one of ${Object.keys(TYPES).join(", ")}` };
+  const storage = query.allocated_storage === undefined ? DEFAULT_ALLOCATED_GB : Number(query.allocated_storage);
+  if (!Number.isFinite(storage) || storage < 0) return { error: "allocated_storage must be a number of GB" };
+  const rows = state.machines.flatMap((m) => (m.offerId === null ? [] : [offerJson(m, m.offerId, now, storage, type)]));
   const found = rows.filter((row) => matchesQuery(row, query));
   sortRows(found, parseOrder(query.order));
   const limit = Number(query.limit);
-  return Number.isInteger(limit) && limit > 0 ? found.slice(0, limit) : found;
+  return found.slice(0, Number.isInteger(limit) && limit > 0 ? Math.min(limit, SEARCH_ROW_CAP) : SEARCH_ROW_CAP);
 }

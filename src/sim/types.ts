@@ -22,7 +22,10 @@ export type Endpoint = (typeof ENDPOINTS)[number];
 export interface ApiFaultRates {
   rate429: number;
   rate5xx: number;
+  /** The request takes effect, then its answer is cut off mid-body. */
   rateMalformed: number;
+  /** The request takes effect, then a gateway answers 502 or 504 in its place (absent = 0). */
+  rateLost?: number;
   delayMs: number;
 }
 
@@ -46,6 +49,8 @@ export interface Machine {
   offerId: number | null;
   /** Set while another renter holds the machine: it is listed again at this sim ms. */
   takenUntilMs?: number | null;
+  /** Sim ms the host's listing ends (set through /__sim/control); absent, it rolls a month ahead. */
+  listingEndsMs?: number | null;
 }
 
 /** What the worker inside an instance was told to do (from env, label and onstart). */
@@ -55,8 +60,6 @@ export interface WorkerParams {
   examplesRepoId: string;
   weightsName: string;
   uploadIntervalS: number;
-  /** The onstart script runs at all; without one the container prints nothing. */
-  hasOnstart: boolean;
   hasHfToken: boolean;
 }
 
@@ -150,6 +153,14 @@ export interface MarketState {
   logsNotReadyPolls: number;
   /** Seconds before a new instance shows in the listings (absent = 0). */
   listDelayS?: number;
+  /** An empty v1 listing answers `instances: null` instead of `[]` (vast-cli reads `data.get("instances") or []`). */
+  emptyListing?: "array" | "null";
+  /** Vast's per-endpoint rate limits (./limits.ts) are enforced; off unless a test asks. */
+  rateLimits?: boolean;
+  /** The limiter's memory: per endpoint and key, the times it counts (./limits.ts). */
+  limiter?: Record<string, number[]>;
+  /** Sim seconds jumped through /__sim/advance, in ms: the limiter's clock is real time plus these. */
+  advancedTotalMs?: number;
   forced: { next: (FaultKind | "none")[] };
   logs: Record<string, LogSnapshot>;
   hf: { models: Record<string, HfModel>; commits: Record<string, HfCommit[]> };

@@ -1,4 +1,4 @@
-import { priceAt, relist } from "./catalog";
+import { relist, rentalDph } from "./catalog";
 import { isRecord, json, readJson, vastError } from "./http";
 import { createInstance, drawTimeline, instanceJson } from "./instances";
 import { instanceLogs } from "./logs";
@@ -23,6 +23,8 @@ export interface Route {
 }
 
 const PAGE_MAX = 25;
+/** vast-cli's `create instance --disk` default. */
+const DEFAULT_DISK_GB = 10;
 const LOG_SNAPSHOTS_KEPT = 50;
 const LOG_SNAPSHOT_TTL_MS = 3_600_000;
 /** v1 list filters work on stored columns only; computed ones are refused (vast-api.md §3). */
@@ -54,14 +56,19 @@ function render(ctx: Ctx, inst: SimInstance): Record<string, unknown> {
 async function offers(ctx: Ctx): Promise<Response> {
   const q = ctx.url.searchParams.get("q");
   const body = ctx.req.method === "GET" && q ? (JSON.parse(q) as unknown) : await readJson(ctx.req);
-  return json({ offers: searchOffers(ctx.state, isRecord(body) ? body : {}, ctx.now) });
+  const found = searchOffers(ctx.state, isRecord(body) ? body : {}, ctx.now);
+  return Array.isArray(found) ? json({ offers: found }) : vastError(400, "invalid_args", found.error);
 }
+
+/** Vast's client documentation names the refusal "Insufficient credits" (vast-cli `vastai/SKILL.md`, "Common errors"). */
+const noCredit = () => vastError(400, "insufficient_credit", "Insufficient credits");
 
 async function create(ctx: Ctx, offerId: number): Promise<Response> {
   const { state, now } = ctx;
   const machine = state.machines.find((m) => m.offerId === offerId);
-  if (!machine) return vastError(404, "no_such_ask", `error 404/3603: no_such_ask Instance type by id ${offerId} is not available.`);
-  if (state.credit <= 0) return vastError(400, "insufficient_credit", "Your account lacks credit; see the billing page.");
+  // create_instance.yaml's 404: the code is `invalid_args`, `no_such_ask` only in the message.
+  if (!machine) return vastError(404, "invalid_args", `error 404/3603: no_such_ask Instance type by id ${offerId} is not available.`);
+  if (state.credit <= 0) return noCredit();
   const body = await readJson(ctx.req);
   if (!isRecord(body) || typeof body.image !== "string" || body.image === "") return vastError(400, "invalid_args", "image is required");
   if (typeof body.label === "string" && body.label.length > 256) return vastError(400, "invalid_args", "label must be at most 256 characters");
@@ -72,7 +79,7 @@ async function create(ctx: Ctx, offerId: number): Promise<Response> {
   const inst = createInstance(state.rng, {
     id: instId,
     machine,
-    dph: priceAt(machine, now),
+    dph: rentalDph(machine, now, typeof body.disk === "number" ? body.disk : DEFAULT_DISK_GB),
     body,
     fault: forced === undefined ? machine.fault : forced === "none" ? null : forced,
     nowMs: now,
@@ -127,13 +134,14 @@ function listV1(ctx: Ctx): Response {
   if (offset === null) return vastError(400, "invalid_token", "Invalid pagination token");
   const page = found.slice(offset, offset + limit);
   const more = offset + limit < found.length;
+  // show_instances.yaml: instances_found counts this page, total_instances every match.
   return json({
     success: true,
-    instances_found: found.length,
-    total_instances: all.length,
+    instances_found: page.length,
+    total_instances: found.length,
     label_counts: labelCounts(listable(ctx)),
     next_token: more ? btoa(`sim:${offset + limit}`) : null,
-    instances: page,
+    instances: page.length === 0 && ctx.state.emptyListing === "null" ? null : page,
   });
 }
 
@@ -196,7 +204,7 @@ async function manage(ctx: Ctx, id: number): Promise<Response> {
   }
   if (body.state === "running") {
     if (inst.stoppedMs === null) return json({ success: true });
-    if (state.credit <= 0) return vastError(400, "insufficient_credit", "Your account lacks credit; see the billing page.");
+    if (state.credit <= 0) return noCredit();
     inst.stoppedMs = null;
     inst.timeline = drawTimeline(state.rng, now, inst.fault, null);
     return json({ success: true });

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { VastError } from "./errors";
+import { version } from "../../package.json";
 import { type Call, createHttp, type FetchLike, type RetryPolicy } from "./http";
 import {
   type CreateInstanceBody,
@@ -24,8 +25,10 @@ export interface VastClientOptions {
   /** First backoff; each next one is ×1.5 (the CLI's schedule). */
   backoffMs?: number;
   sleep?: (ms: number) => Promise<void>;
-  /** Per attempt. */
+  /** Per attempt, for every call but creates. */
   timeoutMs?: number;
+  /** Per attempt of a create (default CREATE_TIMEOUT_MS). */
+  createTimeoutMs?: number;
   logsPolls?: number;
   logsPollMs?: number;
 }
@@ -41,6 +44,23 @@ export interface VastClient {
   setLabel(id: number, label: string): Promise<void>;
   currentUser(): Promise<User>;
 }
+
+/**
+ * One search answers with at most this many offers whatever `limit` asks (another Vast client's
+ * observation, vast-api.md §10), so a search of this many rows may have left offers out.
+ */
+export const SEARCH_ROW_CAP = 64;
+
+/**
+ * vast-cli's per-try timeout (`vastai/api/client.py`, `_DEFAULT_TIMEOUT_SECONDS = 120`), kept for
+ * creates only: a create that takes long on Vast's side and is cut short still rents the machine,
+ * and its answer is then lost. Every other call keeps the shorter default, as a pass waits on them.
+ */
+const CREATE_TIMEOUT_MS = 120_000;
+
+/** vast-cli's `logs` command polls `result_url` 30 times, 0.3 s apart (vast.py `logs`, `vastai/api/instances.py::_poll_result_url`). */
+const LOGS_POLLS = 30;
+const LOGS_POLL_MS = 300;
 
 /** v1 list pages hold at most 25 rows. */
 const PAGE_SIZE = 25;
@@ -59,7 +79,8 @@ const CREATE_POLICY: RetryPolicy = { statuses: new Set([429]), lost: false };
 const CREDIT_REFUSED = /lacks credit|insufficient credit/i;
 /**
  * An offer someone else rented: Vast's docs show a 404 with `error: "invalid_args"` and
- * `no_such_ask` only in `msg`; other clients have seen a 400 with `msg: "no_such_ask"`.
+ * `no_such_ask` only in `msg`; other clients have seen a 400 with `msg: "no_such_ask"`; with
+ * `cancel_unavail` an offer that cannot start answers 410 `no_such_ask` (create_instance.yaml).
  */
 const OFFER_GONE = /no_such_ask/i;
 
@@ -75,9 +96,11 @@ export function createVastClient(opts: VastClientOptions): VastClient {
     backoffMs: opts.backoffMs ?? 150,
     sleep,
     timeoutMs: opts.timeoutMs ?? 20_000,
+    userAgent: `vastfleet/${version}`,
   });
-  const logsPolls = opts.logsPolls ?? 10;
-  const logsPollMs = opts.logsPollMs ?? 300;
+  const createTimeoutMs = opts.createTimeoutMs ?? CREATE_TIMEOUT_MS;
+  const logsPolls = opts.logsPolls ?? LOGS_POLLS;
+  const logsPollMs = opts.logsPollMs ?? LOGS_POLL_MS;
 
   const call = async <S extends z.ZodType>(c: Call, schema: S): Promise<z.output<S>> => http.decode(await http.request(c), schema);
 
@@ -99,20 +122,28 @@ export function createVastClient(opts: VastClientOptions): VastClient {
         gpu_name: { in: q.gpuNames.map((n) => n.replace(/_/g, " ")) },
         dph_total: { lte: q.maxDph },
         ...(q.minGpuRamMb && q.minGpuRamMb > 0 ? { gpu_ram: { gte: q.minGpuRamMb } } : {}),
+        // Seconds the host still lists the machine for (search_offers.yaml `duration`); a rental cannot outlive it.
+        ...(q.minDurationH > 0 ? { duration: { gte: q.minDurationH * 3600 } } : {}),
+        ...(q.minCuda > 0 ? { cuda_max_good: { gte: q.minCuda } } : {}),
         order: [["dph_total", "asc"]],
         type: "on-demand",
-        limit: q.limit,
-        allocated_storage: 15,
+        limit: Math.min(q.limit, SEARCH_ROW_CAP),
+        // dph_total then includes the storage of the disk the fleet creates with.
+        allocated_storage: q.diskGb,
       };
-      return (await call({ method: "POST", path: "/api/v0/bundles/", body }, OffersResponse)).offers;
+      const { offers } = await call({ method: "POST", path: "/api/v0/bundles/", body }, OffersResponse);
+      // vast-cli filters `rented` again on its side (vast.py `search__offers`): the server may still list a machine we rent.
+      return offers.filter((o) => o.rented !== true);
     },
 
     async createInstance(offerId, body) {
       const c: Call = {
         method: "PUT",
         path: `/api/v0/asks/${offerId}/`,
-        body: { client_id: "me", ...body, price: null, cancel_unavail: false },
+        // cancel_unavail: an offer that cannot be scheduled fails with no_such_ask instead of leaving a stopped instance that bills for storage.
+        body: { client_id: "me", ...body, price: null, cancel_unavail: true },
         policy: CREATE_POLICY,
+        timeoutMs: createTimeoutMs,
       };
       const reply = await http.request(c);
       // Vast has reported these with more than one status and code; the text is what identifies them.
@@ -120,7 +151,7 @@ export function createVastClient(opts: VastClientOptions): VastClient {
         const { msg } = http.describe(reply.text);
         throw new VastError("lacks_credit", reply.endpoint, `${reply.endpoint}: account lacks credit: ${msg}`, { status: reply.status });
       }
-      if ((reply.status === 400 || reply.status === 404) && OFFER_GONE.test(reply.text)) {
+      if ((reply.status === 400 || reply.status === 404 || reply.status === 410) && OFFER_GONE.test(reply.text)) {
         const { msg, code } = http.describe(reply.text);
         throw new VastError("offer_gone", reply.endpoint, `${reply.endpoint}: offer ${offerId} is no longer available: ${msg}`, { status: reply.status, ...(code === undefined ? {} : { code }) });
       }

@@ -12,6 +12,7 @@ export interface HttpOptions {
   backoffMs: number;
   sleep: (ms: number) => Promise<void>;
   timeoutMs: number;
+  userAgent: string;
 }
 
 /**
@@ -34,6 +35,8 @@ export interface Call {
   query?: Record<string, unknown>;
   body?: unknown;
   policy?: RetryPolicy;
+  /** Per attempt, instead of the client's default. */
+  timeoutMs?: number;
 }
 
 export interface Reply {
@@ -54,20 +57,20 @@ export function createHttp(o: HttpOptions) {
   const redact = (s: string): string => (key === null ? s : s.split(key).join("[redacted]"));
 
   /** One try under its own deadline. Racing the timer (not only aborting) also covers a fetch that ignores its signal. */
-  async function attempt(url: string, init: RequestInit): Promise<Outcome> {
+  async function attempt(url: string, init: RequestInit, timeoutMs = o.timeoutMs): Promise<Outcome> {
     const controller = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined = undefined;
     const deadline = new Promise<Outcome>((resolve) => {
       timer = setTimeout(() => {
         controller.abort();
-        resolve({ ok: false, kind: "timeout", detail: `no answer within ${o.timeoutMs} ms` });
-      }, o.timeoutMs);
+        resolve({ ok: false, kind: "timeout", detail: `no answer within ${timeoutMs} ms` });
+      }, timeoutMs);
     });
     const exchange = (async (): Promise<Outcome> => {
       const res = await o.fetch(new Request(url, { ...init, signal: controller.signal }));
       return { ok: true, status: res.status, text: await res.text() };
     })().catch((e: unknown): Outcome => {
-      if (controller.signal.aborted) return { ok: false, kind: "timeout", detail: `no answer within ${o.timeoutMs} ms` };
+      if (controller.signal.aborted) return { ok: false, kind: "timeout", detail: `no answer within ${timeoutMs} ms` };
       return { ok: false, kind: "network", detail: redact(e instanceof Error ? e.message : String(e)).slice(0, MAX_DETAIL) };
     });
     try {
@@ -87,7 +90,7 @@ export function createHttp(o: HttpOptions) {
   }
 
   function initOf(call: Call): RequestInit {
-    const headers: Record<string, string> = { Accept: "application/json" };
+    const headers: Record<string, string> = { Accept: "application/json", "User-Agent": o.userAgent };
     if (key !== null) headers.Authorization = `Bearer ${key}`;
     if (call.method === "GET") return { method: call.method, headers };
     headers["Content-Type"] = "application/json";
@@ -101,7 +104,7 @@ export function createHttp(o: HttpOptions) {
     const url = urlOf(call);
     let delay = o.backoffMs;
     for (let n = 1; ; n++) {
-      const out = await attempt(url, initOf(call));
+      const out = await attempt(url, initOf(call), call.timeoutMs);
       const last = n >= o.retries;
       if (out.ok) {
         if (last || !policy.statuses.has(out.status)) return { endpoint, status: out.status, text: out.text, attempts: n };

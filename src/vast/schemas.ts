@@ -21,6 +21,8 @@ export const Offer = z
     dph_total: z.number(),
     reliability2: nullableNumber,
     geolocation: z.string().nullable().optional().transform((v) => v ?? null),
+    /** True on a machine this account already rents (search_offers.yaml `rented`). */
+    rented: z.boolean().nullable().optional().transform((v) => v ?? null),
   })
   .loose();
 export type Offer = z.infer<typeof Offer>;
@@ -51,8 +53,10 @@ export type Instance = z.infer<typeof Instance>;
 
 export const InstancesPage = z
   .object({
-    instances: z.array(Instance),
+    // vast-cli reads `data.get("instances") or []`: null or a missing key is an empty page.
+    instances: z.array(Instance).nullable().optional().transform((v) => v ?? []),
     next_token: z.string().nullable().optional().transform((v) => v ?? null),
+    /** Rows in this page (show_instances.yaml); `total_instances` counts every match. */
     instances_found: z.number().optional(),
   })
   .loose();
@@ -89,6 +93,13 @@ export interface OfferQuery {
   gpuNames: string[];
   maxDph: number;
   minGpuRamMb?: number;
+  /** GB the instance will be created with: Vast prices `dph_total` with this much storage. */
+  diskGb: number;
+  /** Hours the host must still list the machine for; 0 = any. */
+  minDurationH: number;
+  /** Lowest `cuda_max_good` (the newest CUDA the host's driver runs); 0 = any. */
+  minCuda: number;
+  /** At most SEARCH_ROW_CAP rows come back whatever this asks. */
   limit: number;
 }
 

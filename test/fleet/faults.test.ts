@@ -29,7 +29,7 @@ import type { FaultKind, SimInstance } from "../../src/sim/types";
  * the timeout that applies, plus one tick.
  */
 
-type Remedy = "dead" | "boot" | "setup" | "hopeless" | "stall";
+type Remedy = "dead" | "fatal" | "boot" | "setup" | "hopeless" | "stall";
 
 interface Row {
   kind: Exclude<FaultKind, "hf_auth">;
@@ -47,6 +47,8 @@ interface Row {
 
 const TIMEOUT_S: Record<Remedy, number> = {
   dead: 0,
+  // A fatal line in the logs of a running instance gets the grace to be followed by progress.
+  fatal: DEFAULTS.errGraceS,
   boot: DEFAULTS.bootTimeoutS,
   setup: DEFAULTS.setupTimeoutS,
   // A worker that never started and cannot (no GPU, a launch the shell cannot run) gets no grace.
@@ -60,10 +62,12 @@ const crashAt = (_i: SimInstance, m: Milestones) => m.crash?.ms ?? Number.NaN;
 const ROWS: Row[] = [
   // Never gets a container: judged from Vast's start_date, the floor of its age.
   { kind: "stuck_boot", seed: 101, remedy: "boot", onset: (i) => i.createdMs, reason: /no container after/, lesson: "strike", within: 20 },
-  // The container exits 3 s after the traceback: dead at once, and the logs say why.
-  { kind: "no_cuda", seed: 102, remedy: "dead", onset: crashAt, reason: /dead .*No CUDA/, lesson: "block", within: 20 },
-  { kind: "oom", seed: 103, remedy: "dead", onset: crashAt, reason: /dead .*out of memory/i, lesson: "floor", within: 40 },
-  { kind: "crash", seed: 104, remedy: "dead", onset: crashAt, reason: /dead .*(Error|exited)/, lesson: "strike", within: 60 },
+  // With runtype ssh the instance stays running when the script or the worker dies (Vast's SSH
+  // entrypoint runs the onstart): only the logs tell. The onstart's GPU check fails and the script
+  // stops there, before the worker ever started.
+  { kind: "no_cuda", seed: 102, remedy: "hopeless", onset: (_i, m) => m.endMs ?? Number.NaN, reason: /fatal before its first batch, no grace.*No CUDA/, lesson: "block", within: 20 },
+  { kind: "oom", seed: 103, remedy: "fatal", onset: crashAt, reason: /fatal for .*out of memory/i, lesson: "floor", within: 40 },
+  { kind: "crash", seed: 104, remedy: "fatal", onset: crashAt, reason: /fatal for .*Error/, lesson: "strike", within: 60 },
   // The last batch line is the onset: the batch number never changes again.
   { kind: "stall", seed: 105, remedy: "stall", onset: (i, m) => batchEndMs(i, m, m.lastBatch), reason: /stalled/, lesson: "strike", within: 60 },
   // Fatal only in bulk: the LAUNCH_BROKEN_LINES-th shell error (the sim prints one every 4 s from running + 1 s).

@@ -25,7 +25,7 @@ const ENDPOINTS = ["list", "logs", "offers", "create", "destroy"] as const;
 type Op = { kind: "tick" } | { kind: "scale"; n: number } | { kind: "down" } | { kind: "delete" } | { kind: "crash"; afterWrites: number };
 interface Weather {
   endpoint: (typeof ENDPOINTS)[number];
-  rates: { rate429?: number; rate5xx?: number; rateMalformed?: number };
+  rates: { rate429?: number; rate5xx?: number; rateMalformed?: number; rateLost?: number };
   /** Seconds before a new instance shows in the listing. */
   lagS: number;
 }
@@ -45,7 +45,13 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 );
 const weatherArb: fc.Arbitrary<Weather> = fc.record({
   endpoint: fc.constantFrom(...ENDPOINTS),
-  rates: fc.oneof(fc.record({ rate429: fc.constantFrom(0.5, 1) }), fc.record({ rate5xx: fc.constantFrom(0.5, 1) }), fc.record({ rateMalformed: fc.constantFrom(0.5, 1) })),
+  rates: fc.oneof(
+    fc.record({ rate429: fc.constantFrom(0.5, 1) }),
+    fc.record({ rate5xx: fc.constantFrom(0.5, 1) }),
+    fc.record({ rateMalformed: fc.constantFrom(0.5, 1) }),
+    // Done, then answered with a gateway error: the answer that may hide a rental.
+    fc.record({ rateLost: fc.constantFrom(0.5, 1) }),
+  ),
   lagS: fc.constantFrom(0, 120, 300),
 });
 const stepArb: fc.Arbitrary<Step> = fc.record({ op: opArb, stormy: fc.boolean(), minutes: fc.integer({ min: 1, max: 4 }) });
@@ -89,7 +95,7 @@ async function scenario(seed: number, weather: Weather, steps: Step[]): Promise<
     await rig.sync();
     // The lag holds throughout: a listing that lags does not hide again what it has shown.
     rig.market.state.listDelayS = weather.lagS;
-    rig.market.state.apiFaults = { rate429: 0, rate5xx: 0, rateMalformed: 0, delayMs: 0, endpoints: step.stormy ? { [weather.endpoint]: weather.rates } : {} };
+    rig.market.state.apiFaults = { rate429: 0, rate5xx: 0, rateMalformed: 0, rateLost: 0, delayMs: 0, endpoints: step.stormy ? { [weather.endpoint]: weather.rates } : {} };
     if (tombstoned) continue;
     const before = new Set(owned().map((i) => i.id));
     let report: PassReport | null = null;

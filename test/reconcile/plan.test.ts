@@ -336,13 +336,15 @@ describe("plan: holds", () => {
     if (expected === 0) expect(p.held.length).toBeGreaterThan(0);
   });
 
-  it("a worker with an HF auth error is not replaced and holds all launches; a dead one still goes", () => {
-    const authFatal = worker({ slot: 0, phase: "FATAL", since: NOW - HOUR, hfAuthError: true });
-    const authDead = worker({ slot: 1, phase: "DEAD", since: NOW, hfAuthError: true });
-    const p = run({ config: config({ workers: 3 }), workers: [authFatal, authDead], offers: offers(3) });
-    expect(destroys(p.actions).map((d) => d.instanceId)).toEqual([authDead.instance.id]);
+  it("a worker with an HF auth error that may still produce is kept and holds all launches; a dead or fatal one goes, nothing replaces it", () => {
+    const authWaiting = worker({ slot: 0, phase: "WAIT", since: NOW - HOUR, hfAuthError: true });
+    const authFatal = worker({ slot: 1, phase: "FATAL", since: NOW - HOUR, hfAuthError: true });
+    const authDead = worker({ slot: 2, phase: "DEAD", since: NOW, hfAuthError: true });
+    const p = run({ config: config({ workers: 3 }), workers: [authWaiting, authFatal, authDead], offers: offers(3) });
+    expect(destroys(p.actions).map((d) => d.instanceId)).toEqual([authFatal.instance.id, authDead.instance.id]);
     expect(launches(p.actions)).toEqual([]);
     expect(p.held.join("\n")).toMatch(/Hugging Face rejected the token/);
+    expect(p.held.join("\n")).toMatch(new RegExp(`${authWaiting.label}: Hugging Face rejects the token`));
   });
 
   it("the HF token hold outlives the worker that showed it: no launches until it is cleared", () => {

@@ -3,6 +3,8 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 // The Worker first: its API schemas extend zod when loaded, before any other module builds a schema.
 import worker from "../../src/index";
+import { DEFAULTS } from "../../src/config/fleet";
+import { onstartScript } from "../../src/reconcile/launch";
 import { ADMIN, READ, call, createFleet, resetMarket, sim } from "../api/helpers";
 
 /**
@@ -67,7 +69,7 @@ beforeAll(async () => {
   if (!offer) throw new Error("the simulated market has no offers");
   const created = (await sim(
     `/api/v0/asks/${offer.id}/`,
-    { image: "pytorch/pytorch", label: `${PAUSED}-worker-vast-0`, disk: 10, onstart: "bash /root/onstart.sh", env: { WORKER_ID: LEAKY_ID, HF_TOKEN: "hf_test_SECRET" } },
+    { image: "pytorch/pytorch", label: `${PAUSED}-worker-vast-0`, disk: 10, onstart: onstartScript(DEFAULTS), env: { WORKER_ID: LEAKY_ID, HF_TOKEN: "hf_test_SECRET" } },
     "PUT",
   )) as { new_contract: number };
   leakyId = created.new_contract;

@@ -1,12 +1,10 @@
+import { DEFAULTS } from "../../src/config/fleet";
+import { onstartScript } from "../../src/reconcile/launch";
 import { Market } from "../../src/sim";
 
 export const ORIGIN = "http://vast-simulator";
-export const ONSTART = [
-  "set -e",
-  'echo "=== Setup started at $(date) ==="',
-  "exec python -u -m forge.zeb.worker.run --repo-id jasonyandell/zeb-42 --examples-repo-id jasonyandell/zeb-42-examples " +
-    "--worker-id $WORKER_ID --device cuda --games-per-batch 256 --weights-name zeb-557k-1m --weight-sync-interval 2 --upload-interval 240",
-].join("\n");
+/** The fleet's own onstart script (src/reconcile/launch.ts). */
+export const ONSTART = onstartScript(DEFAULTS);
 
 export interface Reply {
   status: number;
@@ -16,7 +14,7 @@ export interface Reply {
 }
 
 /** A frozen-clock market and a small client for it; time moves only through `advance`. */
-export function harness(seed = 1, options: { credit?: number } = {}) {
+export function harness(seed = 1, options: { credit?: number; marketScale?: number } = {}) {
   const market = new Market({ seed, speed: 0, ...options });
   const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = { authorization: "Bearer test-key" }): Promise<Reply> => {
     const init: RequestInit = { method, headers: { "content-type": "application/json", ...headers } };
@@ -38,6 +36,8 @@ export function harness(seed = 1, options: { credit?: number } = {}) {
     const { offers } = await data<{ offers: { id: number; machine_id: number; gpu_name: string; dph_total: number }[] }>("POST", "/api/v0/bundles/", {
       order: [["dph_total", "asc"]],
       limit: 1,
+      // Priced with the disk `launch` creates.
+      allocated_storage: 15,
       ...query,
     });
     const offer = offers[0];

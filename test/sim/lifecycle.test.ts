@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { harness } from "./helpers";
+import { harness, ONSTART } from "./helpers";
 
 const BATCH = /\[worker-vast-0\] batch (\d+): 7168 examples, (\d+\.\d) games\/s, step=(\d+), total_games=(\d+)/;
 
@@ -31,6 +31,7 @@ describe("instance lifecycle", () => {
     const expected = [
       /^=== Setup started at \w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d UTC 2026 ===$/,
       /^git installed$/,
+      /^Cloning into '\/root\/code'\.\.\.$/,
       /^repo cloned$/,
       /^deps installed$/,
       /^GPU OK: NVIDIA GeForce RTX \d{4}( Ti)?$/,
@@ -71,8 +72,11 @@ describe("instance lifecycle", () => {
     const h = harness(4);
     await h.control({ forceFault: { next: "none" } });
     const { id } = await h.launch(undefined, 7, {
-      env: "-e HF_TOKEN=hf_x -e WORKER_ID=worker-vast-7",
-      onstart: "exec python -u -m forge.zeb.worker.run --repo-id me/weights --examples-repo-id me/examples --weights-name large --upload-interval 600",
+      env: { HF_TOKEN: "hf_x", WORKER_ID: "worker-vast-7" },
+      onstart: ONSTART.replace(/--repo-id '[^']*'/, "--repo-id me/weights")
+        .replace(/--examples-repo-id '[^']*'/, "--examples-repo-id me/examples")
+        .replace(/--weights-name '[^']*'/, "--weights-name large")
+        .replace(/--upload-interval \d+/, "--upload-interval 600"),
     });
     await h.advance(3600);
     const text = await h.logs(id, 1000);
@@ -122,7 +126,8 @@ describe("instance lifecycle", () => {
     const offer = await h.cheapest();
     const refused = await h.call("PUT", `/api/v0/asks/${offer.id}/`, { image: "x" });
     expect(refused.status).toBe(400);
-    expect((refused.body as { msg: string }).msg).toContain("lacks credit");
+    // vast-cli `vastai/SKILL.md`, "Common errors": Insufficient credits.
+    expect((refused.body as { msg: string }).msg).toBe("Insufficient credits");
     expect((refused.body as { error: string }).error).toBe("insufficient_credit");
   });
 

@@ -16,7 +16,7 @@ describe("SimObject", () => {
     expect((await post("/__sim/control", { forceFault: { next: "none" } })).status).toBe(200);
     const client = clientFor(env, { sleep: async () => {}, logsPollMs: 0 });
 
-    const offers = await client.searchOffers({ gpuNames: DEFAULT_GPUS, maxDph: 0.09, limit: 5 });
+    const offers = await client.searchOffers({ gpuNames: DEFAULT_GPUS, maxDph: 0.09, diskGb: 15, minDurationH: 24, minCuda: 12, limit: 5 });
     expect(offers.length).toBeGreaterThan(0);
     expect(offers.every((o) => o.dph_total <= 0.09 && DEFAULT_GPUS.includes(o.gpu_name))).toBe(true);
     const offer = offers[0];
@@ -60,7 +60,7 @@ describe("SimObject", () => {
   it("makes the client see lacks credit", async () => {
     await post("/__sim/reset", { seed: 4, speed: 0, credit: 0 });
     const client = clientFor(env, { sleep: async () => {} });
-    const [offer] = await client.searchOffers({ gpuNames: DEFAULT_GPUS, maxDph: 1, limit: 1 });
+    const [offer] = await client.searchOffers({ gpuNames: DEFAULT_GPUS, maxDph: 1, diskGb: 15, minDurationH: 24, minCuda: 12, limit: 1 });
     if (!offer) throw new Error("no offer");
     await expect(client.createInstance(offer.id, { image: "x", disk: 10, label: "l", env: {}, onstart: "", runtype: "ssh" })).rejects.toMatchObject({ kind: "lacks_credit" });
   });

@@ -52,14 +52,15 @@ describe("simulator wire format (vast-api.md)", () => {
     expect(big.offers.every((o) => o.gpu_ram >= 20000)).toBe(true);
   });
 
-  it("rents an offer: new_contract, the offer leaves the market, and a second rent is no_such_ask", async () => {
+  // create_instance.yaml's 404 example: error invalid_args, no_such_ask only in msg.
+  it("rents an offer: new_contract, the offer leaves the market, and a second rent is the documented 404", async () => {
     const h = harness();
     const { id, offer, res } = await h.launch();
     expect(res.status).toBe(200);
     expect(CreateResponse.parse(res.body).new_contract).toBe(id);
     const again = await h.call("PUT", `/api/v0/asks/${offer.id}/`, { image: "x" });
     expect(again.status).toBe(404);
-    expect(again.body).toEqual({ success: false, error: "no_such_ask", msg: `error 404/3603: no_such_ask Instance type by id ${offer.id} is not available.` });
+    expect(again.body).toEqual({ success: false, error: "invalid_args", msg: `error 404/3603: no_such_ask Instance type by id ${offer.id} is not available.` });
     const { offers } = await h.data<{ offers: { id: number; machine_id: number }[] }>("POST", "/api/v0/bundles/", {});
     expect(offers.some((o) => o.machine_id === offer.machine_id)).toBe(false);
     await h.call("DELETE", `/api/v0/instances/${id}/`, {});
@@ -69,14 +70,21 @@ describe("simulator wire format (vast-api.md)", () => {
     expect(relisted?.id).not.toBe(offer.id);
   });
 
-  it("accepts env as a docker-flag string and echoes it as extra_env pairs", async () => {
+  // "Creating instances with the API": env is a dict, ports as "-p …": "1" keys; a docker-flag string "isn't taking effect".
+  it("sets env (port mappings included) from the dict form only, and echoes it as extra_env pairs", async () => {
     const h = harness();
-    const { id } = await h.launch(undefined, 3, { env: "-e HF_TOKEN=hf_abc -e WORKER_ID=worker-vast-3 -p 8080:8080" });
-    const inst = await h.show(id);
-    expect(inst?.extra_env).toEqual([
+    await h.control({ faultRates: { stuck_boot: 0, no_cuda: 0, oom: 0, crash: 0, stall: 0, hf_auth: 0, launch_broken: 0, oci_error: 0, offline: 0, slow_setup: 0 } });
+    const { id } = await h.launch(undefined, 3, { env: { HF_TOKEN: "hf_abc", WORKER_ID: "worker-vast-3", "-p 8080:8080": "1" } });
+    expect((await h.show(id))?.extra_env).toEqual([
       ["HF_TOKEN", "hf_abc"],
       ["WORKER_ID", "worker-vast-3"],
+      ["-p 8080:8080", "1"],
     ]);
+    const flags = await h.launch(undefined, 4, { env: "-e HF_TOKEN=hf_abc -e WORKER_ID=worker-vast-4 -p 8080:8080" });
+    expect((await h.show(flags.id))?.extra_env).toEqual([]);
+    // Without the token the worker's uploads are refused, as on a real host that never got it.
+    await h.advance(3600);
+    expect(await h.logs(flags.id, 400)).toMatch(/Upload failed \(401 Client Error/);
   });
 
   it("shows one instance under the plural key, null when missing, with Vast's field names and units", async () => {
@@ -131,7 +139,10 @@ describe("simulator wire format (vast-api.md)", () => {
       "GET",
       `/api/v1/instances/?select_filters=${encodeURIComponent(JSON.stringify({ label: { in: ["zeb-worker-vast-5", null] } }))}`,
     );
+    // show_instances.yaml: instances_found is this page's count, total_instances every match.
     expect(filtered.instances_found).toBe(4);
+    const first = await h.data<{ instances_found: number; total_instances: number }>("GET", "/api/v1/instances/");
+    expect(first).toMatchObject({ instances_found: 25, total_instances: 30 });
     const bad = await h.call("GET", `/api/v1/instances/?select_filters=${encodeURIComponent(JSON.stringify({ dph_total: { lte: 1 } }))}`);
     expect(bad.status).toBe(400);
     expect((bad.body as { msg: string }).msg).toBe("dph_total is not a valid search key");

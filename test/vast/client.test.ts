@@ -1,15 +1,19 @@
 import { describe, expect, it } from "vitest";
-import { createVastClient, type VastClientOptions } from "../../src/vast/client";
+import { version } from "../../package.json";
+import { createVastClient, SEARCH_ROW_CAP, type VastClientOptions } from "../../src/vast/client";
 import { VastError } from "../../src/vast/errors";
 import { BASE, instanceRow, json, KEY, listingMarket, offerRow, scripted, sleeps, standIn, text } from "./standin";
 
 const client = (fetch: VastClientOptions["fetch"], extra: Partial<VastClientOptions> = {}) =>
   createVastClient({ baseUrl: BASE, apiKey: KEY, fetch, sleep: sleeps().sleep, ...extra });
 
+/** The fleet's search settings; each test overrides what it is about. */
+const QUERY = { gpuNames: ["RTX 3060"], maxDph: 0.05, diskGb: 15, minDurationH: 0, minCuda: 0, limit: 5 };
+
 describe("searchOffers", () => {
   it("sends the CLI's query shape with spaced GPU names and returns the validated offers", async () => {
     const vast = scripted(() => json({ offers: [offerRow(7, "RTX 3060 Ti", 0.071), offerRow(9, "RTX 3070", 0.08)] }));
-    const offers = await client(vast.fetch).searchOffers({ gpuNames: ["RTX_3060_Ti", "RTX 3070"], maxDph: 0.09, minGpuRamMb: 8000, limit: 64 });
+    const offers = await client(vast.fetch).searchOffers({ gpuNames: ["RTX_3060_Ti", "RTX 3070"], maxDph: 0.09, minGpuRamMb: 8000, diskGb: 40, minDurationH: 24, minCuda: 12.1, limit: 64 });
 
     expect(offers.map((o) => [o.id, o.gpu_name, o.dph_total])).toEqual([
       [7, "RTX 3060 Ti", 0.071],
@@ -29,16 +33,34 @@ describe("searchOffers", () => {
       gpu_name: { in: ["RTX 3060 Ti", "RTX 3070"] },
       dph_total: { lte: 0.09 },
       gpu_ram: { gte: 8000 },
+      duration: { gte: 86_400 },
+      cuda_max_good: { gte: 12.1 },
       order: [["dph_total", "asc"]],
       type: "on-demand",
       limit: 64,
-      allocated_storage: 15,
+      allocated_storage: 40,
     });
+  });
+
+  // The cap: vast-api.md §10 (another Vast client's observation); the field units: search_offers.yaml.
+  it("asks for no more than SEARCH_ROW_CAP rows, and leaves out the duration and CUDA filters at 0", async () => {
+    const vast = scripted(() => json({ offers: [] }));
+    await client(vast.fetch).searchOffers({ ...QUERY, limit: 500 });
+    expect(SEARCH_ROW_CAP).toBe(64);
+    expect(vast.seen[0]?.body).toMatchObject({ limit: SEARCH_ROW_CAP, allocated_storage: 15 });
+    expect(vast.seen[0]?.body).not.toHaveProperty("duration");
+    expect(vast.seen[0]?.body).not.toHaveProperty("cuda_max_good");
+  });
+
+  // vast.py `search__offers`: rows whose `rented` is not the query's `false` are dropped on the client.
+  it("drops offers marked rented: true, as vast-cli does after the search", async () => {
+    const vast = scripted(() => json({ offers: [{ ...offerRow(1, "RTX 3060", 0.05), rented: true }, offerRow(2, "RTX 3060", 0.051), { ...offerRow(3, "RTX 3060", 0.052), rented: null }] }));
+    expect((await client(vast.fetch).searchOffers(QUERY)).map((o) => o.id)).toEqual([2, 3]);
   });
 
   it.each([0, undefined])("leaves out the gpu_ram filter when minGpuRamMb is %s", async (minGpuRamMb) => {
     const vast = scripted(() => json({ offers: [] }));
-    const q = minGpuRamMb === undefined ? { gpuNames: ["RTX 3060"], maxDph: 0.05, limit: 5 } : { gpuNames: ["RTX 3060"], maxDph: 0.05, minGpuRamMb, limit: 5 };
+    const q = minGpuRamMb === undefined ? QUERY : { ...QUERY, minGpuRamMb };
     expect(await client(vast.fetch).searchOffers(q)).toEqual([]);
     expect(vast.seen[0]?.body).not.toHaveProperty("gpu_ram");
   });
@@ -54,11 +76,22 @@ describe("createInstance", () => {
     runtype: "ssh" as const,
   };
 
-  it("PUTs the ask with the CLI's fixed fields and returns new_contract as the id", async () => {
+  // create_instance.yaml `cancel_unavail`; vast-cli `vastai/api/client.py` sends a User-Agent of its own.
+  it("PUTs the ask with cancel_unavail and our User-Agent, and returns new_contract as the id", async () => {
     const vast = scripted(() => json({ success: true, new_contract: 1_234_568, instance_api_key: "container-key" }));
     expect(await client(vast.fetch).createInstance(4242, body)).toEqual({ id: 1_234_568 });
     expect(vast.seen[0]?.endpoint).toBe("PUT /api/v0/asks/4242/");
-    expect(vast.seen[0]?.body).toEqual({ client_id: "me", ...body, price: null, cancel_unavail: false });
+    expect(vast.seen[0]?.body).toEqual({ client_id: "me", ...body, price: null, cancel_unavail: true });
+    expect(vast.seen[0]?.userAgent).toBe(`vastfleet/${version}`);
+  });
+
+  // create_instance.yaml: "410 Offer no longer available (when cancel_unavail is true and instance cannot start)".
+  it("reads the 410 no_such_ask that cancel_unavail answers as offer_gone", async () => {
+    const vast = scripted(() => json({ success: false, error: "no_such_ask", msg: "Instance type by id 4242 is not available." }, 410));
+    const err = await client(vast.fetch).createInstance(4242, body).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(VastError);
+    expect((err as VastError).kind).toBe("offer_gone");
+    expect(vast.seen).toHaveLength(1);
   });
 
   it.each([
@@ -113,6 +146,15 @@ describe("listInstances", () => {
     const vast = listingMarket([]);
     expect(await client(vast.fetch).listInstances()).toEqual([]);
     expect(vast.seen).toHaveLength(1);
+  });
+
+  // vast-cli `_fetch_all_instances_v1`: `rows.extend(data.get("instances") or [])`.
+  it.each([
+    ["instances: null", { success: true, instances_found: 0, total_instances: 0, label_counts: {}, next_token: null, instances: null }],
+    ["no instances key", { success: true, next_token: null }],
+  ])("reads %s as an empty fleet, as vast-cli does", async (_name, page) => {
+    const vast = scripted(() => json(page));
+    expect(await client(vast.fetch).listInstances()).toEqual([]);
   });
 
   it("gives up with an error after 200 pages when next_token never ends", async () => {
@@ -191,6 +233,15 @@ describe("getLogs", () => {
     expect(polls).toHaveLength(5);
     expect(polls.every((p) => p.method === "GET" && p.url.href === resultUrl && p.auth === null)).toBe(true);
     expect(wait.calls).toEqual([300, 300, 300, 300, 300]);
+  });
+
+  // vast.py `logs`: `for i in range(0, 30): time.sleep(0.3)`, about 9 s before giving up.
+  it("by default waits as long as vast-cli: 30 polls 0.3 s apart", async () => {
+    const vast = logsMarket(Number.POSITIVE_INFINITY);
+    const wait = sleeps();
+    expect(await client(vast.fetch, { sleep: wait.sleep }).getLogs(31)).toBeNull();
+    expect(vast.seen).toHaveLength(1 + 30);
+    expect(wait.calls).toEqual(Array.from({ length: 30 }, () => 300));
   });
 
   it("defaults to tail 50", async () => {

@@ -35,7 +35,7 @@ describe("malformed responses name the endpoint and the field", () => {
     {
       name: "offers that are not a list",
       answer: () => json({ offers: { id: 1 } }),
-      run: (c: VastClient) => c.searchOffers({ gpuNames: ["RTX 3060"], maxDph: 1, limit: 1 }),
+      run: (c: VastClient) => c.searchOffers({ gpuNames: ["RTX 3060"], maxDph: 1, diskGb: 15, minDurationH: 0, minCuda: 0, limit: 1 }),
       message: "malformed response from POST /api/v0/bundles/: offers: expected array, received object",
       path: "offers",
     },

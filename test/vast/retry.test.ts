@@ -113,10 +113,21 @@ describe("timeouts", () => {
   });
 });
 
+// vast-cli `vastai/api/client.py`: `_DEFAULT_TIMEOUT_SECONDS = 120` "for slow operations like ... instance creation".
+describe("a create's own per-try timeout", () => {
+  it("waits for a slow create past the timeout that ends other calls", async () => {
+    const slow = () => new Promise<Response>((resolve) => setTimeout(() => resolve(json({ success: true, new_contract: 7, id: 1, credit: 1 })), 40));
+    const fake = standIn(slow);
+    const { vast } = client(fake.fetch, { timeoutMs: 10, createTimeoutMs: 1_000, retries: 1 });
+    await expect(vast.currentUser()).rejects.toMatchObject({ kind: "timeout" });
+    expect(await vast.createInstance(11, createBody)).toEqual({ id: 7 });
+  });
+});
+
 describe("createInstance is never repeated when it may have happened", () => {
   it("does not retry after a timeout", async () => {
     const fake = hanging();
-    const { vast, sleeps } = client(fake.fetch, { timeoutMs: 15 });
+    const { vast, sleeps } = client(fake.fetch, { createTimeoutMs: 15 });
     await expect(vast.createInstance(11, createBody)).rejects.toMatchObject({ kind: "timeout", endpoint: "PUT /api/v0/asks/11/" });
     expect(fake.seen).toHaveLength(1);
     expect(sleeps).toEqual([]);

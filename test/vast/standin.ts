@@ -12,6 +12,7 @@ export interface Seen {
   /** The endpoint as errors name it: method and path. */
   endpoint: string;
   auth: string | null;
+  userAgent: string | null;
   body: unknown;
   signal: AbortSignal;
 }
@@ -29,6 +30,7 @@ export function standIn(handler: Handler) {
       url,
       endpoint: `${req.method} ${url.pathname}`,
       auth: req.headers.get("Authorization"),
+      userAgent: req.headers.get("User-Agent"),
       body: text === "" ? undefined : (JSON.parse(text) as unknown),
       signal: req.signal,
     };
@@ -127,7 +129,7 @@ export function listingMarket(rows: ReturnType<typeof instanceRow>[]) {
     for (const r of rows) labelCounts[r.label ?? ""] = (labelCounts[r.label ?? ""] ?? 0) + 1;
     return json({
       success: true,
-      instances_found: rows.length,
+      instances_found: page.length,
       total_instances: rows.length,
       label_counts: labelCounts,
       next_token: end < rows.length ? `tok_${end}` : null,

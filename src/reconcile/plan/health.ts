@@ -77,8 +77,11 @@ export function planHealth(input: PlanInput, voucher: Worker | null, going: Goin
       unhealthy(w, input) ??
       (hostRefused && w.phase === "RUNNING" ? { cause: "fatal" as const, reason: `Hugging Face refuses this host (401/403) while ${voucher?.label ?? "another worker"} uploads with the same token` } : null);
     if (!bad) continue;
-    const saves = bad.cause === "dead" || bad.cause === "over_cost";
-    if (!saves && w.hfAuthError && !hostRefused) {
+    // A refused token is kept only in a worker that may still be producing: a dead, fatal or
+    // stalled one only bills (under runtype ssh a worker that died keeps its instance running),
+    // and the launch hold outlives it (state.hfAuthHold).
+    const producing = w.phase !== "DEAD" && w.phase !== "FATAL" && w.phase !== "STALLED" && bad.cause !== "over_cost";
+    if (producing && w.hfAuthError && !hostRefused) {
       held.push(`${w.label}: Hugging Face rejects the token; a replacement would fail the same way, so it is kept until the token is fixed`);
       continue;
     }
