@@ -109,14 +109,19 @@ function showInstancesPage(cli: Cli, limit: number, token?: string): Promise<Rep
   return cli.get("/api/v1/instances/", query);
 }
 
-/** `vastai show instances --raw [--label L]`: the SDK's show_instances, every page of 25 until next_token is falsy. */
-async function showAllInstances(cli: Cli, selectFilters: PyValue): Promise<z.output<typeof InstanceRow>[]> {
-  const rows: z.output<typeof InstanceRow>[] = [];
-  const query: [string, PyValue][] = [
+/** The first page `vastai show instances --raw [--label L]` asks for (the SDK's show_instances: dicts, pages of 25). */
+function allInstancesQuery(selectFilters: PyValue): [string, PyValue][] {
+  return [
     ["select_filters", selectFilters],
     ["order_by", [{ col: "id", dir: "asc" }]],
     ["limit", 25],
   ];
+}
+
+/** `vastai show instances --raw`: every page until next_token is falsy. */
+async function showAllInstances(cli: Cli, selectFilters: PyValue): Promise<z.output<typeof InstanceRow>[]> {
+  const rows: z.output<typeof InstanceRow>[] = [];
+  const query = allInstancesQuery(selectFilters);
   for (let page = 0; page < 10; page++) {
     const reply = await cli.get("/api/v1/instances/", query);
     expectStatus(reply, 200);
@@ -302,11 +307,7 @@ describe("Vast's CLI against `npm run sim`", () => {
     assert.deepEqual(rows.map((r) => r.id), [worker, ...others].sort((a, b) => a - b));
 
     // vastai show instances --raw --label nobody
-    const reply = await cli.get("/api/v1/instances/", [
-      ["select_filters", { label: { in: ["nobody"] } }],
-      ["order_by", [{ col: "id", dir: "asc" }]],
-      ["limit", 25],
-    ]);
+    const reply = await cli.get("/api/v1/instances/", allInstancesQuery({ label: { in: ["nobody"] } }));
     expectStatus(reply, 200);
     const empty = body(reply, InstancesPage);
     assert.deepEqual(empty.instances ?? [], []);
@@ -315,11 +316,7 @@ describe("Vast's CLI against `npm run sim`", () => {
 
   it("total_instances counts the instances matching the filters (DOCS show_instances.yaml)", async () => {
     // vastai show instances --raw --label zeb-worker-vast-0
-    const reply = await cli.get("/api/v1/instances/", [
-      ["select_filters", { label: { in: ["zeb-worker-vast-0"] } }],
-      ["order_by", [{ col: "id", dir: "asc" }]],
-      ["limit", 25],
-    ]);
+    const reply = await cli.get("/api/v1/instances/", allInstancesQuery({ label: { in: ["zeb-worker-vast-0"] } }));
     expectStatus(reply, 200);
     const page = body(reply, InstancesPage);
     assert.deepEqual(page.instances?.map((r) => r.id), [worker]);
