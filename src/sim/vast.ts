@@ -39,6 +39,7 @@ export function vastRoute(method: string, path: string): Route | null {
   if (p === "/api/v0/instances" && method === "GET") return { endpoint: "list", run: listV0 };
   if (p === "/api/v0/instances" && method === "DELETE") return { endpoint: "destroy", run: destroyMany };
   if (/^\/api\/v0\/instances\/request_logs\/\d+$/.test(p) && method === "PUT") return { endpoint: "logs", run: (c) => requestLogs(c, id(/(\d+)$/)) };
+  if (/^\/api\/v0\/instances\/bid_price\/\d+$/.test(p) && method === "PUT") return { endpoint: "manage", run: (c) => changeBid(c, id(/(\d+)$/)) };
   if (/^\/api\/v0\/instances\/\d+$/.test(p)) {
     const n = id(/(\d+)$/);
     if (method === "GET") return { endpoint: "show", run: (c) => show(c, n) };
@@ -210,6 +211,18 @@ async function manage(ctx: Ctx, id: number): Promise<Response> {
     return json({ success: true });
   }
   return vastError(400, "invalid_args", "expected label or state");
+}
+
+/**
+ * `vastai change bid` (docs change_bid.yaml): $0.001-32/h, or null for Vast's winning bid (the
+ * CLI's default). The simulator rents on demand only, so an accepted bid changes nothing else.
+ */
+async function changeBid(ctx: Ctx, id: number): Promise<Response> {
+  if (!ctx.state.instances.some((i) => i.id === id)) return vastError(404, "no_such_instance", "Instance with that ID does not exist.");
+  const body = await readJson(ctx.req);
+  const price = isRecord(body) ? body.price : undefined;
+  if (price !== null && (typeof price !== "number" || price < 0.001 || price > 32)) return vastError(400, "invalid_args", "Please set a bid price >= 0.001.");
+  return json({ success: true });
 }
 
 async function requestLogs(ctx: Ctx, id: number): Promise<Response> {
