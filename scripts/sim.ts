@@ -54,12 +54,7 @@ function hasKey(req: Request, url: URL): boolean {
 async function answer(req: Request): Promise<Response> {
   const url = new URL(req.url);
   if (url.pathname.startsWith("/__sim/")) return market.handle(req, Date.now());
-  if (KEYLESS_VAST_PATHS.has(url.pathname.replace(/\/+$/, ""))) {
-    // The Market asks every Vast route for a key; this server vouches for the keyless caller.
-    const headers = new Headers(req.headers);
-    headers.set("authorization", `Bearer ${opts.key}`);
-    return market.handle(new Request(req, { headers }), Date.now());
-  }
+  if (KEYLESS_VAST_PATHS.has(url.pathname.replace(/\/+$/, ""))) return market.handle(req, Date.now());
   if (!hasKey(req, url)) return vastError(401, "auth_error", "Invalid user key");
   return market.handle(req, Date.now());
 }

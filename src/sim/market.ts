@@ -43,6 +43,10 @@ export class Market {
     if (req.method !== "GET" && req.method !== "HEAD") this.dirty = true;
     if (url.pathname.startsWith("/__sim/")) return this.sim(req, url, realNowMs, now);
 
+    // Vast serves the GPU names to anyone: its CLI fetches them at import, before it has a key (vast-cli util.py `_get_gpu_names`).
+    if (req.method === "GET" && url.pathname.replace(/\/+$/, "") === "/api/v0/gpu_names/unique") {
+      return json({ gpu_names: [...new Set(this.state.machines.map((m) => m.gpuName))].sort() });
+    }
     const route = vastRoute(req.method, url.pathname);
     const apiKey = /^Bearer\s+(\S.*)$/.exec(req.headers.get("authorization") ?? "")?.[1] ?? url.searchParams.get("api_key") ?? "";
     if (!apiKey) return json({ error: "auth_error", msg: "Invalid user key" }, 401);

@@ -15,6 +15,11 @@ import { after, before, describe, it } from "node:test";
 import { z } from "zod";
 import { type Cli, plainGet, pollResultUrl, PyFloat, pyDumps, type PyValue, type Reply, vastCli } from "./cli";
 import { type Served, startSim } from "./server";
+import { DEFAULTS } from "../../src/config/fleet";
+import { onstartScript } from "../../src/reconcile/launch";
+
+/** The script the fleet itself sends: the simulator runs it as a host would, so the worker starts and logs. */
+const FLEET_ONSTART = onstartScript(DEFAULTS);
 
 const IMAGE = "pytorch/pytorch:2.6.0-cuda12.6-cudnn9-runtime";
 
@@ -241,16 +246,16 @@ describe("Vast's CLI against `npm run sim`", () => {
     // A healthy machine, so that the logs case has a running worker to read.
     await simControl(sim, "control", { forceFault: { next: "none" } });
     // vastai create instance OFFER --image IMAGE --disk 32 --label zeb-worker-vast-0
-    //   --env '-e HF_TOKEN=hf_conformance -e WORKER_ID=worker-vast-0' --onstart-cmd 'bash /root/onstart.sh' --raw
+    //   --env '-e HF_TOKEN=hf_conformance -e WORKER_ID=worker-vast-0' --onstart-cmd "$(the fleet's onstart)" --raw
     const env = { HF_TOKEN: "hf_conformance", WORKER_ID: "worker-vast-0" };
-    const reply = await cli.put(`/asks/${workerOffer}/`, createBody({ env, disk: 32, label: "zeb-worker-vast-0", onstart: "bash /root/onstart.sh" }));
+    const reply = await cli.put(`/asks/${workerOffer}/`, createBody({ env, disk: 32, label: "zeb-worker-vast-0", onstart: FLEET_ONSTART }));
     expectStatus(reply, 200);
     worker = body(reply, z.object({ success: z.literal(true), new_contract: z.number().int() }).loose()).new_contract;
 
     const row = await showInstance(cli, worker);
     assert.ok(row, `instance ${worker} not shown after its create`);
     assert.equal(row.label, "zeb-worker-vast-0");
-    assert.equal(row.onstart, "bash /root/onstart.sh");
+    assert.equal(row.onstart, FLEET_ONSTART);
     assert.equal(row.image_uuid, IMAGE);
     assert.equal(row.disk_space, 32);
     assert.deepEqual(Object.fromEntries(row.extra_env), env);
