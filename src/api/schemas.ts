@@ -48,7 +48,7 @@ const errors = {
   404: err("unknown fleet or instance"),
   409: err("a pass of this fleet is running (with Retry-After)"),
   413: err("request body over 64 KiB"),
-  503: err("API_TOKEN not configured, or Vast unavailable"),
+  503: err("API_TOKEN not configured or a setting malformed (not_configured, naming it), or Vast unavailable"),
 };
 
 const security = [{ bearer: [] }];
