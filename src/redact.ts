@@ -17,12 +17,41 @@ const TOKEN_SHAPES: RegExp[] = [
 
 export const REDACTED = "[redacted]";
 
-export function redact(text: string, env: Partial<Pick<Env, (typeof SECRET_NAMES)[number]>>): string {
-  let out = text;
-  for (const name of SECRET_NAMES) {
-    const value = env[name];
-    if (value && value.length >= 4) out = out.split(value).join(REDACTED);
+type Secrets = Partial<Pick<Env, (typeof SECRET_NAMES)[number]>>;
+
+/**
+ * A webhook can answer with its own path, and a URL is often quoted without its scheme, so every
+ * part that carries the secret goes: the URL, host and path, the path after /services/, and each
+ * segment of it (Slack's `T…/B…/<secret>`). Other webhook shapes lose their path and its longer
+ * segments (short ones are words like "api", not secrets).
+ */
+function webhookParts(value: string): string[] {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return [];
   }
+  const path = `${url.pathname}${url.search}`;
+  const services = /^\/services\/(.+)$/.exec(url.pathname)?.[1];
+  const segments = (services ?? url.pathname).split("/").filter((p) => p.length >= (services ? 1 : 8));
+  return [`${url.host}${path}`, ...(path.length > 1 ? [path] : []), ...(services ? [services] : []), ...segments];
+}
+
+/** Every configured secret value, longest first so that a whole URL goes before its parts. */
+function secretValues(env: Secrets): string[] {
+  const values = SECRET_NAMES.flatMap((name) => {
+    const value = env[name];
+    // Every configured value, however short: a short secret over-redacts, which is the safe way to fail.
+    if (!value) return [];
+    return name === "SLACK_WEBHOOK_URL" ? [value, ...webhookParts(value)] : [value];
+  });
+  return [...new Set(values)].sort((a, b) => b.length - a.length);
+}
+
+export function redact(text: string, env: Secrets): string {
+  let out = text;
+  for (const value of secretValues(env)) out = out.split(value).join(REDACTED);
   for (const shape of TOKEN_SHAPES) {
     out = out.replace(shape, (match, ...groups: unknown[]) => {
       const [name, sep] = groups;

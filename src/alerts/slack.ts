@@ -5,7 +5,9 @@ import type { Outgoing } from "./machine";
 /**
  * One Block Kit message per pass per fleet (incoming webhooks allow ~1 message/s), inside Slack's
  * limits: at most 50 blocks, section text at most 3,000 characters, header text at most 150.
- * Everything in it has already passed `clean` (secret redaction) before it is rendered.
+ * Every text from outside (titles, details and todos quote worker logs and Vast's messages) is
+ * redacted by `clean` and then escaped, so that it can neither mention `<!channel>` nor disguise a
+ * link; the mrkdwn this file writes around it (`*bold*`, icons) stays as it is.
  */
 
 export const MAX_BLOCKS = 50;
@@ -32,6 +34,11 @@ export interface SlackPayload {
 const ICON: Record<Outgoing["type"], string> = { firing: ":rotating_light:", reminder: ":alarm_clock:", resolved: ":white_check_mark:", notice: ":information_source:" };
 const VERB: Record<Outgoing["type"], string> = { firing: "", reminder: "Still firing: ", resolved: "Resolved: ", notice: "" };
 
+/** Slack's escaping (api.slack.com/reference/surfaces/formatting#escaping): only these three are control characters. */
+export function escapeSlack(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
 function cut(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
@@ -48,7 +55,8 @@ function section(m: Outgoing, max: number): Block {
 }
 
 export function render(fleet: string, messages: readonly Outgoing[], clean: (s: string) => string): SlackPayload {
-  const ms = messages.map((m) => ({ ...m, title: clean(m.title), detail: clean(m.detail), todo: clean(m.todo) }));
+  const safe = (text: string) => escapeSlack(clean(text));
+  const ms = messages.map((m) => ({ ...m, title: safe(m.title), detail: safe(m.detail), todo: safe(m.todo) }));
   const count = (t: Outgoing["type"]) => ms.filter((m) => m.type === t).length;
   const tally = (
     [

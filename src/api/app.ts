@@ -12,7 +12,8 @@ import { dashboardApi, shell } from "../dashboard/routes";
 
 /**
  * The operator API. Order matters: responses are guarded first (so even errors are redacted and
- * uncached), then every request is authenticated before its body is read, then size-capped.
+ * uncached), then the settings are checked and every request is authenticated before its body is
+ * read (auth.ts), then size-capped.
  * CORS stays closed: no route sets Access-Control-Allow-Origin, so browsers on other origins
  * cannot read answers or send credentialed mutations.
  */

@@ -1,12 +1,15 @@
 import type { MiddlewareHandler } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
 import { timingSafeEqual } from "hono/utils/buffer";
+import { apiSettings } from "../config/settings";
 import type { ApiEnv } from "./hono";
 
 /**
  * Bearer auth for every route but the open ones. API_TOKEN may do everything, API_READ_TOKEN only
  * read. An unset API_TOKEN closes mutations (503) instead of opening them, because a Worker
- * deployed before its secrets are put must not hand the fleet's credit card to anyone.
+ * deployed before its secrets are put must not hand the fleet's credit card to anyone. A malformed
+ * endpoint or token closes every route, /healthz included, with a 503 naming it (settings.ts):
+ * only tokens that passed validation are ever compared.
  */
 
 export type Role = "admin" | "read";
@@ -19,9 +22,12 @@ const READ_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD"]);
 const unauthorized = (message: string) => ({ message: { error: "unauthorized", message } });
 
 export const requireAuth: MiddlewareHandler<ApiEnv> = async (c, next) => {
+  const settings = apiSettings(c.env);
+  if (!settings.ok) {
+    return c.json({ error: "not_configured", message: `${settings.errors.join("; ")}; fix it with wrangler secret put (tokens) or wrangler.toml [vars] (URLs)` }, 503);
+  }
   if (OPEN_PATHS.has(c.req.path)) return next();
-  const admin = c.env.API_TOKEN || null;
-  const reader = c.env.API_READ_TOKEN || null;
+  const { admin, reader } = settings.value;
   const mutation = !READ_METHODS.has(c.req.method);
   if (!admin && (mutation || !reader)) {
     return c.json({ error: "not_configured", message: "set the API_TOKEN secret (wrangler secret put API_TOKEN) to use this API; it stays closed until then" }, 503);

@@ -5,9 +5,12 @@ import type { Role } from "./auth";
 
 export type ApiEnv = { Bindings: Env; Variables: { role: Role } };
 
-/** Names every offending field, the way config errors do (`n: must be ...`, `workers (ZEB_WORKERS): ...`). */
+/**
+ * Names every offending field, the way config errors do (`n: must be ...`, `workers (ZEB_WORKERS): ...`);
+ * a problem with the whole input (a body that is not an object) is named by where it came from.
+ */
 const validationHook: OpenAPIHonoOptions<ApiEnv>["defaultHook"] = (result, c) => {
-  if (!result.success) return c.json({ error: "invalid_input", message: describeIssues(result.error).join("; ") }, 400);
+  if (!result.success) return c.json({ error: "invalid_input", message: describeIssues(result.error, result.target === "json" ? "body" : result.target).join("; ") }, 400);
   return undefined;
 };
 

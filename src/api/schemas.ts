@@ -48,7 +48,7 @@ const errors = {
   404: err("unknown fleet or instance"),
   409: err("a pass of this fleet is running (with Retry-After)"),
   413: err("request body over 64 KiB"),
-  503: err("API_TOKEN not configured, or Vast unavailable"),
+  503: err("API_TOKEN not configured or a setting malformed (not_configured, naming it), or Vast unavailable"),
 };
 
 const security = [{ bearer: [] }];
@@ -252,12 +252,24 @@ export const deleteFleetRoute = createRoute({
   responses: { 200: ok("{ deleted }"), ...errors },
 });
 
+const HealthCounts = {
+  lastPassAt: z.number().nullable().openapi({ description: "the newest cron pass, whether it listed Vast or not (the passes' clock, epoch ms)" }),
+  fleets: z.number().int().openapi({ description: "fleets the last cron tick ran" }),
+  blind: z.number().int().openapi({ description: "of those, how many did not list Vast (failed listing, invalid config, error)" }),
+};
+
+export const HealthUp = z.object({ ok: z.literal(true), lastObservedAt: z.number().openapi({ description: "the newest cron pass that listed Vast (epoch ms)" }), ...HealthCounts }).openapi("HealthUp");
+
+export const HealthDown = z
+  .object({ ok: z.literal(false), error: z.literal("vast_unobserved"), message: z.string(), lastObservedAt: z.number().nullable(), ...HealthCounts })
+  .openapi("HealthDown");
+
 export const healthRoute = createRoute({
   method: "get",
   path: "/healthz",
-  summary: "No auth: 200 while every fleet's passes run on time, 503 when one is late",
+  summary: "No auth: 200 while a cron pass listed Vast within the last 5 minutes (5 ticks), else 503; names no fleet",
   responses: {
-    200: ok("{ ok: true, lastPassAt }"),
-    503: ok("{ ok: false, error, message, late }"),
+    200: ok("Vast observed recently", HealthUp),
+    503: ok("no pass listed Vast for 5 minutes (or none yet); or a malformed setting (not_configured)", z.union([HealthDown, ErrorBody])),
   },
 });

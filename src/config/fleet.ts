@@ -13,13 +13,52 @@ export const FleetName = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, "fleet names are 1-40 lowercase letters, digits and dashes, starting with a letter or digit");
 
+/** A GPU model as Vast or the runbook writes it; a letter or digit first, so `__` (nothing once spaced) is not "any GPU". */
+const GPU_NAME = /^[A-Za-z0-9][A-Za-z0-9 _.-]*$/;
+const GPU_NAME_MESSAGE = "GPU names are letters, digits, spaces or underscores, starting with a letter or digit, e.g. RTX_3060_Ti";
+
 /** Vast reports GPU names with spaces; the runbook writes them with underscores. Accept both, keep spaces. */
 export const GpuName = z
   .string()
   .min(2)
   .max(64)
-  .regex(/^[A-Za-z0-9 _.-]+$/, "GPU names are letters, digits, spaces or underscores, e.g. RTX_3060_Ti")
+  .regex(GPU_NAME, GPU_NAME_MESSAGE)
   .transform((s) => s.replace(/_/g, " ").trim());
+
+/** `RTX_3060` and `RTX 3060` are one model: listed twice, one of them is a typo for another model. */
+const GpuList = z
+  .array(GpuName)
+  .min(1)
+  .max(40)
+  .superRefine((gpus, ctx) => {
+    const twice = gpus.filter((g, i) => gpus.indexOf(g) !== i);
+    if (twice.length > 0) ctx.addIssue({ code: "custom", message: `lists ${[...new Set(twice)].join(", ")} more than once (underscores and spaces are the same)` });
+  });
+
+/**
+ * zod drops a `__proto__` key from a record without a word (JSON.parse makes it an own key), so it
+ * is refused before the record is parsed; other keys must be GPU model names.
+ */
+const GpuPriors = z.preprocess(
+  (v, ctx) => {
+    if (typeof v === "object" && v !== null && Object.hasOwn(v, "__proto__")) ctx.addIssue({ code: "custom", path: ["__proto__"], message: GPU_NAME_MESSAGE, input: v });
+    return v;
+  },
+  z.record(z.string().max(64).regex(GPU_NAME, GPU_NAME_MESSAGE), z.number().positive().max(1000)),
+);
+
+/**
+ * What `docker pull` takes: a reference on one line. A newline would add lines to Vast's create
+ * body and bidi or zero-width characters would make /status show another image than the one run.
+ */
+const Image = z
+  .string()
+  .min(1)
+  .max(1024)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._\/:@+-]*$/, "an image reference such as pytorch/pytorch:2.6.0-cuda12.6-cudnn9-runtime (letters, digits and . _ / : @ + -)");
+
+/** `git clone` runs it on every worker: a remote over https, http or git, never file: or a script. */
+const CodeRepo = z.url({ protocol: /^(https?|git)$/, hostname: /^[A-Za-z0-9.-]+$/, error: "must be an https://, http:// or git:// URL of a git repository" });
 
 /** games/s per GPU model from the runbook's performance table (Feb 2026, zeb-557k-1m). */
 export const RUNBOOK_GPU_PRIORS: Record<string, number> = {
@@ -50,14 +89,14 @@ export const FleetConfig = z
     weightsName: z.string().regex(/^[\w.-]{1,100}$/, "a file stem such as zeb-557k-1m"),
     maxDph: z.number().positive().max(100),
     maxFleetDph: z.number().positive().max(10000).nullable(),
-    gpus: z.array(GpuName).min(1).max(40),
+    gpus: GpuList,
     minGpuRamMb: z.number().int().min(0).max(200_000),
     uploadInterval: seconds(60, 86_400),
-    image: z.string().min(1).max(1024),
+    image: Image,
     diskGb: z.number().int().min(8).max(2000),
     minDurationH: z.number().min(0).max(8760),
     minCuda: z.number().min(0).max(99),
-    codeRepo: z.string().url(),
+    codeRepo: CodeRepo,
     codeBranch: z.string().regex(/^[\w./-]{1,100}$/),
     errGraceS: seconds(0, 86_400),
     setupTimeoutS: seconds(60, 86_400),
@@ -78,7 +117,7 @@ export const FleetConfig = z
     upgradeTrialS: seconds(60, 86_400),
     upgradeCooldownS: seconds(0, 7 * 86_400),
     bounceWindowS: seconds(0, 86_400),
-    gpuPriors: z.record(z.string(), z.number().positive().max(1000)),
+    gpuPriors: GpuPriors,
     paused: z.boolean(),
   })
   .strict();
@@ -180,15 +219,38 @@ export function minUploadInterval(workers: number): number {
   return Math.ceil((workers * 3600) / HF_COMMIT_BUDGET);
 }
 
+/**
+ * Why `/up?n=` cannot add n workers to the fleet's target, or null: said of n itself (how many
+ * more fit), not of the target it would make.
+ */
+export function upProblem(config: FleetConfig, n: number): string | null {
+  const room = config.maxWorkers - config.workers;
+  if (n > room) return `n: at most ${room} more: the target is ${config.workers} and maxWorkers (ZEB_MAX_WORKERS) is ${config.maxWorkers}`;
+  const target = config.workers + n;
+  const needed = minUploadInterval(target);
+  if (config.uploadInterval < needed) {
+    return `n: ${n} more would make ${target} workers uploading every ${config.uploadInterval}s, over Hugging Face's ${HF_COMMITS_PER_HOUR} commits/hour per repository; set uploadInterval (ZEB_UPLOAD_INTERVAL) to at least ${needed}s first`;
+  }
+  return null;
+}
+
 export type ConfigResult = { ok: true; config: FleetConfig } | { ok: false; errors: string[] };
 
-/** Names each problem by field and ZEB_* variable so that the user can find it in wrangler.toml or the API body. */
-export function describeIssues(error: z.ZodError): string[] {
-  return error.issues.map((issue) => {
-    const key = issue.path[0];
-    const field = issue.path.join(".") || "(config)";
-    const variable = typeof key === "string" && key in FIELD_VARS ? ` (${FIELD_VARS[key as keyof FleetConfig]})` : "";
-    return `${field}${variable}: ${issue.message}`;
+/**
+ * Names each problem by field and ZEB_* variable so that the user can find it in wrangler.toml or
+ * the API body: an unknown key by its own name, a whole-input problem by `root` (an API body, a query).
+ */
+export function describeIssues(error: z.ZodError, root = "(config)"): string[] {
+  return error.issues.flatMap((issue) => {
+    const named = (path: PropertyKey[], message: string) => {
+      const key = path[0];
+      const field = path.map(String).join(".") || root;
+      const variable = typeof key === "string" && Object.hasOwn(FIELD_VARS, key) ? ` (${FIELD_VARS[key as keyof FleetConfig]})` : "";
+      return `${field}${variable}: ${message}`;
+    };
+    if (issue.code === "unrecognized_keys") return issue.keys.map((k) => named([...issue.path, k], "unknown field"));
+    if (issue.code === "invalid_key") return [named(issue.path, issue.issues.map((i) => i.message).join("; "))];
+    return [named(issue.path, issue.message)];
   });
 }
 

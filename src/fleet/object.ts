@@ -1,7 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
 import { alertsStep, alertsView, bootstrapStep, WATCHDOG_MS, watchdogStep } from "../alerts/run";
-import { configFromVars, type FleetConfig, minUploadInterval, patchConfig, slotOf, validateConfig } from "../config/fleet";
+import { configFromVars, type FleetConfig, minUploadInterval, patchConfig, slotOf, upProblem, validateConfig } from "../config/fleet";
+import { passSettingsErrors } from "../config/settings";
 import type { Env } from "../env";
 import { closedBreaker } from "../reconcile/breaker";
 import { blockHost, type BlockScope } from "../reconcile/hosts";
@@ -89,6 +90,9 @@ export class FleetObject extends DurableObject<Env> {
 
   /** The effective config: wrangler.toml vars overlaid with this fleet's stored overrides. */
   private config(): { ok: true; config: FleetConfig } | { ok: false; errors: string[] } {
+    // A malformed VAST_API_URL or HF_ENDPOINT stops the fleet with the reason, like a bad ZEB_* value.
+    const settings = passSettingsErrors(this.env);
+    if (settings.length > 0) return { ok: false, errors: settings };
     const base = configFromVars(this.env as unknown as Record<string, unknown>);
     const overrides = this.store.get("overrides", ConfigOverrides) ?? {};
     if (!base.ok && Object.keys(overrides).length === 0) return base;
@@ -165,7 +169,7 @@ export class FleetObject extends DurableObject<Env> {
   /** `POST /scale?n=`: the target becomes n, then a pass acts on it under the same lease. */
   async scale(fleet: string, n: number): Promise<RpcResult<PassReport>> {
     return this.leased(fleet, async (fence) => {
-      const check = this.checkScale<PassReport>(n, "n");
+      const check = this.checkScale<PassReport>(n);
       if (check) return check;
       const changed = this.setOverrides({ workers: n });
       if (!changed.ok) return invalid(changed.errors.join("; "));
@@ -184,8 +188,8 @@ export class FleetObject extends DurableObject<Env> {
       const current = this.config();
       if (!current.ok) return invalid(current.errors.join("; "));
       const before = current.config.workers;
-      const check = this.checkScale<{ added: number; report: PassReport }>(before + n, "n", before);
-      if (check) return check;
+      const problem = upProblem(current.config, n);
+      if (problem) return invalid(problem);
       const changed = this.setOverrides({ workers: before + n });
       if (!changed.ok) return invalid(changed.errors.join("; "));
       await this.event({ action: "up", reason: `target ${before} → ${before + n}${gpu ? ` on ${gpu}` : ""}`, ok: true });
@@ -202,18 +206,16 @@ export class FleetObject extends DurableObject<Env> {
     });
   }
 
-  /** Whether the fleet may have `n` workers; `already` of them it has (for /up, whose n is the increase). */
-  private checkScale<T>(n: number, field: string, already = 0): RpcResult<T> | null {
+  /** Whether the fleet may have `n` workers. */
+  private checkScale<T>(n: number): RpcResult<T> | null {
     const current = this.config();
     if (!current.ok) return invalid(`the fleet's config is invalid: ${current.errors.join("; ")}`);
     const c = current.config;
-    if (!Number.isInteger(n) || n < 0 || n > c.maxWorkers) {
-      return invalid(`${field}: must be an integer from 0 to ${c.maxWorkers - already}${already > 0 ? ` (the target is ${already} of at most ${c.maxWorkers}, ZEB_MAX_WORKERS)` : " (ZEB_MAX_WORKERS)"}`);
-    }
+    if (!Number.isInteger(n) || n < 0 || n > c.maxWorkers) return invalid(`n: must be an integer from 0 to ${c.maxWorkers} (ZEB_MAX_WORKERS)`);
     const needed = minUploadInterval(n);
     if (c.uploadInterval < needed) {
       return invalid(
-        `${field}: ${n} workers uploading every ${c.uploadInterval}s would exceed Hugging Face's 128 commits/hour per repository; set uploadInterval (ZEB_UPLOAD_INTERVAL) to at least ${needed}s first`,
+        `n: ${n} workers uploading every ${c.uploadInterval}s would exceed Hugging Face's 128 commits/hour per repository; set uploadInterval (ZEB_UPLOAD_INTERVAL) to at least ${needed}s first`,
       );
     }
     return null;

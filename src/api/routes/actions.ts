@@ -1,7 +1,8 @@
 import type { BlockHostBody, ClearHostBody, DownBody, PauseBody, ReplaceBody, RollBody, ScaleBody, UpBody } from "../../dashboard/api-types";
 import { lookupFleet } from "../fleet";
 import { newApi } from "../hono";
-import { answer, fail } from "../respond";
+import { upProblem } from "../../config/fleet";
+import { answer, fail, failure } from "../respond";
 import { blockHostRoute, clearHostRoute, downRoute, pauseRoute, reconcileRoute, replaceRoute, resumeRoute, rollRoute, scaleRoute, upRoute } from "../schemas";
 
 /** The runbook's scripts as requests: each one runs in the fleet's object, under its lease. */
@@ -20,6 +21,10 @@ actions.openapi(upRoute, async (c) => {
   const found = await lookupFleet(c.env, fleet);
   if (!found.ok) return fail(c, found);
   const { name, stub } = found.value;
+  // Checked here so that the message speaks of n; the object checks the target again under its lease.
+  const current = await stub.getConfig(name);
+  const problem = current.ok && current.value.config ? upProblem(current.value.config, n) : null;
+  if (problem) return fail(c, failure(400, "invalid_input", problem));
   return answer(c, await stub.up(name, n, gpu ?? null), ({ added, report }): UpBody => ({ fleet: name, added, gpu: gpu ?? null, report }));
 });
 
