@@ -4,6 +4,8 @@ import { escapeSlack, render } from "../../src/alerts/slack";
 import { createFleet, resetMarket, sim } from "../api/helpers";
 import { advance, register, tick } from "../fleet/harness";
 import type { Received } from "./standins";
+import { DEFAULTS } from "../../src/config/fleet";
+import { createBody } from "../../src/reconcile/launch";
 
 /**
  * Slack reads `&`, `<` and `>` as control characters in every text object
@@ -52,7 +54,8 @@ describe("Slack escaping", () => {
     const { offers } = (await sim("/api/v0/bundles/", { rentable: { eq: true }, order: [["dph_total", "asc"]] })) as { offers: { id: number }[] };
     const offer = offers[0];
     if (!offer) throw new Error("the simulated market has no offers");
-    await sim(`/api/v0/asks/${offer.id}/`, { image: "pytorch/pytorch", label: `${name}-worker-vast-0`, disk: 10, onstart: "bash /root/onstart.sh", env: { HF_TOKEN: "hf_test_SECRET" } }, "PUT");
+    // The fleet's own create body: the simulator runs its onstart as a host would.
+    await sim(`/api/v0/asks/${offer.id}/`, createBody(DEFAULTS, `${name}-worker-vast-0`, 0, "hf_test_SECRET"), "PUT");
     for (let i = 0; i < 30; i++) {
       await advance(60);
       await tick();

@@ -250,7 +250,7 @@ describe("a stored state that fails its schema (Why 8)", () => {
     expect(good.pendingLaunches).toHaveLength(1);
     // An older version's breaker shape: the state no longer fits, its pending launch still does.
     await runInDurableObject(fleet(name), (instance) => {
-      (instance as unknown as { store: FleetStore }).store.put("state", { ...good, breaker: { open: "no" } });
+      (instance as unknown as { run: { store: FleetStore } }).run.store.put("state", { ...good, breaker: { open: "no" } });
     });
     await run(1);
     const s = await fleet(name).status(name);

@@ -128,7 +128,7 @@ describe("a failing KV (first-seen times)", () => {
     };
     const swap = (on: boolean) =>
       runInDurableObject(fleet(name), (instance) => {
-        const holder = instance as unknown as { env: Env; original?: Env };
+        const holder = (instance as unknown as { run: { env: Env; original?: Env } }).run;
         holder.original ??= holder.env;
         const original = holder.original;
         holder.env = on ? (new Proxy(original, { get: (t, p) => (p === "FIRST_SEEN" ? failing : Reflect.get(t, p)) }) as Env) : original;
