@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { FleetConfig, FleetName, GpuName } from "../config/fleet";
 import { BLOCK_SCOPES } from "../reconcile/hosts";
+import { resolveFleet } from "./fleet";
 
 /**
  * Every route's input and answer, declared once: the validators and /openapi.json are both
@@ -67,6 +68,7 @@ export const scaleRoute = createRoute({
   path: "/scale",
   summary: "Set the target to n and run a pass now",
   security,
+  middleware: [resolveFleet] as const,
   request: { query: FleetQuery.extend({ n: workers(0) }) },
   responses: { 200: ok("the pass that acted on the new target"), ...errors },
 });
@@ -76,6 +78,7 @@ export const upRoute = createRoute({
   path: "/up",
   summary: "Add n to the target and launch now, optionally only on one GPU model",
   security,
+  middleware: [resolveFleet] as const,
   request: { query: FleetQuery.extend({ n: workers(1), gpu: GpuName.optional().openapi({ example: "RTX_3090" }) }) },
   responses: { 200: ok("the pass that launched"), ...errors },
 });
@@ -85,6 +88,7 @@ export const downRoute = createRoute({
   path: "/down",
   summary: "Target 0 and destroy every instance of the fleet; without confirm=<fleet>, only list them",
   security,
+  middleware: [resolveFleet] as const,
   request: { query: FleetQuery.extend({ confirm: z.string().max(64).optional().openapi({ description: "the fleet's name" }) }) },
   responses: { 200: ok("confirmed: what was destroyed; unconfirmed: what would be"), ...errors },
 });
@@ -94,6 +98,7 @@ export const pauseRoute = createRoute({
   path: "/pause",
   summary: "Stop autonomous actions (observing and alerting go on)",
   security,
+  middleware: [resolveFleet] as const,
   request: { query: FleetQuery },
   responses: { 200: ok("paused"), ...errors },
 });
@@ -103,6 +108,7 @@ export const resumeRoute = createRoute({
   path: "/resume",
   summary: "Restart autonomous actions",
   security,
+  middleware: [resolveFleet] as const,
   request: { query: FleetQuery },
   responses: { 200: ok("resumed"), ...errors },
 });
@@ -112,6 +118,7 @@ export const reconcileRoute = createRoute({
   path: "/reconcile",
   summary: "Run a pass now; with dry_run=1 return the plan and change nothing",
   security,
+  middleware: [resolveFleet] as const,
   request: { query: FleetQuery.extend({ dry_run: flag }) },
   responses: { 200: ok("the pass report: workers, actions with reasons, held launches, errors"), ...errors },
 });
@@ -121,6 +128,7 @@ export const rollRoute = createRoute({
   path: "/roll",
   summary: "Replace every worker started before now, one at a time, make before break (new worker code); cancel=1 stops a roll",
   security,
+  middleware: [resolveFleet] as const,
   request: { query: FleetQuery.extend({ cancel: flag }) },
   responses: { 200: ok("{ fleet, rolling, remaining, report }"), ...errors },
 });
@@ -132,6 +140,7 @@ export const logsRoute = createRoute({
   path: "/instances/{id}/logs",
   summary: "An owned instance's container logs, tokens and keys redacted",
   security,
+  middleware: [resolveFleet] as const,
   request: {
     params: InstanceParam,
     query: FleetQuery.extend({ tail: int(1, 1000).default(50) }),
@@ -144,6 +153,7 @@ export const statsRoute = createRoute({
   path: "/stats",
   summary: "Throughput per GPU model and per host, as this fleet measured it (like the runbook's GPU table)",
   security,
+  middleware: [resolveFleet] as const,
   request: { query: FleetQuery.extend({ format: z.enum(["json", "text"]).optional().openapi({ description: "text: the GPU table for curl (also with Accept: text/plain)" }) }) },
   responses: {
     200: {
@@ -159,6 +169,7 @@ export const hostsRoute = createRoute({
   path: "/hosts",
   summary: "Host reputation: strikes (decayed), blocks and measured throughput per machine; sharedFrom names the fleet a block was adopted from",
   security,
+  middleware: [resolveFleet] as const,
   request: { query: FleetQuery },
   responses: { 200: ok("{ fleet, hosts }"), ...errors },
 });
@@ -170,6 +181,7 @@ export const clearHostRoute = createRoute({
   path: "/hosts/{machineId}",
   summary: "Forget a host's record: its strikes and block are cleared, and the block the account's fleets share",
   security,
+  middleware: [resolveFleet] as const,
   request: { params: MachineParam, query: FleetQuery },
   responses: { 200: ok("{ fleet, cleared }"), ...errors },
 });
@@ -191,6 +203,7 @@ export const blockHostRoute = createRoute({
   path: "/hosts/{machineId}",
   summary: "Block a host by hand until DELETE /hosts/:machineId (a worker running there stays)",
   security,
+  middleware: [resolveFleet] as const,
   request: { params: MachineParam, query: FleetQuery, body: { required: true, content: { "application/json": { schema: BlockHostInput } } } },
   responses: { 200: ok("{ fleet, blocked, scope }"), ...errors },
 });
@@ -200,6 +213,7 @@ export const replaceRoute = createRoute({
   path: "/instances/{id}/replace",
   summary: "Destroy one worker of the fleet now and refill its slot in the same pass (the runbook's destroy + vast_up.sh 1)",
   security,
+  middleware: [resolveFleet] as const,
   request: { params: InstanceParam, query: FleetQuery },
   responses: { 200: ok("{ fleet, replaced, report }"), ...errors },
 });
@@ -209,6 +223,7 @@ export const eventsRoute = createRoute({
   path: "/events",
   summary: "The fleet's audit trail, newest first",
   security,
+  middleware: [resolveFleet] as const,
   request: { query: FleetQuery.extend({ limit: int(1, 1000).default(100), since: int(0, 8_640_000_000_000_000, "0 (epoch ms)").optional() }) },
   responses: { 200: ok("{ fleet, events }"), ...errors },
 });

@@ -1,5 +1,4 @@
 import type { BlockHostBody, ClearHostBody, DownBody, PauseBody, ReplaceBody, RollBody, ScaleBody, UpBody } from "../../dashboard/api-types";
-import { lookupFleet } from "../fleet";
 import { newApi } from "../hono";
 import { upProblem } from "../../config/fleet";
 import { answer, fail, failure } from "../respond";
@@ -9,18 +8,14 @@ import { blockHostRoute, clearHostRoute, downRoute, pauseRoute, reconcileRoute, 
 export const actions = newApi();
 
 actions.openapi(scaleRoute, async (c) => {
-  const { fleet, n } = c.req.valid("query");
-  const found = await lookupFleet(c.env, fleet);
-  if (!found.ok) return fail(c, found);
-  const { name, stub } = found.value;
+  const { n } = c.req.valid("query");
+  const { name, stub } = c.var.fleet;
   return answer(c, await stub.scale(name, n), (report): ScaleBody => ({ fleet: name, target: n, report }));
 });
 
 actions.openapi(upRoute, async (c) => {
-  const { fleet, n, gpu } = c.req.valid("query");
-  const found = await lookupFleet(c.env, fleet);
-  if (!found.ok) return fail(c, found);
-  const { name, stub } = found.value;
+  const { n, gpu } = c.req.valid("query");
+  const { name, stub } = c.var.fleet;
   // Checked here so that the message speaks of n; the object checks the target again under its lease.
   const current = await stub.getConfig(name);
   const problem = current.ok && current.value.config ? upProblem(current.value.config, n) : null;
@@ -29,10 +24,8 @@ actions.openapi(upRoute, async (c) => {
 });
 
 actions.openapi(downRoute, async (c) => {
-  const { fleet, confirm } = c.req.valid("query");
-  const found = await lookupFleet(c.env, fleet);
-  if (!found.ok) return fail(c, found);
-  const { name, stub } = found.value;
+  const { confirm } = c.req.valid("query");
+  const { name, stub } = c.var.fleet;
   // The runbook's [y/N] prompt: only the fleet's own name, typed out, destroys anything.
   return answer(c, await stub.down(name, confirm === name), (down): DownBody =>
     down.confirmed
@@ -47,19 +40,14 @@ actions.openapi(downRoute, async (c) => {
 });
 
 actions.openapi(rollRoute, async (c) => {
-  const { fleet, cancel } = c.req.valid("query");
-  const found = await lookupFleet(c.env, fleet);
-  if (!found.ok) return fail(c, found);
-  const { name, stub } = found.value;
+  const { cancel } = c.req.valid("query");
+  const { name, stub } = c.var.fleet;
   return answer(c, await stub.roll(name, cancel), (v): RollBody => ({ fleet: name, ...v }));
 });
 
 actions.openapi(replaceRoute, async (c) => {
   const { id } = c.req.valid("param");
-  const { fleet } = c.req.valid("query");
-  const found = await lookupFleet(c.env, fleet);
-  if (!found.ok) return fail(c, found);
-  const { name, stub } = found.value;
+  const { name, stub } = c.var.fleet;
   return answer(c, await stub.replace(name, id), (v): ReplaceBody => ({ fleet: name, ...v }));
 });
 
@@ -68,37 +56,26 @@ for (const [route, paused] of [
   [resumeRoute, false],
 ] as const) {
   actions.openapi(route, async (c) => {
-    const { fleet } = c.req.valid("query");
-    const found = await lookupFleet(c.env, fleet);
-    if (!found.ok) return fail(c, found);
-    const { name, stub } = found.value;
+    const { name, stub } = c.var.fleet;
     return answer(c, await stub.setPaused(name, paused), (value): PauseBody => ({ fleet: name, ...value }));
   });
 }
 
 actions.openapi(reconcileRoute, async (c) => {
-  const { fleet, dry_run: dryRun } = c.req.valid("query");
-  const found = await lookupFleet(c.env, fleet);
-  if (!found.ok) return fail(c, found);
-  const { name, stub } = found.value;
+  const { dry_run: dryRun } = c.req.valid("query");
+  const { name, stub } = c.var.fleet;
   return answer(c, await stub.reconcile(name, dryRun), (report) => ({ fleet: name, dryRun, report }));
 });
 
 actions.openapi(clearHostRoute, async (c) => {
   const { machineId } = c.req.valid("param");
-  const { fleet } = c.req.valid("query");
-  const found = await lookupFleet(c.env, fleet);
-  if (!found.ok) return fail(c, found);
-  const { name, stub } = found.value;
+  const { name, stub } = c.var.fleet;
   return answer(c, await stub.clearHost(name, machineId), (v): ClearHostBody => ({ fleet: name, ...v }));
 });
 
 actions.openapi(blockHostRoute, async (c) => {
   const { machineId } = c.req.valid("param");
-  const { fleet } = c.req.valid("query");
   const { reason, scope } = c.req.valid("json");
-  const found = await lookupFleet(c.env, fleet);
-  if (!found.ok) return fail(c, found);
-  const { name, stub } = found.value;
+  const { name, stub } = c.var.fleet;
   return answer(c, await stub.blockHost(name, machineId, reason, scope), (v): BlockHostBody => ({ fleet: name, ...v }));
 });

@@ -37,18 +37,14 @@ reads.openapi(healthRoute, async (c) => {
 });
 
 reads.openapi(eventsRoute, async (c) => {
-  const { fleet, limit, since } = c.req.valid("query");
-  const found = await lookupFleet(c.env, fleet);
-  if (!found.ok) return fail(c, found);
-  const { name, stub } = found.value;
+  const { limit, since } = c.req.valid("query");
+  const { name, stub } = c.var.fleet;
   return c.json({ fleet: name, events: await stub.events(name, limit, since ?? null) } satisfies EventsBody, 200);
 });
 
 reads.openapi(statsRoute, async (c) => {
-  const { fleet, format } = c.req.valid("query");
-  const found = await lookupFleet(c.env, fleet);
-  if (!found.ok) return fail(c, found);
-  const { name, stub } = found.value;
+  const { format } = c.req.valid("query");
+  const { name, stub } = c.var.fleet;
   const stats = await stub.stats(name);
   if (!stats.ok) return fail(c, stats);
   const wantsText = format === "text" || (format === undefined && /\btext\/plain\b/.test(c.req.header("accept") ?? ""));
@@ -56,18 +52,13 @@ reads.openapi(statsRoute, async (c) => {
 });
 
 reads.openapi(hostsRoute, async (c) => {
-  const { fleet } = c.req.valid("query");
-  const found = await lookupFleet(c.env, fleet);
-  if (!found.ok) return fail(c, found);
-  const { name, stub } = found.value;
+  const { name, stub } = c.var.fleet;
   return answer(c, await stub.stats(name), (s): HostsBody => ({ fleet: name, hosts: s.hosts }));
 });
 
 reads.openapi(logsRoute, async (c) => {
   const { id } = c.req.valid("param");
-  const { fleet, tail } = c.req.valid("query");
-  const found = await lookupFleet(c.env, fleet);
-  if (!found.ok) return fail(c, found);
-  const { name, stub } = found.value;
+  const { tail } = c.req.valid("query");
+  const { name, stub } = c.var.fleet;
   return answer(c, await stub.logs(name, id, tail), (logs) => ({ fleet: name, ...logs }));
 });
