@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { FleetConfig } from "../config/fleet";
+import { sha256Hex } from "../format";
 import type { Env } from "../env";
 import type { StateDamage } from "../fleet/status";
 import type { FleetStore } from "../fleet/store";
@@ -69,11 +70,6 @@ export async function bootstrapStep(io: AlertIo, state: FleetState, config: Flee
   io.store.put("health", health);
 }
 
-async function urlHash(url: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(url));
-  return [...new Uint8Array(digest).slice(0, 8)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 /** Posts the queue as one message when Slack is configured, not in error, and not asking us to wait. */
 async function flush(io: AlertIo, doc: AlertsDoc, now: number): Promise<void> {
   const url = io.env.SLACK_WEBHOOK_URL;
@@ -82,7 +78,7 @@ async function flush(io: AlertIo, doc: AlertsDoc, now: number): Promise<void> {
     return;
   }
   if (doc.queue.length === 0) return;
-  const hash = await urlHash(url);
+  const hash = await sha256Hex(url, 8);
   if (doc.slackError) {
     if (doc.slackError.urlHash === hash) return;
     doc.slackError = null;

@@ -1,5 +1,6 @@
 import type { FleetStatus, InstanceStatus } from "../fleet/status";
 import type { GrandTotals } from "./totals";
+import { formatDuration } from "../format";
 
 /**
  * `/status?format=text`: the runbook's `vast_status.sh` table for a terminal, with the fleet
@@ -8,12 +9,7 @@ import type { GrandTotals } from "./totals";
 
 /** `1h02m` from an hour on, `2m05s` below; `-` when unknown. */
 export function formatAge(seconds: number | null): string {
-  if (seconds === null) return "-";
-  const s = Math.max(0, Math.floor(seconds));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const pad = (x: number) => String(x).padStart(2, "0");
-  return h > 0 ? `${h}h${pad(m)}m` : `${m}m${pad(s % 60)}s`;
+  return seconds === null ? "-" : formatDuration(Math.floor(seconds));
 }
 
 interface Column {

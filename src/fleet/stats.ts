@@ -1,6 +1,7 @@
 import type { FleetConfig } from "../config/fleet";
 import { decayedStrikes, expectedGpuRate, gamesPerDollar, isBlocked } from "../reconcile/offers";
 import type { FleetState } from "../reconcile/state";
+import { round } from "../format";
 
 /**
  * What the fleet has learned about the market: throughput per GPU model (the runbook's performance
@@ -42,7 +43,6 @@ export interface FleetStats {
   hosts: HostRow[];
 }
 
-const round = (x: number, d: number) => Math.round(x * 10 ** d) / 10 ** d;
 
 export function fleetStats(fleet: string, config: FleetConfig, state: FleetState, now: number): FleetStats {
   const models = [...new Set([...config.gpus, ...Object.keys(state.gpuStats)])];

@@ -6,6 +6,7 @@ import type { PassReport, WorkerView } from "../reconcile/report";
 import { startedBefore } from "../reconcile/roll";
 import type { FleetState } from "../reconcile/state";
 import type { Usage } from "./usage";
+import { round } from "../format";
 
 /** What `/status` says about one fleet: a pure view of config, state and the last pass. */
 
@@ -96,7 +97,3 @@ export function fleetStatus(input: {
   };
 }
 
-function round(x: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}

@@ -7,6 +7,7 @@
  */
 import type { FleetConfig } from "../config/fleet";
 import { slotOf } from "../config/fleet";
+import { sha256Hex } from "../format";
 import { SEARCH_ROW_CAP, type VastClient } from "../vast/client";
 import type { Instance, Offer } from "../vast/schemas";
 import { act } from "./act";
@@ -78,7 +79,7 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
   const settled = settle(state, listed, fleet, config, now);
   state = settled.state;
   report.errors.push(...settled.errors);
-  const token = await fingerprint(deps.hfToken);
+  const token = await sha256Hex(deps.hfToken, 6);
   if (state.hfToken?.fingerprint !== token) state = { ...state, hfToken: { fingerprint: token, since: state.hfToken ? now : 0 } };
   const owned = listed.flatMap((instance) => {
     const slot = slotOf(fleet, instance.label);
@@ -168,10 +169,4 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
   next = learnThroughput({ ...next, hfAuthHold }, workers, state, now);
   next = { ...next, breaker: nextBreaker(next.breaker, { ownedCount: workers.length, fatalCount: 0, outcomes: acted.outcomes }, config, now) };
   return done({ state: next, share: findings.map((f) => ({ ...f, fleet })) });
-}
-
-/** Enough of a SHA-256 to notice that a secret changed without storing anything that reveals it. */
-async function fingerprint(secret: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(secret));
-  return [...new Uint8Array(digest).slice(0, 6)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
