@@ -56,8 +56,11 @@ export function classify(
   };
   // An unreadable poll neither starts nor ends the HF refusal clock.
   const hfAuthSince = logs === null ? base.hfAuthSince : logs?.hfAuthError ? (base.hfAuthSince ?? now) : null;
+  // Logs that say nothing reliable: unreadable, or "No such container" from a container that ran
+  // and that Vast still lists as running (one that died would no longer be listed running).
+  const blindPoll = logs === null || (logs?.stage === "boot" && base.everRan);
   // A blind spell that ends now stops the phase clock for its length (blindMs) when the phase goes on.
-  const spell = base.blindSince !== null && logs !== null ? now - base.blindSince : 0;
+  const spell = base.blindSince !== null && !blindPoll ? now - base.blindSince : 0;
   const result = (phase: Phase, detail: string, extra: Partial<InstanceMemory> = {}, fatalKind: string | null = null): Classification => ({
     phase,
     detail,
@@ -84,7 +87,7 @@ export function classify(
   // Cannot see is not unhealthy: while its logs cannot be read, a worker keeps its last reading and
   // its clocks stand still (blindSince), so no timeout fires and no host is blamed for our
   // blindness. Vast says the container runs, so it is past BOOT even then.
-  if (logs == null) {
+  if (logs == null || blindPoll) {
     const keep = base.phase === "BOOT" ? "SETUP" : base.phase;
     const blindSince = base.blindSince ?? now;
     return {

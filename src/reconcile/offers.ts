@@ -86,6 +86,8 @@ export function offerRejection(offer: Offer, ctx: OfferChoiceContext): string | 
   const only = ctx.gpu ? ctx.gpu.replace(/_/g, " ").trim() : null;
   if (only ? offer.gpu_name !== only : !config.gpus.includes(offer.gpu_name)) return `${offer.gpu_name} is not wanted`;
   if (offer.num_gpus !== 1) return "not a single-GPU offer";
+  // vast-cli drops these after the search too (vast.py `search__offers`): the server may still list a machine we rent.
+  if (offer.rented === true) return `machine ${offer.machine_id} is rented already`;
   const floor = Math.max(config.minGpuRamMb, state.vramFloorMb);
   if (offer.gpu_ram < floor) return `${offer.gpu_ram} MB VRAM is under ${floor} MB`;
   if (isBlocked(state.hosts[String(offer.machine_id)], now)) return `machine ${offer.machine_id} is blocked`;

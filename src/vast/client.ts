@@ -131,9 +131,9 @@ export function createVastClient(opts: VastClientOptions): VastClient {
         // dph_total then includes the storage of the disk the fleet creates with.
         allocated_storage: q.diskGb,
       };
-      const { offers } = await call({ method: "POST", path: "/api/v0/bundles/", body }, OffersResponse);
-      // vast-cli filters `rented` again on its side (vast.py `search__offers`): the server may still list a machine we rent.
-      return offers.filter((o) => o.rented !== true);
+      // Every row Vast sent, `rented` ones included: whether the search filled its rows (and so may
+      // have been cut) is counted on them. The ranking drops rented rows, as vast-cli does (offers.ts).
+      return (await call({ method: "POST", path: "/api/v0/bundles/", body }, OffersResponse)).offers;
     },
 
     async createInstance(offerId, body) {

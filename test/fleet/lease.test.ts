@@ -22,6 +22,18 @@ describe("the lease", () => {
     });
   });
 
+  it("is renewed when it ran out while its pass worked: nobody else took it (no higher fence)", async () => {
+    await runInDurableObject(fleet("lease-late"), async (_i, state) => {
+      const store = new FleetStore(state.storage.sql);
+      const lease = new LeaseManager(store, "incarnation-a");
+      await lease.run(0, async (fence) => {
+        store.put("lease", { ...store.get("lease", Lease)!, expiresAt: Date.now() - 1 });
+        fence.check();
+        expect(store.get("lease", Lease)!.expiresAt).toBeGreaterThan(Date.now());
+      });
+    });
+  });
+
   it("answers StaleFence once another holder took it, and renews nothing then", async () => {
     await runInDurableObject(fleet("lease-stale"), async (_i, state) => {
       const store = new FleetStore(state.storage.sql);

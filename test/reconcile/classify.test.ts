@@ -154,7 +154,6 @@ describe("classify: forgiveness of one doubtful poll", () => {
   const running = run(evidence({ stage: "running", lastBatch: batch(5) }), undefined, NOW).memory;
 
   it.each<[string, LogEvidence]>([
-    ["logs that read BOOT", evidence({ stage: "boot" })],
     ["logs that read empty", evidence({ stage: "empty" })],
     ["logs that read WAIT", evidence({ stage: "wait" })],
     ["logs that read SETUP", evidence({ stage: "setup" })],
@@ -185,6 +184,13 @@ describe("classify: forgiveness of one doubtful poll", () => {
 
 describe("classify: cannot see is not unhealthy (unreadable logs)", () => {
   const running = run(evidence({ stage: "running", lastBatch: batch(5) }), undefined, NOW).memory;
+
+  it("'No such container' from a worker that ran, while Vast lists it running, is blindness: RUNNING kept, clocks stopped", () => {
+    const c = run(evidence({ stage: "boot" }), running, NOW + MIN);
+    expect(c.phase).toBe("RUNNING");
+    expect(c.memory.blindSince).toBe(NOW + MIN);
+    expect(run(evidence({ stage: "boot" }), c.memory, NOW + 2 * MIN).phase).toBe("RUNNING");
+  });
 
   it("a running worker stays RUNNING with its last reading however long its logs cannot be read", () => {
     let memory = running;

@@ -122,6 +122,7 @@ describe("offers: rejection rules", () => {
     ["GPU not in ZEB_GPUS", { gpu_name: "RTX 4090" }, {}, /not wanted/],
     ["two GPUs", { num_gpus: 2 }, {}, /single-GPU/],
     ["under minGpuRamMb", { gpu_ram: 8192 }, { config: config({ minGpuRamMb: 10000 }) }, /VRAM/],
+    ["rented already (vast-cli drops these after the search)", { rented: true }, {}, /is rented already/],
     ["under the fleet's OOM floor", { gpu_ram: 8192 }, { state: state({ vramFloorMb: 8193 }) }, /8192 MB VRAM is under 8193 MB/],
     ["above the OOM floor", { gpu_ram: 12288 }, { state: state({ vramFloorMb: 8193 }) }, null],
     ["an OOM on another model's 8 GB card applies to this 8 GB card too", { gpu_name: "RTX 3060 Ti", gpu_ram: 8192 }, { state: state({ vramFloorMb: 8193 }) }, /8192 MB VRAM is under 8193 MB/],

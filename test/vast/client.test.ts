@@ -52,10 +52,11 @@ describe("searchOffers", () => {
     expect(vast.seen[0]?.body).not.toHaveProperty("cuda_max_good");
   });
 
-  // vast.py `search__offers`: rows whose `rented` is not the query's `false` are dropped on the client.
-  it("drops offers marked rented: true, as vast-cli does after the search", async () => {
+  // vast.py `search__offers` drops rows marked rented after the search; the client keeps them, so the
+  // pass can tell a search that filled its 64 rows (the ranking drops them: test/reconcile/offers.test.ts).
+  it("keeps every row Vast sent, rented ones included, and reads their rented flag", async () => {
     const vast = scripted(() => json({ offers: [{ ...offerRow(1, "RTX 3060", 0.05), rented: true }, offerRow(2, "RTX 3060", 0.051), { ...offerRow(3, "RTX 3060", 0.052), rented: null }] }));
-    expect((await client(vast.fetch).searchOffers(QUERY)).map((o) => o.id)).toEqual([2, 3]);
+    expect((await client(vast.fetch).searchOffers(QUERY)).map((o) => [o.id, o.rented])).toEqual([[1, true], [2, false], [3, null]]);
   });
 
   it.each([0, undefined])("leaves out the gpu_ram filter when minGpuRamMb is %s", async (minGpuRamMb) => {
