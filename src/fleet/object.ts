@@ -11,7 +11,7 @@ import { emptyReport, type PassReport } from "../reconcile/report";
 import { startedBefore } from "../reconcile/roll";
 import { emptyState, FleetState, salvageState } from "../reconcile/state";
 import { redact } from "../redact";
-import { clientFor } from "../vast/transport";
+import { clientFor, pacerFor } from "../vast/transport";
 import { nowFor } from "./clock";
 import { FleetHistory, type HistoryPoint } from "./history";
 import { kvFirstSeen } from "./first-seen";
@@ -298,7 +298,8 @@ export class FleetObject extends DurableObject<Env> {
       fence.check();
       this.store.put("state", s);
     };
-    const outcome = await runPass(fleet, current.config, state, { vast, firstSeen, hfToken: this.env.HF_TOKEN ?? "", now, journal, vastRequests: () => meter.requests, sharedBlocks }, options);
+    const pacer = pacerFor(this.env, now);
+    const outcome = await runPass(fleet, current.config, state, { vast, firstSeen, hfToken: this.env.HF_TOKEN ?? "", now, journal, vastRequests: () => meter.requests, sharedBlocks, pacer }, options);
     this.usage.passes++;
     this.usage.vastRequests += meter.requests;
     this.usage.kvReads += firstSeen.ops.reads;
