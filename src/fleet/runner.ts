@@ -13,7 +13,7 @@ import { runPass, type PassOptions } from "../reconcile/pass";
 import { emptyReport, type PassReport } from "../reconcile/report";
 import { emptyState, FleetState, salvageState } from "../reconcile/state";
 import { redact } from "../redact";
-import { clientFor } from "../vast/transport";
+import { clientFor, pacerFor } from "../vast/transport";
 import { nowFor } from "./clock";
 import { kvFirstSeen } from "./first-seen";
 import type { FleetHistory } from "./history";
@@ -115,7 +115,8 @@ export class FleetRunner {
       fence.check();
       this.store.put("state", s);
     };
-    const outcome = await runPass(fleet, current.config, state, { vast, firstSeen, hfToken: this.env.HF_TOKEN ?? "", now, journal, vastRequests: () => meter.requests, sharedBlocks }, options);
+    const pacer = pacerFor(this.env, now);
+    const outcome = await runPass(fleet, current.config, state, { vast, firstSeen, hfToken: this.env.HF_TOKEN ?? "", now, journal, vastRequests: () => meter.requests, sharedBlocks, pacer }, options);
     this.usage.passes++;
     this.usage.vastRequests += meter.requests;
     this.usage.kvReads += firstSeen.ops.reads;

@@ -3,8 +3,9 @@
  * The pass's eyes: every owned instance's logs (the ones worth reading), its phase, and how long it
  * has been in it. A log that cannot be read is "unknown", never "unhealthy" (classify.ts).
  */
-import type { VastClient } from "../vast/client";
+import { LOGS_CONNECTIONS, type VastClient } from "../vast/client";
 import { VastError } from "../vast/errors";
+import { mapLimit } from "../vast/http";
 import type { Instance } from "../vast/schemas";
 import { classify, needsLogs } from "./classify";
 import { parseLogs, type LogEvidence } from "./logs";
@@ -25,19 +26,6 @@ export function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const run = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, run));
-  return out;
-}
-
 export interface Observed {
   workers: Worker[];
   memories: Record<string, InstanceMemory>;
@@ -51,27 +39,34 @@ export interface ObserveDeps {
   vast: VastClient;
   firstSeen: FirstSeen;
   now: number;
-  /** Log fetches at once; Workers allow 6 open connections per invocation. */
-  logsConcurrency: number;
 }
 
 export async function observeWorkers(owned: { instance: Instance; slot: number }[], state: FleetState, config: { stallTimeoutS: number }, deps: ObserveDeps): Promise<Observed> {
   const { vast, now } = deps;
   const errors: string[] = [];
   const evidence = new Map<number, LogEvidence | null>();
-  await mapLimit(
-    owned.filter((o) => needsLogs(o.instance)),
-    deps.logsConcurrency,
-    async ({ instance }) => {
-      try {
-        const text = await vast.getLogs(instance.id, { tail: 50 });
-        evidence.set(instance.id, text === null ? null : parseLogs(text));
-      } catch (e) {
-        evidence.set(instance.id, null);
-        errors.push(`logs of ${instance.id} unreadable (${errorText(e)})`);
-      }
-    },
-  );
+  // Every log file is requested first, then all are polled together: a pass of any size waits
+  // about one polling budget, not one per handful of workers.
+  const reading = owned.filter((o) => needsLogs(o.instance)).map((o) => o.instance.id);
+  const urls = await mapLimit(reading, LOGS_CONNECTIONS, async (id) => {
+    try {
+      return await vast.requestLogs(id, { tail: 50 });
+    } catch (e) {
+      errors.push(`logs of ${id} unreadable (${errorText(e)})`);
+      return null;
+    }
+  });
+  let texts = new Map<string, string | null>();
+  try {
+    texts = await vast.pollLogs(urls.filter((u): u is string => u !== null));
+  } catch (e) {
+    errors.push(`logs unreadable (${errorText(e)})`);
+  }
+  reading.forEach((id, i) => {
+    const text = texts.get(urls[i] ?? "") ?? null;
+    // Unreadable is null: "unknown", never "unhealthy" (classify.ts).
+    evidence.set(id, text === null ? null : parseLogs(text));
+  });
 
   // Time each phase from its first sighting (KV), with Vast's start_date as the floor.
   const out: Observed = { workers: [], memories: {}, phaseChanges: [], firstRunning: [], errors };

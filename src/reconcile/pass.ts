@@ -9,6 +9,7 @@ import type { FleetConfig } from "../config/fleet";
 import { slotOf } from "../config/fleet";
 import { sha256Hex } from "../format";
 import { SEARCH_ROW_CAP, type VastClient } from "../vast/client";
+import type { Pacer } from "../vast/pacing";
 import type { Instance, Offer } from "../vast/schemas";
 import { act } from "./act";
 import { failureSignature, largestSameFailure, nextBreaker, type Outcome } from "./breaker";
@@ -33,6 +34,8 @@ export interface PassDeps {
   vastRequests: () => number;
   /** The account's shared host blocks (src/reconcile/shared-hosts.ts), read only by a pass about to rent. */
   sharedBlocks?: () => Promise<SharedBlock[]>;
+  /** The waits between creates and between destroys (src/vast/pacing.ts); act.ts's default when absent. */
+  pacer?: Pacer;
 }
 
 export interface PassOptions {
@@ -41,8 +44,6 @@ export interface PassOptions {
   gpu?: string | null;
   /** The original scripts' "cheapest offer" policy, for the benchmark's comparison. */
   policy?: "value" | "cheapest";
-  /** Log fetches at once; Workers allow 6 open connections per invocation. */
-  logsConcurrency?: number;
   /** An instance of the fleet to destroy and replace in this pass (`POST /instances/:id/replace`). */
   replace?: number | null;
   /** `POST /down`: every instance of the fleet destroyed now, nothing launched. */
@@ -89,7 +90,7 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
   report.dph = owned.reduce((s, o) => s + (o.instance.dph_total ?? 0), 0);
 
   // Classify.
-  const seen = await observeWorkers(owned, state, config, { vast, firstSeen: deps.firstSeen, now, logsConcurrency: opts.logsConcurrency ?? 4 });
+  const seen = await observeWorkers(owned, state, config, { vast, firstSeen: deps.firstSeen, now });
   const { workers } = seen;
   report.errors.push(...seen.errors);
   report.phaseChanges = seen.phaseChanges;
@@ -149,7 +150,7 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
   }
 
   // Act, journaled, then remember.
-  const acted = await act(decided.actions, { ...state, instances: seen.memories, lastMarketScanAt: scanned ? now : state.lastMarketScanAt }, config, { vast, hfToken: deps.hfToken, now, journal: deps.journal });
+  const acted = await act(decided.actions, { ...state, instances: seen.memories, lastMarketScanAt: scanned ? now : state.lastMarketScanAt }, config, { vast, hfToken: deps.hfToken, now, journal: deps.journal, pacer: deps.pacer });
   report.actions = acted.actions;
   report.held.push(...acted.held);
   report.errors.push(...acted.errors);

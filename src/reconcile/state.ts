@@ -79,7 +79,8 @@ export const PendingDestroy = z.object({
   /** Why it was destroyed (plan's DestroyCause), so a retry keeps its cause; older records read as dead. */
   cause: DestroyCause.catch("dead"),
   at: z.number(),
-  attempts: z.number().int().min(1),
+  /** Times it was sent; 0 for one decided but left for the next pass by Vast's pacing (act.ts). */
+  attempts: z.number().int().min(0),
 });
 export type PendingDestroy = z.infer<typeof PendingDestroy>;
 
@@ -169,6 +170,11 @@ const FleetStateShape = z.object({
   market: z.record(z.string(), Sighting).default({}),
   /** POST /roll: workers whose instance started before this are replaced (roll.ts); null when no roll is under way. */
   rollBefore: z.number().nullable().default(null),
+  /**
+   * When Vast next allows a create and a destroy (src/vast/pacing.ts), on the pass's clock, so that
+   * a pass a second after another still keeps Vast's interval. States saved before it read as at once.
+   */
+  notBefore: z.object({ create: z.number(), destroy: z.number() }).default({ create: 0, destroy: 0 }),
 });
 /** States saved with a floor per GPU model become one floor by memory: the highest of them. */
 function migrate(raw: unknown): unknown {
@@ -201,6 +207,7 @@ export function emptyState(): FleetState {
     slotCooldowns: {},
     lastMarketScanAt: null,
     rollBefore: null,
+    notBefore: { create: 0, destroy: 0 },
   };
 }
 

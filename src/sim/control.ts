@@ -37,6 +37,8 @@ export const ControlInput = z
 export type ControlInput = z.infer<typeof ControlInput>;
 
 export const AdvanceInput = z.object({ seconds: z.number().min(0).max(90 * 86_400) }).strict();
+/** A client that stands for waiting without waiting real time (src/vast/transport.ts) says how long here. */
+export const WaitInput = z.object({ ms: z.number().min(0).max(600_000) }).strict();
 export const ResetInput = z
   .object({
     seed: z.number().int().min(0).max(0xffffffff),
@@ -93,6 +95,7 @@ export function applyControl(state: MarketState, input: ControlInput, realNowMs:
   if (input.rateLimits !== undefined) {
     state.rateLimits = input.rateLimits;
     state.limiter = {};
+    state.rateLimited = {};
   }
   const now = simNow(state.clock, realNowMs);
   for (const [id, hours] of Object.entries(input.listingEndsInH ?? {})) {
@@ -158,6 +161,7 @@ export function describeState(state: MarketState, realNowMs: number): Response {
     logsNotReadyPolls: state.logsNotReadyPolls,
     emptyListing: state.emptyListing ?? "array",
     rateLimits: state.rateLimits ?? false,
+    rateLimited: state.rateLimited ?? {},
     forcedNext: state.forced.next,
     hf: Object.fromEntries(
       Object.entries(state.hf.models).map(([name, model]) => [name, { step: learnerStepAt(model, now), total_games: model.totalGames }]),

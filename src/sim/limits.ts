@@ -8,7 +8,8 @@ import type { Endpoint, MarketState } from "./types";
  *
  * Its clock is real time plus every `/__sim/advance` jump: Vast's intervals are seconds of the
  * client's wall clock, which the market's speed does not change, and a test with a frozen market
- * stands for waiting by advancing it.
+ * stands for waiting by advancing it. A client that paces itself without waiting real time
+ * declares its waits through `/__sim/wait`, which moves this clock only, not the market's.
  */
 type Limit = { intervalS: number; penaltyS?: number } | { calls: number; perS: number };
 

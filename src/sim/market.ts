@@ -1,5 +1,5 @@
 import { simNow } from "./clock";
-import { AdvanceInput, applyControl, ControlInput, describeState, invalid, ResetInput, resetState } from "./control";
+import { AdvanceInput, applyControl, ControlInput, describeState, invalid, ResetInput, resetState, WaitInput } from "./control";
 import { apiFaultRates, drawApiFault, gatewayError, tooFrequent, truncate } from "./faults";
 import { hfRoute } from "./hf";
 import { json, readJson } from "./http";
@@ -55,6 +55,8 @@ export class Market {
     const threshold = rateLimited(this.state, route.endpoint, apiKey, realNowMs + (this.state.advancedTotalMs ?? 0));
     if (threshold !== null) {
       this.dirty = true;
+      const refused = (this.state.rateLimited ??= {});
+      refused[route.endpoint] = (refused[route.endpoint] ?? 0) + 1;
       return tooFrequent(threshold);
     }
     const rates = apiFaultRates(this.state, route.endpoint);
@@ -94,6 +96,12 @@ export class Market {
         const later = simNow(this.state.clock, realNowMs);
         tick(this.state, later);
         return json({ now_ms: later });
+      }
+      case "POST /__sim/wait": {
+        const input = WaitInput.safeParse(await readJson(req));
+        if (!input.success) return invalid(input.error);
+        this.state.advancedTotalMs = (this.state.advancedTotalMs ?? 0) + input.data.ms;
+        return json({ waited_ms: input.data.ms });
       }
       case "POST /__sim/reset": {
         const input = ResetInput.safeParse(await readJson(req));

@@ -157,9 +157,11 @@ export interface MarketState {
   emptyListing?: "array" | "null";
   /** Vast's per-endpoint rate limits (./limits.ts) are enforced; off unless a test asks. */
   rateLimits?: boolean;
+  /** Calls the limiter refused (429), per endpoint: what a client that paces itself should never see. */
+  rateLimited?: Partial<Record<Endpoint, number>>;
   /** The limiter's memory: per endpoint and key, the times it counts (./limits.ts). */
   limiter?: Record<string, number[]>;
-  /** Sim seconds jumped through /__sim/advance, in ms: the limiter's clock is real time plus these. */
+  /** Sim seconds jumped through /__sim/advance and waits declared through /__sim/wait, in ms: the limiter's clock is real time plus these. */
   advancedTotalMs?: number;
   forced: { next: (FaultKind | "none")[] };
   logs: Record<string, LogSnapshot>;

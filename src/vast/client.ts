@@ -1,7 +1,8 @@
 import type { z } from "zod";
 import { VastError } from "./errors";
 import { version } from "../../package.json";
-import { type Call, createHttp, type FetchLike, type RetryPolicy } from "./http";
+import { type Call, createHttp, type FetchLike, mapLimit, type RetryPolicy } from "./http";
+import { PACING } from "./pacing";
 import {
   type CreateInstanceBody,
   CreateResponse,
@@ -41,6 +42,14 @@ export interface VastClient {
   destroyInstance(id: number): Promise<"destroyed" | "not_found">;
   /** Null when the log file never became readable: "unknown", not "unhealthy". */
   getLogs(id: number, opts?: { tail?: number }): Promise<string | null>;
+  /** Asks Vast to write an instance's last `tail` log lines to a file; its URL, or null when Vast gave none. */
+  requestLogs(id: number, opts?: { tail?: number }): Promise<string | null>;
+  /**
+   * Polls log files together until each is readable or the polling budget is spent: every round
+   * fetches every URL still pending, LOGS_CONNECTIONS at once. Each URL maps to its text, or null
+   * when it never became readable.
+   */
+  pollLogs(urls: readonly string[]): Promise<Map<string, string | null>>;
   setLabel(id: number, label: string): Promise<void>;
   currentUser(): Promise<User>;
 }
@@ -61,6 +70,8 @@ const CREATE_TIMEOUT_MS = 120_000;
 /** vast-cli's `logs` command polls `result_url` 30 times, 0.3 s apart (vast.py `logs`, `vastai/api/instances.py::_poll_result_url`). */
 const LOGS_POLLS = 30;
 const LOGS_POLL_MS = 300;
+/** Workers allow 6 simultaneous open connections per invocation; more wait for one to close. */
+export const LOGS_CONNECTIONS = 6;
 
 /** v1 list pages hold at most 25 rows. */
 const PAGE_SIZE = 25;
@@ -69,11 +80,12 @@ const MAX_PAGES = 200;
 
 /**
  * A create whose answer was lost (timeout, dropped connection) or garbled (5xx from a gateway,
- * a malformed body) may still have rented the machine, and repeating it could rent a second one.
- * So only the rate limiter's 429, which answers before Vast looks at the request, is retried; the
- * pass journals every other failure as "may have happened" (src/reconcile/pass.ts).
+ * a malformed body) may still have rented the machine, and repeating it could rent a second one:
+ * the pass journals such a failure as "may have happened" (src/reconcile/act.ts). Nor is a 429
+ * retried: a create inside Vast's interval pushes the next allowed one 12 s out, so a retry a
+ * moment later only lengthens the penalty; the pass waits it out (src/vast/pacing.ts).
  */
-const CREATE_POLICY: RetryPolicy = { statuses: new Set([429]), lost: false };
+const CREATE_POLICY: RetryPolicy = { statuses: new Set(), lost: false };
 
 /** Vast's wordings for an account out of money: "lacks credit" (API), "Insufficient credits" (CLI docs). */
 const CREDIT_REFUSED = /lacks credit|insufficient credit/i;
@@ -111,7 +123,7 @@ export function createVastClient(opts: VastClientOptions): VastClient {
   const refused = (endpoint: string, msg: unknown): VastError =>
     new VastError("http", endpoint, `${endpoint} refused: ${typeof msg === "string" ? msg.slice(0, 300) : "success is false"}`, { status: 200 });
 
-  return {
+  const client: VastClient = {
     async searchOffers(q) {
       const body: Record<string, unknown> = {
         verified: { eq: true },
@@ -162,8 +174,10 @@ export function createVastClient(opts: VastClientOptions): VastClient {
       const rows: Instance[] = [];
       let token: string | null = null;
       for (let page = 0; page < MAX_PAGES; page++) {
+        // Vast allows a list call a second (src/vast/pacing.ts): the next page waits for it.
+        if (page > 0) await sleep(PACING.list.intervalMs);
         const query: Record<string, unknown> = token === null ? { limit: PAGE_SIZE } : { limit: PAGE_SIZE, after_token: token };
-        const data = await call({ method: "GET", path: "/api/v1/instances/", query }, InstancesPage);
+        const data = await call({ method: "GET", path: "/api/v1/instances/", query, pacing: PACING.list }, InstancesPage);
         rows.push(...data.instances);
         token = data.next_token;
         // The CLI stops on any falsy token, "" included.
@@ -190,17 +204,30 @@ export function createVastClient(opts: VastClientOptions): VastClient {
       return "destroyed";
     },
 
-    async getLogs(id, { tail = 50 } = {}) {
+    async getLogs(id, opts) {
+      const url = await client.requestLogs(id, opts);
+      return url ? ((await client.pollLogs([url])).get(url) ?? null) : null;
+    },
+
+    async requestLogs(id, { tail = 50 } = {}) {
       const c: Call = { method: "PUT", path: `/api/v0/instances/request_logs/${id}/`, body: { tail: String(tail) } };
-      const url = (await call(c, LogsResponse)).result_url;
-      if (!url) return null;
-      // Like the CLI: wait before every poll, because the file is never there right after the request.
-      for (let i = 0; i < logsPolls; i++) {
+      return (await call(c, LogsResponse)).result_url || null;
+    },
+
+    async pollLogs(urls) {
+      const texts = new Map<string, string | null>(urls.map((u) => [u, null]));
+      let pending = [...texts.keys()];
+      // Like the CLI: wait before every round, because a file is never there right after its request.
+      for (let round = 0; round < logsPolls && pending.length > 0; round++) {
         await sleep(logsPollMs);
-        const got = await http.fetchPlain(url);
-        if (got?.status === 200) return got.text;
+        const got = await mapLimit(pending, LOGS_CONNECTIONS, (url) => http.fetchPlain(url));
+        pending.forEach((url, i) => {
+          const answer = got[i];
+          if (answer?.status === 200) texts.set(url, answer.text);
+        });
+        pending = pending.filter((url) => texts.get(url) === null);
       }
-      return null;
+      return texts;
     },
 
     async setLabel(id, label) {
@@ -214,4 +241,5 @@ export function createVastClient(opts: VastClientOptions): VastClient {
       return call({ method: "GET", path: "/api/v0/users/current/" }, User);
     },
   };
+  return client;
 }

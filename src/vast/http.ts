@@ -1,8 +1,23 @@
 import type { z } from "zod";
 import { malformed, VastError } from "./errors";
+import type { PacingRule } from "./pacing";
 import { ErrorBody } from "./schemas";
 
 export type FetchLike = (req: Request) => Promise<Response>;
+
+/** `fn` over `items`, at most `limit` at once (Workers allow 6 open connections per invocation); results in order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  const run = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, run));
+  return out;
+}
 
 export interface HttpOptions {
   baseUrl: string;
@@ -37,6 +52,12 @@ export interface Call {
   policy?: RetryPolicy;
   /** Per attempt, instead of the client's default. */
   timeoutMs?: number;
+  /**
+   * The endpoint's rate limit (src/vast/pacing.ts): a 429 is retried after its penalty, not the
+   * backoff, since a retry inside Vast's interval is refused again. Another fleet or client on
+   * the account may have called it a moment before.
+   */
+  pacing?: PacingRule;
 }
 
 export interface Reply {
@@ -112,7 +133,8 @@ export function createHttp(o: HttpOptions) {
         const what = out.kind === "timeout" ? "timed out" : "network error";
         throw new VastError(out.kind, endpoint, `${endpoint} ${what} after ${n} attempt${n === 1 ? "" : "s"}: ${out.detail}`);
       }
-      await o.sleep(delay);
+      const penalty = out.ok && out.status === 429 ? (call.pacing?.penaltyMs ?? 0) : 0;
+      await o.sleep(Math.max(delay, penalty));
       delay *= 1.5;
     }
   }

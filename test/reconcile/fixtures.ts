@@ -166,6 +166,23 @@ export function evidence(over: Partial<LogEvidence> = {}): LogEvidence {
 export const destroys = (actions: Action[]): DestroyAction[] => actions.filter((a): a is DestroyAction => a.kind === "destroy");
 export const launches = (actions: Action[]): LaunchAction[] => actions.filter((a): a is LaunchAction => a.kind === "launch");
 
+/**
+ * A client's log calls from one function of the instance: its request reads the logs at once (and
+ * throws as it throws), and the poll hands back what was read. For stand-ins that script per worker.
+ */
+export function logsOf(read: (id: number) => Promise<string | null>): Pick<VastClient, "getLogs" | "requestLogs" | "pollLogs"> {
+  const files = new Map<string, string | null>();
+  return {
+    getLogs: read,
+    async requestLogs(id) {
+      const url = `standin://logs/${id}/${files.size}`;
+      files.set(url, await read(id));
+      return url;
+    },
+    pollLogs: async (urls) => new Map(urls.map((u) => [u, files.get(u) ?? null])),
+  };
+}
+
 /** A Vast client for a pass test: an empty, healthy account unless a test says otherwise. */
 export function scriptedVast(over: Partial<VastClient> = {}): VastClient {
   return {
@@ -174,10 +191,10 @@ export function scriptedVast(over: Partial<VastClient> = {}): VastClient {
     createInstance: async () => ({ id: 1 }),
     showInstance: async () => null,
     destroyInstance: async () => "destroyed",
-    getLogs: async () => "",
     setLabel: async () => {},
     currentUser: async () => ({ id: 1, credit: 100, balance: null }),
     ...over,
+    ...logsOf(over.getLogs ?? (async () => "")),
   };
 }
 

@@ -128,7 +128,10 @@ describe("listInstances", () => {
   it("follows next_token across pages of 25 and keeps null labels as null", async () => {
     const rows = Array.from({ length: 61 }, (_, i) => instanceRow(1000 + i, i % 4 === 0 ? null : `zeb-worker-vast-${i}`));
     const vast = listingMarket(rows);
-    const got = await client(vast.fetch).listInstances();
+    const wait = sleeps();
+    const got = await client(vast.fetch, { sleep: wait.sleep }).listInstances();
+    // Vast allows a list call a second: each next page waits for it.
+    expect(wait.calls).toEqual([1000, 1000]);
 
     expect(got.map((r) => r.id)).toEqual(rows.map((r) => r.id));
     expect(got.filter((r) => r.label === null)).toHaveLength(16);
@@ -262,6 +265,70 @@ describe("getLogs", () => {
   it("returns null when Vast gives no result_url", async () => {
     const vast = scripted(() => json({ success: true, msg: "no logs" }));
     expect(await client(vast.fetch).getLogs(31)).toBeNull();
+  });
+});
+
+describe("requestLogs and pollLogs: many workers' logs in one polling budget", () => {
+  const urlOf = (id: number) => `https://s3.amazonaws.com/vast.ai/instance_logs/${id}.log`;
+
+  /** Eight workers whose log files are ready after 0 to 7 not-ready polls; counts connections open at once. */
+  function manyLogs() {
+    const polls = new Map<string, number>();
+    let open = 0;
+    let peak = 0;
+    const market = standIn((s) => {
+      const id = /request_logs\/(\d+)\//.exec(s.endpoint)?.[1];
+      if (id !== undefined) return json({ success: true, result_url: urlOf(Number(id)) });
+      const n = (polls.get(s.url.href) ?? 0) + 1;
+      polls.set(s.url.href, n);
+      const notReady = Number(/(\d+)\.log$/.exec(s.url.href)?.[1]) - 100;
+      return n <= notReady ? text("<Error><Code>NoSuchKey</Code></Error>", 404) : text(`logs of ${s.url.href}`, 200);
+    });
+    const fetch = async (req: Request): Promise<Response> => {
+      open++;
+      peak = Math.max(peak, open);
+      // Answers arrive later than the request, so the calls of a round overlap as they would on the network.
+      await new Promise((r) => setTimeout(r, 1));
+      try {
+        return await market.fetch(req);
+      } finally {
+        open--;
+      }
+    };
+    return { fetch, polls, peak: () => peak };
+  }
+
+  it("polls every pending file in each round, at most 6 connections at once, and waits about one polling budget in all", async () => {
+    const m = manyLogs();
+    const wait = sleeps();
+    const vast = client(m.fetch, { sleep: wait.sleep });
+    const ids = Array.from({ length: 8 }, (_, i) => 100 + i);
+    const urls: (string | null)[] = [];
+    for (const id of ids) urls.push(await vast.requestLogs(id));
+    expect(urls).toEqual(ids.map(urlOf));
+    const texts = await vast.pollLogs(urls.filter((u): u is string => u !== null));
+    expect([...texts.values()]).toEqual(ids.map((id) => `logs of ${urlOf(id)}`));
+    // The slowest file is ready at its 8th poll: 8 rounds in all, not 8 workers × their own polls.
+    expect(wait.calls).toEqual(Array.from({ length: 8 }, () => 300));
+    expect(ids.map((id) => m.polls.get(urlOf(id)))).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(m.peak()).toBe(6);
+  });
+
+  it("a file never ready is null (unknown) after the budget; the others are read", async () => {
+    const m = manyLogs();
+    const wait = sleeps();
+    const vast = client(m.fetch, { sleep: wait.sleep, logsPolls: 3 });
+    const texts = await vast.pollLogs([urlOf(100), urlOf(150)]);
+    expect(texts.get(urlOf(100))).toBe(`logs of ${urlOf(100)}`);
+    expect(texts.get(urlOf(150))).toBeNull();
+    expect(wait.calls).toHaveLength(3);
+    expect(m.polls.get(urlOf(100))).toBe(1);
+  });
+
+  it("polls nothing and waits nothing for no files", async () => {
+    const wait = sleeps();
+    expect((await client(manyLogs().fetch, { sleep: wait.sleep }).pollLogs([])).size).toBe(0);
+    expect(wait.calls).toEqual([]);
   });
 });
 

@@ -151,11 +151,21 @@ describe("createInstance is never repeated when it may have happened", () => {
     expect(fake.seen).toHaveLength(1);
   });
 
-  it("retries a 429, which the rate limiter answers before Vast looks at the request", async () => {
+  it("does not retry a 429: a create inside Vast's interval lengthens the penalty, so the pass waits it out", async () => {
     const fake = scripted(tooFrequent, () => json({ success: true, new_contract: 99 }));
     const { vast, sleeps } = client(fake.fetch);
-    expect(await vast.createInstance(11, createBody)).toEqual({ id: 99 });
+    await expect(vast.createInstance(11, createBody)).rejects.toMatchObject({ kind: "rate_limited", status: 429 });
+    expect(fake.seen).toHaveLength(1);
+    expect(sleeps).toEqual([]);
+  });
+});
+
+describe("a 429 on a paced endpoint", () => {
+  it("retries a listing after Vast's list interval, not the short backoff: another fleet on the key listed a moment before", async () => {
+    const fake = scripted(tooFrequent, () => json({ success: true, instances: [], next_token: null }));
+    const { vast, sleeps } = client(fake.fetch);
+    expect(await vast.listInstances()).toEqual([]);
     expect(fake.seen).toHaveLength(2);
-    expect(sleeps).toEqual([150]);
+    expect(sleeps).toEqual([1000]);
   });
 });

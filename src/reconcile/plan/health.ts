@@ -91,7 +91,8 @@ export function planHealth(input: PlanInput, voucher: Worker | null, going: Goin
   for (const pd of input.state.pendingDestroys) {
     const w = input.workers.find((x) => x.instance.id === pd.instanceId);
     if (!w || going.has(pd.instanceId)) continue;
-    going.add(destroyOf(w, pd.cause, `destroy not confirmed (attempt ${pd.attempts + 1}): ${pd.reason}`, true));
+    const why = pd.attempts === 0 ? `deferred to keep Vast's interval: ${pd.reason}` : `destroy not confirmed (attempt ${pd.attempts + 1}): ${pd.reason}`;
+    going.add(destroyOf(w, pd.cause, why, true));
   }
   return held;
 }
