@@ -19,6 +19,9 @@ export const OPEN_PATHS: ReadonlySet<string> = new Set(["/healthz"]);
 
 const READ_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD"]);
 
+/** GETs only the admin token may send: the preflight can post to Slack and says what the account can do. */
+export const ADMIN_PATHS: ReadonlySet<string> = new Set(["/preflight"]);
+
 const unauthorized = (message: string) => ({ message: { error: "unauthorized", message } });
 
 export const requireAuth: MiddlewareHandler<ApiEnv> = async (c, next) => {
@@ -47,7 +50,7 @@ export const requireAuth: MiddlewareHandler<ApiEnv> = async (c, next) => {
     invalidToken: unauthorized("the bearer token is not valid"),
   });
   await check(c, async () => {});
-  if (mutation && c.get("role") !== "admin") {
+  if ((mutation || ADMIN_PATHS.has(c.req.path)) && c.get("role") !== "admin") {
     return c.json({ error: "forbidden", message: `the read-only token cannot ${c.req.method} ${c.req.path}; use API_TOKEN` }, 403);
   }
   return next();

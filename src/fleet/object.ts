@@ -405,6 +405,14 @@ export class FleetObject extends DurableObject<Env> {
     return { ok: true, value: fleetStats(fleet, c.config, this.state(now), now) };
   }
 
+  /** What the fleet's choice of offers reads besides its config (`GET /preflight`); changes nothing. */
+  async offerContext(fleet: string): Promise<{ now: number; state: Pick<FleetState, "gpuStats" | "hosts" | "vramFloorMb"> }> {
+    this.fleet = fleet;
+    const now = await nowFor(this.env);
+    const { gpuStats, hosts, vramFloorMb } = this.state(now);
+    return { now, state: { gpuStats, hosts, vramFloorMb } };
+  }
+
   /** Forgets a host's record (strikes, block, throughput): the operator knows it was fixed. */
   async clearHost(fleet: string, machineId: number): Promise<RpcResult<{ cleared: number }>> {
     return this.leased(fleet, async () => {
