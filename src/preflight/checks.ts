@@ -171,11 +171,11 @@ function offersCheck(f: PreflightFacts, c: FleetConfig | null, target: number, f
   const skipped = f.offers.value.length - ranked.length;
   const best = ranked[0];
   if (!best) {
-    const why = skipped > 0 ? ` (${skipped} listed, all on hosts the fleet skips or under its VRAM floor)` : "";
+    const why = skipped > 0 ? ` (${skipped} listed, none the fleet would rent: blocked hosts, its VRAM floor)` : "";
     return fail("offers", `no offers under ${cap}${why}`, widen);
   }
   const cheapest = ranked.reduce((a, b) => (b.offer.dph_total < a.offer.dph_total ? b : a));
-  const summary = `${ranked.length} usable offers under ${cap}${skipped > 0 ? ` (${skipped} more skipped: blocked hosts or VRAM floor)` : ""}; cheapest ${cheapest.offer.gpu_name} ${usd(cheapest.offer.dph_total)}/h; best value ${best.offer.gpu_name} ${usd(best.offer.dph_total)}/h, ${kGames(best.gamesPerDollar)}`;
+  const summary = `${ranked.length} usable offers under ${cap}${skipped > 0 ? ` (${skipped} more listed that the fleet would not rent)` : ""}; cheapest ${cheapest.offer.gpu_name} ${usd(cheapest.offer.dph_total)}/h; best value ${best.offer.gpu_name} ${usd(best.offer.dph_total)}/h, ${kGames(best.gamesPerDollar)}`;
   const rented = first?.rentals.length ?? 0;
   if (rented < target) {
     const ceiling = c.maxFleetDph === null ? "" : ` or ZEB_MAX_FLEET_DPH (${usd(c.maxFleetDph)}/h)`;
