@@ -4,7 +4,7 @@ import { sha256Hex } from "../format";
 import type { Env } from "../env";
 import type { StateDamage } from "../fleet/status";
 import type { FleetStore } from "../fleet/store";
-import { CHECK_INTERVAL_MS, DEFAULT_HF_ENDPOINT, emptyHealth, HealthDoc, type HfDeps, runBootstrap, runProgressChecks } from "../health/hf";
+import { CHECK_INTERVAL_MS, emptyHealth, HealthDoc, type HfDeps, hfDepsFor, runBootstrap, runProgressChecks } from "../health/hf";
 import type { PassReport } from "../reconcile/report";
 import type { FleetState } from "../reconcile/state";
 import { redact } from "../redact";
@@ -58,7 +58,7 @@ export interface AlertIo {
 const fetchOf = (io: AlertIo): FetchLike => io.fetch ?? vastFetch(io.env);
 
 export function hfDeps(io: AlertIo): HfDeps {
-  return { fetch: fetchOf(io), endpoint: io.env.HF_ENDPOINT ?? DEFAULT_HF_ENDPOINT, token: io.env.HF_TOKEN ?? "" };
+  return hfDepsFor(io.env, fetchOf(io));
 }
 
 const loadHealth = (store: FleetStore) => store.get("health", HealthDoc) ?? emptyHealth();

@@ -6,6 +6,7 @@ import { newApi } from "./hono";
 import { guardResponses } from "./redact-responses";
 import { actions } from "./routes/actions";
 import { fleets } from "./routes/fleets";
+import { preflight } from "./routes/preflight";
 import { reads } from "./routes/reads";
 import { sim } from "./routes/sim";
 import { dashboardApi, shell } from "../dashboard/routes";
@@ -37,6 +38,7 @@ app.use(
 app.route("/", reads);
 app.route("/", actions);
 app.route("/", fleets);
+app.route("/", preflight);
 app.route("/", dashboardApi);
 app.route("/", sim);
 

@@ -19,6 +19,9 @@ export const OPEN_PATHS: ReadonlySet<string> = new Set(["/healthz"]);
 
 const READ_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD"]);
 
+/** GETs only the admin token may send: the preflight can post to Slack and says what the account can do. */
+export const ADMIN_PATHS: ReadonlySet<string> = new Set(["/preflight"]);
+
 const unauthorized = (message: string) => ({ message: { error: "unauthorized", message } });
 
 export const requireAuth: MiddlewareHandler<ApiEnv> = async (c, next) => {
@@ -28,8 +31,8 @@ export const requireAuth: MiddlewareHandler<ApiEnv> = async (c, next) => {
   }
   if (OPEN_PATHS.has(c.req.path)) return next();
   const { admin, reader } = settings.value;
-  const mutation = !READ_METHODS.has(c.req.method);
-  if (!admin && (mutation || !reader)) {
+  const adminOnly = !READ_METHODS.has(c.req.method) || ADMIN_PATHS.has(c.req.path);
+  if (!admin && (adminOnly || !reader)) {
     return c.json({ error: "not_configured", message: "set the API_TOKEN secret (wrangler secret put API_TOKEN) to use this API; it stays closed until then" }, 503);
   }
   // Secrets live on c.env, so the middleware is built per request.
@@ -47,7 +50,7 @@ export const requireAuth: MiddlewareHandler<ApiEnv> = async (c, next) => {
     invalidToken: unauthorized("the bearer token is not valid"),
   });
   await check(c, async () => {});
-  if (mutation && c.get("role") !== "admin") {
+  if (adminOnly && c.get("role") !== "admin") {
     return c.json({ error: "forbidden", message: `the read-only token cannot ${c.req.method} ${c.req.path}; use API_TOKEN` }, 403);
   }
   return next();

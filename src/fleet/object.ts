@@ -5,6 +5,7 @@ import type { Env } from "../env";
 import type { BlockScope } from "../reconcile/hosts";
 import type { PassOptions } from "../reconcile/pass";
 import type { PassReport } from "../reconcile/report";
+import type { FleetState } from "../reconcile/state";
 import { redact } from "../redact";
 import { clientFor } from "../vast/transport";
 import { FleetHistory, type HistoryPoint } from "./history";
@@ -216,6 +217,14 @@ export class FleetObject extends DurableObject<Env> {
     if (!c.ok) return invalid(`the fleet's config is invalid: ${c.errors.join("; ")}`);
     const now = await r.now();
     return { ok: true, value: fleetStats(fleet, c.config, r.state(now), now) };
+  }
+
+  /** What the fleet's choice of offers reads besides its config (`GET /preflight`); changes nothing. */
+  async offerContext(fleet: string): Promise<{ now: number; state: Pick<FleetState, "gpuStats" | "hosts" | "vramFloorMb"> }> {
+    const r = this.bound(fleet);
+    const now = await r.now();
+    const { gpuStats, hosts, vramFloorMb } = r.state(now);
+    return { now, state: { gpuStats, hosts, vramFloorMb } };
   }
 
   async events(fleet: string, limit: number, since: number | null): Promise<FleetEvent[]> {

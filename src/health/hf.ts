@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { FleetConfig } from "../config/fleet";
+import type { Env } from "../env";
 import type { WorkerView } from "../reconcile/report";
 import type { FleetState } from "../reconcile/state";
 import type { FetchLike } from "../vast/http";
@@ -49,6 +50,11 @@ export interface HfDeps {
 }
 
 export const DEFAULT_HF_ENDPOINT = "https://huggingface.co";
+
+/** Hugging Face as the Worker's settings name it: HF_ENDPOINT (the simulator's stand-in, under test) and HF_TOKEN. */
+export function hfDepsFor(env: Pick<Env, "HF_ENDPOINT" | "HF_TOKEN">, fetch: FetchLike): HfDeps {
+  return { fetch, endpoint: env.HF_ENDPOINT ?? DEFAULT_HF_ENDPOINT, token: env.HF_TOKEN ?? "" };
+}
 
 // --- wire ---------------------------------------------------------------------------------------
 
@@ -118,6 +124,60 @@ export async function readNewestCommit(deps: HfDeps, examplesRepoId: string): Pr
   const newest = parsed.data[0];
   const at = newest ? Date.parse(newest.date) : null;
   return at === null || Number.isNaN(at) ? { at: null, detail: `no commits in ${examplesRepoId}` } : { at, detail: `newest commit ${newest?.id.slice(0, 8)} in ${examplesRepoId}` };
+}
+
+/**
+ * What whoami-v2 says of the token (huggingface.js `ApiWhoAmIAuthInfo`; fine-grained scopes as the
+ * Hub's own Spaces read them: `fineGrained.scoped[].entity {type, name}` with `permissions`).
+ */
+export const WhoAmI = z
+  .object({
+    name: z.string(),
+    orgs: z.array(z.object({ name: z.string() }).loose()).default([]),
+    auth: z
+      .object({
+        accessToken: z
+          .object({
+            role: z.string(),
+            fineGrained: z
+              .object({
+                global: z.array(z.string()).default([]),
+                scoped: z.array(z.object({ entity: z.object({ type: z.string(), name: z.string() }).loose(), permissions: z.array(z.string()) }).loose()).default([]),
+              })
+              .loose()
+              .optional(),
+          })
+          .loose()
+          .optional(),
+      })
+      .loose()
+      .default({}),
+  })
+  .loose();
+export type WhoAmI = z.infer<typeof WhoAmI>;
+
+/** A read-only HF answer: the parsed body, the token refused, or an HTTP status with its reason. */
+export type HfRead<T> = { kind: "ok"; value: T } | { kind: "refused"; detail: string } | { kind: "http"; status: number; detail: string } | { kind: "unknown"; detail: string };
+
+async function readJson<T>(deps: HfDeps, path: string, schema: z.ZodType<T>): Promise<HfRead<T>> {
+  const res = await send(deps, path, "GET");
+  if (res === null) return { kind: "unknown", detail: `cannot reach Hugging Face (${path})` };
+  if (authProblem(res) && res.status === 401) return { kind: "refused", detail: describe(res) };
+  if (res.status !== 200) return { kind: "http", status: res.status, detail: describe(res) };
+  const parsed = schema.safeParse(await res.json().catch(() => null));
+  return parsed.success ? { kind: "ok", value: parsed.data } : { kind: "unknown", detail: `unexpected answer from Hugging Face (${path})` };
+}
+
+/** Who the token is and what it may do; reads only. */
+export function whoAmI(deps: HfDeps): Promise<HfRead<WhoAmI>> {
+  return readJson(deps, "/api/whoami-v2", WhoAmI);
+}
+
+const RepoInfo = z.object({ id: z.string() }).loose();
+
+/** A repository's info (`GET /api/models/{id}`, `/api/datasets/{id}`): 200 when the token can read it. */
+export function repoInfo(deps: HfDeps, kind: "model" | "dataset", repoId: string): Promise<HfRead<{ id: string }>> {
+  return readJson(deps, `/api/${kind}s/${repoId}`, RepoInfo);
 }
 
 // --- decisions ------------------------------------------------------------------------------------

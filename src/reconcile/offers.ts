@@ -1,5 +1,6 @@
 import type { FleetConfig } from "../config/fleet";
-import type { Offer } from "../vast/schemas";
+import { SEARCH_ROW_CAP } from "../vast/client";
+import type { Offer, OfferQuery } from "../vast/schemas";
 import type { FleetState, GpuStat, HostRecord } from "./state";
 
 /**
@@ -104,6 +105,12 @@ export function rankOffers(offers: Offer[], ctx: OfferChoiceContext): RankedOffe
   return ctx.policy === "cheapest"
     ? ranked.sort((a, b) => a.offer.dph_total - b.offer.dph_total || a.offer.id - b.offer.id)
     : ranked.sort((a, b) => b.gamesPerDollar - a.gamesPerDollar || a.offer.dph_total - b.offer.dph_total || a.offer.id - b.offer.id);
+}
+
+/** The fleet's offer search: its models (or only `gpu`), caps and floors; shared by the pass and the preflight. */
+export function offerQuery(config: FleetConfig, vramFloorMb: number, gpu: string | null = null): OfferQuery {
+  const gpuNames = gpu ? [gpu.replace(/_/g, " ")] : config.gpus;
+  return { gpuNames, maxDph: config.maxDph, minGpuRamMb: Math.max(config.minGpuRamMb, vramFloorMb), diskGb: config.diskGb, minDurationH: config.minDurationH, minCuda: config.minCuda, limit: SEARCH_ROW_CAP };
 }
 
 /** Best distinct offers for `count` launches, one machine each, inside the fleet-wide $/h ceiling. */

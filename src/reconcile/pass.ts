@@ -16,6 +16,7 @@ import { failureSignature, largestSameFailure, nextBreaker, type Outcome } from 
 import { settle } from "./journal";
 import { learnBounces, learnFromDestroys, learnThroughput, type Finding } from "./learn";
 import { errorText, type FirstSeen, observeWorkers } from "./observe";
+import { offerQuery } from "./offers";
 import { hfRefusesHost, hfTokenVoucher, plan, type DestroyAction, type PlanInput } from "./plan";
 import { emptyReport, record, view, type PassReport } from "./report";
 import { rollFinished } from "./roll";
@@ -125,9 +126,7 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
       }
     }
     try {
-      const gpuNames = opts.gpu ? [opts.gpu.replace(/_/g, " ")] : config.gpus;
-      const query = { gpuNames, maxDph: config.maxDph, minGpuRamMb: Math.max(config.minGpuRamMb, state.vramFloorMb), diskGb: config.diskGb, minDurationH: config.minDurationH, minCuda: config.minCuda, limit: SEARCH_ROW_CAP };
-      const offers: Offer[] = await vast.searchOffers(query);
+      const offers: Offer[] = await vast.searchOffers(offerQuery(config, state.vramFloorMb, opts.gpu ?? null));
       scanned = true;
       // Only the fleet's own search says what the market lists; `/up?gpu=` looks at one model.
       if (!opts.gpu && config.bounceWindowS > 0) {

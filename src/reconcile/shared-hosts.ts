@@ -36,7 +36,7 @@ export function inForce(b: SharedBlock, now: number): boolean {
  * API, or lapsed). Idempotent: a host this fleet blocked itself is left as it is, and an adopted
  * block decays from the time it was found, not from when it was adopted.
  */
-export function adoptBlocks(state: FleetState, blocks: SharedBlock[], fleet: string, now: number): FleetState {
+export function adoptBlocks<S extends Pick<FleetState, "hosts">>(state: S, blocks: SharedBlock[], fleet: string, now: number): S {
   const live = new Map(blocks.filter((b) => b.fleet !== fleet && inForce(b, now)).map((b) => [String(b.machineId), b]));
   let hosts: FleetState["hosts"] | null = null;
   const edit = () => (hosts ??= { ...state.hosts });

@@ -5,7 +5,7 @@ import { json } from "./http";
 import { milestones, statusAt } from "./lifecycle";
 import { initialState } from "./state";
 import { learnerStepAt } from "./tick";
-import { type Endpoint, ENDPOINTS, FAULT_KINDS, type MarketState } from "./types";
+import { type Endpoint, ENDPOINTS, FAULT_KINDS, HF_ROLES, type MarketState } from "./types";
 
 /** The simulator's own API under /__sim/, a prefix real Vast never uses. */
 
@@ -31,6 +31,13 @@ export const ControlInput = z
     listingEndsInH: z.record(z.string().regex(/^\d+$/), z.number().min(0).max(24 * 365)),
     /** `{"next": kind}` queues a fault for the next created instance; `{"<machineId>": kind}` rewrites a machine's profile. */
     forceFault: z.record(z.string().regex(/^(next|\d+)$/), FaultOrNone),
+    /** Every Vast key gets the 401 of a revoked key. */
+    refuseKeys: z.boolean(),
+    /** The HF stand-in: a role per token (unlisted ones write), and repos (`owner/name`) that answer 403; each replaces what was set. */
+    hf: z
+      .object({ roles: z.record(z.string().min(1).max(512), z.enum(HF_ROLES)), forbidden: z.array(z.string().regex(/^[\w.-]+\/[\w.-]+$/, "must be owner/name")).max(100) })
+      .partial()
+      .strict(),
   })
   .partial()
   .strict();
@@ -88,6 +95,11 @@ export function applyControl(state: MarketState, input: ControlInput, realNowMs:
     const { endpoints, ...global } = input.apiFaults;
     Object.assign(state.apiFaults, global);
     for (const [name, r] of Object.entries(endpoints ?? {})) Object.assign((state.apiFaults.endpoints[name as Endpoint] ??= {}), r);
+  }
+  if (input.refuseKeys !== undefined) state.refuseKeys = input.refuseKeys;
+  if (input.hf) {
+    const access = state.hf.access ?? { roles: {}, forbidden: [] };
+    state.hf.access = { roles: input.hf.roles ?? access.roles, forbidden: input.hf.forbidden ?? access.forbidden };
   }
   if (input.logsNotReadyPolls !== undefined) state.logsNotReadyPolls = input.logsNotReadyPolls;
   if (input.listDelayS !== undefined) state.listDelayS = input.listDelayS;
@@ -162,6 +174,9 @@ export function describeState(state: MarketState, realNowMs: number): Response {
     emptyListing: state.emptyListing ?? "array",
     rateLimits: state.rateLimits ?? false,
     rateLimited: state.rateLimited ?? {},
+    refuseKeys: state.refuseKeys ?? false,
+    // The roles without their tokens: those are secrets, even in the simulator's state.
+    hfAccess: { roles: Object.values(state.hf.access?.roles ?? {}), forbidden: state.hf.access?.forbidden ?? [] },
     forcedNext: state.forced.next,
     hf: Object.fromEntries(
       Object.entries(state.hf.models).map(([name, model]) => [name, { step: learnerStepAt(model, now), total_games: model.totalGames }]),

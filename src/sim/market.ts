@@ -49,7 +49,7 @@ export class Market {
     }
     const route = vastRoute(req.method, url.pathname);
     const apiKey = /^Bearer\s+(\S.*)$/.exec(req.headers.get("authorization") ?? "")?.[1] ?? url.searchParams.get("api_key") ?? "";
-    if (!apiKey) return json({ error: "auth_error", msg: "Invalid user key" }, 401);
+    if (!apiKey || this.state.refuseKeys) return json({ error: "auth_error", msg: "Invalid user key" }, 401);
     if (!route) return json({ success: false, error: "not_found", msg: `No route for ${req.method} ${url.pathname}` }, 404);
 
     const threshold = rateLimited(this.state, route.endpoint, apiKey, realNowMs + (this.state.advancedTotalMs ?? 0));
@@ -72,7 +72,7 @@ export class Market {
 
   private async sim(req: Request, url: URL, realNowMs: number, now: number): Promise<Response> {
     const path = url.pathname;
-    if (path.startsWith("/__sim/hf/")) return hfRoute(this.state, req.method, path.slice("/__sim/hf".length), now);
+    if (path.startsWith("/__sim/hf/")) return hfRoute(this.state, req.method, path.slice("/__sim/hf".length), now, req.headers.get("authorization"));
     const logToken = /^\/__sim\/logs\/([\w-]+)$/.exec(path)?.[1];
     if (logToken !== undefined && req.method === "GET") return this.fetchLogs(logToken);
     const route = `${req.method} ${path.replace(/\/+$/, "")}`;

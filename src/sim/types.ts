@@ -165,5 +165,17 @@ export interface MarketState {
   advancedTotalMs?: number;
   forced: { next: (FaultKind | "none")[] };
   logs: Record<string, LogSnapshot>;
-  hf: { models: Record<string, HfModel>; commits: Record<string, HfCommit[]> };
+  hf: { models: Record<string, HfModel>; commits: Record<string, HfCommit[]>; access?: HfAccess };
+  /** Every key gets Vast's 401, as a revoked key does (set through /__sim/control). */
+  refuseKeys?: boolean;
+}
+
+/** The token roles Hugging Face's whoami-v2 reports (hub-docs security-tokens.md), or a token it refuses. */
+export const HF_ROLES = ["read", "write", "refused"] as const;
+export type HfRole = (typeof HF_ROLES)[number];
+
+/** What the HF stand-in lets tokens do: a role per token (unlisted tokens write), and repos that answer 403 to everyone. */
+export interface HfAccess {
+  roles: Record<string, HfRole>;
+  forbidden: string[];
 }

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { app } from "../../src/api/app";
-import { OPEN_PATHS } from "../../src/api/auth";
+import { ADMIN_PATHS, OPEN_PATHS } from "../../src/api/auth";
 import { CSP, SHELL_PATHS } from "../../src/dashboard/routes";
 import { ADMIN, READ, call } from "./helpers";
 
@@ -12,7 +12,8 @@ import { ADMIN, READ, call } from "./helpers";
 
 const ROUTES = [...new Map(app.routes.filter((r) => r.method !== "ALL").map((r) => [`${r.method} ${r.path}`, r])).values()];
 const concrete = (path: string) => path.replace(":id", "1").replace(":machineId", "1").replace(":fleet", "auth-matrix");
-const isRead = (method: string) => method === "GET" || method === "HEAD";
+/** What the read token may send: GETs, but not the admin's own (the preflight can post to Slack). */
+const isRead = (route: { method: string; path: string }) => (route.method === "GET" || route.method === "HEAD") && !ADMIN_PATHS.has(route.path);
 
 describe("auth matrix", () => {
   it("enumerates the operator routes", () => {
@@ -38,6 +39,7 @@ describe("auth matrix", () => {
         "GET /openapi.json",
         "GET /history",
         "GET /whoami",
+        "GET /preflight",
         "GET /stats",
         "GET /hosts",
         "DELETE /hosts/:machineId",
@@ -49,6 +51,7 @@ describe("auth matrix", () => {
       ].sort(),
     );
     expect([...OPEN_PATHS]).toEqual(["/healthz"]);
+    expect([...ADMIN_PATHS]).toEqual(["/preflight"]);
   });
 
   for (const route of ROUTES) {
@@ -93,9 +96,9 @@ describe("auth matrix", () => {
       expect((await call(path, { method: route.method, token: `${ADMIN}x` })).status).toBe(401);
     });
 
-    it(`${name}: read token → ${isRead(route.method) ? "allowed" : "403"}`, async () => {
+    it(`${name}: read token → ${isRead(route) ? "allowed" : "403"}`, async () => {
       const res = await call(path, { method: route.method, token: READ });
-      if (isRead(route.method)) expect([401, 403, 503]).not.toContain(res.status);
+      if (isRead(route)) expect([401, 403, 503]).not.toContain(res.status);
       else {
         expect(res.status).toBe(403);
         expect(res.json()).toMatchObject({ error: "forbidden" });
@@ -110,10 +113,10 @@ describe("auth matrix", () => {
       expect(res.headers.get("access-control-allow-origin")).toBeNull();
     });
 
-    it(`${name}: without API_TOKEN configured → ${isRead(route.method) ? "read token still reads" : "503, never open"}`, async () => {
+    it(`${name}: without API_TOKEN configured → ${isRead(route) ? "read token still reads" : "503, never open"}`, async () => {
       const noAdmin = { ...env, API_TOKEN: undefined };
       const res = await app.request(path, { method: route.method, headers: { authorization: `Bearer ${READ}` } }, noAdmin);
-      if (isRead(route.method)) expect([401, 403, 503]).not.toContain(res.status);
+      if (isRead(route)) expect([401, 403, 503]).not.toContain(res.status);
       else {
         expect(res.status).toBe(503);
         expect(await res.json()).toMatchObject({ error: "not_configured" });
