@@ -21,7 +21,8 @@ import { busy, invalid, type RpcResult, unknownFleet, vastUnavailable } from "./
 import { fleetStats, type FleetStats } from "./stats";
 import { fleetStatus, type FleetStatus, StateDamage } from "./status";
 import { FleetStore, type FleetEvent, type NewEvent } from "./store";
-import { meteredSql, newUsage } from "./usage";
+import { passLogLine } from "./pass-log";
+import { meteredSql, newUsage, tallyPass } from "./usage";
 
 /**
  * @module
@@ -213,7 +214,7 @@ export class FleetObject extends DurableObject<Env> {
     const c = current.config;
     if (!Number.isInteger(n) || n < 0 || n > c.maxWorkers) return invalid(`n: must be an integer from 0 to ${c.maxWorkers} (ZEB_MAX_WORKERS)`);
     const needed = minUploadInterval(n);
-    if (c.uploadInterval < needed) {
+    if (c.uploadInterval !== "auto" && c.uploadInterval < needed) {
       return invalid(
         `n: ${n} workers uploading every ${c.uploadInterval}s would exceed Hugging Face's 128 commits/hour per repository; set uploadInterval (ZEB_UPLOAD_INTERVAL) to at least ${needed}s first`,
       );
@@ -298,6 +299,7 @@ export class FleetObject extends DurableObject<Env> {
       fence.check();
       this.store.put("state", s);
     };
+    const started = Date.now();
     const outcome = await runPass(fleet, current.config, state, { vast, firstSeen, hfToken: this.env.HF_TOKEN ?? "", now, journal, vastRequests: () => meter.requests, sharedBlocks }, options);
     this.usage.passes++;
     this.usage.vastRequests += meter.requests;
@@ -311,7 +313,7 @@ export class FleetObject extends DurableObject<Env> {
       // Another incarnation holds the fleet now: its state stands; this pass's deeds are still logged.
       outcome.report.errors.push(`${e.message}: this pass's state was not stored`);
     }
-    this.recordPass(outcome.report, this.store.get("lastPass", LastPass));
+    this.recordPass(outcome.report, this.store.get("lastPass", LastPass), Date.now() - started);
     if (state.rollBefore !== null && outcome.state.rollBefore === null) {
       await this.event({ action: "roll", reason: "roll done: every worker of the fleet started after it", ok: true });
     }
@@ -344,7 +346,9 @@ export class FleetObject extends DurableObject<Env> {
     if (armed) await this.arm(Date.now() + WATCHDOG_MS);
   }
 
-  private recordPass(report: PassReport, previous: PassReport | null): void {
+  private recordPass(report: PassReport, previous: PassReport | null, wallMs: number | null = null): void {
+    tallyPass(this.usage, report);
+    console.log(passLogLine(report, wallMs, (text) => redact(text, this.env)));
     const events: NewEvent[] = [];
     const base = { at: report.at, fleet: this.fleet };
     for (const c of report.phaseChanges) {

@@ -50,6 +50,8 @@ export const PendingLaunch = z.object({
   upgradeOf: z.number().int().nullable(),
   /** Why it was launched, for the upgrade record a late-listed trial gets. */
   reason: z.string().default(""),
+  /** The upload interval (s) it was launched with; absent in journals written before it was kept. */
+  uploadInterval: z.number().int().positive().optional(),
 });
 export type PendingLaunch = z.infer<typeof PendingLaunch>;
 
@@ -169,6 +171,8 @@ const FleetStateShape = z.object({
   market: z.record(z.string(), Sighting).default({}),
   /** POST /roll: workers whose instance started before this are replaced (roll.ts); null when no roll is under way. */
   rollBefore: z.number().nullable().default(null),
+  /** Each launched instance's own upload interval (s), by instance id, while it is listed or pending: the HF commit budget's ledger. */
+  uploadIntervals: z.record(z.string(), z.number().int().positive()).default({}),
 });
 /** States saved with a floor per GPU model become one floor by memory: the highest of them. */
 function migrate(raw: unknown): unknown {
@@ -201,6 +205,7 @@ export function emptyState(): FleetState {
     slotCooldowns: {},
     lastMarketScanAt: null,
     rollBefore: null,
+    uploadIntervals: {},
   };
 }
 
@@ -215,6 +220,7 @@ const PARTS: Partial<Record<keyof FleetState, z.ZodType>> = {
   gpuStats: GpuStat,
   slotCooldowns: z.number(),
   market: Sighting,
+  uploadIntervals: z.number().int().positive(),
 };
 
 /**
