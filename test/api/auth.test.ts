@@ -36,6 +36,8 @@ describe("auth matrix", () => {
         "PUT /fleets/:fleet",
         "DELETE /fleets/:fleet",
         "GET /openapi.json",
+        "GET /docs",
+        "GET /metrics",
         "GET /history",
         "GET /whoami",
         "GET /stats",
@@ -48,7 +50,7 @@ describe("auth matrix", () => {
         "GET /assets/app.css",
       ].sort(),
     );
-    expect([...OPEN_PATHS]).toEqual(["/healthz"]);
+    expect([...OPEN_PATHS]).toEqual(["/healthz", "/openapi.json", "/docs"]);
   });
 
   for (const route of ROUTES) {
