@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { Outgoing } from "../../src/alerts/machine";
 import { escapeSlack, render } from "../../src/alerts/slack";
+import { DEFAULTS } from "../../src/config/fleet";
+import { onstartScript } from "../../src/reconcile/launch";
 import { createFleet, resetMarket, sim } from "../api/helpers";
 import { advance, register, tick } from "../fleet/harness";
 import type { Received } from "./standins";
@@ -52,7 +54,7 @@ describe("Slack escaping", () => {
     const { offers } = (await sim("/api/v0/bundles/", { rentable: { eq: true }, order: [["dph_total", "asc"]] })) as { offers: { id: number }[] };
     const offer = offers[0];
     if (!offer) throw new Error("the simulated market has no offers");
-    await sim(`/api/v0/asks/${offer.id}/`, { image: "pytorch/pytorch", label: `${name}-worker-vast-0`, disk: 10, onstart: "bash /root/onstart.sh", env: { HF_TOKEN: "hf_test_SECRET" } }, "PUT");
+    await sim(`/api/v0/asks/${offer.id}/`, { image: "pytorch/pytorch", label: `${name}-worker-vast-0`, disk: 10, onstart: onstartScript(DEFAULTS), env: { HF_TOKEN: "hf_test_SECRET" } }, "PUT");
     for (let i = 0; i < 30; i++) {
       await advance(60);
       await tick();
