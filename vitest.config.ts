@@ -33,5 +33,7 @@ export default defineConfig({
         include: ["test/**/*.test.ts"],
         // Integration tests drive hours of simulated passes; they take seconds, not milliseconds.
         testTimeout: 60_000,
+        // One JSON line per pass (src/fleet/pass-log.ts) would bury the test output; test/fleet/pass-log.test.ts reads them.
+        onConsoleLog: (log: string) => !log.startsWith('{"msg":"pass"'),
       },
 });

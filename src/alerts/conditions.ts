@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { FleetConfig } from "../config/fleet";
+import { type FleetConfig, plannedUploadInterval } from "../config/fleet";
 import { examplesSilent, type HealthDoc, learnerCommand, learnerStalled } from "../health/hf";
 import { formatDuration } from "../format";
 import { type DestroyCause, fatalGraceS } from "../reconcile/plan";
@@ -215,7 +215,7 @@ export function conditions(input: ConditionInput): { conditions: Condition[]; ju
         kind: "examples_silent",
         instance: null,
         title: `No examples uploaded for ${formatDuration((health.examples.silentForMs ?? 0) / 1000)}`,
-        detail: `${health.examples.detail}; workers upload every ${config.uploadInterval}s, so ${3 * config.uploadInterval}s of silence means uploads fail.`,
+        detail: `${health.examples.detail}; workers upload every ${plannedUploadInterval(config)}s, so ${3 * plannedUploadInterval(config)}s of silence means uploads fail.`,
         todo: "Look for `Upload failed` in a worker's logs (GET /instances/<id>/logs); HF's 128 commits/hour per repo or a read-only HF_TOKEN are the usual causes.",
       });
     }

@@ -206,11 +206,13 @@ export interface AlertsView {
   retryAt: number | null;
   slackError: string | null;
   lastOkPassAt: number | null;
+  /** The account's credit in dollars as this fleet last read it (every 10 minutes while it spends), and when. */
+  credit: { credit: number; at: number } | null;
 }
 
 export function alertsView(store: FleetStore): AlertsView {
   const doc = store.get("alerts", AlertsDoc);
-  if (!doc) return { firing: [], queued: 0, retryAt: null, slackError: null, lastOkPassAt: null };
+  if (!doc) return { firing: [], queued: 0, retryAt: null, slackError: null, lastOkPassAt: null, credit: null };
   const e = doc.slackError;
   return {
     firing: Object.values(doc.book).map((a) => ({ kind: a.kind, instance: a.instance, title: a.title, since: a.firstAt })),
@@ -218,5 +220,6 @@ export function alertsView(store: FleetStore): AlertsView {
     retryAt: doc.retryAt,
     slackError: e && `Slack webhook refused messages: ${e.error} (HTTP ${e.status}) since ${new Date(e.at).toISOString()}; not retried until the webhook changes: wrangler secret put SLACK_WEBHOOK_URL`,
     lastOkPassAt: doc.lastOkPassAt,
+    credit: doc.tracking.credit,
   };
 }

@@ -9,7 +9,8 @@ import { fleets } from "./routes/fleets";
 import { preflight } from "./routes/preflight";
 import { reads } from "./routes/reads";
 import { sim } from "./routes/sim";
-import { dashboardApi, shell } from "../dashboard/routes";
+import { dashboardApi, secure, shell } from "../dashboard/routes";
+import { docsPage } from "./docs";
 
 /**
  * The operator API. Order matters: responses are guarded first (so even errors are redacted and
@@ -47,9 +48,15 @@ app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
   scheme: "bearer",
   description: "API_TOKEN for everything, API_READ_TOKEN for GET routes only",
 });
-app.doc31("/openapi.json", {
+const DOCUMENT = {
   openapi: "3.1.0",
-  info: { title: "vastfleet operator API", version: "1.0.0", description: "Keeps a fleet of rented Vast.ai GPU workers alive. Every route but /healthz needs a bearer token." },
+  info: { title: "vastfleet operator API", version: "1.0.0", description: "Keeps a fleet of rented Vast.ai GPU workers alive. Every route but /healthz, /openapi.json and /docs needs a bearer token." },
+};
+// The API's description holds no fleet data or secret, so it is open (auth.ts OPEN_PATHS), as /docs is.
+app.doc31("/openapi.json", DOCUMENT);
+app.get("/docs", (c) => {
+  secure(c);
+  return c.html(docsPage(app.getOpenAPI31Document(DOCUMENT)));
 });
 
 app.notFound((c) => c.json({ error: "not_found", message: `no route for ${c.req.method} ${c.req.path}` }, 404));

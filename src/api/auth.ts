@@ -14,8 +14,11 @@ import type { ApiEnv } from "./hono";
 
 export type Role = "admin" | "read";
 
-/** Reachable without a token: the uptime check must watch the watcher without holding a secret. */
-export const OPEN_PATHS: ReadonlySet<string> = new Set(["/healthz"]);
+/**
+ * Reachable without a token: the uptime check must watch the watcher without holding a secret, and
+ * the API's description (document and page) names routes and fields, no fleet data or secret.
+ */
+export const OPEN_PATHS: ReadonlySet<string> = new Set(["/healthz", "/openapi.json", "/docs"]);
 
 const READ_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD"]);
 

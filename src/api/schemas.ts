@@ -164,6 +164,14 @@ export const statsRoute = createRoute({
   },
 });
 
+export const metricsRoute = createRoute({
+  method: "get",
+  path: "/metrics",
+  summary: "Every fleet in Prometheus' text format: workers by phase, $/h, games/s, games per dollar, launches and destroys by cause, breaker, credit, passes, errors, subrequests",
+  security,
+  responses: { 200: { description: "Prometheus text exposition format 0.0.4, each metric with # HELP and # TYPE", content: { "text/plain": { schema: z.string() } } }, ...errors },
+});
+
 export const hostsRoute = createRoute({
   method: "get",
   path: "/hosts",

@@ -91,7 +91,8 @@ export const FleetConfig = z
     maxFleetDph: z.number().positive().max(10000).nullable(),
     gpus: GpuList,
     minGpuRamMb: z.number().int().min(0).max(200_000),
-    uploadInterval: seconds(60, 86_400),
+    /** Seconds between a worker's uploads, or `auto`: each launch gets its own (uploads.ts). */
+    uploadInterval: z.union([z.literal("auto"), seconds(60, 86_400)]),
     image: Image,
     diskGb: z.number().int().min(8).max(2000),
     minDurationH: z.number().min(0).max(8760),
@@ -133,7 +134,7 @@ export const DEFAULTS: FleetConfig = {
   maxFleetDph: null,
   gpus: DEFAULT_GPUS,
   minGpuRamMb: 0,
-  uploadInterval: 240,
+  uploadInterval: "auto",
   image: "pytorch/pytorch:2.6.0-cuda12.6-cudnn9-runtime",
   diskGb: 15,
   // A host whose listing ends within a day would end a worker's rental with it.
@@ -219,6 +220,38 @@ export function minUploadInterval(workers: number): number {
   return Math.ceil((workers * 3600) / HF_COMMIT_BUDGET);
 }
 
+/** `auto` never uploads more often than the runbook's 240 s, nor less than once a day (the field's bounds). */
+export const AUTO_UPLOAD_MIN_S = 240;
+export const UPLOAD_MAX_S = 86_400;
+
+/**
+ * The interval the planner assumes for a worker whose own is unknown, and the one `/up` and `/scale`
+ * check: fixed, or auto's even share of the budget at the target (the later scripts'
+ * `max(240, ceil(N × 3600 / 100))`).
+ */
+export function plannedUploadInterval(config: FleetConfig): number {
+  return config.uploadInterval === "auto" ? Math.max(AUTO_UPLOAD_MIN_S, minUploadInterval(config.workers)) : config.uploadInterval;
+}
+
+/** Commits an hour made by uploaders at these intervals (s). */
+export function commitsPerHour(intervals: number[]): number {
+  return intervals.reduce((sum, s) => sum + 3600 / s, 0);
+}
+
+/**
+ * The interval one launch gets. Fixed: the config's. Auto: the smallest, at least 240 s, with which
+ * the workers that stay (`others`, each at its own interval) and `slotsLeft` launches at this one
+ * (this one included) make at most HF_COMMIT_BUDGET commits an hour. With no budget left, a day.
+ */
+export function launchUploadInterval(config: FleetConfig, others: number[], slotsLeft: number): number {
+  if (config.uploadInterval !== "auto") return config.uploadInterval;
+  const left = HF_COMMIT_BUDGET - commitsPerHour(others);
+  if (left <= 0) return UPLOAD_MAX_S;
+  // The epsilon keeps float error (100 - 3600/432 is not exact) from adding a second.
+  const needed = Math.ceil((Math.max(1, slotsLeft) * 3600) / left - 1e-9);
+  return Math.min(UPLOAD_MAX_S, Math.max(AUTO_UPLOAD_MIN_S, needed));
+}
+
 /**
  * Why `/up?n=` cannot add n workers to the fleet's target, or null: said of n itself (how many
  * more fit), not of the target it would make.
@@ -228,7 +261,7 @@ export function upProblem(config: FleetConfig, n: number): string | null {
   if (n > room) return `n: at most ${room} more: the target is ${config.workers} and maxWorkers (ZEB_MAX_WORKERS) is ${config.maxWorkers}`;
   const target = config.workers + n;
   const needed = minUploadInterval(target);
-  if (config.uploadInterval < needed) {
+  if (config.uploadInterval !== "auto" && config.uploadInterval < needed) {
     return `n: ${n} more would make ${target} workers uploading every ${config.uploadInterval}s, over Hugging Face's ${HF_COMMITS_PER_HOUR} commits/hour per repository; set uploadInterval (ZEB_UPLOAD_INTERVAL) to at least ${needed}s first`;
   }
   return null;
@@ -261,7 +294,7 @@ export function validateConfig(input: unknown): ConfigResult {
       ctx.addIssue({ code: "custom", path: ["workers"], message: `must be at most maxWorkers (${c.maxWorkers})` });
     }
     const needed = minUploadInterval(c.workers);
-    if (c.uploadInterval < needed) {
+    if (c.uploadInterval !== "auto" && c.uploadInterval < needed) {
       ctx.addIssue({
         code: "custom",
         path: ["uploadInterval"],
@@ -277,6 +310,7 @@ function parseVar(field: keyof FleetConfig, raw: string): unknown {
   // Nullable fields first: digestHourUtc defaults to a number, so the typeof switch below would
   // turn "none" or "" into NaN instead of null.
   if (field === "maxFleetDph" || field === "digestHourUtc") return text === "" || text === "none" ? null : Number(text);
+  if (field === "uploadInterval") return text === "auto" ? text : text === "" ? Number.NaN : Number(text);
   switch (typeof DEFAULTS[field]) {
     case "number":
       return text === "" ? Number.NaN : Number(text);

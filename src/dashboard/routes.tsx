@@ -32,7 +32,8 @@ export const CSP = [
   "frame-ancestors 'none'",
 ].join("; ");
 
-function secure(c: Context): void {
+/** The shell's headers, also the API page's (/docs): strict CSP, no sniffing, no framing, no caching. */
+export function secure(c: Context): void {
   c.header("Content-Security-Policy", CSP);
   c.header("X-Content-Type-Options", "nosniff");
   c.header("Referrer-Policy", "no-referrer");

@@ -21,7 +21,8 @@ import { type Fence, StaleFence } from "./lease";
 import { registry } from "./registry";
 import { StateDamage } from "./status";
 import type { FleetStore, NewEvent } from "./store";
-import type { Usage } from "./usage";
+import { passLogLine } from "./pass-log";
+import { tallyPass, type Usage } from "./usage";
 
 export const ConfigOverrides = z.record(z.string(), z.unknown());
 export const LastPass = z.custom<PassReport>((v) => typeof v === "object" && v !== null && "at" in v);
@@ -116,6 +117,7 @@ export class FleetRunner {
       this.store.put("state", s);
     };
     const pacer = pacerFor(this.env, now);
+    const started = Date.now();
     const outcome = await runPass(fleet, current.config, state, { vast, firstSeen, hfToken: this.env.HF_TOKEN ?? "", now, journal, vastRequests: () => meter.requests, sharedBlocks, pacer }, options);
     this.usage.passes++;
     this.usage.vastRequests += meter.requests;
@@ -129,7 +131,7 @@ export class FleetRunner {
       // Another incarnation holds the fleet now: its state stands; this pass's deeds are still logged.
       outcome.report.errors.push(`${e.message}: this pass's state was not stored`);
     }
-    this.recordPass(outcome.report, this.store.get("lastPass", LastPass));
+    this.recordPass(outcome.report, this.store.get("lastPass", LastPass), Date.now() - started);
     if (state.rollBefore !== null && outcome.state.rollBefore === null) {
       this.append({ action: "roll", reason: "roll done: every worker of the fleet started after it", ok: true, at: now });
     }
@@ -155,7 +157,9 @@ export class FleetRunner {
     }
   }
 
-  recordPass(report: PassReport, previous: PassReport | null): void {
+  recordPass(report: PassReport, previous: PassReport | null, wallMs: number | null = null): void {
+    tallyPass(this.usage, report);
+    console.log(passLogLine(report, wallMs, (text) => redact(text, this.env)));
     const events: NewEvent[] = [];
     const base = { at: report.at, fleet: this.fleet };
     for (const c of report.phaseChanges) {

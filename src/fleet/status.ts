@@ -5,6 +5,7 @@ import { expectedGpuRate, gamesPerDollar, isBlocked } from "../reconcile/offers"
 import type { PassReport, WorkerView } from "../reconcile/report";
 import { startedBefore } from "../reconcile/roll";
 import type { FleetState } from "../reconcile/state";
+import { type CommitRate, commitRate } from "../reconcile/uploads";
 import type { Usage } from "./usage";
 import { round } from "../format";
 
@@ -40,6 +41,8 @@ export interface FleetStatus {
   blockedHosts: number;
   /** A roll under way (POST /roll): since when, and how many of the last pass's workers started before it. */
   roll: { since: number; remaining: number } | null;
+  /** Hugging Face commits an hour the fleet's uploaders make at their own intervals, against the budget; null without a valid config. */
+  hfCommits: CommitRate | null;
   /** Quota use of this fleet's object since it last started (see usage.ts). */
   usage: Usage;
   alerts: AlertsView;
@@ -92,6 +95,7 @@ export function fleetStatus(input: {
       .sort((a, b) => a.gpu.localeCompare(b.gpu)),
     blockedHosts: Object.values(state.hosts).filter((h) => isBlocked(h, now)).length,
     roll: state.rollBefore === null ? null : { since: state.rollBefore, remaining: instances.filter((i) => startedBefore(i.startedAt, state.rollBefore)).length },
+    hfCommits: config ? commitRate(config, state, instances.map((i) => i.id)) : null,
     usage: input.usage,
     alerts: input.alerts,
   };

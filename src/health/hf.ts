@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { FleetConfig } from "../config/fleet";
+import { type FleetConfig, plannedUploadInterval } from "../config/fleet";
 import type { Env } from "../env";
 import type { WorkerView } from "../reconcile/report";
 import type { FleetState } from "../reconcile/state";
@@ -242,7 +242,7 @@ export async function runProgressChecks(deps: HfDeps, health: HealthDoc, workers
 
 export function examplesSilent(health: HealthDoc, config: FleetConfig): boolean {
   const e = health.examples;
-  return e !== null && e.key === config.examplesRepoId && e.silentForMs !== null && e.silentForMs > SILENT_UPLOADS * config.uploadInterval * 1000;
+  return e !== null && e.key === config.examplesRepoId && e.silentForMs !== null && e.silentForMs > SILENT_UPLOADS * plannedUploadInterval(config) * 1000;
 }
 
 export function learnerStalled(health: HealthDoc, config: FleetConfig): boolean {

@@ -5,7 +5,7 @@
  * does I/O, so every message is table-tested (test/preflight/checks.test.ts).
  */
 import type { SendResult } from "../alerts/slack";
-import { type ConfigResult, type FleetConfig, HF_COMMIT_BUDGET, HF_COMMITS_PER_HOUR, minUploadInterval } from "../config/fleet";
+import { type ConfigResult, type FleetConfig, HF_COMMIT_BUDGET, HF_COMMITS_PER_HOUR, minUploadInterval, plannedUploadInterval } from "../config/fleet";
 import { type HfRead, learnerCommand, type WeightsResult, type WhoAmI } from "../health/hf";
 import { chooseOffers, type OfferChoiceContext, rankOffers } from "../reconcile/offers";
 import type { Offer } from "../vast/schemas";
@@ -130,16 +130,18 @@ function configCheck(f: PreflightFacts, target: number): Check {
 
 function commitBudgetCheck(c: FleetConfig | null, target: number): Check {
   if (!c) return fail("hfCommitBudget", "not checked: the config is invalid", "fix the config first");
-  const perHour = Math.round((target * 3600) / c.uploadInterval);
+  // `auto` chooses each launch's interval inside the budget: at the target, the planned one.
+  const interval = plannedUploadInterval({ ...c, workers: target });
+  const perHour = Math.round((target * 3600) / interval);
   const needed = minUploadInterval(target);
-  if (c.uploadInterval < needed) {
+  if (interval < needed) {
     return fail(
       "hfCommitBudget",
-      `${target} workers uploading every ${c.uploadInterval}s make ${perHour} commits/hour per repository, over the budget of ${HF_COMMIT_BUDGET} (Hugging Face allows ${HF_COMMITS_PER_HOUR})`,
+      `${target} workers uploading every ${interval}s make ${perHour} commits/hour per repository, over the budget of ${HF_COMMIT_BUDGET} (Hugging Face allows ${HF_COMMITS_PER_HOUR})`,
       `set uploadInterval (ZEB_UPLOAD_INTERVAL) to at least ${needed}s, or aim lower`,
     );
   }
-  return pass("hfCommitBudget", `${target} workers uploading every ${c.uploadInterval}s: ${perHour} commits/hour per repository (budget ${HF_COMMIT_BUDGET}, Hugging Face allows ${HF_COMMITS_PER_HOUR})`);
+  return pass("hfCommitBudget", `${target} workers uploading every ${interval}s${c.uploadInterval === "auto" ? " (auto)" : ""}: ${perHour} commits/hour per repository (budget ${HF_COMMIT_BUDGET}, Hugging Face allows ${HF_COMMITS_PER_HOUR})`);
 }
 
 function vastKeyCheck(user: PreflightFacts["vastUser"]): Check {

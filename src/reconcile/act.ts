@@ -7,7 +7,7 @@
  * Creates and destroys are spaced to Vast's intervals (src/vast/pacing.ts); what does not fit the
  * pass's budget is not sent and waits for the next pass, which plans it again.
  */
-import type { FleetConfig } from "../config/fleet";
+import { type FleetConfig, launchUploadInterval } from "../config/fleet";
 import type { VastClient } from "../vast/client";
 import { isTransient, mayHaveHappened, VastError } from "../vast/errors";
 import { ACT_BUDGET_MS, afterRefused, afterSent, PACING, type Pacer, virtualPacer, waitMs } from "../vast/pacing";
@@ -17,6 +17,7 @@ import { createBody } from "./launch";
 import type { Action, DestroyAction, LaunchAction } from "./plan";
 import { record, type ActionRecord } from "./report";
 import type { FleetState, PendingDestroy, PendingLaunch } from "./state";
+import { uploaderIntervals } from "./uploads";
 
 /** Repeated destroy attempts before the event log calls it out as unconfirmed. */
 export const DESTROY_CONFIRM_ATTEMPTS = 3;
@@ -125,22 +126,30 @@ export async function act(actions: Action[], state: FleetState, config: FleetCon
   const planned = actions.filter((a): a is LaunchAction => a.kind === "launch");
   const launches = planned.filter((l) => !waiting.has(l.slot));
   if (launches.length < planned.length) out.held.push(`${planned.length - launches.length} launch(es) wait for the next pass: their slot's worker is not destroyed yet`);
+  // Who shares the HF commit budget with a launch: the listed workers and launches not yet listed,
+  // but not those leaving (destroyed now, or the old side of a trade).
+  const listedIds = Object.keys(state.instances).map(Number);
+  const destroyed = out.actions.flatMap((d) => (d.ok && d.instanceId !== null ? [d.instanceId] : []));
+  const leaving = new Set([...destroyed, ...state.upgrades.map((u) => u.oldId)]);
   for (const [i, l] of launches.entries()) {
     if (!(await paced("create"))) {
       out.held.push(`${launches.length - i} launch(es) wait for the next pass: ${interval("create")}`);
       return out;
     }
-    const intent: PendingLaunch = { slot: l.slot, instanceId: null, offerId: l.offer.id, machineId: l.offer.machine_id, gpuName: l.offer.gpu_name, dph: l.offer.dph_total, at: now, upgradeOf: l.upgradeOf, reason: l.reason };
+    const others = uploaderIntervals(config, out.state, listedIds, l.upgradeOf === null ? leaving : new Set([...leaving, l.upgradeOf]));
+    const uploadInterval = launchUploadInterval(config, others, config.workers - others.length);
+    const intent: PendingLaunch = { slot: l.slot, instanceId: null, offerId: l.offer.id, machineId: l.offer.machine_id, gpuName: l.offer.gpu_name, dph: l.offer.dph_total, at: now, upgradeOf: l.upgradeOf, reason: l.reason, uploadInterval };
     const breaker = out.state.breaker.open ? { ...out.state.breaker, lastProbeAt: now } : out.state.breaker;
     if (!journal({ ...out.state, breaker, notBefore: sending("create"), pendingLaunches: [...out.state.pendingLaunches, intent] })) return out;
     const done = record(l);
     out.actions.push(done);
     let next: FleetState;
     try {
-      const { id } = await vast.createInstance(l.offer.id, createBody(config, l.label, l.slot, deps.hfToken));
+      const { id } = await vast.createInstance(l.offer.id, createBody(config, l.label, l.slot, deps.hfToken, uploadInterval));
       done.instanceId = id;
       next = {
         ...out.state,
+        uploadIntervals: { ...out.state.uploadIntervals, [String(id)]: uploadInterval },
         pendingLaunches: out.state.pendingLaunches.map((p) => (p === intent ? { ...p, instanceId: id } : p)),
         launches: [...out.state.launches, { at: now, ok: true }],
         upgrades: l.upgradeOf === null ? out.state.upgrades : [...out.state.upgrades, { slot: l.slot, oldId: l.upgradeOf, newId: id, startedAt: now, reason: l.reason }],

@@ -1,4 +1,4 @@
-import type { FleetConfig } from "../config/fleet";
+import { type FleetConfig, plannedUploadInterval } from "../config/fleet";
 import type { CreateInstanceBody } from "../vast/schemas";
 
 /**
@@ -23,7 +23,8 @@ function sh(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
-export function onstartScript(config: FleetConfig): string {
+/** `uploadInterval`: this launch's own (act.ts resolves `auto` per launch). */
+export function onstartScript(config: FleetConfig, uploadInterval = plannedUploadInterval(config)): string {
   const worker = [
     `exec python -u -m ${WORKER_MODULE}`,
     `--repo-id ${sh(config.repoId)}`,
@@ -32,7 +33,7 @@ export function onstartScript(config: FleetConfig): string {
     `--device cuda --n-parallel-games 128 --n-simulations 200 --max-mcts-nodes 512 --games-per-batch ${GAMES_PER_BATCH}`,
     `--weights-name ${sh(config.weightsName)}`,
     "--weight-sync-interval 2",
-    `--upload-interval ${config.uploadInterval}`,
+    `--upload-interval ${uploadInterval}`,
   ].join(" ");
   return [
     "#!/bin/bash",
@@ -64,7 +65,7 @@ export function onstartScript(config: FleetConfig): string {
  * The create body for one slot. The HF token goes in the instance env because the worker needs it
  * on the host; it is never logged or stored by vastfleet (events carry the label, not the body).
  */
-export function createBody(config: FleetConfig, label: string, slot: number, hfToken: string): CreateInstanceBody {
+export function createBody(config: FleetConfig, label: string, slot: number, hfToken: string, uploadInterval = plannedUploadInterval(config)): CreateInstanceBody {
   return {
     image: config.image,
     disk: config.diskGb,
@@ -75,9 +76,9 @@ export function createBody(config: FleetConfig, label: string, slot: number, hfT
       ZEB_REPO_ID: config.repoId,
       ZEB_EXAMPLES_REPO_ID: config.examplesRepoId,
       ZEB_WEIGHTS_NAME: config.weightsName,
-      ZEB_UPLOAD_INTERVAL: String(config.uploadInterval),
+      ZEB_UPLOAD_INTERVAL: String(uploadInterval),
     },
-    onstart: onstartScript(config),
+    onstart: onstartScript(config, uploadInterval),
     runtype: "ssh",
   };
 }

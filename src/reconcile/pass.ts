@@ -161,7 +161,9 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
   const over = (u: FleetState["upgrades"][number]) => !present.has(u.newId) || !present.has(u.oldId) || destroyed.has(u.newId) || destroyed.has(u.oldId);
   const slotCooldowns = { ...next.slotCooldowns };
   for (const u of next.upgrades.filter(over)) slotCooldowns[String(u.slot)] = now;
-  next = { ...next, upgrades: next.upgrades.filter((u) => !over(u)), slotCooldowns };
+  // The ledger keeps only the uploaders still there (listed, or launched and not yet listed).
+  const uploadIntervals = Object.fromEntries(Object.entries(next.uploadIntervals).filter(([id]) => present.has(Number(id))));
+  next = { ...next, upgrades: next.upgrades.filter((u) => !over(u)), slotCooldowns, uploadIntervals };
 
   let hfAuthHold = next.hfAuthHold && next.hfAuthHold.token !== token ? null : next.hfAuthHold;
   if (voucher) hfAuthHold = null;

@@ -72,6 +72,17 @@ export interface PassReport {
   dph: number;
 }
 
+/** Why an action was taken, as one word for counting: a destroy's cause, `upgrade` for a trade's launch, `slot` for a launch that fills one. */
+export function causeOf(a: ActionRecord): string {
+  return a.cause ?? (a.kind === "launch" ? "slot" : "unknown");
+}
+
+/** Counts by key, for actions by cause. */
+export function tally(keys: string[], into: Record<string, number> = {}): Record<string, number> {
+  for (const k of keys) into[k] = (into[k] ?? 0) + 1;
+  return into;
+}
+
 export function emptyReport(fleet: string, at: number, dryRun: boolean, errors: string[] = []): PassReport {
   return { at, fleet, observed: false, dryRun, workers: [], actions: [], held: [], errors, phaseChanges: [], firstRunning: [], subrequests: 0, dph: 0 };
 }

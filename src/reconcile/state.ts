@@ -50,6 +50,8 @@ export const PendingLaunch = z.object({
   upgradeOf: z.number().int().nullable(),
   /** Why it was launched, for the upgrade record a late-listed trial gets. */
   reason: z.string().default(""),
+  /** The upload interval (s) it was launched with; absent in journals written before it was kept. */
+  uploadInterval: z.number().int().positive().optional(),
 });
 export type PendingLaunch = z.infer<typeof PendingLaunch>;
 
@@ -175,6 +177,8 @@ const FleetStateShape = z.object({
    * a pass a second after another still keeps Vast's interval. States saved before it read as at once.
    */
   notBefore: z.object({ create: z.number(), destroy: z.number() }).default({ create: 0, destroy: 0 }),
+  /** Each launched instance's own upload interval (s), by instance id, while it is listed or pending: the HF commit budget's ledger. */
+  uploadIntervals: z.record(z.string(), z.number().int().positive()).default({}),
 });
 /** States saved with a floor per GPU model become one floor by memory: the highest of them. */
 function migrate(raw: unknown): unknown {
@@ -208,6 +212,7 @@ export function emptyState(): FleetState {
     lastMarketScanAt: null,
     rollBefore: null,
     notBefore: { create: 0, destroy: 0 },
+    uploadIntervals: {},
   };
 }
 
@@ -222,6 +227,7 @@ const PARTS: Partial<Record<keyof FleetState, z.ZodType>> = {
   gpuStats: GpuStat,
   slotCooldowns: z.number(),
   market: Sighting,
+  uploadIntervals: z.number().int().positive(),
 };
 
 /**

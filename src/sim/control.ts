@@ -155,6 +155,7 @@ export function describeState(state: MarketState, realNowMs: number): Response {
       fault: inst.fault,
       games_per_sec: inst.gamesPerSec,
       worker_id: inst.worker.workerId,
+      upload_interval_s: inst.worker.uploadIntervalS,
       age_s: (now - inst.createdMs) / 1000,
     };
   });

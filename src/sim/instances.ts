@@ -1,4 +1,4 @@
-import { DEFAULTS } from "../config/fleet";
+import { AUTO_UPLOAD_MIN_S, DEFAULTS } from "../config/fleet";
 import { round } from "./catalog";
 import { isRecord } from "./http";
 import { milestones, statusAt } from "./lifecycle";
@@ -25,13 +25,13 @@ function flag(onstart: string, name: string): string | undefined {
 function workerParams(env: [string, string][], label: string | null, onstart: string, instanceId: number): WorkerParams {
   const vars = new Map(env.filter(([k]) => !k.startsWith("-")));
   const fromLabel = label ? /(worker-vast-\d+)$/.exec(label)?.[1] : undefined;
-  const upload = Number(vars.get("ZEB_UPLOAD_INTERVAL") ?? flag(onstart, "upload-interval") ?? DEFAULTS.uploadInterval);
+  const upload = Number(vars.get("ZEB_UPLOAD_INTERVAL") ?? flag(onstart, "upload-interval") ?? AUTO_UPLOAD_MIN_S);
   return {
     workerId: vars.get("WORKER_ID") || flag(onstart, "worker-id") || fromLabel || `worker-vast-${instanceId % 100}`,
     repoId: vars.get("ZEB_REPO_ID") || flag(onstart, "repo-id") || DEFAULTS.repoId,
     examplesRepoId: vars.get("ZEB_EXAMPLES_REPO_ID") || flag(onstart, "examples-repo-id") || DEFAULTS.examplesRepoId,
     weightsName: vars.get("ZEB_WEIGHTS_NAME") || flag(onstart, "weights-name") || DEFAULTS.weightsName,
-    uploadIntervalS: Number.isFinite(upload) && upload >= 1 ? upload : DEFAULTS.uploadInterval,
+    uploadIntervalS: Number.isFinite(upload) && upload >= 1 ? upload : AUTO_UPLOAD_MIN_S,
     hasHfToken: Boolean(vars.get("HF_TOKEN")),
   };
 }

@@ -37,6 +37,8 @@ describe("auth matrix", () => {
         "PUT /fleets/:fleet",
         "DELETE /fleets/:fleet",
         "GET /openapi.json",
+        "GET /docs",
+        "GET /metrics",
         "GET /history",
         "GET /whoami",
         "GET /preflight",
@@ -50,7 +52,7 @@ describe("auth matrix", () => {
         "GET /assets/app.css",
       ].sort(),
     );
-    expect([...OPEN_PATHS]).toEqual(["/healthz"]);
+    expect([...OPEN_PATHS]).toEqual(["/healthz", "/openapi.json", "/docs"]);
     expect([...ADMIN_PATHS]).toEqual(["/preflight"]);
   });
 

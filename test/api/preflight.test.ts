@@ -164,10 +164,13 @@ describe("GET /preflight", () => {
     expect(check(await preflight("?n=2"), "offers").ok).toBe(true);
   });
 
-  it("a target over the Hugging Face commit budget names the upload interval that allows it", async () => {
-    const budget = check(await preflight("?n=8"), "hfCommitBudget");
+  it("a target over the Hugging Face commit budget, with the upload interval fixed by hand, names the interval that allows it", async () => {
+    await createFleet("pf-fixed", { uploadInterval: 240 });
+    const budget = check(await preflight("?fleet=pf-fixed&n=8"), "hfCommitBudget");
     expect(budget).toMatchObject({ ok: false, fix: "set uploadInterval (ZEB_UPLOAD_INTERVAL) to at least 288s, or aim lower" });
     expect(budget.detail).toBe("8 workers uploading every 240s make 120 commits/hour per repository, over the budget of 100 (Hugging Face allows 128)");
+    // With `auto` (the default) the fleet chooses an interval inside the budget.
+    expect(check(await preflight("?n=8"), "hfCommitBudget")).toMatchObject({ ok: true, detail: "8 workers uploading every 288s (auto): 100 commits/hour per repository (budget 100, Hugging Face allows 128)" });
   });
 
   it("slack=1 sends one test message; without it Slack only hears nothing", async () => {

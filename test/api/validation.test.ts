@@ -137,8 +137,10 @@ describe("bad input", () => {
     }
   });
 
-  it("refuses a scale that would break the Hugging Face commit budget, naming the interval that allows it", async () => {
-    const res = await call("/scale?n=10", { method: "POST" });
+  it("refuses a scale that would break the Hugging Face commit budget of a fixed upload interval, naming the interval that allows it", async () => {
+    const { config } = await callJson<ConfigBody>("/fleets/zeb");
+    await callJson("/fleets/fixed-interval", { method: "PUT", body: { ...config, uploadInterval: 240, paused: true } });
+    const res = await call("/scale?fleet=fixed-interval&n=10", { method: "POST" });
     expect(res.status).toBe(400);
     expect((res.json() as { message: string }).message).toMatch(/uploadInterval \(ZEB_UPLOAD_INTERVAL\) to at least 360s/);
   });

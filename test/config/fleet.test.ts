@@ -7,7 +7,10 @@ import {
   FleetConfig,
   HF_COMMIT_BUDGET,
   HF_COMMITS_PER_HOUR,
+  commitsPerHour,
   labelFor,
+  launchUploadInterval,
+  plannedUploadInterval,
   minUploadInterval,
   patchConfig,
   slotOf,
@@ -129,7 +132,9 @@ describe("config: Hugging Face commit budget", () => {
   });
 
   it("patchConfig checks the budget against the new worker count", () => {
-    expect(errors(patchConfig(DEFAULTS, { workers: 12 })).join()).toMatch(/use at least 432s/);
+    expect(errors(patchConfig({ ...DEFAULTS, uploadInterval: 240 }, { workers: 12 })).join()).toMatch(/use at least 432s/);
+    // auto (the default) has no fixed interval to refuse: each launch gets one that fits.
+    expect(ok(patchConfig(DEFAULTS, { workers: 12 })).workers).toBe(12);
     expect(ok(patchConfig(DEFAULTS, { workers: 12, uploadInterval: 432 })).workers).toBe(12);
   });
 
@@ -170,5 +175,30 @@ describe("config: labels and ownership", () => {
     const label = labelFor(fleet, slot);
     expect(label).toBe(`${fleet}-worker-vast-${slot}`);
     expect(slotOf(fleet, label)).toBe(slot);
+  });
+});
+
+describe("upload interval auto", () => {
+  it.each<[string, number[], number, number]>([
+    ["an empty fleet of 12", [], 12, 432],
+    ["4 workers: the runbook's 240 s is the floor", [], 4, 240],
+    ["8 more next to 4 at 240 s share the 40 commits left", [240, 240, 240, 240], 8, 720],
+    ["the 12th next to 11 at 432 s", Array(11).fill(432), 1, 432],
+    ["no budget left: a day", Array(30).fill(240), 1, 86_400],
+  ])("%s → %i s", (_, others, slotsLeft, expected) => {
+    const interval = launchUploadInterval(DEFAULTS, others, slotsLeft);
+    expect(interval).toBe(expected);
+    if (expected < 86_400) expect(commitsPerHour([...others, ...Array(slotsLeft).fill(interval)])).toBeLessThanOrEqual(HF_COMMIT_BUDGET + 1e-9);
+  });
+
+  it("a fixed interval is every launch's", () => {
+    expect(launchUploadInterval({ ...DEFAULTS, uploadInterval: 300 }, Array(30).fill(240), 5)).toBe(300);
+  });
+
+  it("reads auto or seconds from ZEB_UPLOAD_INTERVAL, and refuses anything else by name", () => {
+    expect(ok(configFromVars({ ZEB_UPLOAD_INTERVAL: "auto", ZEB_WORKERS: "20" })).uploadInterval).toBe("auto");
+    expect(ok(configFromVars({ ZEB_UPLOAD_INTERVAL: "300" })).uploadInterval).toBe(300);
+    expect(errors(configFromVars({ ZEB_UPLOAD_INTERVAL: "often" })).join()).toMatch(/^uploadInterval \(ZEB_UPLOAD_INTERVAL\)/);
+    expect(plannedUploadInterval({ ...DEFAULTS, workers: 20 })).toBe(720);
   });
 });

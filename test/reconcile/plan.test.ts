@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULTS, labelFor, type FleetConfig } from "../../src/config/fleet";
+import { DEFAULTS, labelFor, plannedUploadInterval, type FleetConfig } from "../../src/config/fleet";
 import { PROBE_INTERVAL_MS } from "../../src/reconcile/breaker";
 import { classify } from "../../src/reconcile/classify";
 import { FITS_AFTER_MS, oomFitsElsewhere } from "../../src/reconcile/learn";
@@ -357,8 +357,8 @@ describe("plan: holds", () => {
 });
 
 describe("plan: HF 401/403 on one host while the token works elsewhere", () => {
-  // Two upload intervals (DEFAULTS.uploadInterval = 240 s) is how long a peer must run to vouch.
-  const vouchAfter = 2 * DEFAULTS.uploadInterval * S;
+  // Two upload intervals (auto at a small target: 240 s) is how long a peer must run to vouch.
+  const vouchAfter = 2 * plannedUploadInterval(DEFAULTS) * S;
   const refused = () => worker({ slot: 0, phase: "RUNNING", since: NOW - 20 * MIN, hfAuthError: true, inst: { start_date: (NOW - 25 * MIN) / 1000 } });
   const peer = (over: Parameters<typeof worker>[0] = {}) => worker({ slot: 1, phase: "RUNNING", since: NOW - HOUR, ...over });
 
@@ -615,7 +615,7 @@ describe("plan: upgrades (make before break)", () => {
   });
 
   // Make before break, then drain: the old worker leaves after an upload, so its games reach HF.
-  const drainS = DEFAULTS.uploadInterval + 60;
+  const drainS = plannedUploadInterval(DEFAULTS) + 60;
   it.each<[string, Partial<Parameters<typeof worker>[0]>, number, boolean]>([
     ["just uploaded", { unsentBatches: 0 }, 60, true],
     ["2 batches unsent, replacement running 1 min", { unsentBatches: 2 }, 60, false],

@@ -9,21 +9,22 @@ import { ADMIN, READ, call } from "../api/helpers";
  * answers never cached, bodies size-capped before they are read.
  */
 
-/** The only paths reachable without a token: the uptime check and the dashboard's static shell. */
-const OPEN = new Set(["/healthz", ...SHELL_PATHS]);
+/** The only paths reachable without a token: the uptime check, the API's description and page, and the dashboard's static shell. */
+const DESCRIPTION = ["/openapi.json", "/docs"];
+const OPEN = new Set(["/healthz", ...DESCRIPTION, ...SHELL_PATHS]);
 const ROUTES = [...new Map(app.routes.filter((r) => r.method !== "ALL").map((r) => [`${r.method} ${r.path}`, r])).values()];
 const concrete = (path: string) => path.replace(/:id\b/, "1").replace(/:machineId\b/, "1").replace(/:fleet\b/, "zeb") + (path.includes("?") ? "" : "?fleet=zeb");
 const EVIL = "https://evil.example";
 
-describe("every route but /healthz needs a token", () => {
-  it("the route table is non-trivial and its open paths are exactly /healthz and the static shell", () => {
+describe("every route but /healthz and the API's description needs a token", () => {
+  it("the route table is non-trivial and its open paths are exactly /healthz, /openapi.json, /docs and the static shell", () => {
     expect(ROUTES.length).toBeGreaterThanOrEqual(10);
-    expect(ROUTES.filter((r) => OPEN.has(r.path)).map((r) => r.path).sort()).toEqual(["/healthz", ...SHELL_PATHS].sort());
+    expect(ROUTES.filter((r) => OPEN.has(r.path)).map((r) => r.path).sort()).toEqual(["/healthz", ...DESCRIPTION, ...SHELL_PATHS].sort());
     expect(SHELL_PATHS.every((p) => p === "/" || p.startsWith("/assets/"))).toBe(true);
   });
 
-  it("the open shell carries no fleet data and no secret", async () => {
-    for (const path of SHELL_PATHS) {
+  it("the open shell and API description carry no fleet data and no secret", async () => {
+    for (const path of [...SHELL_PATHS, ...DESCRIPTION]) {
       const res = await call(path, { token: null });
       expect(res.status).toBe(200);
       for (const secret of [ADMIN, READ, "test-vast-key-SECRET", "hf_test_SECRET", "slack-hook-SECRET"]) expect(res.text).not.toContain(secret);

@@ -5,7 +5,8 @@ import { lookupFleet, statusesOf } from "../fleet";
 import { newApi } from "../hono";
 import { answer, fail } from "../respond";
 import { statsText } from "../../fleet/stats";
-import { eventsRoute, healthRoute, hostsRoute, logsRoute, statsRoute, statusRoute } from "../schemas";
+import { METRICS_CONTENT_TYPE, metricsText } from "../metrics";
+import { eventsRoute, healthRoute, hostsRoute, logsRoute, metricsRoute, statsRoute, statusRoute } from "../schemas";
 import { statusText } from "../text";
 import { grandTotals } from "../totals";
 
@@ -26,6 +27,8 @@ reads.openapi(statusRoute, async (c) => {
   const wantsText = format === "text" || (format === undefined && /\btext\/plain\b/.test(c.req.header("accept") ?? ""));
   return wantsText ? c.text(statusText(fleets, totals), 200) : c.json({ fleets, totals } satisfies StatusBody, 200);
 });
+
+reads.openapi(metricsRoute, async (c) => c.text(metricsText(await statusesOf(c.env, await fleetNames(c.env))), 200, { "content-type": METRICS_CONTENT_TYPE }));
 
 // Open to anyone, so it names no fleet, and costs one registry request whatever the number of fleets.
 reads.openapi(healthRoute, async (c) => {

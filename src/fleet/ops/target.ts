@@ -26,7 +26,7 @@ function scaleProblem(r: FleetRunner, n: number): string | null {
   const c = current.config;
   if (!Number.isInteger(n) || n < 0 || n > c.maxWorkers) return `n: must be an integer from 0 to ${c.maxWorkers} (ZEB_MAX_WORKERS)`;
   const needed = minUploadInterval(n);
-  if (c.uploadInterval < needed) {
+  if (c.uploadInterval !== "auto" && c.uploadInterval < needed) {
     return `n: ${n} workers uploading every ${c.uploadInterval}s would exceed Hugging Face's 128 commits/hour per repository; set uploadInterval (ZEB_UPLOAD_INTERVAL) to at least ${needed}s first`;
   }
   return null;

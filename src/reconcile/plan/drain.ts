@@ -3,7 +3,6 @@
  * When a healthy worker that is leaving (traded away, or above target) may go: right after an
  * upload, so that the games it made since its last one reach the learner.
  */
-import type { FleetConfig } from "../../config/fleet";
 import { GAMES_PER_BATCH } from "../launch";
 import type { Worker } from "./types";
 
@@ -14,24 +13,24 @@ import type { Worker } from "./types";
  */
 const JUST_UPLOADED_S = 60;
 
-/** The longest a leaving worker waits for its upload: an upload interval and a minute. */
-const drainLimitS = (config: FleetConfig) => config.uploadInterval + 60;
+/** The longest a leaving worker waits for its upload: its own upload interval (uploads.ts) and a minute. */
+const drainLimitS = (intervalS: number) => intervalS + 60;
 
 /**
  * It waits only while that upload is due: its unsent batches, at its rate, span at least
  * JUST_UPLOADED_S and less than an upload interval and a minute. A worker not running, or whose logs
  * show no upload to wait for (a failing one, unreadable logs) or an overdue one, leaves at once.
  */
-export function awaitsUpload(w: Worker, config: FleetConfig): boolean {
+export function awaitsUpload(w: Worker, intervalS: number): boolean {
   if (w.phase !== "RUNNING" || w.unsentBatches === null || !w.gamesPerSec) return false;
   const sinceUploadS = (w.unsentBatches * GAMES_PER_BATCH) / w.gamesPerSec;
-  return sinceUploadS >= JUST_UPLOADED_S && sinceUploadS < drainLimitS(config);
+  return sinceUploadS >= JUST_UPLOADED_S && sinceUploadS < drainLimitS(intervalS);
 }
 
 /**
  * An upgrade's old worker leaves once its replacement runs and it has uploaded; at most one upload
  * interval and a minute later, in case no poll lands between an upload and the next batch.
  */
-export function drained(old: Worker, fresh: Worker, config: FleetConfig, now: number): boolean {
-  return !awaitsUpload(old, config) || now - fresh.since >= drainLimitS(config) * 1000;
+export function drained(old: Worker, fresh: Worker, intervalS: number, now: number): boolean {
+  return !awaitsUpload(old, intervalS) || now - fresh.since >= drainLimitS(intervalS) * 1000;
 }

@@ -4,12 +4,12 @@
  * workers) or one host (replace that worker), decided by whether another worker vouches for the
  * token.
  */
-import type { FleetConfig } from "../../config/fleet";
+import { type FleetConfig, plannedUploadInterval } from "../../config/fleet";
 import type { FleetState } from "../state";
 import type { Worker } from "./types";
 
 /** Two upload intervals: long enough for any running worker to have tried an upload. */
-const vouchMs = (config: FleetConfig) => 2 * config.uploadInterval * 1000;
+const vouchMs = (config: FleetConfig) => 2 * plannedUploadInterval(config) * 1000;
 
 /**
  * A worker that vouches for HF_TOKEN: started with the current token and running for two upload

@@ -4,6 +4,7 @@
  * workers leave when the fleet is above target (within the disruption budget), and the lowest free
  * slots are filled when it is below.
  */
+import { uploadIntervalOf } from "../uploads";
 import { awaitsUpload } from "./drain";
 import { workerValue } from "./trades";
 import { destroyOf, type Going, PROGRESS, type PlanInput, type Worker } from "./types";
@@ -59,7 +60,7 @@ export function planScaleDown(input: PlanInput, going: Going, take: (w: Worker) 
       .sort((a, b) => PROGRESS[a.phase] - PROGRESS[b.phase] || workerValue(a, input) - workerValue(b, input) || b.slot - a.slot);
     for (const w of order) {
       if (count <= config.workers) break;
-      if (awaitsUpload(w, config)) {
+      if (awaitsUpload(w, uploadIntervalOf(config, input.state, w.instance.id))) {
         leaving.add(w.instance.id);
         held.push(`${w.label} leaves after its upload (above target ${config.workers})`);
       } else if (take(w)) going.add(destroyOf(w, "scale_down", `above target ${config.workers}`));

@@ -8,6 +8,7 @@
 import { formatDuration } from "../../format";
 import { chooseOffers, expectedRate, gamesPerDollar, type OfferChoiceContext } from "../offers";
 import { isStale } from "../roll";
+import { uploadIntervalOf } from "../uploads";
 import { drained } from "./drain";
 import { overCost } from "./health";
 import { destroyOf, type Going, type LaunchAction, type PlanInput, type Worker } from "./types";
@@ -57,7 +58,7 @@ export function planTrials(input: PlanInput, going: Going, take: (w: Worker) => 
     const fresh = input.workers.find((w) => w.instance.id === u.newId);
     const old = input.workers.find((w) => w.instance.id === u.oldId);
     if (fresh?.phase === "RUNNING" && old) {
-      if (!drained(old, fresh, config, now) || going.has(old.instance.id)) continue;
+      if (!drained(old, fresh, uploadIntervalOf(config, state, old.instance.id), now) || going.has(old.instance.id)) continue;
       if (take(old)) going.add(destroyOf(old, "upgrade_done", `replaced by ${u.newId} (${u.reason})`));
       else held.push(`${old.label} leaves at a later pass: at most ${config.maxDisruptionsPerPass} running worker(s) taken away per pass (ZEB_MAX_DISRUPTIONS_PER_PASS)`);
     }
