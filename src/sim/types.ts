@@ -49,6 +49,8 @@ export interface Machine {
   offerId: number | null;
   /** Set while another renter holds the machine: it is listed again at this sim ms. */
   takenUntilMs?: number | null;
+  /** The host delisted it while we rented it: it leaves the market when we give it back. */
+  retiring?: boolean;
   /** Sim ms the host's listing ends (set through /__sim/control); absent, it rolls a month ahead. */
   listingEndsMs?: number | null;
 }
