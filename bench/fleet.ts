@@ -113,7 +113,7 @@ if (has("json")) {
         policy: s.policy,
         hours: cell.hours,
         seeds: seedSpec,
-        duds: cell.duds,
+        duds: Number(cell.duds.toFixed(6)),
         cap: cell.maxDph,
         bounce: cell.bounce ? "on" : "off",
         warmH: cell.warmH,

@@ -4,7 +4,9 @@
  * recorded once, then the pass is replayed from them through a fetch stand-in many times: the
  * stored state decoded (JSON and its zod schema), the Vast answers decoded, the search ranked,
  * the plan, and the state encoded at each journal and at the end. Only the network is left out.
- * Prints p50 and p95 of process CPU time (user + system) and of wall time per pass.
+ * Prints p50 and p95 of process CPU time (user + system, V8's GC and compiler threads included) and
+ * of wall time per pass, and the fastest pass's wall time: on a busy machine, the nearest to one
+ * uncontended core's figure.
  */
 import { DEFAULTS } from "../src/config/fleet";
 import { runPass } from "../src/reconcile/pass";
@@ -65,8 +67,8 @@ async function record(n: number): Promise<Recording> {
   throw new Error(`no steady pass of ${n} workers (nine in ten running) with a search of 32 offers or more in 4 simulated hours`);
 }
 
-/** One replay: the stored state decoded, the pass run on recorded answers, each journal and the end state encoded. */
-async function replay(rec: Recording, n: number): Promise<void> {
+/** One replay: the stored state decoded, the pass run on recorded answers, each journal and the end state encoded. Returns the journals. */
+async function replay(rec: Recording, n: number): Promise<number> {
   let i = 0;
   const vast = createVastClient({
     baseUrl: SIM_ORIGIN,
@@ -82,18 +84,33 @@ async function replay(rec: Recording, n: number): Promise<void> {
   });
   const state = FleetState.parse(JSON.parse(rec.stateText));
   let stored = "";
+  let journals = 0;
   const out = await runPass("zeb", configFor(n), state, {
     vast,
     firstSeen: memoryFirstSeen(new Map(rec.firstSeen)),
     hfToken: "hf_x",
     now: rec.now,
     journal: (s) => {
+      journals++;
       stored = JSON.stringify(s);
     },
     vastRequests: () => i,
   });
   stored = JSON.stringify(out.state);
   if (i !== rec.answers.length || stored.length === 0) throw new Error(`replay made ${i} requests, the recording ${rec.answers.length}`);
+  return journals;
+}
+
+/** Median CPU ms of `f` over `reps` runs. */
+function cpuOf(f: () => void, reps: number): number {
+  const xs: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const c0 = process.cpuUsage();
+    f();
+    const c = process.cpuUsage(c0);
+    xs.push((c.user + c.system) / 1000);
+  }
+  return quantile(xs, 0.5);
 }
 
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? NaN;
@@ -107,10 +124,11 @@ for (const [n, reps] of [
   const rec = await record(n);
   const cpu: number[] = [];
   const wall: number[] = [];
+  let journals = 0;
   for (let r = 0; r < reps + 20; r++) {
     const c0 = process.cpuUsage();
     const w0 = performance.now();
-    await replay(rec, n);
+    journals = await replay(rec, n);
     const c = process.cpuUsage(c0);
     // The first 20 warm the JIT; a Worker's isolate stays warm between a fleet's passes.
     if (r < 20) continue;
@@ -119,6 +137,10 @@ for (const [n, reps] of [
   }
   console.log(
     `  ${String(n).padStart(3)} workers (${rec.workers} running, ${rec.answers.length} answers, search of ${rec.offers} offers, state ${(rec.stateText.length / 1024).toFixed(1)} KB): ` +
-      `CPU ${quantile(cpu, 0.5).toFixed(2)} / ${quantile(cpu, 0.95).toFixed(2)}, wall ${quantile(wall, 0.5).toFixed(2)} / ${quantile(wall, 0.95).toFixed(2)} (${reps} passes)`,
+      `CPU ${quantile(cpu, 0.5).toFixed(2)} / ${quantile(cpu, 0.95).toFixed(2)}, wall ${quantile(wall, 0.5).toFixed(2)} / ${quantile(wall, 0.95).toFixed(2)}, fastest ${Math.min(...wall).toFixed(2)} (${reps} passes)`,
+  );
+  const state = FleetState.parse(JSON.parse(rec.stateText));
+  console.log(
+    `      of which the state: decoded ${cpuOf(() => FleetState.parse(JSON.parse(rec.stateText)), reps).toFixed(2)} ms once, encoded ${cpuOf(() => JSON.stringify(state), reps).toFixed(2)} ms × ${journals + 1} (each journal and the end)`,
   );
 }
