@@ -120,7 +120,7 @@ export function freeForOthers(machine: Machine): boolean {
  * Other renters on the grid points in (fromMs, toMs]: ended rentals are listed again under a fresh
  * ask id, then this step's arrivals each take their favourite free offer.
  *
- * Paired markets: other renters act as if our fleet were not there. They choose among machines
+ * Paired markets (`state.paired`, the benchmark's): other renters act as if our fleet were not there. They choose among machines
  * free for them, ours included, with each machine's draws from its own stream; a renter whose
  * favourite is one we rent goes without (it is marked taken and stays ours, and is listed again
  * only once that rental would have ended). So two runs of a seed see the same market, whatever
@@ -129,6 +129,9 @@ export function freeForOthers(machine: Machine): boolean {
 export function compete(state: MarketState, rng: RngState, fromMs: number, toMs: number): void {
   const lambda = (RENTERS_PER_HOUR * (state.marketScale ?? 1) * COMPETE_STEP_MS) / 3_600_000;
   const ours = new Set(state.instances.map((i) => i.machineId));
+  // Unpaired (the default, as before issue 19): renters choose among listed offers, drawing from the market's stream.
+  const paired = state.paired === true;
+  const open = paired ? freeForOthers : (m: Machine) => m.offerId !== null;
   for (let k = Math.floor(fromMs / COMPETE_STEP_MS) + 1; k <= Math.floor(toMs / COMPETE_STEP_MS); k++) {
     const t = k * COMPETE_STEP_MS;
     for (const m of state.machines) {
@@ -140,17 +143,18 @@ export function compete(state: MarketState, rng: RngState, fromMs: number, toMs:
     let arrivals = 0;
     for (let p = Math.exp(-lambda), cum = p, u = nextFloat(rng); u > cum; cum += p) p *= lambda / ++arrivals;
     for (let i = 0; i < arrivals; i++) {
+      const draw = (m: Machine, slot: number) => (paired ? machineDraw(state, m, k, i * DRAWS_PER_ARRIVAL + slot) : nextFloat(rng));
       let best: Machine | null = null;
       let bestScore = -Infinity;
       for (const m of state.machines) {
-        if (!freeForOthers(m)) continue;
-        const z = Math.sqrt(-2 * Math.log(1 - machineDraw(state, m, k, i * DRAWS_PER_ARRIVAL))) * Math.cos(2 * Math.PI * machineDraw(state, m, k, i * DRAWS_PER_ARRIVAL + 1));
+        if (!open(m)) continue;
+        const z = Math.sqrt(-2 * Math.log(1 - draw(m, 0))) * Math.cos(2 * Math.PI * draw(m, 1));
         const score = ((RUNBOOK_GPU_PRIORS[m.gpuName] ?? 4) / priceAt(m, t)) * Math.exp(RENTER_TASTE_SD * z);
         if (score > bestScore) [best, bestScore] = [m, score];
       }
       if (best === null) break;
       best.offerId = null;
-      best.takenUntilMs = t + rentalMs(machineDraw(state, best, k, i * DRAWS_PER_ARRIVAL + 2), best);
+      best.takenUntilMs = t + rentalMs(draw(best, 2), best);
     }
   }
 }

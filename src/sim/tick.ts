@@ -23,15 +23,15 @@ export function tick(state: MarketState, now: number): void {
 }
 
 /**
- * Every 10 sim minutes a host may list a new machine, and an idle one may delist. Idle means free
- * for other renters, whether or not we rent it (paired markets, see `compete`): a machine of ours
- * the host delists retires, and leaves the market when we give it back.
+ * Every 10 sim minutes a host may list a new machine, and an idle one may delist. In a paired
+ * market (see `compete`) idle means free for other renters, whether or not we rent it: a machine of
+ * ours the host delists retires, and leaves the market when we give it back.
  */
 function churn(state: MarketState, now: number): void {
   const rng = marketRng(state);
   const steps = Math.floor(now / CHURN_STEP_MS) - Math.floor(state.tickedMs / CHURN_STEP_MS);
   for (let i = 0; i < steps; i++) {
-    const listed = state.machines.filter(freeForOthers);
+    const listed = state.machines.filter(state.paired === true ? freeForOthers : (m) => m.offerId !== null);
     const scale = state.marketScale ?? 1;
     if (listed.length < MAX_LISTED * scale && nextFloat(rng) < 0.3) state.machines.push(newMachine(state, rng));
     if (listed.length > MIN_LISTED * scale && nextFloat(rng) < 0.15) {

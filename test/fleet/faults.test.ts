@@ -158,13 +158,13 @@ describe("hf_auth is not churned: the worker is kept and launches are held", () 
   it("keeps the worker whose uploads HF refuses, for an hour, and holds new launches", { timeout: 120_000 }, async () => {
     const name = "f-hf-auth";
     current = name;
-    await resetMarket(113);
+    await resetMarket(111);
     await control({ forceFault: { next: "hf_auth" } });
     await startFleet(name, 1, { maxConcurrentUpgrades: 0 });
     const victim = owned(await simState(), name)[0]!;
     expect(victim.fault).toBe("hf_auth");
     const inst = (await marketState()).instances.find((i) => i.id === victim.id)!;
-    // This seed (113 since the paired market of issue 19 changed which offer the fleet rents first) draws the variant that keeps running with its uploads refused (the other dies at a weight sync).
+    // This seed draws the variant that keeps running with its uploads refused (the other dies at a weight sync).
     expect(inst.timeline.hfAuthCrashes).toBe(false);
 
     const seenAt = await until(30, async () => (await fleet(name).status(name)).instances.some((i) => i.hfAuthError), "HF auth error noticed");

@@ -25,8 +25,8 @@ describe("paired markets", () => {
         // Per 10-minute step: rent the cheapest offer, give back the oldest rental, or wait.
         fc.array(fc.constantFrom("rent", "release", "wait"), { minLength: 6, maxLength: 18 }),
         async (seed, ops) => {
-          const renting = harness(seed);
-          const idle = harness(seed);
+          const renting = harness(seed, { paired: true });
+          const idle = harness(seed, { paired: true });
           const touched = new Set<number>();
           const held: number[] = [];
           for (const op of ops) {
