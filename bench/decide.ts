@@ -1,7 +1,8 @@
 /**
  * Cost of one reconcile pass: CPU time of the pure core (parse logs + classify + plan) for 4, 100 and
  * 1,000 workers with 50-line logs, and the subrequests a real pass makes for 4, 20 and 100 workers
- * against the simulator. These are the figures behind the README's Free-plan arithmetic.
+ * against the simulator. The pure core is a small part of a pass's CPU: bench/pass.ts measures a
+ * whole pass (decoding, search, ranking, state), the figure the README's plan arithmetic uses.
  */
 import { DEFAULTS, labelFor } from "../src/config/fleet";
 import { classify } from "../src/reconcile/classify";

@@ -20,15 +20,25 @@ export interface SimRig {
   sync: () => Promise<void>;
 }
 
-export function simRig(seed: number, credit = 1_000_000, faultRates?: Record<FaultKind, number>): SimRig {
-  const market = new Market({ seed, speed: 0, credit, ...(faultRates ? { faultRates } : {}) });
+export interface RigOptions {
+  /** A market this many times the calibrated one (room for large fleets). */
+  marketScale?: number;
+  /** Sees every request and a copy of its answer (bench/pass.ts records a pass with it). */
+  tap?: (req: Request, res: Response) => Promise<void>;
+}
+
+export function simRig(seed: number, credit = 1_000_000, faultRates?: Record<FaultKind, number>, options: RigOptions = {}): SimRig {
+  // Paired, so that every policy run on a seed sees the same market (src/sim/catalog.ts `compete`).
+  const market = new Market({ seed, speed: 0, credit, paired: true, ...(faultRates ? { faultRates } : {}), ...(options.marketScale ? { marketScale: options.marketScale } : {}) });
   let count = 0;
   const vast = createVastClient({
     baseUrl: SIM_ORIGIN,
     apiKey: "bench-key",
-    fetch: (req) => {
+    fetch: async (req) => {
       count++;
-      return market.handle(req, 0);
+      const res = await market.handle(req, 0);
+      if (options.tap) await options.tap(req, res.clone());
+      return res;
     },
     sleep: async () => {},
     logsPollMs: 0,
@@ -48,8 +58,7 @@ export function simRig(seed: number, credit = 1_000_000, faultRates?: Record<Fau
 }
 
 /** First-seen times in memory: the benchmark's stand-in for the Worker's KV store. */
-export function memoryFirstSeen(): FirstSeen {
-  const seen = new Map<string, number>();
+export function memoryFirstSeen(seen = new Map<string, number>()): FirstSeen {
   const ops = { reads: 0, writes: 0 };
   return {
     ops,

@@ -90,39 +90,71 @@ export const WARMUP_MS = 24 * 3_600_000;
 /** Other renters act on a 2-minute grid: a deal can vanish between two 60 s polls. */
 export const COMPETE_STEP_MS = 2 * 60_000;
 
-/** How long another renter keeps a machine it just rented, in ms. */
-function rentalMs(rng: RngState, machine: Machine): number {
-  if (machine.fault !== null && HOST_VISIBLE.has(machine.fault)) return between(rng, DUD_RENTAL_MIN[0], DUD_RENTAL_MIN[1]) * 60_000;
-  return -Math.log(1 - nextFloat(rng)) * RENTAL_MEAN_H * 3_600_000;
+/** How long another renter keeps a machine it just rented, in ms; `u` is uniform in [0, 1). */
+function rentalMs(u: number, machine: Machine): number {
+  if (machine.fault !== null && HOST_VISIBLE.has(machine.fault)) return (DUD_RENTAL_MIN[0] + (DUD_RENTAL_MIN[1] - DUD_RENTAL_MIN[0]) * u) * 60_000;
+  return -Math.log(1 - u) * RENTAL_MEAN_H * 3_600_000;
 }
 
-function gaussian(rng: RngState): number {
-  return Math.sqrt(-2 * Math.log(1 - nextFloat(rng))) * Math.cos(2 * Math.PI * nextFloat(rng));
+/**
+ * A machine's own stream of draws for other renters, seeded from the run's seed and its id: draw
+ * `slot` of compete step `k`. Being stateless, it is the same whatever else the market did, so a
+ * machine's taste scores and rental lengths do not depend on who rented which other machine.
+ */
+function machineDraw(state: MarketState, machine: Machine, k: number, slot: number): number {
+  return hash01((state.seed ^ Math.imul(machine.id, 0x9e3779b1)) >>> 0, k * 64 + slot);
+}
+
+/** Draws per arrival in one step: two for the taste (Box-Muller), one for the rental length. */
+const DRAWS_PER_ARRIVAL = 3;
+
+/**
+ * Free for other renters: neither held by one of them nor retiring. Machines we rent count as free
+ * (see `compete`), so what other renters do never depends on what we rent.
+ */
+export function freeForOthers(machine: Machine): boolean {
+  return machine.takenUntilMs == null && machine.retiring !== true;
 }
 
 /**
  * Other renters on the grid points in (fromMs, toMs]: ended rentals are listed again under a fresh
- * ask id, then this step's arrivals each take their favourite listed offer.
+ * ask id, then this step's arrivals each take their favourite free offer.
+ *
+ * Paired markets (`state.paired`, the benchmark's): other renters act as if our fleet were not there. They choose among machines
+ * free for them, ours included, with each machine's draws from its own stream; a renter whose
+ * favourite is one we rent goes without (it is marked taken and stays ours, and is listed again
+ * only once that rental would have ended). So two runs of a seed see the same market, whatever
+ * each rents, for every machine neither rents: a benchmark compares policies on one market.
  */
 export function compete(state: MarketState, rng: RngState, fromMs: number, toMs: number): void {
   const lambda = (RENTERS_PER_HOUR * (state.marketScale ?? 1) * COMPETE_STEP_MS) / 3_600_000;
+  const ours = new Set(state.instances.map((i) => i.machineId));
+  // Unpaired (the default, as before issue 19): renters choose among listed offers, drawing from the market's stream.
+  const paired = state.paired === true;
+  const open = paired ? freeForOthers : (m: Machine) => m.offerId !== null;
   for (let k = Math.floor(fromMs / COMPETE_STEP_MS) + 1; k <= Math.floor(toMs / COMPETE_STEP_MS); k++) {
     const t = k * COMPETE_STEP_MS;
-    for (const m of state.machines) if (m.takenUntilMs != null && m.takenUntilMs <= t) relist(state, m);
+    for (const m of state.machines) {
+      if (m.takenUntilMs == null || m.takenUntilMs > t) continue;
+      if (ours.has(m.id)) m.takenUntilMs = null;
+      else relist(state, m);
+    }
     // Poisson arrivals by inversion; lambda is well under 1 per step.
     let arrivals = 0;
     for (let p = Math.exp(-lambda), cum = p, u = nextFloat(rng); u > cum; cum += p) p *= lambda / ++arrivals;
     for (let i = 0; i < arrivals; i++) {
+      const draw = (m: Machine, slot: number) => (paired ? machineDraw(state, m, k, i * DRAWS_PER_ARRIVAL + slot) : nextFloat(rng));
       let best: Machine | null = null;
       let bestScore = -Infinity;
       for (const m of state.machines) {
-        if (m.offerId === null) continue;
-        const score = ((RUNBOOK_GPU_PRIORS[m.gpuName] ?? 4) / priceAt(m, t)) * Math.exp(RENTER_TASTE_SD * gaussian(rng));
+        if (!open(m)) continue;
+        const z = Math.sqrt(-2 * Math.log(1 - draw(m, 0))) * Math.cos(2 * Math.PI * draw(m, 1));
+        const score = ((RUNBOOK_GPU_PRIORS[m.gpuName] ?? 4) / priceAt(m, t)) * Math.exp(RENTER_TASTE_SD * z);
         if (score > bestScore) [best, bestScore] = [m, score];
       }
       if (best === null) break;
       best.offerId = null;
-      best.takenUntilMs = t + rentalMs(rng, best);
+      best.takenUntilMs = t + rentalMs(draw(best, 2), best);
     }
   }
 }

@@ -16,6 +16,8 @@ export interface MarketOptions {
   faultRates?: Record<FaultKind, number>;
   /** A market this many times the calibrated one (see MarketState.marketScale). */
   marketScale?: number;
+  /** Paired: other renters act as if our fleet were not there (see MarketState.paired). */
+  paired?: boolean;
 }
 
 export const DEFAULT_START_MS = Date.UTC(2026, 1, 6, 12, 0, 0);
@@ -54,6 +56,7 @@ export function initialState(options: MarketOptions = {}): MarketState {
     log: 1,
   };
   if (options.marketScale !== undefined && options.marketScale !== 1) state.marketScale = options.marketScale;
+  if (options.paired) state.paired = true;
   for (let i = 0; i < INITIAL_MACHINES * (state.marketScale ?? 1); i++) state.machines.push(newMachine(state));
   // A day of other renters before the market opens, so it starts as it would be mid-day: the best
   // healthy deals mostly rented, duds bouncing back (catalog.ts, "Other renters").

@@ -1,4 +1,4 @@
-import { compete, MAX_LISTED, MIN_LISTED, newMachine } from "./catalog";
+import { compete, freeForOthers, MAX_LISTED, MIN_LISTED, newMachine } from "./catalog";
 import { batchEndMs, batchesDone, batchesInUpload, billedSpan, freezeMs, GAMES_PER_BATCH, hfAuthFails, milestones, uploadsAfter } from "./lifecycle";
 import { hashHex, nextFloat, type RngState } from "./rng";
 import type { HfModel, MarketState, SimInstance } from "./types";
@@ -22,17 +22,22 @@ export function tick(state: MarketState, now: number): void {
   state.tickedMs = now;
 }
 
-/** Every 10 sim minutes a host may list a new machine, and an idle one may delist. */
+/**
+ * Every 10 sim minutes a host may list a new machine, and an idle one may delist. In a paired
+ * market (see `compete`) idle means free for other renters, whether or not we rent it: a machine of
+ * ours the host delists retires, and leaves the market when we give it back.
+ */
 function churn(state: MarketState, now: number): void {
   const rng = marketRng(state);
   const steps = Math.floor(now / CHURN_STEP_MS) - Math.floor(state.tickedMs / CHURN_STEP_MS);
   for (let i = 0; i < steps; i++) {
-    const listed = state.machines.filter((m) => m.offerId !== null);
+    const listed = state.machines.filter(state.paired === true ? freeForOthers : (m) => m.offerId !== null);
     const scale = state.marketScale ?? 1;
     if (listed.length < MAX_LISTED * scale && nextFloat(rng) < 0.3) state.machines.push(newMachine(state, rng));
     if (listed.length > MIN_LISTED * scale && nextFloat(rng) < 0.15) {
       const gone = listed[Math.floor(nextFloat(rng) * listed.length)];
-      state.machines = state.machines.filter((m) => m !== gone);
+      if (gone && state.instances.some((inst) => inst.machineId === gone.id)) gone.retiring = true;
+      else state.machines = state.machines.filter((m) => m !== gone);
     }
   }
 }

@@ -49,6 +49,8 @@ export interface Machine {
   offerId: number | null;
   /** Set while another renter holds the machine: it is listed again at this sim ms. */
   takenUntilMs?: number | null;
+  /** The host delisted it while we rented it: it leaves the market when we give it back. */
+  retiring?: boolean;
   /** Sim ms the host's listing ends (set through /__sim/control); absent, it rolls a month ahead. */
   listingEndsMs?: number | null;
 }
@@ -136,6 +138,8 @@ export interface MarketState {
   apiRng: RngState;
   /** The market's own evolution (new hosts, other renters); absent in states saved before it existed. */
   marketRng?: RngState;
+  /** Other renters act as if our fleet were not there (catalog.ts `compete`): the benchmark's paired markets. */
+  paired?: boolean;
   /**
    * How many times the calibrated market this one is: machines, listings and other renters all
    * scale with it, so a benchmark of many fleets meets the same market per worker (absent = 1).

@@ -171,7 +171,9 @@ function destroy(state: MarketState, id: number): boolean {
   if (!inst) return false;
   state.instances = state.instances.filter((i) => i !== inst);
   const machine = state.machines.find((m) => m.id === inst.machineId);
-  if (machine) relist(state, machine);
+  // Listed again unless another renter would hold it now (paired markets, catalog.ts `compete`) or it retired.
+  if (machine?.retiring) state.machines = state.machines.filter((m) => m !== machine);
+  else if (machine && machine.takenUntilMs == null) relist(state, machine);
   return true;
 }
 

@@ -14,7 +14,7 @@ export interface Reply {
 }
 
 /** A frozen-clock market and a small client for it; time moves only through `advance`. */
-export function harness(seed = 1, options: { credit?: number; marketScale?: number } = {}) {
+export function harness(seed = 1, options: { credit?: number; marketScale?: number; paired?: boolean } = {}) {
   const market = new Market({ seed, speed: 0, ...options });
   const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = { authorization: "Bearer test-key" }): Promise<Reply> => {
     const init: RequestInit = { method, headers: { "content-type": "application/json", ...headers } };

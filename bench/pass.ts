@@ -1,0 +1,146 @@
+/**
+ * CPU of a whole reconcile pass (issue 19): observe → act as the fleet's Durable Object runs it,
+ * for 4, 20 and 100 workers. The simulator's answers to one steady pass with a market search are
+ * recorded once, then the pass is replayed from them through a fetch stand-in many times: the
+ * stored state decoded (JSON and its zod schema), the Vast answers decoded, the search ranked,
+ * the plan, and the state encoded at each journal and at the end. Only the network is left out.
+ * Prints p50 and p95 of process CPU time (user + system, V8's GC and compiler threads included) and
+ * of wall time per pass, and the fastest pass's wall time: on a busy machine, the nearest to one
+ * uncontended core's figure.
+ */
+import { DEFAULTS } from "../src/config/fleet";
+import { runPass } from "../src/reconcile/pass";
+import { emptyState, FleetState } from "../src/reconcile/state";
+import { SIM_ORIGIN } from "../src/vast/transport";
+import { createVastClient } from "../src/vast/client";
+import { memoryFirstSeen, simRig } from "./harness";
+
+interface Answer {
+  method: string;
+  path: string;
+  status: number;
+  headers: [string, string][];
+  body: string;
+}
+
+interface Recording {
+  stateText: string;
+  firstSeen: [string, number][];
+  now: number;
+  answers: Answer[];
+  workers: number;
+  offers: number;
+}
+
+function configFor(n: number) {
+  return { ...DEFAULTS, workers: n, maxWorkers: n, maxLaunchesPerPass: n, maxLaunchesPerHour: 10 * n, maxDph: 0.5, uploadInterval: Math.max(240, Math.ceil((n * 3600) / 100)) };
+}
+
+/** Grows a fleet of n healthy workers in the simulator, then records the first full pass that searches the market. */
+async function record(n: number): Promise<Recording> {
+  let answers: Answer[] = [];
+  // The calibrated market, duds included: without them other renters keep nearly every machine and a search finds none.
+  const rig = simRig(7, 1_000_000, undefined, {
+    // Twice the calibrated market at least, so that a search under the cap fills most of its 64 rows, as the issue's figure assumes.
+    marketScale: Math.max(2, Math.ceil(n / 10)),
+    tap: async (req, res) => {
+      const url = new URL(req.url);
+      answers.push({ method: req.method, path: url.pathname, status: res.status, headers: [...res.headers], body: await res.text() });
+    },
+  });
+  const config = configFor(n);
+  let state = emptyState();
+  const seen = new Map<string, number>();
+  const firstSeen = memoryFirstSeen(seen);
+  for (let pass = 0; pass < 240; pass++) {
+    const before = { stateText: JSON.stringify(state), firstSeen: [...seen], now: rig.now() };
+    answers = [];
+    const out = await runPass("zeb", config, state, { vast: rig.vast, firstSeen, hfToken: "hf_x", now: before.now, journal: () => {}, vastRequests: rig.requests });
+    state = out.state;
+    const searched = answers.find((a) => a.path.startsWith("/api/v0/bundles"));
+    const working = out.report.workers.filter((w) => w.phase === "RUNNING").length;
+    const offers = searched ? (JSON.parse(searched.body) as { offers: unknown[] }).offers.length : 0;
+    // A large fleet may keep a few slots booting or trading up: nine in ten running and a search of at least half a page is a steady pass.
+    if (offers >= 32 && working >= Math.ceil(0.9 * n)) return { ...before, answers, workers: working, offers };
+    rig.advance(60);
+  }
+  throw new Error(`no steady pass of ${n} workers (nine in ten running) with a search of 32 offers or more in 4 simulated hours`);
+}
+
+/** One replay: the stored state decoded, the pass run on recorded answers, each journal and the end state encoded. Returns the journals. */
+async function replay(rec: Recording, n: number): Promise<number> {
+  let i = 0;
+  const vast = createVastClient({
+    baseUrl: SIM_ORIGIN,
+    apiKey: "bench-key",
+    fetch: async (req) => {
+      const a = rec.answers[i++];
+      const path = new URL(req.url).pathname;
+      if (!a || a.method !== req.method || a.path !== path) throw new Error(`replay diverged at request ${i}: ${req.method} ${path}`);
+      return new Response(a.body, { status: a.status, headers: a.headers });
+    },
+    sleep: async () => {},
+    logsPollMs: 0,
+  });
+  const state = FleetState.parse(JSON.parse(rec.stateText));
+  let stored = "";
+  let journals = 0;
+  const out = await runPass("zeb", configFor(n), state, {
+    vast,
+    firstSeen: memoryFirstSeen(new Map(rec.firstSeen)),
+    hfToken: "hf_x",
+    now: rec.now,
+    journal: (s) => {
+      journals++;
+      stored = JSON.stringify(s);
+    },
+    vastRequests: () => i,
+  });
+  stored = JSON.stringify(out.state);
+  if (i !== rec.answers.length || stored.length === 0) throw new Error(`replay made ${i} requests, the recording ${rec.answers.length}`);
+  return journals;
+}
+
+/** Median CPU ms of `f` over `reps` runs. */
+function cpuOf(f: () => void, reps: number): number {
+  const xs: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const c0 = process.cpuUsage();
+    f();
+    const c = process.cpuUsage(c0);
+    xs.push((c.user + c.system) / 1000);
+  }
+  return quantile(xs, 0.5);
+}
+
+const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? NaN;
+
+console.log("\nCPU of a whole pass, replayed from the simulator's recorded answers (Node/V8; ms, p50 / p95):");
+for (const [n, reps] of [
+  [4, 400],
+  [20, 200],
+  [100, 60],
+] as const) {
+  const rec = await record(n);
+  const cpu: number[] = [];
+  const wall: number[] = [];
+  let journals = 0;
+  for (let r = 0; r < reps + 20; r++) {
+    const c0 = process.cpuUsage();
+    const w0 = performance.now();
+    journals = await replay(rec, n);
+    const c = process.cpuUsage(c0);
+    // The first 20 warm the JIT; a Worker's isolate stays warm between a fleet's passes.
+    if (r < 20) continue;
+    cpu.push((c.user + c.system) / 1000);
+    wall.push(performance.now() - w0);
+  }
+  console.log(
+    `  ${String(n).padStart(3)} workers (${rec.workers} running, ${rec.answers.length} answers, search of ${rec.offers} offers, state ${(rec.stateText.length / 1024).toFixed(1)} KB): ` +
+      `CPU ${quantile(cpu, 0.5).toFixed(2)} / ${quantile(cpu, 0.95).toFixed(2)}, wall ${quantile(wall, 0.5).toFixed(2)} / ${quantile(wall, 0.95).toFixed(2)}, fastest ${Math.min(...wall).toFixed(2)} (${reps} passes)`,
+  );
+  const state = FleetState.parse(JSON.parse(rec.stateText));
+  console.log(
+    `      of which the state: decoded ${cpuOf(() => FleetState.parse(JSON.parse(rec.stateText)), reps).toFixed(2)} ms once, encoded ${cpuOf(() => JSON.stringify(state), reps).toFixed(2)} ms × ${journals + 1} (each journal and the end)`,
+  );
+}

@@ -1,0 +1,53 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { priceAt } from "../../src/sim/catalog";
+import { harness } from "./helpers";
+
+/**
+ * Paired markets (issue 19): a machine's market events come from its own stream, so two runs of one
+ * seed see the same market for every machine neither rents, whatever each run rents. The benchmark
+ * compares policies on that shared market.
+ */
+
+/** What another renter sees of a machine neither run touched: listed or not, and at what price. */
+function view(h: ReturnType<typeof harness>, skip: Set<number>, now: number): string[] {
+  return h.market.state.machines
+    .filter((m) => !skip.has(m.id))
+    .map((m) => `${m.id}:${m.offerId === null ? "taken" : "listed"}:${priceAt(m, now)}:${m.fault ?? "ok"}`)
+    .sort();
+}
+
+describe("paired markets", () => {
+  it("same seed, same market whatever the policy does", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 10_000 }),
+        // Per 10-minute step: rent the cheapest offer, give back the oldest rental, or wait.
+        fc.array(fc.constantFrom("rent", "release", "wait"), { minLength: 6, maxLength: 18 }),
+        async (seed, ops) => {
+          const renting = harness(seed, { paired: true });
+          const idle = harness(seed, { paired: true });
+          const touched = new Set<number>();
+          const held: number[] = [];
+          for (const op of ops) {
+            if (op === "rent") {
+              const { id, offer } = await renting.launch();
+              if (id > 0) {
+                held.push(id);
+                touched.add(offer.machine_id);
+              }
+            } else if (op === "release" && held.length > 0) {
+              await renting.call("DELETE", `/api/v0/instances/${held.shift()}/`);
+            }
+            await renting.advance(600);
+            await idle.advance(600);
+            const now = renting.market.now(0);
+            expect(idle.market.now(0)).toBe(now);
+            expect(view(renting, touched, now)).toEqual(view(idle, touched, now));
+          }
+        },
+      ),
+      { numRuns: 12 },
+    );
+  });
+});
