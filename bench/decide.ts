@@ -56,15 +56,34 @@ function cpuPerPass(n: number, reps: number): number {
     });
     const decided = plan({ fleet: "zeb", config, state: { ...state, lastMarketScanAt: now }, now, workers, offers: null });
     if (decided.actions.length > 0) throw new Error(`a healthy fleet planned ${decided.actions.length} actions`);
-    state = { ...state, instances: Object.fromEntries(instances.map((inst, i) => [String(inst.id), classify(inst, parseLogs(logs[i]!), undefined, now, 600).memory])) };
+    state = {
+      ...state,
+      instances: Object.fromEntries(
+        instances.map((inst, i) => [String(inst.id), classify(inst, parseLogs(logs[i]!), undefined, now, 600).memory]),
+      ),
+    };
   }
   return (performance.now() - started) / reps;
 }
 
 async function subrequestsPerPass(n: number): Promise<{ growing: number; steady: number; held: number }> {
   const rig = simRig(7);
-  await rig.market.handle(new Request("http://vast-simulator/__sim/control", { method: "POST", body: JSON.stringify({ faultRates: Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) }) }), 0);
-  const config = { ...DEFAULTS, workers: n, maxWorkers: n, maxLaunchesPerPass: n, maxLaunchesPerHour: 10 * n, maxDph: 0.5, uploadInterval: Math.max(240, Math.ceil((n * 3600) / 100)) };
+  await rig.market.handle(
+    new Request("http://vast-simulator/__sim/control", {
+      method: "POST",
+      body: JSON.stringify({ faultRates: Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) }),
+    }),
+    0,
+  );
+  const config = {
+    ...DEFAULTS,
+    workers: n,
+    maxWorkers: n,
+    maxLaunchesPerPass: n,
+    maxLaunchesPerHour: 10 * n,
+    maxDph: 0.5,
+    uploadInterval: Math.max(240, Math.ceil((n * 3600) / 100)),
+  };
   let state = emptyState();
   const firstSeen = memoryFirstSeen();
   let growing = 0;
@@ -72,7 +91,14 @@ async function subrequestsPerPass(n: number): Promise<{ growing: number; steady:
   let held = 0;
   for (let pass = 0; pass < 30; pass++) {
     const before = rig.requests();
-    const out = await runPass("zeb", config, state, { vast: rig.vast, firstSeen, hfToken: "hf_x", now: rig.now(), journal: () => {}, vastRequests: rig.requests });
+    const out = await runPass("zeb", config, state, {
+      vast: rig.vast,
+      firstSeen,
+      hfToken: "hf_x",
+      now: rig.now(),
+      journal: () => {},
+      vastRequests: rig.requests,
+    });
     state = out.state;
     if (pass === 0) growing = rig.requests() - before;
     steady = rig.requests() - before;
@@ -91,9 +117,13 @@ for (const [n, reps] of [
   console.log(`  ${String(n).padStart(5)} workers: ${cpuPerPass(n, reps).toFixed(3)} ms`);
 }
 
-console.log("\nVast API subrequests per pass against the simulator (1 per list page, 3 per log fetch: request, one not-ready poll, the text; + search/create/destroy):");
+console.log(
+  "\nVast API subrequests per pass against the simulator (1 per list page, 3 per log fetch: request, one not-ready poll, the text; + search/create/destroy):",
+);
 for (const n of [4, 20, 100]) {
   const s = await subrequestsPerPass(n);
   // The simulated market may not hold n machines free at once (other renters); say how many were held.
-  console.log(`  ${String(n).padStart(5)} workers wanted, ${String(s.held).padStart(3)} held: first pass ${s.growing}, steady state ${s.steady}`);
+  console.log(
+    `  ${String(n).padStart(5)} workers wanted, ${String(s.held).padStart(3)} held: first pass ${s.growing}, steady state ${s.steady}`,
+  );
 }

@@ -10,7 +10,16 @@ import { emptyState, type FleetState } from "../src/reconcile/state";
 import { priceAt } from "../src/sim/catalog";
 import { DEFAULT_FAULT_RATES } from "../src/sim/faults";
 import { drawTimeline } from "../src/sim/instances";
-import { batchEndMs, batchesDone, billedSpan, freezeMs, GAMES_PER_BATCH, hfAuthFails, milestones, uploadsAfter } from "../src/sim/lifecycle";
+import {
+  batchEndMs,
+  batchesDone,
+  billedSpan,
+  freezeMs,
+  GAMES_PER_BATCH,
+  hfAuthFails,
+  milestones,
+  uploadsAfter,
+} from "../src/sim/lifecycle";
 import { FAULT_KINDS, type FaultKind } from "../src/sim/types";
 import { memoryFirstSeen, simRig, type SimRig } from "./harness";
 
@@ -252,7 +261,13 @@ async function run(name: "original" | "vastfleet", seed: number, cell: Cell): Pr
   let state: FleetState = emptyState();
   const firstSeen = memoryFirstSeen();
   const pass = (config: FleetConfig, now: number) =>
-    runPass("bench", config, state, { vast: rig.vast, firstSeen, hfToken: "hf_bench", now, journal: () => {}, vastRequests: rig.requests }, { policy: policy.offerPolicy });
+    runPass(
+      "bench",
+      config,
+      state,
+      { vast: rig.vast, firstSeen, hfToken: "hf_bench", now, journal: () => {}, vastRequests: rig.requests },
+      { policy: policy.offerPolicy },
+    );
   for (let t = 0; t < cell.warmH * 3600; t += 60) {
     state = (await pass({ ...policy.config, workers: 0 }, rig.now())).state;
     rig.advance(60);
@@ -280,7 +295,9 @@ async function run(name: "original" | "vastfleet", seed: number, cell: Cell): Pr
       if (policy.amnesic) state = { ...state, hosts: {}, vramFloorMb: 0, hfAuthHold: null };
       const out = await pass(policy.config, now);
       state = out.state;
-      replacements += out.report.actions.filter((a) => a.kind === "destroy" && a.ok && a.cause !== "scale_down" && a.cause !== "upgrade_done").length;
+      replacements += out.report.actions.filter(
+        (a) => a.kind === "destroy" && a.ok && a.cause !== "scale_down" && a.cause !== "upgrade_done",
+      ).length;
       for (const a of out.report.actions) {
         const key = `${name}: ${a.kind} ${a.cause ?? "replenish"}`;
         causes[key] = (causes[key] ?? 0) + 1;

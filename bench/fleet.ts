@@ -92,7 +92,9 @@ interface Summary {
 const runsOf = (p: PolicyName) => results.map((r) => r.runs.find((x) => x.policy === p)).filter((x): x is PolicyResult => x !== undefined);
 const oracleGpd = (r: SeedResult) => r.runs.find((x) => x.policy === "oracle")?.gamesPerDollar;
 const summaries: Summary[] = cell.policies.map((policy) => {
-  const per = results.map((r) => ({ run: r.runs.find((x) => x.policy === policy), r })).filter((x): x is { run: PolicyResult; r: SeedResult } => x.run !== undefined);
+  const per = results
+    .map((r) => ({ run: r.runs.find((x) => x.policy === policy), r }))
+    .filter((x): x is { run: PolicyResult; r: SeedResult } => x.run !== undefined);
   return {
     policy,
     runs: per.map((x) => x.run),
@@ -135,7 +137,19 @@ if (has("json")) {
 } else {
   const pct = (x: number, d = 1) => `${(x * 100).toFixed(d)}%`;
   const f = (xs: number[], d = 0) => `${mean(xs).toFixed(d)} ± ${spread(xs).toFixed(d)}`;
-  const head = ["policy", "games", "dollars", "K games/$", "of frontier", "of bound", "of oracle", "producing", "dud launches", "replaced", ""];
+  const head = [
+    "policy",
+    "games",
+    "dollars",
+    "K games/$",
+    "of frontier",
+    "of bound",
+    "of oracle",
+    "producing",
+    "dud launches",
+    "replaced",
+    "",
+  ];
   const widths = [10, 17, 15, 14, 13, 10, 10, 10, 13, 11, 5];
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(" ");
   console.log(
@@ -148,39 +162,67 @@ if (has("json")) {
       line([
         s.policy,
         f(s.runs.map((r) => r.gamesDelivered)),
-        f(s.runs.map((r) => r.dollars), 3),
-        f(s.runs.map((r) => r.gamesPerDollar / 1000), 1),
+        f(
+          s.runs.map((r) => r.dollars),
+          3,
+        ),
+        f(
+          s.runs.map((r) => r.gamesPerDollar / 1000),
+          1,
+        ),
         pct(mean(s.ofFrontier)),
         pct(mean(s.ofBound)),
         s.ofOracle.length > 0 ? pct(mean(s.ofOracle)) : "",
         pct(mean(s.runs.map((r) => r.producingShare))),
         s.policy === "oracle" ? "" : pct(mean(s.runs.map((r) => r.dudLaunchShare)), 0),
-        s.policy === "oracle" ? "" : f(s.runs.map((r) => r.replacements), 1),
+        s.policy === "oracle"
+          ? ""
+          : f(
+              s.runs.map((r) => r.replacements),
+              1,
+            ),
         fails(s) ? "FAIL" : "",
       ]),
     );
   }
-  const yard = (k: "frontier" | "bound" | "oracleFree") => f(results.map((r) => r.yard[k] / 1000), 1);
-  console.log(`yardsticks, K games/$: running frontier ${yard("frontier")}, hindsight bound ${yard("bound")}, oracle swapping for free ${yard("oracleFree")}`);
-  console.log(`FAIL: producing worker-hours under ${pct(MIN_PRODUCING_SHARE, 0)} of the target's (${WORKERS} × ${cell.hours} h), whatever the games per dollar`);
+  const yard = (k: "frontier" | "bound" | "oracleFree") =>
+    f(
+      results.map((r) => r.yard[k] / 1000),
+      1,
+    );
+  console.log(
+    `yardsticks, K games/$: running frontier ${yard("frontier")}, hindsight bound ${yard("bound")}, oracle swapping for free ${yard("oracleFree")}`,
+  );
+  console.log(
+    `FAIL: producing worker-hours under ${pct(MIN_PRODUCING_SHARE, 0)} of the target's (${WORKERS} × ${cell.hours} h), whatever the games per dollar`,
+  );
   for (const s of summaries.filter((x) => x.policy !== "oracle")) {
     const keys = ["producing", "boot", ...FAULT_KINDS];
     const total = (k: string) => s.runs.reduce((a, r) => a + (r.spend[k] ?? 0), 0);
     const all = keys.reduce((a, k) => a + total(k), 0);
-    console.log(`dollars, ${s.policy}: ${keys.filter((k) => total(k) > 0).map((k) => `${k} ${pct(total(k) / all)}`).join(", ")}`);
-    const sum = (k: "first" | "later") => s.runs.reduce((a, r) => ({ n: a.n + r.launchesByHour[k].n, duds: a.duds + r.launchesByHour[k].duds }), { n: 0, duds: 0 });
+    console.log(
+      `dollars, ${s.policy}: ${keys
+        .filter((k) => total(k) > 0)
+        .map((k) => `${k} ${pct(total(k) / all)}`)
+        .join(", ")}`,
+    );
+    const sum = (k: "first" | "later") =>
+      s.runs.reduce((a, r) => ({ n: a.n + r.launchesByHour[k].n, duds: a.duds + r.launchesByHour[k].duds }), { n: 0, duds: 0 });
     const part = (k: "first" | "later") => `${pct(sum(k).duds / Math.max(1, sum(k).n), 0)} of ${sum(k).n}`;
     console.log(`launches on duds, ${s.policy}: first hour ${part("first")}, later ${part("later")} (all seeds)`);
   }
   if (original) {
     for (const s of summaries.filter((x) => x !== original)) {
       const perSeed = s.runs.map((r, i) => r.gamesPerDollar / (original.runs[i] as PolicyResult).gamesPerDollar - 1).sort((a, b) => a - b);
-      console.log(`${s.policy} vs original: ${pct(s.gamesPerDollar / original.gamesPerDollar - 1)} games per dollar (per seed: median ${pct(perSeed[Math.floor(perSeed.length / 2)] ?? 0)}, min ${pct(perSeed[0] ?? 0)})`);
+      console.log(
+        `${s.policy} vs original: ${pct(s.gamesPerDollar / original.gamesPerDollar - 1)} games per dollar (per seed: median ${pct(perSeed[Math.floor(perSeed.length / 2)] ?? 0)}, min ${pct(perSeed[0] ?? 0)})`,
+      );
     }
   }
   if (has("causes") || process.env.BENCH_CAUSES) {
     const causes = new Map<string, number>();
-    for (const p of cell.policies) for (const r of runsOf(p)) for (const [k, n] of Object.entries(r.causes)) causes.set(k, (causes.get(k) ?? 0) + n);
+    for (const p of cell.policies)
+      for (const r of runsOf(p)) for (const [k, n] of Object.entries(r.causes)) causes.set(k, (causes.get(k) ?? 0) + n);
     console.log("\nActions by cause, all seeds:");
     for (const [key, n] of [...causes].sort()) console.log(`  ${key.padEnd(40)} ${n}`);
   }

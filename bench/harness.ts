@@ -29,7 +29,14 @@ export interface RigOptions {
 
 export function simRig(seed: number, credit = 1_000_000, faultRates?: Record<FaultKind, number>, options: RigOptions = {}): SimRig {
   // Paired, so that every policy run on a seed sees the same market (src/sim/catalog.ts `compete`).
-  const market = new Market({ seed, speed: 0, credit, paired: true, ...(faultRates ? { faultRates } : {}), ...(options.marketScale ? { marketScale: options.marketScale } : {}) });
+  const market = new Market({
+    seed,
+    speed: 0,
+    credit,
+    paired: true,
+    ...(faultRates ? { faultRates } : {}),
+    ...(options.marketScale ? { marketScale: options.marketScale } : {}),
+  });
   let count = 0;
   const vast = createVastClient({
     baseUrl: SIM_ORIGIN,

@@ -37,9 +37,23 @@ export async function startWrangler({ speed, workers = "0", quiet = true }) {
   };
   // A fresh persistence directory per run, so that no fleet or market of an earlier run is reused.
   const persist = `.wrangler/bench-${process.pid}-${port}`;
-  const args = ["dev", "--test-scheduled", "--port", String(port), "--ip", "127.0.0.1", "--show-interactive-dev-session=false", "--persist-to", persist];
+  const args = [
+    "dev",
+    "--test-scheduled",
+    "--port",
+    String(port),
+    "--ip",
+    "127.0.0.1",
+    "--show-interactive-dev-session=false",
+    "--persist-to",
+    persist,
+  ];
   for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
-  const child = spawn("npx", ["wrangler", ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, WRANGLER_SEND_METRICS: "false" }, detached: true });
+  const child = spawn("npx", ["wrangler", ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+    detached: true,
+  });
   let output = "";
   for (const stream of [child.stdout, child.stderr]) {
     stream.setEncoding("utf8");
@@ -131,7 +145,9 @@ async function main() {
     await Promise.all(Array.from({ length: CONCURRENCY }, runner));
     const wall = performance.now() - t0;
 
-    console.log(`\nload: ${samples.length} requests, ${CONCURRENCY} at a time, in ${(wall / 1000).toFixed(1)} s (${Math.round(samples.length / (wall / 1000))} req/s)`);
+    console.log(
+      `\nload: ${samples.length} requests, ${CONCURRENCY} at a time, in ${(wall / 1000).toFixed(1)} s (${Math.round(samples.length / (wall / 1000))} req/s)`,
+    );
     console.log("route class        n    p50 ms   p99 ms   statuses");
     for (const [name] of [...MIX, ["overall"]]) {
       const s = name === "overall" ? samples : samples.filter((x) => x.name === name);
@@ -139,7 +155,9 @@ async function main() {
         .map(([k, v]) => `${k}×${v}`)
         .join(" ");
       const ms = s.map((x) => x.ms);
-      console.log(`${name.padEnd(16)} ${String(s.length).padStart(4)} ${pct(ms, 50).toFixed(1).padStart(9)} ${pct(ms, 99).toFixed(1).padStart(8)}   ${statuses}`);
+      console.log(
+        `${name.padEnd(16)} ${String(s.length).padStart(4)} ${pct(ms, 50).toFixed(1).padStart(9)} ${pct(ms, 99).toFixed(1).padStart(8)}   ${statuses}`,
+      );
     }
     const bad = samples.filter((x) => x.status >= 500 || x.status === 0);
     for (const b of bad.slice(0, 5)) console.log(`  ${b.name} → ${b.status}: ${b.body}`);

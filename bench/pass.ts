@@ -33,7 +33,15 @@ interface Recording {
 }
 
 function configFor(n: number) {
-  return { ...DEFAULTS, workers: n, maxWorkers: n, maxLaunchesPerPass: n, maxLaunchesPerHour: 10 * n, maxDph: 0.5, uploadInterval: Math.max(240, Math.ceil((n * 3600) / 100)) };
+  return {
+    ...DEFAULTS,
+    workers: n,
+    maxWorkers: n,
+    maxLaunchesPerPass: n,
+    maxLaunchesPerHour: 10 * n,
+    maxDph: 0.5,
+    uploadInterval: Math.max(240, Math.ceil((n * 3600) / 100)),
+  };
 }
 
 /** Grows a fleet of n healthy workers in the simulator, then records the first full pass that searches the market. */
@@ -55,7 +63,14 @@ async function record(n: number): Promise<Recording> {
   for (let pass = 0; pass < 240; pass++) {
     const before = { stateText: JSON.stringify(state), firstSeen: [...seen], now: rig.now() };
     answers = [];
-    const out = await runPass("zeb", config, state, { vast: rig.vast, firstSeen, hfToken: "hf_x", now: before.now, journal: () => {}, vastRequests: rig.requests });
+    const out = await runPass("zeb", config, state, {
+      vast: rig.vast,
+      firstSeen,
+      hfToken: "hf_x",
+      now: before.now,
+      journal: () => {},
+      vastRequests: rig.requests,
+    });
     state = out.state;
     const searched = answers.find((a) => a.path.startsWith("/api/v0/bundles"));
     const working = out.report.workers.filter((w) => w.phase === "RUNNING").length;

@@ -28,7 +28,13 @@ const KEYLESS_VAST_PATHS = new Set(["/api/v0/gpu_names/unique"]);
 const USAGE = "usage: npm run sim -- [--port P] [--seed S] [--speed X] [--key K] [--host H]";
 
 function options(): z.output<typeof Options> {
-  const flags = { port: { type: "string" }, host: { type: "string" }, seed: { type: "string" }, speed: { type: "string" }, key: { type: "string" } } as const;
+  const flags = {
+    port: { type: "string" },
+    host: { type: "string" },
+    seed: { type: "string" },
+    speed: { type: "string" },
+    key: { type: "string" },
+  } as const;
   let problems: string[];
   try {
     const parsed = Options.safeParse(parseArgs({ options: flags, strict: true }).values);
@@ -78,7 +84,11 @@ function toRequest(msg: IncomingMessage, body: Buffer, fallbackHost: string): Re
     if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
   }
   const method = msg.method ?? "GET";
-  return new Request(new URL(msg.url ?? "/", `http://${host}`), { method, headers, body: method === "GET" || method === "HEAD" ? null : body });
+  return new Request(new URL(msg.url ?? "/", `http://${host}`), {
+    method,
+    headers,
+    body: method === "GET" || method === "HEAD" ? null : body,
+  });
 }
 
 async function serve(msg: IncomingMessage, out: ServerResponse, fallbackHost: string): Promise<void> {

@@ -52,7 +52,17 @@ const vars = {
   SIM_SPEED: String(SPEED),
   ZEB_WORKERS: WORKERS,
 };
-const args = ["dev", "--test-scheduled", "--persist-to", STATE_DIR, "--port", String(port), "--ip", "127.0.0.1", "--show-interactive-dev-session=false"];
+const args = [
+  "dev",
+  "--test-scheduled",
+  "--persist-to",
+  STATE_DIR,
+  "--port",
+  String(port),
+  "--ip",
+  "127.0.0.1",
+  "--show-interactive-dev-session=false",
+];
 for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
 
 const wrangler = spawn("wrangler", args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, WRANGLER_SEND_METRICS: "false" } });

@@ -50,7 +50,8 @@ try {
     skipLibCheck: true,
   });
   const where = (file: ts.SourceFile | undefined, start: number | undefined) => {
-    const name = file?.fileName === app ? "src/dashboard/client.ts, APP_JS" : file?.fileName === api ? "api.d.ts" : (file?.fileName ?? "client check");
+    const name =
+      file?.fileName === app ? "src/dashboard/client.ts, APP_JS" : file?.fileName === api ? "api.d.ts" : (file?.fileName ?? "client check");
     if (!file || start === undefined) return name;
     const at = file.getLineAndCharacterOfPosition(start);
     return `${name} line ${at.line + 1}, column ${at.character + 1}`;
@@ -65,7 +66,9 @@ try {
   const messages = diagnostics.map((d) => `${where(d.file, d.start)}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`);
   const source = program.getSourceFile(app);
   for (const node of source ? anyIn(program.getTypeChecker(), source) : []) {
-    messages.push(`${where(source, node.getStart())}: ${node.getText().slice(0, 60)} is typed any (written so, or a type from ./api that needs the Workers types)`);
+    messages.push(
+      `${where(source, node.getStart())}: ${node.getText().slice(0, 60)} is typed any (written so, or a type from ./api that needs the Workers types)`,
+    );
   }
   if (messages.length > 0) {
     for (const m of messages) console.error(m);

@@ -42,6 +42,8 @@ it(`one simulated day of a 4-worker fleet against the Free plan's daily quotas`,
     // host blocks, and one that found some shares them.
     ["DO requests per day (3 per tick + registry)", `${perDay(3 * passes + u.registryCalls)}`, "Free: 100,000"],
   ];
-  console.log(`\nFree-plan check: ${HOURS} simulated hours, fleet of 4, ${s.totals.running} running at the end, $${s.totals.dph.toFixed(3)}/h`);
+  console.log(
+    `\nFree-plan check: ${HOURS} simulated hours, fleet of 4, ${s.totals.running} running at the end, $${s.totals.dph.toFixed(3)}/h`,
+  );
   for (const [what, value, limit] of rows) console.log(`  ${what.padEnd(40)} ${value.padStart(18)}   (${limit})`);
 });

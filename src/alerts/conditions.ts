@@ -124,7 +124,9 @@ export function conditions(input: ConditionInput): { conditions: Condition[]; ju
 
   if (report.observed) {
     judged.add("no_offers").add("worker_unhealthy").add("hf_auth").add("credit_low").add("reconciler_stopped").add("logs_unreadable");
-    const unobserved = report.workers.filter((w) => w.logsUnreadableSince !== null && now - w.logsUnreadableSince >= LOGS_UNREADABLE_ALERT_MS);
+    const unobserved = report.workers.filter(
+      (w) => w.logsUnreadableSince !== null && now - w.logsUnreadableSince >= LOGS_UNREADABLE_ALERT_MS,
+    );
     if (unobserved.length > 0) {
       out.push({
         kind: "logs_unreadable",
@@ -148,12 +150,15 @@ export function conditions(input: ConditionInput): { conditions: Condition[]; ju
     // problem: it is replaced like any fatal worker, and there is nothing to fix in the token.
     const authWorkers = state.hfAuthHold === null ? [] : report.workers.filter((w) => w.hfAuthError);
     if (authWorkers.length > 0 || health.weights?.result === "unauthorized") {
-      const who = authWorkers.length > 0 ? `${authWorkers.length} worker(s) log HF 401/403 (${authWorkers.map((w) => w.label).join(", ")}). ` : "";
+      const who =
+        authWorkers.length > 0 ? `${authWorkers.length} worker(s) log HF 401/403 (${authWorkers.map((w) => w.label).join(", ")}). ` : "";
       out.push({
         kind: "hf_auth",
         instance: null,
         title: "Hugging Face rejects HF_TOKEN",
-        detail: `${who}${health.weights?.result === "unauthorized" ? health.weights.detail : ""}`.trim() + " Launches are held: a new worker would fail the same way.",
+        detail:
+          `${who}${health.weights?.result === "unauthorized" ? health.weights.detail : ""}`.trim() +
+          " Launches are held: a new worker would fail the same way.",
         todo: "Create a token with write access to both repos, then `wrangler secret put HF_TOKEN`.",
       });
     }
@@ -166,8 +171,11 @@ export function conditions(input: ConditionInput): { conditions: Condition[]; ju
         kind: "worker_unhealthy",
         instance: w.id,
         title: `${w.label} (${w.id}) ${w.phase} for ${formatDuration((now - w.since) / 1000)} and not replaced`,
-        detail: `${w.detail}\nGPU ${w.gpu ?? "?"} on host machine_id ${w.machineId ?? "?"} at ${money(w.dph)}. ${report.held.find((h) => h.startsWith("paused")) ?? ""}`.trim(),
-        todo: config.paused ? "The fleet is paused: POST /resume to let vastfleet replace it, or POST /down." : "See GET /status and GET /events for why it is kept.",
+        detail:
+          `${w.detail}\nGPU ${w.gpu ?? "?"} on host machine_id ${w.machineId ?? "?"} at ${money(w.dph)}. ${report.held.find((h) => h.startsWith("paused")) ?? ""}`.trim(),
+        todo: config.paused
+          ? "The fleet is paused: POST /resume to let vastfleet replace it, or POST /down."
+          : "See GET /status and GET /events for why it is kept.",
       });
     }
     if (tracking.credit !== null && report.dph > 0) {

@@ -30,7 +30,16 @@ const totalsOf = (report: PassReport) =>
 /** A new digest counts from now; if today's hour has passed, the first one is tomorrow's. */
 export function startDigest(report: PassReport, config: FleetConfig): Digest {
   const past = config.digestHourUtc !== null && new Date(report.at).getUTCHours() >= config.digestHourUtc;
-  return { day: past ? dayOf(report.at) : null, since: report.at, lastAt: report.at, lastDph: report.dph, dollars: 0, games: 0, replacements: 0, totals: totalsOf(report) };
+  return {
+    day: past ? dayOf(report.at) : null,
+    since: report.at,
+    lastAt: report.at,
+    lastDph: report.dph,
+    dollars: 0,
+    games: 0,
+    replacements: 0,
+    totals: totalsOf(report),
+  };
 }
 
 export function accrue(d: Digest, report: PassReport, replacements: number): Digest {
@@ -38,13 +47,22 @@ export function accrue(d: Digest, report: PassReport, replacements: number): Dig
   let games = 0;
   for (const [id, t] of Object.entries(totals)) games += Math.max(0, t - (d.totals[id] ?? 0));
   const hours = Math.max(0, report.at - d.lastAt) / 3600_000;
-  return { ...d, lastAt: report.at, lastDph: report.dph, dollars: d.dollars + d.lastDph * hours, games: d.games + games, replacements: d.replacements + replacements, totals };
+  return {
+    ...d,
+    lastAt: report.at,
+    lastDph: report.dph,
+    dollars: d.dollars + d.lastDph * hours,
+    games: d.games + games,
+    replacements: d.replacements + replacements,
+    totals,
+  };
 }
 
 /** Once a UTC day, at the first pass at or after the configured hour. */
 export function takeDigest(d: Digest, report: PassReport, config: FleetConfig): { digest: Digest; notice: Notice | null } {
   const now = report.at;
-  if (config.digestHourUtc === null || new Date(now).getUTCHours() < config.digestHourUtc || d.day === dayOf(now)) return { digest: d, notice: null };
+  if (config.digestHourUtc === null || new Date(now).getUTCHours() < config.digestHourUtc || d.day === dayOf(now))
+    return { digest: d, notice: null };
   const running = report.workers.filter((w) => w.phase === "RUNNING").length;
   const perDollar = d.dollars > 0 ? Math.round(d.games / d.dollars).toLocaleString("en-US") : "n/a";
   const notice: Notice = {

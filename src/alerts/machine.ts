@@ -98,7 +98,8 @@ export function advance(book: AlertBook, input: MachineInput): { book: AlertBook
 
   for (const [fp, alert] of Object.entries(book)) {
     if (!input.judged.has(alert.kind)) next[fp] = alert;
-    else if (!firing.has(fp)) outgoing.push({ type: "resolved", kind: alert.kind, instance: alert.instance, title: alert.title, detail: "", todo: "", at: now });
+    else if (!firing.has(fp))
+      outgoing.push({ type: "resolved", kind: alert.kind, instance: alert.instance, title: alert.title, detail: "", todo: "", at: now });
   }
   for (const [fp, c] of firing) {
     const known = book[fp];

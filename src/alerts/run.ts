@@ -46,7 +46,16 @@ export const AlertsDoc = z.object({
 });
 export type AlertsDoc = z.infer<typeof AlertsDoc>;
 
-const emptyDoc = (fleet: string): AlertsDoc => ({ fleet, book: {}, queue: [], retryAt: null, slackError: null, tracking: emptyTracking(), digest: null, lastOkPassAt: null });
+const emptyDoc = (fleet: string): AlertsDoc => ({
+  fleet,
+  book: {},
+  queue: [],
+  retryAt: null,
+  slackError: null,
+  tracking: emptyTracking(),
+  digest: null,
+  lastOkPassAt: null,
+});
 
 export interface AlertIo {
   store: FleetStore;
@@ -84,7 +93,11 @@ async function flush(io: AlertIo, doc: AlertsDoc, now: number): Promise<void> {
     doc.slackError = null;
   }
   if (doc.retryAt !== null && now < doc.retryAt) return;
-  const result = await send(fetchOf(io), url, render(doc.fleet, doc.queue, (s) => redact(s, io.env)));
+  const result = await send(
+    fetchOf(io),
+    url,
+    render(doc.fleet, doc.queue, (s) => redact(s, io.env)),
+  );
   switch (result.kind) {
     case "sent":
       doc.queue = [];
@@ -144,14 +157,18 @@ export async function alertsStep(io: AlertIo, input: AlertsInput): Promise<void>
   doc.tracking.launchFailStreak = nextStreak(doc.tracking.launchFailStreak, report);
   const notices: Notice[] = replacementNotices(report, doc.tracking.announced);
   if (input.stateDamage) notices.push(damageNotice(input.stateDamage));
-  doc.tracking.announced = [...doc.tracking.announced, ...notices.flatMap((n) => (n.instance === null ? [] : [n.instance]))].slice(-ANNOUNCED_KEPT);
+  doc.tracking.announced = [...doc.tracking.announced, ...notices.flatMap((n) => (n.instance === null ? [] : [n.instance]))].slice(
+    -ANNOUNCED_KEPT,
+  );
   if (report.observed) {
     const digest = accrue(doc.digest ?? startDigest(report, config), report, notices.length);
     const taken = takeDigest(digest, report, config);
     doc.digest = taken.digest;
     if (taken.notice) notices.push(taken.notice);
   }
-  const alerted = new Set(Object.values(doc.book).flatMap((a) => (a.kind === "worker_unhealthy" && a.instance !== null ? [a.instance] : [])));
+  const alerted = new Set(
+    Object.values(doc.book).flatMap((a) => (a.kind === "worker_unhealthy" && a.instance !== null ? [a.instance] : [])),
+  );
   const judged = conditions({ fleet, report, state, config, health, tracking: doc.tracking, alerted });
   const stepped = advance(doc.book, { fleet, now, conditions: judged.conditions, judged: judged.judged, notices });
   doc.book = stepped.book;
@@ -218,7 +235,9 @@ export function alertsView(store: FleetStore): AlertsView {
     firing: Object.values(doc.book).map((a) => ({ kind: a.kind, instance: a.instance, title: a.title, since: a.firstAt })),
     queued: doc.queue.length,
     retryAt: doc.retryAt,
-    slackError: e && `Slack webhook refused messages: ${e.error} (HTTP ${e.status}) since ${new Date(e.at).toISOString()}; not retried until the webhook changes: wrangler secret put SLACK_WEBHOOK_URL`,
+    slackError:
+      e &&
+      `Slack webhook refused messages: ${e.error} (HTTP ${e.status}) since ${new Date(e.at).toISOString()}; not retried until the webhook changes: wrangler secret put SLACK_WEBHOOK_URL`,
     lastOkPassAt: doc.lastOkPassAt,
     credit: doc.tracking.credit,
   };

@@ -25,13 +25,22 @@ interface TextObject {
   type: "plain_text" | "mrkdwn";
   text: string;
 }
-export type Block = { type: "header"; text: TextObject } | { type: "section"; text: TextObject } | { type: "context"; elements: TextObject[] } | { type: "divider" };
+export type Block =
+  | { type: "header"; text: TextObject }
+  | { type: "section"; text: TextObject }
+  | { type: "context"; elements: TextObject[] }
+  | { type: "divider" };
 export interface SlackPayload {
   text: string;
   blocks: Block[];
 }
 
-const ICON: Record<Outgoing["type"], string> = { firing: ":rotating_light:", reminder: ":alarm_clock:", resolved: ":white_check_mark:", notice: ":information_source:" };
+const ICON: Record<Outgoing["type"], string> = {
+  firing: ":rotating_light:",
+  reminder: ":alarm_clock:",
+  resolved: ":white_check_mark:",
+  notice: ":information_source:",
+};
 const VERB: Record<Outgoing["type"], string> = { firing: "", reminder: "Still firing: ", resolved: "Resolved: ", notice: "" };
 
 /** Slack's escaping (api.slack.com/reference/surfaces/formatting#escaping): only these three are control characters. */
@@ -73,19 +82,39 @@ export function render(fleet: string, messages: readonly Outgoing[], clean: (s: 
   // header + context + sections, with the last section slot kept for "…and N more".
   const room = MAX_BLOCKS - 2;
   const shown = ms.length <= room ? ms : ms.slice(0, room - 1);
-  const blocks: Block[] = [{ type: "header", text: { type: "plain_text", text: cut(`vastfleet · ${fleet}: ${headline}`, MAX_HEADER_CHARS) } }];
+  const blocks: Block[] = [
+    { type: "header", text: { type: "plain_text", text: cut(`vastfleet · ${fleet}: ${headline}`, MAX_HEADER_CHARS) } },
+  ];
   const each = Math.min(MAX_SECTION_CHARS, Math.floor(SECTIONS_BUDGET / Math.max(1, shown.length)));
   blocks.push(...shown.map((m) => section(m, each)));
   if (shown.length < ms.length) {
-    const rest = ms.slice(shown.length).map((m) => `• ${line(m)}`).join("\n");
-    blocks.push({ type: "section", text: { type: "mrkdwn", text: cut(`…and ${ms.length - shown.length} more:\n${rest}`, MAX_SECTION_CHARS) } });
+    const rest = ms
+      .slice(shown.length)
+      .map((m) => `• ${line(m)}`)
+      .join("\n");
+    blocks.push({
+      type: "section",
+      text: { type: "mrkdwn", text: cut(`…and ${ms.length - shown.length} more:\n${rest}`, MAX_SECTION_CHARS) },
+    });
   }
-  blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: `fleet \`${fleet}\` · ${new Date(Math.max(...ms.map((m) => m.at))).toISOString()} · GET /status for details` }] });
+  blocks.push({
+    type: "context",
+    elements: [
+      {
+        type: "mrkdwn",
+        text: `fleet \`${fleet}\` · ${new Date(Math.max(...ms.map((m) => m.at))).toISOString()} · GET /status for details`,
+      },
+    ],
+  });
   const text = cut([`vastfleet · ${fleet}: ${headline}`, ...ms.map((m) => `- ${line(m)}`)].join("\n"), MAX_TEXT_CHARS);
   return { text, blocks };
 }
 
-export type SendResult = { kind: "sent" } | { kind: "retry_after"; seconds: number } | { kind: "transient"; error: string } | { kind: "permanent"; status: number; error: string };
+export type SendResult =
+  | { kind: "sent" }
+  | { kind: "retry_after"; seconds: number }
+  | { kind: "transient"; error: string }
+  | { kind: "permanent"; status: number; error: string };
 
 /** Slack answers errors as a short plain-text code (`no_service`, `invalid_payload`, …). */
 const ErrorText = z.string().transform((s) => s.trim().slice(0, 200));
@@ -94,7 +123,12 @@ export async function send(fetch: FetchLike, url: string, payload: SlackPayload)
   let res: Response;
   try {
     res = await fetch(
-      new Request(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(payload), signal: AbortSignal.timeout(SLACK_TIMEOUT_MS) }),
+      new Request(url, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(payload),
+        signal: AbortSignal.timeout(SLACK_TIMEOUT_MS),
+      }),
     );
   } catch (e) {
     return { kind: "transient", error: e instanceof Error ? e.name : "network error" };
@@ -106,5 +140,7 @@ export async function send(fetch: FetchLike, url: string, payload: SlackPayload)
     return { kind: "retry_after", seconds: Number.isFinite(seconds) && seconds > 0 ? seconds : DEFAULT_RETRY_AFTER_S };
   }
   const error = body || `http_${res.status}`;
-  return res.status >= 400 && res.status < 500 ? { kind: "permanent", status: res.status, error } : { kind: "transient", error: `${res.status} ${error}` };
+  return res.status >= 400 && res.status < 500
+    ? { kind: "permanent", status: res.status, error }
+    : { kind: "transient", error: `${res.status} ${error}` };
 }

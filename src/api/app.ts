@@ -50,7 +50,12 @@ app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
 });
 const DOCUMENT = {
   openapi: "3.1.0",
-  info: { title: "vastfleet operator API", version: "1.0.0", description: "Keeps a fleet of rented Vast.ai GPU workers alive. Every route but /healthz, /openapi.json and /docs needs a bearer token." },
+  info: {
+    title: "vastfleet operator API",
+    version: "1.0.0",
+    description:
+      "Keeps a fleet of rented Vast.ai GPU workers alive. Every route but /healthz, /openapi.json and /docs needs a bearer token.",
+  },
 };
 // The API's description holds no fleet data or secret, so it is open (auth.ts OPEN_PATHS), as /docs is.
 app.doc31("/openapi.json", DOCUMENT);
@@ -66,7 +71,10 @@ app.onError((err, c) => {
     const res = err.getResponse();
     // Hono's own errors (malformed JSON, 415) come as plain text; answer them in the API's shape.
     if (res.headers.get("content-type")?.startsWith("application/json")) return res;
-    return c.json({ error: err.status === 415 ? "unsupported_media_type" : "bad_request", message: err.message || res.statusText }, err.status);
+    return c.json(
+      { error: err.status === 415 ? "unsupported_media_type" : "bad_request", message: err.message || res.statusText },
+      err.status,
+    );
   }
   console.error(`api ${c.req.method} ${c.req.path}: ${redact(String(err), c.env)}`);
   return c.json({ error: "internal", message: redact(err instanceof Error ? err.message : String(err), c.env) }, 500);

@@ -30,20 +30,35 @@ const unauthorized = (message: string) => ({ message: { error: "unauthorized", m
 export const requireAuth: MiddlewareHandler<ApiEnv> = async (c, next) => {
   const settings = apiSettings(c.env);
   if (!settings.ok) {
-    return c.json({ error: "not_configured", message: `${settings.errors.join("; ")}; fix it with wrangler secret put (tokens) or wrangler.toml [vars] (URLs)` }, 503);
+    return c.json(
+      {
+        error: "not_configured",
+        message: `${settings.errors.join("; ")}; fix it with wrangler secret put (tokens) or wrangler.toml [vars] (URLs)`,
+      },
+      503,
+    );
   }
   if (OPEN_PATHS.has(c.req.path)) return next();
   const { admin, reader } = settings.value;
   const adminOnly = !READ_METHODS.has(c.req.method) || ADMIN_PATHS.has(c.req.path);
   if (!admin && (adminOnly || !reader)) {
-    return c.json({ error: "not_configured", message: "set the API_TOKEN secret (wrangler secret put API_TOKEN) to use this API; it stays closed until then" }, 503);
+    return c.json(
+      {
+        error: "not_configured",
+        message: "set the API_TOKEN secret (wrangler secret put API_TOKEN) to use this API; it stays closed until then",
+      },
+      503,
+    );
   }
   // Secrets live on c.env, so the middleware is built per request.
   const check = bearerAuth<ApiEnv>({
     realm: "vastfleet",
     verifyToken: async (token, ctx) => {
       // Both comparisons always run so that timing does not tell which token was close.
-      const [isAdmin, isReader] = await Promise.all([admin ? timingSafeEqual(admin, token) : false, reader ? timingSafeEqual(reader, token) : false]);
+      const [isAdmin, isReader] = await Promise.all([
+        admin ? timingSafeEqual(admin, token) : false,
+        reader ? timingSafeEqual(reader, token) : false,
+      ]);
       const role: Role | null = isAdmin ? "admin" : isReader ? "read" : null;
       if (role) ctx.set("role", role);
       return role !== null;

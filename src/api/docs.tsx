@@ -8,19 +8,35 @@
 import { z } from "zod";
 
 const Schema = z.record(z.string(), z.unknown());
-const Parameter = z.object({ name: z.string(), in: z.string(), required: z.boolean().optional(), description: z.string().optional(), schema: Schema.optional() }).loose();
+const Parameter = z
+  .object({
+    name: z.string(),
+    in: z.string(),
+    required: z.boolean().optional(),
+    description: z.string().optional(),
+    schema: Schema.optional(),
+  })
+  .loose();
 const Operation = z
   .object({
     summary: z.string().optional(),
     description: z.string().optional(),
     security: z.array(z.unknown()).optional(),
     parameters: z.array(Parameter).optional(),
-    requestBody: z.object({ content: z.record(z.string(), z.object({ schema: Schema.optional() }).loose()).optional() }).loose().optional(),
+    requestBody: z
+      .object({ content: z.record(z.string(), z.object({ schema: Schema.optional() }).loose()).optional() })
+      .loose()
+      .optional(),
     responses: z.record(z.string(), z.object({ description: z.string().optional() }).loose()).optional(),
   })
   .loose();
 const METHODS = ["get", "put", "post", "delete", "patch"] as const;
-const Doc = z.object({ info: z.object({ title: z.string(), description: z.string().optional() }).loose(), paths: z.record(z.string(), z.record(z.string(), z.unknown())) }).loose();
+const Doc = z
+  .object({
+    info: z.object({ title: z.string(), description: z.string().optional() }).loose(),
+    paths: z.record(z.string(), z.record(z.string(), z.unknown())),
+  })
+  .loose();
 
 /** A JSON Schema's type in a few words: `integer 1-1000`, `"auto" | integer`, `one of json, text`. */
 function typeOf(s: Record<string, unknown> | undefined): string {
@@ -64,7 +80,9 @@ export function docsPage(document: unknown) {
   const ops = Object.entries(doc.paths).flatMap(([path, item]) =>
     METHODS.flatMap((m) => {
       const op = Operation.safeParse(item[m]);
-      return item[m] !== undefined && op.success ? [{ path, method: m.toUpperCase(), op: op.data, id: `${m}-${path.replace(/[^a-z0-9]+/gi, "-")}` }] : [];
+      return item[m] !== undefined && op.success
+        ? [{ path, method: m.toUpperCase(), op: op.data, id: `${m}-${path.replace(/[^a-z0-9]+/gi, "-")}` }]
+        : [];
     }),
   );
   return (
@@ -78,8 +96,8 @@ export function docsPage(document: unknown) {
         <h1>{doc.info.title}</h1>
         <p>{doc.info.description}</p>
         <p>
-          Send <code>Authorization: Bearer &lt;token&gt;</code> on every route marked "token": <code>API_TOKEN</code> for everything, <code>API_READ_TOKEN</code> for GET routes. The machine-readable
-          document: <a href="/openapi.json">/openapi.json</a>.
+          Send <code>Authorization: Bearer &lt;token&gt;</code> on every route marked "token": <code>API_TOKEN</code> for everything,{" "}
+          <code>API_READ_TOKEN</code> for GET routes. The machine-readable document: <a href="/openapi.json">/openapi.json</a>.
         </p>
         <ul>
           {ops.map((o) => (

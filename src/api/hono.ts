@@ -10,7 +10,11 @@ export type ApiEnv = { Bindings: Env; Variables: { role: Role } };
  * a problem with the whole input (a body that is not an object) is named by where it came from.
  */
 const validationHook: OpenAPIHonoOptions<ApiEnv>["defaultHook"] = (result, c) => {
-  if (!result.success) return c.json({ error: "invalid_input", message: describeIssues(result.error, result.target === "json" ? "body" : result.target).join("; ") }, 400);
+  if (!result.success)
+    return c.json(
+      { error: "invalid_input", message: describeIssues(result.error, result.target === "json" ? "body" : result.target).join("; ") },
+      400,
+    );
   return undefined;
 };
 

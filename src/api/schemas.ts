@@ -59,8 +59,21 @@ export const statusRoute = createRoute({
   path: "/status",
   summary: "Every fleet (or one): target, paused and breaker state, instances, totals, last pass",
   security,
-  request: { query: FleetQuery.extend({ format: z.enum(["json", "text"]).optional().openapi({ description: "text: a table like vast_status.sh (also with Accept: text/plain)" }) }) },
-  responses: { 200: { description: "fleets and grand totals", content: { "application/json": { schema: Json }, "text/plain": { schema: z.string() } } }, ...errors },
+  request: {
+    query: FleetQuery.extend({
+      format: z
+        .enum(["json", "text"])
+        .optional()
+        .openapi({ description: "text: a table like vast_status.sh (also with Accept: text/plain)" }),
+    }),
+  },
+  responses: {
+    200: {
+      description: "fleets and grand totals",
+      content: { "application/json": { schema: Json }, "text/plain": { schema: z.string() } },
+    },
+    ...errors,
+  },
 });
 
 export const scaleRoute = createRoute({
@@ -133,7 +146,9 @@ export const rollRoute = createRoute({
   responses: { 200: ok("{ fleet, rolling, remaining, report }"), ...errors },
 });
 
-const InstanceParam = z.object({ id: int(1, Number.MAX_SAFE_INTEGER, "1 up").openapi({ param: { name: "id", in: "path" }, type: "integer" }) });
+const InstanceParam = z.object({
+  id: int(1, Number.MAX_SAFE_INTEGER, "1 up").openapi({ param: { name: "id", in: "path" }, type: "integer" }),
+});
 
 export const logsRoute = createRoute({
   method: "get",
@@ -154,10 +169,15 @@ export const statsRoute = createRoute({
   summary: "Throughput per GPU model and per host, as this fleet measured it (like the runbook's GPU table)",
   security,
   middleware: [resolveFleet] as const,
-  request: { query: FleetQuery.extend({ format: z.enum(["json", "text"]).optional().openapi({ description: "text: the GPU table for curl (also with Accept: text/plain)" }) }) },
+  request: {
+    query: FleetQuery.extend({
+      format: z.enum(["json", "text"]).optional().openapi({ description: "text: the GPU table for curl (also with Accept: text/plain)" }),
+    }),
+  },
   responses: {
     200: {
-      description: "{ fleet, gpus: [{ gpu, gamesPerSec, samples, prior, expected, dph, gamesPerDollar }], hosts: [{ machineId, strikes, blocked, reason, ... }] }",
+      description:
+        "{ fleet, gpus: [{ gpu, gamesPerSec, samples, prior, expected, dph, gamesPerDollar }], hosts: [{ machineId, strikes, blocked, reason, ... }] }",
       content: { "application/json": { schema: Json }, "text/plain": { schema: z.string() } },
     },
     ...errors,
@@ -167,22 +187,32 @@ export const statsRoute = createRoute({
 export const metricsRoute = createRoute({
   method: "get",
   path: "/metrics",
-  summary: "Every fleet in Prometheus' text format: workers by phase, $/h, games/s, games per dollar, launches and destroys by cause, breaker, credit, passes, errors, subrequests",
+  summary:
+    "Every fleet in Prometheus' text format: workers by phase, $/h, games/s, games per dollar, launches and destroys by cause, breaker, credit, passes, errors, subrequests",
   security,
-  responses: { 200: { description: "Prometheus text exposition format 0.0.4, each metric with # HELP and # TYPE", content: { "text/plain": { schema: z.string() } } }, ...errors },
+  responses: {
+    200: {
+      description: "Prometheus text exposition format 0.0.4, each metric with # HELP and # TYPE",
+      content: { "text/plain": { schema: z.string() } },
+    },
+    ...errors,
+  },
 });
 
 export const hostsRoute = createRoute({
   method: "get",
   path: "/hosts",
-  summary: "Host reputation: strikes (decayed), blocks and measured throughput per machine; sharedFrom names the fleet a block was adopted from",
+  summary:
+    "Host reputation: strikes (decayed), blocks and measured throughput per machine; sharedFrom names the fleet a block was adopted from",
   security,
   middleware: [resolveFleet] as const,
   request: { query: FleetQuery },
   responses: { 200: ok("{ fleet, hosts }"), ...errors },
 });
 
-const MachineParam = z.object({ machineId: int(1, Number.MAX_SAFE_INTEGER, "1 up").openapi({ param: { name: "machineId", in: "path" }, type: "integer" }) });
+const MachineParam = z.object({
+  machineId: int(1, Number.MAX_SAFE_INTEGER, "1 up").openapi({ param: { name: "machineId", in: "path" }, type: "integer" }),
+});
 
 export const clearHostRoute = createRoute({
   method: "delete",
@@ -202,7 +232,10 @@ export const BlockHostInput = z
       .min(1, "say why, in a few words (it is shown in /hosts)")
       .max(200, "at most 200 characters")
       .regex(/^[^\p{Cc}]*$/u, "must be one line of text"),
-    scope: z.enum(BLOCK_SCOPES).default("account").openapi({ description: "account (default): every fleet skips the host; fleet: only this one" }),
+    scope: z
+      .enum(BLOCK_SCOPES)
+      .default("account")
+      .openapi({ description: "account (default): every fleet skips the host; fleet: only this one" }),
   })
   .openapi("BlockHost");
 
@@ -212,7 +245,11 @@ export const blockHostRoute = createRoute({
   summary: "Block a host by hand until DELETE /hosts/:machineId (a worker running there stays)",
   security,
   middleware: [resolveFleet] as const,
-  request: { params: MachineParam, query: FleetQuery, body: { required: true, content: { "application/json": { schema: BlockHostInput } } } },
+  request: {
+    params: MachineParam,
+    query: FleetQuery,
+    body: { required: true, content: { "application/json": { schema: BlockHostInput } } },
+  },
   responses: { 200: ok("{ fleet, blocked, scope }"), ...errors },
 });
 
@@ -232,7 +269,9 @@ export const eventsRoute = createRoute({
   summary: "The fleet's audit trail, newest first",
   security,
   middleware: [resolveFleet] as const,
-  request: { query: FleetQuery.extend({ limit: int(1, 1000).default(100), since: int(0, 8_640_000_000_000_000, "0 (epoch ms)").optional() }) },
+  request: {
+    query: FleetQuery.extend({ limit: int(1, 1000).default(100), since: int(0, 8_640_000_000_000_000, "0 (epoch ms)").optional() }),
+  },
   responses: { 200: ok("{ fleet, events }"), ...errors },
 });
 
@@ -276,15 +315,30 @@ export const deleteFleetRoute = createRoute({
 });
 
 const HealthCounts = {
-  lastPassAt: z.number().nullable().openapi({ description: "the newest cron pass, whether it listed Vast or not (the passes' clock, epoch ms)" }),
+  lastPassAt: z
+    .number()
+    .nullable()
+    .openapi({ description: "the newest cron pass, whether it listed Vast or not (the passes' clock, epoch ms)" }),
   fleets: z.number().int().openapi({ description: "fleets the last cron tick ran" }),
   blind: z.number().int().openapi({ description: "of those, how many did not list Vast (failed listing, invalid config, error)" }),
 };
 
-export const HealthUp = z.object({ ok: z.literal(true), lastObservedAt: z.number().openapi({ description: "the newest cron pass that listed Vast (epoch ms)" }), ...HealthCounts }).openapi("HealthUp");
+export const HealthUp = z
+  .object({
+    ok: z.literal(true),
+    lastObservedAt: z.number().openapi({ description: "the newest cron pass that listed Vast (epoch ms)" }),
+    ...HealthCounts,
+  })
+  .openapi("HealthUp");
 
 export const HealthDown = z
-  .object({ ok: z.literal(false), error: z.literal("vast_unobserved"), message: z.string(), lastObservedAt: z.number().nullable(), ...HealthCounts })
+  .object({
+    ok: z.literal(false),
+    error: z.literal("vast_unobserved"),
+    message: z.string(),
+    lastObservedAt: z.number().nullable(),
+    ...HealthCounts,
+  })
   .openapi("HealthDown");
 
 export const healthRoute = createRoute({
@@ -334,7 +388,8 @@ export const PreflightBody = z
 export const preflightRoute = createRoute({
   method: "get",
   path: "/preflight",
-  summary: "Admin only, rents and changes nothing: the Vast key, credit and runway, offers under the cap, Hugging Face access and weights, Slack, the config, and what the first pass would rent",
+  summary:
+    "Admin only, rents and changes nothing: the Vast key, credit and runway, offers under the cap, Hugging Face access and weights, Slack, the config, and what the first pass would rent",
   security,
   middleware: [resolveFleet] as const,
   request: {

@@ -37,7 +37,9 @@ const COLUMNS: Column[] = [
 ];
 
 function table(instances: InstanceStatus[]): string[] {
-  const rows = [...instances].sort((a, b) => a.label.localeCompare(b.label, "en", { numeric: true })).map((i) => COLUMNS.map((col) => col.cell(i)));
+  const rows = [...instances]
+    .sort((a, b) => a.label.localeCompare(b.label, "en", { numeric: true }))
+    .map((i) => COLUMNS.map((col) => col.cell(i)));
   const widths = COLUMNS.map((col, k) => Math.max(col.title.length, ...rows.map((r) => (r[k] ?? "").length)));
   const line = (cells: string[]) =>
     cells
@@ -55,9 +57,15 @@ function notes(s: FleetStatus): string[] {
   const pass = last ? `last pass ${formatAge((s.now - last.at) / 1000)} ago, ${last.actions.length} action(s)` : "no pass yet";
   const out = [`${p} target ${s.target ?? "-"}, ${s.totals.running} running, ${pass}`];
   if (s.paused) out.push(`${p} PAUSED: no autonomous actions (POST /resume?fleet=${s.fleet})`);
-  if (s.breaker.open) out.push(`${p} circuit breaker OPEN since ${s.breaker.since === null ? "?" : new Date(s.breaker.since).toISOString()}: ${s.breaker.reason ?? "no reason recorded"}`);
+  if (s.breaker.open)
+    out.push(
+      `${p} circuit breaker OPEN since ${s.breaker.since === null ? "?" : new Date(s.breaker.since).toISOString()}: ${s.breaker.reason ?? "no reason recorded"}`,
+    );
   if (s.launchHold) out.push(`${p} launches held: ${s.launchHold}`);
-  if (s.roll) out.push(`${p} rolling since ${new Date(s.roll.since).toISOString()}: ${s.roll.remaining} worker(s) started before it left (POST /roll?fleet=${s.fleet}&cancel=1 stops it)`);
+  if (s.roll)
+    out.push(
+      `${p} rolling since ${new Date(s.roll.since).toISOString()}: ${s.roll.remaining} worker(s) started before it left (POST /roll?fleet=${s.fleet}&cancel=1 stops it)`,
+    );
   if (s.creditPausedUntil !== null) out.push(`${p} launches paused for low credit until ${new Date(s.creditPausedUntil).toISOString()}`);
   for (const e of s.configErrors) out.push(`${p} config error: ${e}`);
   for (const h of last?.held ?? []) out.push(`${p} held: ${h}`);

@@ -32,7 +32,11 @@ const GpuList = z
   .max(40)
   .superRefine((gpus, ctx) => {
     const twice = gpus.filter((g, i) => gpus.indexOf(g) !== i);
-    if (twice.length > 0) ctx.addIssue({ code: "custom", message: `lists ${[...new Set(twice)].join(", ")} more than once (underscores and spaces are the same)` });
+    if (twice.length > 0)
+      ctx.addIssue({
+        code: "custom",
+        message: `lists ${[...new Set(twice)].join(", ")} more than once (underscores and spaces are the same)`,
+      });
   });
 
 /**
@@ -41,7 +45,8 @@ const GpuList = z
  */
 const GpuPriors = z.preprocess(
   (v, ctx) => {
-    if (typeof v === "object" && v !== null && Object.hasOwn(v, "__proto__")) ctx.addIssue({ code: "custom", path: ["__proto__"], message: GPU_NAME_MESSAGE, input: v });
+    if (typeof v === "object" && v !== null && Object.hasOwn(v, "__proto__"))
+      ctx.addIssue({ code: "custom", path: ["__proto__"], message: GPU_NAME_MESSAGE, input: v });
     return v;
   },
   z.record(z.string().max(64).regex(GPU_NAME, GPU_NAME_MESSAGE), z.number().positive().max(1000)),
@@ -55,10 +60,17 @@ const Image = z
   .string()
   .min(1)
   .max(1024)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._\/:@+-]*$/, "an image reference such as pytorch/pytorch:2.6.0-cuda12.6-cudnn9-runtime (letters, digits and . _ / : @ + -)");
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._\/:@+-]*$/,
+    "an image reference such as pytorch/pytorch:2.6.0-cuda12.6-cudnn9-runtime (letters, digits and . _ / : @ + -)",
+  );
 
 /** `git clone` runs it on every worker: a remote over https, http or git, never file: or a script. */
-const CodeRepo = z.url({ protocol: /^(https?|git)$/, hostname: /^[A-Za-z0-9.-]+$/, error: "must be an https://, http:// or git:// URL of a git repository" });
+const CodeRepo = z.url({
+  protocol: /^(https?|git)$/,
+  hostname: /^[A-Za-z0-9.-]+$/,
+  error: "must be an https://, http:// or git:// URL of a git repository",
+});
 
 /** games/s per GPU model from the runbook's performance table (Feb 2026, zeb-557k-1m). */
 export const RUNBOOK_GPU_PRIORS: Record<string, number> = {

@@ -10,7 +10,10 @@ import type { Env } from "../env";
 /** Unset and empty are the same: `wrangler secret put` with nothing typed leaves an empty string. */
 const unsetIfEmpty = (v: unknown) => (v === "" ? undefined : v);
 
-const Endpoint = z.preprocess(unsetIfEmpty, z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL, scheme included" }).optional());
+const Endpoint = z.preprocess(
+  unsetIfEmpty,
+  z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL, scheme included" }).optional(),
+);
 
 /** RFC 6750's b64token: what an `Authorization: Bearer` header can carry; 16 characters at least, so no guessable token opens the API. */
 export const MIN_TOKEN_CHARS = 16;
@@ -37,7 +40,12 @@ function describe(error: z.ZodError): string[] {
 
 /** Everything the API depends on; its tokens when all of it is valid. */
 export function apiSettings(env: Env): SettingsResult<Tokens> {
-  const parsed = Settings.safeParse({ VAST_API_URL: env.VAST_API_URL, HF_ENDPOINT: env.HF_ENDPOINT, API_TOKEN: env.API_TOKEN, API_READ_TOKEN: env.API_READ_TOKEN });
+  const parsed = Settings.safeParse({
+    VAST_API_URL: env.VAST_API_URL,
+    HF_ENDPOINT: env.HF_ENDPOINT,
+    API_TOKEN: env.API_TOKEN,
+    API_READ_TOKEN: env.API_READ_TOKEN,
+  });
   if (!parsed.success) return { ok: false, errors: describe(parsed.error) };
   return { ok: true, value: { admin: parsed.data.API_TOKEN ?? null, reader: parsed.data.API_READ_TOKEN ?? null } };
 }

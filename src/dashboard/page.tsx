@@ -35,8 +35,8 @@ export const Page = () => (
           <p id="signin-error" class="error" role="alert" hidden></p>
         </form>
         <p class="muted">
-          The admin token (API_TOKEN) can scale, pause and stop fleets; the read token (API_READ_TOKEN) can only look. The token stays in this tab's session storage and is sent
-          only in the Authorization header.
+          The admin token (API_TOKEN) can scale, pause and stop fleets; the read token (API_READ_TOKEN) can only look. The token stays in
+          this tab's session storage and is sent only in the Authorization header.
         </p>
       </section>
       <main id="dash" hidden>

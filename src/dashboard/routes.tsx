@@ -67,7 +67,9 @@ export const historyRoute = createRoute({
   path: "/history",
   summary: "The fleet's games/s, $/hr and worker counts over the last 24 hours, one point per 5 minutes",
   security,
-  request: { query: z.object({ fleet: FleetName.optional().openapi({ description: "the fleet; the default fleet (ZEB_FLEET) when absent" }) }) },
+  request: {
+    query: z.object({ fleet: FleetName.optional().openapi({ description: "the fleet; the default fleet (ZEB_FLEET) when absent" }) }),
+  },
   responses: {
     200: {
       description: "points oldest first; `now` is the fleet's clock",

@@ -19,7 +19,8 @@ export async function tickAll(env: Env): Promise<TickResult[]> {
   const invalid = passSettingsErrors(env);
   const results = await Promise.all(
     fleets.map(async (fleet): Promise<TickResult> => {
-      if (invalid.length > 0) return { fleet, ran: false, observed: false, at: null, error: `settings invalid, no pass: ${invalid.join("; ")}` };
+      if (invalid.length > 0)
+        return { fleet, ran: false, observed: false, at: null, error: `settings invalid, no pass: ${invalid.join("; ")}` };
       try {
         const { ran, report } = await env.FLEET.getByName(fleet).tick(fleet);
         return { fleet, ran, observed: report?.observed ?? false, at: report?.at ?? null, error: null };
@@ -62,7 +63,11 @@ export function judgeHealth({ tick, now }: PassHealth): HealthVerdict {
   if (tick.observedAt === null) return { ok: false, message: `no pass has listed Vast yet; ${blind}`, lastObservedAt: null };
   const age = now - tick.observedAt;
   if (age >= HEALTHY_WITHIN_MS) {
-    return { ok: false, message: `no pass has listed Vast for ${Math.round(age / 1000)}s (${limit}); ${blind}`, lastObservedAt: tick.observedAt };
+    return {
+      ok: false,
+      message: `no pass has listed Vast for ${Math.round(age / 1000)}s (${limit}); ${blind}`,
+      lastObservedAt: tick.observedAt,
+    };
   }
   return { ok: true, lastObservedAt: tick.observedAt };
 }

@@ -31,7 +31,9 @@ export class FleetHistory {
   private lastBucket: number | null = null;
 
   constructor(private readonly sql: SqlStorage) {
-    sql.exec("CREATE TABLE IF NOT EXISTS history (bucket INTEGER PRIMARY KEY, games_per_sec REAL NOT NULL, dph REAL NOT NULL, running INTEGER NOT NULL, instances INTEGER NOT NULL)");
+    sql.exec(
+      "CREATE TABLE IF NOT EXISTS history (bucket INTEGER PRIMARY KEY, games_per_sec REAL NOT NULL, dph REAL NOT NULL, running INTEGER NOT NULL, instances INTEGER NOT NULL)",
+    );
   }
 
   /** Samples a pass; only passes that saw the fleet count (an empty report would draw a false zero). */
@@ -45,7 +47,14 @@ export class FleetHistory {
     const dph = report.workers.reduce((s, w) => s + (w.dph ?? 0), 0);
     const running = report.workers.filter((w) => w.phase === "RUNNING").length;
     // OR IGNORE: after a restart the in-memory bucket is gone and the row may already exist.
-    const cursor = this.sql.exec("INSERT OR IGNORE INTO history (bucket, games_per_sec, dph, running, instances) VALUES (?, ?, ?, ?, ?)", bucket, gps, dph, running, report.workers.length);
+    const cursor = this.sql.exec(
+      "INSERT OR IGNORE INTO history (bucket, games_per_sec, dph, running, instances) VALUES (?, ?, ?, ?, ?)",
+      bucket,
+      gps,
+      dph,
+      running,
+      report.workers.length,
+    );
     if (cursor.rowsWritten > 0) this.sql.exec("DELETE FROM history WHERE bucket <= ?", bucket - HISTORY_ROWS);
   }
 

@@ -59,9 +59,15 @@ export class FleetObject extends DurableObject<Env> {
    * Runs `work` under the fleet's lease, unless the fleet was deleted: the existence check made
    * before the call (outside the lease) may be stale by the time the lease is had.
    */
-  private async leased<T>(fleet: string, work: (r: FleetRunner, fence: Fence) => Promise<RpcResult<T>>, waitMs = API_LEASE_WAIT_MS): Promise<RpcResult<T>> {
+  private async leased<T>(
+    fleet: string,
+    work: (r: FleetRunner, fence: Fence) => Promise<RpcResult<T>>,
+    waitMs = API_LEASE_WAIT_MS,
+  ): Promise<RpcResult<T>> {
     const r = this.bound(fleet);
-    const result = await this.lease.run(waitMs, (fence) => (r.store.has(TOMBSTONE) ? Promise.resolve(unknownFleet<T>(fleet)) : work(r, fence)));
+    const result = await this.lease.run(waitMs, (fence) =>
+      r.store.has(TOMBSTONE) ? Promise.resolve(unknownFleet<T>(fleet)) : work(r, fence),
+    );
     return result ?? busy();
   }
 
@@ -155,11 +161,21 @@ export class FleetObject extends DurableObject<Env> {
       }
       const owned = listed.filter((i) => slotOf(fleet, i.label) !== null);
       if (owned.length > 0) {
-        return { ok: false, status: 409, error: "fleet_not_empty", message: `fleet ${fleet} still has ${owned.length} instance(s); POST /down?fleet=${fleet}&confirm=${fleet} first` };
+        return {
+          ok: false,
+          status: 409,
+          error: "fleet_not_empty",
+          message: `fleet ${fleet} still has ${owned.length} instance(s); POST /down?fleet=${fleet}&confirm=${fleet} first`,
+        };
       }
       const pending = r.state(await r.now()).pendingLaunches.length;
       if (pending > 0) {
-        return { ok: false, status: 409, error: "fleet_not_empty", message: `fleet ${fleet} has ${pending} launch(es) Vast does not list yet; they may still appear: retry in a few minutes` };
+        return {
+          ok: false,
+          status: 409,
+          error: "fleet_not_empty",
+          message: `fleet ${fleet} has ${pending} launch(es) Vast does not list yet; they may still appear: retry in a few minutes`,
+        };
       }
       r.store.clear();
       r.store.put(TOMBSTONE, { at: Date.now() });
@@ -237,7 +253,8 @@ export class FleetObject extends DurableObject<Env> {
     const vast = clientFor(this.env);
     try {
       const instance = await vast.showInstance(id);
-      if (!instance || slotOf(fleet, instance.label) === null) return { ok: false, status: 404, error: "not_found", message: `instance ${id} is not in fleet ${fleet}` };
+      if (!instance || slotOf(fleet, instance.label) === null)
+        return { ok: false, status: 404, error: "not_found", message: `instance ${id} is not in fleet ${fleet}` };
       const text = await vast.getLogs(id, { tail });
       return { ok: true, value: { id, label: instance.label ?? "", text: text === null ? null : redact(text, this.env) } };
     } catch (e) {

@@ -43,7 +43,10 @@ export class Registry extends DurableObject<Env> {
       `INSERT INTO tick_health (id, observed_at, pass_at, fleets, blind) VALUES (1, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET observed_at = COALESCE(excluded.observed_at, observed_at),
          pass_at = COALESCE(excluded.pass_at, pass_at), fleets = excluded.fleets, blind = excluded.blind`,
-      t.observedAt, t.passAt, t.fleets, t.blind,
+      t.observedAt,
+      t.passAt,
+      t.fleets,
+      t.blind,
     );
   }
 
@@ -68,7 +71,16 @@ export class Registry extends DurableObject<Env> {
     return sql
       .exec("SELECT machine_id, gpu_name, reason, fleet, at, permanent FROM host_blocks ORDER BY at DESC")
       .toArray()
-      .map((r) => SharedBlock.parse({ machineId: r.machine_id, gpuName: r.gpu_name, reason: r.reason, fleet: r.fleet, at: r.at, permanent: r.permanent === 1 }));
+      .map((r) =>
+        SharedBlock.parse({
+          machineId: r.machine_id,
+          gpuName: r.gpu_name,
+          reason: r.reason,
+          fleet: r.fleet,
+          at: r.at,
+          permanent: r.permanent === 1,
+        }),
+      );
   }
 
   /** A newer finding replaces an older one, except that a permanent block keeps its reason (No CUDA). */
@@ -80,7 +92,12 @@ export class Registry extends DurableObject<Env> {
            reason = CASE WHEN permanent > excluded.permanent THEN reason ELSE excluded.reason END,
            fleet = CASE WHEN permanent > excluded.permanent THEN fleet ELSE excluded.fleet END,
            at = excluded.at, permanent = MAX(permanent, excluded.permanent)`,
-        b.machineId, b.gpuName, b.reason, b.fleet, b.at, b.permanent ? 1 : 0,
+        b.machineId,
+        b.gpuName,
+        b.reason,
+        b.fleet,
+        b.at,
+        b.permanent ? 1 : 0,
       );
     }
   }

@@ -84,7 +84,12 @@ export class FleetRunner {
     const damage: StateDamage = { at: now, keptAs, problem: read.problem, lost, reported: false };
     this.store.put("stateDamage", damage);
     this.store.put("state", state);
-    this.append({ action: "error", reason: `stored state failed its schema (${read.problem}); kept aside as ${keptAs}; recovered all but: ${lost.join(", ") || "nothing lost"}`, ok: false, at: now });
+    this.append({
+      action: "error",
+      reason: `stored state failed its schema (${read.problem}); kept aside as ${keptAs}; recovered all but: ${lost.join(", ") || "nothing lost"}`,
+      ok: false,
+      at: now,
+    });
     return state;
   }
 
@@ -98,7 +103,9 @@ export class FleetRunner {
     const now = await this.now();
     const current = this.config();
     if (!current.ok) {
-      const report = emptyReport(fleet, now, options.dryRun ?? false, [`config invalid, no autonomous actions: ${current.errors.join("; ")}`]);
+      const report = emptyReport(fleet, now, options.dryRun ?? false, [
+        `config invalid, no autonomous actions: ${current.errors.join("; ")}`,
+      ]);
       if (!options.dryRun) this.recordPass(report, null);
       return report;
     }
@@ -118,7 +125,13 @@ export class FleetRunner {
     };
     const pacer = pacerFor(this.env, now);
     const started = Date.now();
-    const outcome = await runPass(fleet, current.config, state, { vast, firstSeen, hfToken: this.env.HF_TOKEN ?? "", now, journal, vastRequests: () => meter.requests, sharedBlocks, pacer }, options);
+    const outcome = await runPass(
+      fleet,
+      current.config,
+      state,
+      { vast, firstSeen, hfToken: this.env.HF_TOKEN ?? "", now, journal, vastRequests: () => meter.requests, sharedBlocks, pacer },
+      options,
+    );
     this.usage.passes++;
     this.usage.vastRequests += meter.requests;
     this.usage.kvReads += firstSeen.ops.reads;
@@ -143,7 +156,12 @@ export class FleetRunner {
     }
     const damage = this.store.get("stateDamage", StateDamage);
     const stateDamage = damage && !damage.reported ? damage : null;
-    await this.guarded(() => alertsStep({ store: this.store, env: this.env }, { fleet, report: outcome.report, state: outcome.state, config: current.config, stateDamage }));
+    await this.guarded(() =>
+      alertsStep(
+        { store: this.store, env: this.env },
+        { fleet, report: outcome.report, state: outcome.state, config: current.config, stateDamage },
+      ),
+    );
     if (stateDamage) this.store.put("stateDamage", { ...stateDamage, reported: true });
     return outcome.report;
   }
@@ -163,14 +181,32 @@ export class FleetRunner {
     const events: NewEvent[] = [];
     const base = { at: report.at, fleet: this.fleet };
     for (const c of report.phaseChanges) {
-      events.push({ ...base, instanceId: c.id, label: c.label, phase: c.to, action: "phase", reason: `${c.from ?? "new"} → ${c.to}: ${c.detail}`, ok: true });
+      events.push({
+        ...base,
+        instanceId: c.id,
+        label: c.label,
+        phase: c.to,
+        action: "phase",
+        reason: `${c.from ?? "new"} → ${c.to}: ${c.detail}`,
+        ok: true,
+      });
     }
     for (const a of report.actions) {
-      events.push({ ...base, instanceId: a.instanceId, label: a.label, phase: null, action: a.cause === "upgrade" ? "upgrade" : a.kind, reason: a.error ? `${a.reason} (failed: ${a.error})` : a.reason, ok: a.ok });
+      events.push({
+        ...base,
+        instanceId: a.instanceId,
+        label: a.label,
+        phase: null,
+        action: a.cause === "upgrade" ? "upgrade" : a.kind,
+        reason: a.error ? `${a.reason} (failed: ${a.error})` : a.reason,
+        ok: a.ok,
+      });
     }
-    for (const e of report.errors) events.push({ ...base, instanceId: null, label: null, phase: null, action: "error", reason: e, ok: false });
+    for (const e of report.errors)
+      events.push({ ...base, instanceId: null, label: null, phase: null, action: "error", reason: e, ok: false });
     const before = new Set(previous?.held ?? []);
-    for (const h of report.held) if (!before.has(h)) events.push({ ...base, instanceId: null, label: null, phase: null, action: "held", reason: h, ok: true });
+    for (const h of report.held)
+      if (!before.has(h)) events.push({ ...base, instanceId: null, label: null, phase: null, action: "held", reason: h, ok: true });
     this.store.append(events.map((e) => ({ ...e, reason: redact(e.reason, this.env) })));
     this.store.put("lastPass", report);
     this.samples.record(report);
@@ -182,7 +218,18 @@ export class FleetRunner {
   }
 
   append(e: Partial<NewEvent> & Pick<NewEvent, "action" | "reason" | "ok" | "at">): void {
-    this.store.append([{ at: e.at, fleet: this.fleet, instanceId: e.instanceId ?? null, label: e.label ?? null, phase: e.phase ?? null, action: e.action, reason: redact(e.reason, this.env), ok: e.ok }]);
+    this.store.append([
+      {
+        at: e.at,
+        fleet: this.fleet,
+        instanceId: e.instanceId ?? null,
+        label: e.label ?? null,
+        phase: e.phase ?? null,
+        action: e.action,
+        reason: redact(e.reason, this.env),
+        ok: e.ok,
+      },
+    ]);
   }
 
   forgetCaches(): void {

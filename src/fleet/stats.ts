@@ -43,7 +43,6 @@ export interface FleetStats {
   hosts: HostRow[];
 }
 
-
 export function fleetStats(fleet: string, config: FleetConfig, state: FleetState, now: number): FleetStats {
   const models = [...new Set([...config.gpus, ...Object.keys(state.gpuStats)])];
   const gpus = models.map((gpu): GpuRow => {
@@ -62,17 +61,19 @@ export function fleetStats(fleet: string, config: FleetConfig, state: FleetState
   });
   gpus.sort((a, b) => (b.gamesPerDollar ?? -1) - (a.gamesPerDollar ?? -1) || a.gpu.localeCompare(b.gpu));
   const hosts = Object.values(state.hosts)
-    .map((h): HostRow => ({
-      machineId: h.machineId,
-      gpu: h.gpuName,
-      gamesPerSec: h.gamesPerSec === null ? null : round(h.gamesPerSec, 2),
-      samples: h.samples,
-      strikes: round(decayedStrikes(h, now), 2),
-      blocked: isBlocked(h, now),
-      reason: h.blockedReason ?? (h.strikes > 0 ? h.lastStrike : null),
-      lastStrikeAt: h.strikes > 0 ? h.lastStrikeAt : null,
-      sharedFrom: h.sharedFrom,
-    }))
+    .map(
+      (h): HostRow => ({
+        machineId: h.machineId,
+        gpu: h.gpuName,
+        gamesPerSec: h.gamesPerSec === null ? null : round(h.gamesPerSec, 2),
+        samples: h.samples,
+        strikes: round(decayedStrikes(h, now), 2),
+        blocked: isBlocked(h, now),
+        reason: h.blockedReason ?? (h.strikes > 0 ? h.lastStrike : null),
+        lastStrikeAt: h.strikes > 0 ? h.lastStrikeAt : null,
+        sharedFrom: h.sharedFrom,
+      }),
+    )
     .sort((a, b) => Number(b.blocked) - Number(a.blocked) || b.strikes - a.strikes || a.machineId - b.machineId);
   return { fleet, gpus, hosts };
 }

@@ -12,7 +12,13 @@ import { round } from "../format";
 /** What `/status` says about one fleet: a pure view of config, state and the last pass. */
 
 /** A stored state that failed its schema: where it was kept aside, and what could not be recovered. */
-export const StateDamage = z.object({ at: z.number(), keptAs: z.string(), problem: z.string(), lost: z.array(z.string()), reported: z.boolean() });
+export const StateDamage = z.object({
+  at: z.number(),
+  keptAs: z.string(),
+  problem: z.string(),
+  lost: z.array(z.string()),
+  reported: z.boolean(),
+});
 export type StateDamage = z.infer<typeof StateDamage>;
 
 export interface InstanceStatus extends WorkerView {
@@ -76,7 +82,12 @@ export function fleetStatus(input: {
     configErrors: input.configErrors,
     breaker: state.breaker,
     launchHold: state.launchHold,
-    stateDamage: input.stateDamage && { at: input.stateDamage.at, keptAs: input.stateDamage.keptAs, problem: input.stateDamage.problem, lost: input.stateDamage.lost },
+    stateDamage: input.stateDamage && {
+      at: input.stateDamage.at,
+      keptAs: input.stateDamage.keptAs,
+      problem: input.stateDamage.problem,
+      lost: input.stateDamage.lost,
+    },
     vramFloorMb: Math.max(config?.minGpuRamMb ?? 0, state.vramFloorMb),
     creditPausedUntil: state.creditPausedUntil !== null && state.creditPausedUntil > now ? state.creditPausedUntil : null,
     instances,
@@ -89,15 +100,35 @@ export function fleetStatus(input: {
       gamesPerSec: round(gps, 2),
       gamesPerDollar: dph > 0 ? Math.round(gamesPerDollar(gps, dph)) : null,
     },
-    lastPass: lastPass && { at: lastPass.at, observed: lastPass.observed, actions: lastPass.actions, held: lastPass.held, errors: lastPass.errors, subrequests: lastPass.subrequests },
+    lastPass: lastPass && {
+      at: lastPass.at,
+      observed: lastPass.observed,
+      actions: lastPass.actions,
+      held: lastPass.held,
+      errors: lastPass.errors,
+      subrequests: lastPass.subrequests,
+    },
     throughput: Object.entries(state.gpuStats)
-      .map(([gpu, s]) => ({ gpu, gamesPerSec: round(s.gamesPerSec, 2), samples: s.samples, expected: config ? round(expectedGpuRate(config, state.gpuStats, gpu), 2) : 0 }))
+      .map(([gpu, s]) => ({
+        gpu,
+        gamesPerSec: round(s.gamesPerSec, 2),
+        samples: s.samples,
+        expected: config ? round(expectedGpuRate(config, state.gpuStats, gpu), 2) : 0,
+      }))
       .sort((a, b) => a.gpu.localeCompare(b.gpu)),
     blockedHosts: Object.values(state.hosts).filter((h) => isBlocked(h, now)).length,
-    roll: state.rollBefore === null ? null : { since: state.rollBefore, remaining: instances.filter((i) => startedBefore(i.startedAt, state.rollBefore)).length },
-    hfCommits: config ? commitRate(config, state, instances.map((i) => i.id)) : null,
+    roll:
+      state.rollBefore === null
+        ? null
+        : { since: state.rollBefore, remaining: instances.filter((i) => startedBefore(i.startedAt, state.rollBefore)).length },
+    hfCommits: config
+      ? commitRate(
+          config,
+          state,
+          instances.map((i) => i.id),
+        )
+      : null,
     usage: input.usage,
     alerts: input.alerts,
   };
 }
-

@@ -50,7 +50,10 @@ export class FleetStore {
   }
 
   /** The stored document with the reason it does not fit its schema, for documents too precious to drop. */
-  read<S extends z.ZodType>(name: string, schema: S): { kind: "absent" } | { kind: "ok"; value: z.infer<S> } | { kind: "damaged"; text: string; problem: string } {
+  read<S extends z.ZodType>(
+    name: string,
+    schema: S,
+  ): { kind: "absent" } | { kind: "ok"; value: z.infer<S> } | { kind: "damaged"; text: string; problem: string } {
     const text = this.raw(name);
     if (text === null) return { kind: "absent" };
     let json: unknown;
@@ -100,9 +103,7 @@ export class FleetStore {
 
   /** Newest first. */
   events(limit: number, since: number | null): FleetEvent[] {
-    const rows = this.sql
-      .exec<Row>("SELECT * FROM events WHERE at >= ? ORDER BY seq DESC LIMIT ?", since ?? 0, limit)
-      .toArray();
+    const rows = this.sql.exec<Row>("SELECT * FROM events WHERE at >= ? ORDER BY seq DESC LIMIT ?", since ?? 0, limit).toArray();
     return rows.map((r) => ({
       seq: Number(r.seq),
       at: Number(r.at),

@@ -24,7 +24,18 @@ export interface Usage {
 }
 
 export function newUsage(now: number): Usage {
-  return { since: now, passes: 0, vastRequests: 0, kvReads: 0, kvWrites: 0, rowsWritten: 0, registryCalls: 0, passErrors: 0, launches: {}, destroys: {} };
+  return {
+    since: now,
+    passes: 0,
+    vastRequests: 0,
+    kvReads: 0,
+    kvWrites: 0,
+    rowsWritten: 0,
+    registryCalls: 0,
+    passErrors: 0,
+    launches: {},
+    destroys: {},
+  };
 }
 
 /** Counts a recorded pass's errors and actions into the meter. */

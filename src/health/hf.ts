@@ -24,7 +24,12 @@ export type WeightsResult = "present" | "missing" | "unauthorized" | "unknown";
 
 export const HealthDoc = z.object({
   weights: z
-    .object({ key: z.string(), result: z.enum(["present", "missing", "unauthorized", "unknown"]), detail: z.string(), checkedAt: z.number() })
+    .object({
+      key: z.string(),
+      result: z.enum(["present", "missing", "unauthorized", "unknown"]),
+      detail: z.string(),
+      checkedAt: z.number(),
+    })
     .nullable(),
   learner: z
     .object({
@@ -37,7 +42,15 @@ export const HealthDoc = z.object({
       stalledForMs: z.number().nullable(),
     })
     .nullable(),
-  examples: z.object({ key: z.string(), newestAt: z.number().nullable(), detail: z.string(), checkedAt: z.number(), silentForMs: z.number().nullable() }).nullable(),
+  examples: z
+    .object({
+      key: z.string(),
+      newestAt: z.number().nullable(),
+      detail: z.string(),
+      checkedAt: z.number(),
+      silentForMs: z.number().nullable(),
+    })
+    .nullable(),
 });
 export type HealthDoc = z.infer<typeof HealthDoc>;
 
@@ -65,7 +78,12 @@ function request(deps: HfDeps, path: string, method: "GET" | "HEAD"): Request {
   const headers: Record<string, string> = { "Accept-Encoding": "identity" };
   if (deps.token) headers.Authorization = `Bearer ${deps.token}`;
   // A CDN redirect (302) already proves the file exists; following it would only download bytes.
-  return new Request(`${deps.endpoint.replace(/\/+$/, "")}${path}`, { method, headers, redirect: "manual", signal: AbortSignal.timeout(HF_TIMEOUT_MS) });
+  return new Request(`${deps.endpoint.replace(/\/+$/, "")}${path}`, {
+    method,
+    headers,
+    redirect: "manual",
+    signal: AbortSignal.timeout(HF_TIMEOUT_MS),
+  });
 }
 
 async function send(deps: HfDeps, path: string, method: "GET" | "HEAD"): Promise<Response | null> {
@@ -88,22 +106,32 @@ function authProblem(res: Response): boolean {
   return res.status === 401 && /invalid (credentials|user token|token)/i.test(res.headers.get("X-Error-Message") ?? "");
 }
 
-export async function checkWeights(deps: HfDeps, config: Pick<FleetConfig, "repoId" | "weightsName">): Promise<{ result: WeightsResult; detail: string }> {
+export async function checkWeights(
+  deps: HfDeps,
+  config: Pick<FleetConfig, "repoId" | "weightsName">,
+): Promise<{ result: WeightsResult; detail: string }> {
   const file = `${config.weightsName}.pt`;
   const res = await send(deps, `/${config.repoId}/resolve/main/${file}`, "HEAD");
   if (res === null) return { result: "unknown", detail: `cannot reach Hugging Face for ${file}` };
-  if (res.status === 200 || res.status === 302 || res.status === 307) return { result: "present", detail: `${file} found in ${config.repoId}` };
+  if (res.status === 200 || res.status === 302 || res.status === 307)
+    return { result: "present", detail: `${file} found in ${config.repoId}` };
   if (authProblem(res)) return { result: "unauthorized", detail: `Hugging Face refused HF_TOKEN for ${config.repoId} (${describe(res)})` };
   if (res.status === 404 || res.status === 401) {
     const code = res.headers.get("X-Error-Code");
-    const what = code === "RepoNotFound" || res.status === 401 ? `repo ${config.repoId} not found (or private without access)` : `${file} not found in ${config.repoId}`;
+    const what =
+      code === "RepoNotFound" || res.status === 401
+        ? `repo ${config.repoId} not found (or private without access)`
+        : `${file} not found in ${config.repoId}`;
     return { result: "missing", detail: `${what} (${describe(res)})` };
   }
   return { result: "unknown", detail: `Hugging Face answered ${describe(res)} for ${file}` };
 }
 
 /** The learner's step, null when its state file is absent, undefined when it cannot be read. */
-export async function readLearnerStep(deps: HfDeps, config: Pick<FleetConfig, "repoId" | "weightsName">): Promise<number | null | undefined> {
+export async function readLearnerStep(
+  deps: HfDeps,
+  config: Pick<FleetConfig, "repoId" | "weightsName">,
+): Promise<number | null | undefined> {
   const res = await send(deps, `/${config.repoId}/resolve/main/${config.weightsName}-state.json`, "GET");
   if (res === null) return undefined;
   if (res.status === 404) return null;
@@ -123,7 +151,9 @@ export async function readNewestCommit(deps: HfDeps, examplesRepoId: string): Pr
   // The API lists newest first.
   const newest = parsed.data[0];
   const at = newest ? Date.parse(newest.date) : null;
-  return at === null || Number.isNaN(at) ? { at: null, detail: `no commits in ${examplesRepoId}` } : { at, detail: `newest commit ${newest?.id.slice(0, 8)} in ${examplesRepoId}` };
+  return at === null || Number.isNaN(at)
+    ? { at: null, detail: `no commits in ${examplesRepoId}` }
+    : { at, detail: `newest commit ${newest?.id.slice(0, 8)} in ${examplesRepoId}` };
 }
 
 /**
@@ -142,7 +172,13 @@ export const WhoAmI = z
             fineGrained: z
               .object({
                 global: z.array(z.string()).default([]),
-                scoped: z.array(z.object({ entity: z.object({ type: z.string(), name: z.string() }).loose(), permissions: z.array(z.string()) }).loose()).default([]),
+                scoped: z
+                  .array(
+                    z
+                      .object({ entity: z.object({ type: z.string(), name: z.string() }).loose(), permissions: z.array(z.string()) })
+                      .loose(),
+                  )
+                  .default([]),
               })
               .loose()
               .optional(),
@@ -157,7 +193,11 @@ export const WhoAmI = z
 export type WhoAmI = z.infer<typeof WhoAmI>;
 
 /** A read-only HF answer: the parsed body, the token refused, or an HTTP status with its reason. */
-export type HfRead<T> = { kind: "ok"; value: T } | { kind: "refused"; detail: string } | { kind: "http"; status: number; detail: string } | { kind: "unknown"; detail: string };
+export type HfRead<T> =
+  | { kind: "ok"; value: T }
+  | { kind: "refused"; detail: string }
+  | { kind: "http"; status: number; detail: string }
+  | { kind: "unknown"; detail: string };
 
 async function readJson<T>(deps: HfDeps, path: string, schema: z.ZodType<T>): Promise<HfRead<T>> {
   const res = await send(deps, path, "GET");
@@ -215,7 +255,13 @@ export function runningSince(workers: readonly WorkerView[]): number | null {
 }
 
 /** Learner and examples checks after a pass; only while workers run, since only then is silence news. */
-export async function runProgressChecks(deps: HfDeps, health: HealthDoc, workers: readonly WorkerView[], config: FleetConfig, now: number): Promise<void> {
+export async function runProgressChecks(
+  deps: HfDeps,
+  health: HealthDoc,
+  workers: readonly WorkerView[],
+  config: FleetConfig,
+  now: number,
+): Promise<void> {
   const since = runningSince(workers);
   if (since === null) {
     if (health.learner) health.learner.stalledForMs = null;
@@ -235,14 +281,25 @@ export async function runProgressChecks(deps: HfDeps, health: HealthDoc, workers
   if (!examples || now - examples.checkedAt >= CHECK_INTERVAL_MS) {
     const newest = await readNewestCommit(deps, config.examplesRepoId);
     if (newest !== undefined) {
-      health.examples = { key: config.examplesRepoId, newestAt: newest.at, detail: newest.detail, checkedAt: now, silentForMs: now - Math.max(newest.at ?? since, since) };
+      health.examples = {
+        key: config.examplesRepoId,
+        newestAt: newest.at,
+        detail: newest.detail,
+        checkedAt: now,
+        silentForMs: now - Math.max(newest.at ?? since, since),
+      };
     }
   }
 }
 
 export function examplesSilent(health: HealthDoc, config: FleetConfig): boolean {
   const e = health.examples;
-  return e !== null && e.key === config.examplesRepoId && e.silentForMs !== null && e.silentForMs > SILENT_UPLOADS * plannedUploadInterval(config) * 1000;
+  return (
+    e !== null &&
+    e.key === config.examplesRepoId &&
+    e.silentForMs !== null &&
+    e.silentForMs > SILENT_UPLOADS * plannedUploadInterval(config) * 1000
+  );
 }
 
 export function learnerStalled(health: HealthDoc, config: FleetConfig): boolean {

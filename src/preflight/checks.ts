@@ -5,7 +5,14 @@
  * does I/O, so every message is table-tested (test/preflight/checks.test.ts).
  */
 import type { SendResult } from "../alerts/slack";
-import { type ConfigResult, type FleetConfig, HF_COMMIT_BUDGET, HF_COMMITS_PER_HOUR, minUploadInterval, plannedUploadInterval } from "../config/fleet";
+import {
+  type ConfigResult,
+  type FleetConfig,
+  HF_COMMIT_BUDGET,
+  HF_COMMITS_PER_HOUR,
+  minUploadInterval,
+  plannedUploadInterval,
+} from "../config/fleet";
 import { type HfRead, learnerCommand, type WeightsResult, type WhoAmI } from "../health/hf";
 import { chooseOffers, type OfferChoiceContext, rankOffers } from "../reconcile/offers";
 import type { Offer } from "../vast/schemas";
@@ -49,7 +56,10 @@ export interface Preflight {
 }
 
 /** A Vast call's outcome: its value, a refusal of the key (401/403), or any other failure. */
-export type VastOutcome<T> = { kind: "ok"; value: T } | { kind: "refused"; status: number; detail: string } | { kind: "error"; detail: string };
+export type VastOutcome<T> =
+  | { kind: "ok"; value: T }
+  | { kind: "refused"; status: number; detail: string }
+  | { kind: "error"; detail: string };
 
 export interface HfFacts {
   /** Null when HF_TOKEN is not set (nothing to ask). */
@@ -85,7 +95,8 @@ const fail = (name: string, detail: string, fix: string): Check => ({ name, ok: 
 const VAST_KEY_FIX = `create a key at ${VAST_KEYS_URL} and \`wrangler secret put VAST_API_KEY\``;
 const ADD_CREDIT = `add credit at ${VAST_BILLING_URL}`;
 const RETRY = "retry in a few minutes; nothing was changed";
-const hfTokenFix = (c: FleetConfig) => `create a token with write access to ${c.repoId} and ${c.examplesRepoId} at ${HF_TOKENS_URL} and \`wrangler secret put HF_TOKEN\``;
+const hfTokenFix = (c: FleetConfig) =>
+  `create a token with write access to ${c.repoId} and ${c.examplesRepoId} at ${HF_TOKENS_URL} and \`wrangler secret put HF_TOKEN\``;
 
 export function decide(f: PreflightFacts): Preflight {
   const config = f.config.ok ? f.config.config : null;
@@ -120,12 +131,21 @@ function planFirstPass(offers: Offer[], target: number, config: FleetConfig, f: 
 }
 
 function configCheck(f: PreflightFacts, target: number): Check {
-  if (!f.config.ok) return fail("config", `fleet ${f.fleet}'s config is invalid: ${f.config.errors.join("; ")}`, `fix the named settings in wrangler.toml [vars] or with PUT /fleets/${f.fleet}`);
+  if (!f.config.ok)
+    return fail(
+      "config",
+      `fleet ${f.fleet}'s config is invalid: ${f.config.errors.join("; ")}`,
+      `fix the named settings in wrangler.toml [vars] or with PUT /fleets/${f.fleet}`,
+    );
   const c = f.config.config;
-  if (target > c.maxWorkers) return fail("config", `target ${target} is over maxWorkers (ZEB_MAX_WORKERS) ${c.maxWorkers}`, "raise ZEB_MAX_WORKERS, or aim lower");
+  if (target > c.maxWorkers)
+    return fail("config", `target ${target} is over maxWorkers (ZEB_MAX_WORKERS) ${c.maxWorkers}`, "raise ZEB_MAX_WORKERS, or aim lower");
   if (c.paused) return fail("config", `fleet ${f.fleet} is paused: /scale would rent nothing`, `POST /resume?fleet=${f.fleet}`);
   const fleetCap = c.maxFleetDph === null ? "" : `, at most ${usd(c.maxFleetDph)}/h for the fleet`;
-  return pass("config", `fleet ${f.fleet}: target ${target} of at most ${c.maxWorkers}, ${c.gpus.join(", ")} under ${usd(c.maxDph)}/h each${fleetCap}`);
+  return pass(
+    "config",
+    `fleet ${f.fleet}: target ${target} of at most ${c.maxWorkers}, ${c.gpus.join(", ")} under ${usd(c.maxDph)}/h each${fleetCap}`,
+  );
 }
 
 function commitBudgetCheck(c: FleetConfig | null, target: number): Check {
@@ -141,12 +161,16 @@ function commitBudgetCheck(c: FleetConfig | null, target: number): Check {
       `set uploadInterval (ZEB_UPLOAD_INTERVAL) to at least ${needed}s, or aim lower`,
     );
   }
-  return pass("hfCommitBudget", `${target} workers uploading every ${interval}s${c.uploadInterval === "auto" ? " (auto)" : ""}: ${perHour} commits/hour per repository (budget ${HF_COMMIT_BUDGET}, Hugging Face allows ${HF_COMMITS_PER_HOUR})`);
+  return pass(
+    "hfCommitBudget",
+    `${target} workers uploading every ${interval}s${c.uploadInterval === "auto" ? " (auto)" : ""}: ${perHour} commits/hour per repository (budget ${HF_COMMIT_BUDGET}, Hugging Face allows ${HF_COMMITS_PER_HOUR})`,
+  );
 }
 
 function vastKeyCheck(user: PreflightFacts["vastUser"]): Check {
   if (user === null) return fail("vastKey", "VAST_API_KEY is not set", VAST_KEY_FIX);
-  if (user.kind === "refused") return fail("vastKey", `VAST_API_KEY is refused by Vast (HTTP ${user.status}: ${user.detail})`, VAST_KEY_FIX);
+  if (user.kind === "refused")
+    return fail("vastKey", `VAST_API_KEY is refused by Vast (HTTP ${user.status}: ${user.detail})`, VAST_KEY_FIX);
   if (user.kind === "error") return fail("vastKey", `cannot ask Vast about the key: ${user.detail}`, RETRY);
   return pass("vastKey", `accepted by Vast (account ${user.value.id})`);
 }
@@ -158,7 +182,12 @@ function creditCheck(user: PreflightFacts["vastUser"], first: FirstPass | null, 
   if (!first || first.dph <= 0) return pass("credit", `credit ${usd(credit, 2)}; no rental planned, so no runway to tell`);
   const hours = credit / first.dph;
   const runway = `credit ${usd(credit, 2)} lasts ${hours.toFixed(1)} h (${(hours / 24).toFixed(1)} days) at ${usd(first.dph)}/h for ${first.rentals.length} of ${target} workers`;
-  if (c && hours < c.creditAlertHours) return fail("credit", `${runway}, under creditAlertHours (ZEB_CREDIT_ALERT_HOURS) ${c.creditAlertHours} h: the low-credit alert would fire at once`, ADD_CREDIT);
+  if (c && hours < c.creditAlertHours)
+    return fail(
+      "credit",
+      `${runway}, under creditAlertHours (ZEB_CREDIT_ALERT_HOURS) ${c.creditAlertHours} h: the low-credit alert would fire at once`,
+      ADD_CREDIT,
+    );
   return pass("credit", runway);
 }
 
@@ -194,7 +223,10 @@ export function canWrite(who: WhoAmI, kind: "model" | "dataset", repoId: string)
   if (token.role === "write" || token.role === "admin") return owner === who.name || who.orgs.some((o) => o.name === owner);
   if (token.role !== "fineGrained") return false;
   return (token.fineGrained?.scoped ?? []).some(
-    (s) => s.permissions.includes("repo.write") && ((s.entity.type === kind && s.entity.name === repoId) || ((s.entity.type === "user" || s.entity.type === "org") && s.entity.name === owner)),
+    (s) =>
+      s.permissions.includes("repo.write") &&
+      ((s.entity.type === kind && s.entity.name === repoId) ||
+        ((s.entity.type === "user" || s.entity.type === "org") && s.entity.name === owner)),
   );
 }
 
@@ -210,21 +242,31 @@ function hfChecks(hf: HfFacts | null, c: FleetConfig | null): Check[] {
   else token = pass("hfToken", `accepted: ${who.value.name}'s, role ${who.value.auth.accessToken?.role ?? "unknown"}`);
   const repo = (name: string, kind: "model" | "dataset", repoId: string, field: string, info: HfRead<{ id: string }>): Check => {
     if (info.kind === "refused") return fail(name, `HF_TOKEN is refused on ${repoId} (${info.detail})`, tokenFix);
-    if (info.kind === "http" && info.status === 403) return fail(name, `HF 403 on ${repoId} (${info.detail})`, `give the token write access to it (${HF_TOKENS_URL})`);
+    if (info.kind === "http" && info.status === 403)
+      return fail(name, `HF 403 on ${repoId} (${info.detail})`, `give the token write access to it (${HF_TOKENS_URL})`);
     if (info.kind === "http" && (info.status === 404 || info.status === 401)) {
-      return fail(name, `${repoId} not found on Hugging Face, or private and the token cannot read it (${info.detail})`, `create the ${kind} ${repoId}, or correct ${field}`);
+      return fail(
+        name,
+        `${repoId} not found on Hugging Face, or private and the token cannot read it (${info.detail})`,
+        `create the ${kind} ${repoId}, or correct ${field}`,
+      );
     }
     if (info.kind !== "ok") return fail(name, `cannot read ${repoId}: ${info.detail}`, RETRY);
     if (who?.kind !== "ok") return fail(name, `${repoId} is readable; write access unknown: HF_TOKEN not accepted`, tokenFix);
     if (!canWrite(who.value, kind, repoId)) {
-      return fail(name, `${repoId} is readable but HF_TOKEN (role ${who.value.auth.accessToken?.role ?? "unknown"}) cannot write to it`, `give the token write access to it (${HF_TOKENS_URL})`);
+      return fail(
+        name,
+        `${repoId} is readable but HF_TOKEN (role ${who.value.auth.accessToken?.role ?? "unknown"}) cannot write to it`,
+        `give the token write access to it (${HF_TOKENS_URL})`,
+      );
     }
     return pass(name, `${repoId}: readable, and HF_TOKEN may write to it (nothing was committed)`);
   };
   const file = `${c.weightsName}.pt`;
   let weights: Check;
   if (hf.weights.result === "present") weights = pass("weights", `${file} found in ${c.repoId}`);
-  else if (hf.weights.result === "missing") weights = fail("weights", `weights ${file} missing in ${c.repoId} (${hf.weights.detail})`, `start the learner: ${learnerCommand(c)}`);
+  else if (hf.weights.result === "missing")
+    weights = fail("weights", `weights ${file} missing in ${c.repoId} (${hf.weights.detail})`, `start the learner: ${learnerCommand(c)}`);
   else if (hf.weights.result === "unauthorized") weights = fail("weights", hf.weights.detail, tokenFix);
   else weights = fail("weights", hf.weights.detail, RETRY);
   return [
@@ -240,7 +282,11 @@ function slackCheck(slack: PreflightFacts["slack"]): Check {
   const t = slack.tested;
   if (t === null) return pass("slack", "SLACK_WEBHOOK_URL is set; add slack=1 to send one test message");
   if (t.kind === "sent") return pass("slack", "test message sent to SLACK_WEBHOOK_URL");
-  const why = t.kind === "retry_after" ? `rate limited, retry after ${t.seconds}s` : t.kind === "permanent" ? `HTTP ${t.status} ${t.error}` : t.error;
-  const fix = t.kind === "permanent" ? "set SLACK_WEBHOOK_URL to an incoming-webhook URL of a Slack app: `wrangler secret put SLACK_WEBHOOK_URL`" : RETRY;
+  const why =
+    t.kind === "retry_after" ? `rate limited, retry after ${t.seconds}s` : t.kind === "permanent" ? `HTTP ${t.status} ${t.error}` : t.error;
+  const fix =
+    t.kind === "permanent"
+      ? "set SLACK_WEBHOOK_URL to an incoming-webhook URL of a Slack app: `wrangler secret put SLACK_WEBHOOK_URL`"
+      : RETRY;
   return fail("slack", `Slack did not take the test message: ${why}`, fix);
 }

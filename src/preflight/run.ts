@@ -39,7 +39,10 @@ async function outcome<T>(call: () => Promise<T>, env: Env): Promise<VastOutcome
 export async function runPreflight(env: Env, fleet: string, stub: FleetStub, opts: PreflightOptions): Promise<Preflight> {
   const [got, context] = await Promise.all([stub.getConfig(fleet), stub.offerContext(fleet)]);
   // getConfig never fails (its errors are in the value); an RPC failure would have thrown.
-  const config = got.ok && got.value.config ? { ok: true as const, config: got.value.config } : { ok: false as const, errors: got.ok ? got.value.errors : [got.message] };
+  const config =
+    got.ok && got.value.config
+      ? { ok: true as const, config: got.value.config }
+      : { ok: false as const, errors: got.ok ? got.value.errors : [got.message] };
   const vast = clientFor(env);
   const keySet = Boolean(env.VAST_API_KEY);
   const hf = hfDepsFor(env, vastFetch(env));
@@ -57,9 +60,12 @@ export async function runPreflight(env: Env, fleet: string, stub: FleetStub, opt
     keySet ? outcome(() => vast.currentUser().then((u) => ({ id: u.id, credit: u.credit })), env) : null,
     keySet && c ? outcome(async () => vast.searchOffers(offerQuery(c, (await state).vramFloorMb)), env) : null,
     c
-      ? Promise.all([hf.token ? whoAmI(hf) : null, repoInfo(hf, "model", c.repoId), repoInfo(hf, "dataset", c.examplesRepoId), checkWeights(hf, c)]).then(
-          ([whoami, weightsRepo, examplesRepo, weights]) => ({ whoami, weightsRepo, examplesRepo, weights }),
-        )
+      ? Promise.all([
+          hf.token ? whoAmI(hf) : null,
+          repoInfo(hf, "model", c.repoId),
+          repoInfo(hf, "dataset", c.examplesRepoId),
+          checkWeights(hf, c),
+        ]).then(([whoami, weightsRepo, examplesRepo, weights]) => ({ whoami, weightsRepo, examplesRepo, weights }))
       : null,
     slackFact(env, fleet, context.now, opts.slack),
     state,
@@ -67,7 +73,10 @@ export async function runPreflight(env: Env, fleet: string, stub: FleetStub, opt
   const facts: PreflightFacts = { fleet, n: opts.n, config, now: context.now, offerState, vastUser, offers, hf: hfFacts, slack };
   const answer = decide(facts);
   // Vast's and HF's words are shown as data, never a secret among them.
-  return { ...answer, checks: answer.checks.map((ch) => ({ ...ch, detail: redact(ch.detail, env), fix: ch.fix === null ? null : redact(ch.fix, env) })) };
+  return {
+    ...answer,
+    checks: answer.checks.map((ch) => ({ ...ch, detail: redact(ch.detail, env), fix: ch.fix === null ? null : redact(ch.fix, env) })),
+  };
 }
 
 /** Whether Slack is configured, and with `test` what it did with one notice saying where it came from. */
@@ -84,6 +93,10 @@ async function slackFact(env: Env, fleet: string, now: number, test: boolean): P
     todo: "",
     at: now,
   };
-  const result = await send(vastFetch(env), url, render(fleet, [notice], (s) => redact(s, env)));
+  const result = await send(
+    vastFetch(env),
+    url,
+    render(fleet, [notice], (s) => redact(s, env)),
+  );
   return { tested: "error" in result ? { ...result, error: redact(result.error, env) } : result };
 }

@@ -78,12 +78,22 @@ export async function act(actions: Action[], state: FleetState, config: FleetCon
   };
   /** The next call of `endpoint` one interval after this one, journaled with the call's intent. */
   const sending = (endpoint: "create" | "destroy") => ({ ...out.state.notBefore, [endpoint]: afterSent(PACING[endpoint], clock()) });
-  const refused = (endpoint: "create" | "destroy", s: FleetState): FleetState => ({ ...s, notBefore: { ...s.notBefore, [endpoint]: afterRefused(PACING[endpoint], s.notBefore[endpoint], clock()) } });
+  const refused = (endpoint: "create" | "destroy", s: FleetState): FleetState => ({
+    ...s,
+    notBefore: { ...s.notBefore, [endpoint]: afterRefused(PACING[endpoint], s.notBefore[endpoint], clock()) },
+  });
 
   const destroys = actions.filter((a): a is DestroyAction => a.kind === "destroy");
   /** Slots whose destroy waits for the next pass: their launches wait with it, never two workers in one slot. */
   const waiting = new Set<number>();
-  const entryOf = (d: DestroyAction, attempts: number): PendingDestroy => ({ instanceId: d.instanceId, label: d.label, reason: d.reason, cause: d.cause, at: now, attempts });
+  const entryOf = (d: DestroyAction, attempts: number): PendingDestroy => ({
+    instanceId: d.instanceId,
+    label: d.label,
+    reason: d.reason,
+    cause: d.cause,
+    at: now,
+    attempts,
+  });
   /**
    * Destroys left for the next pass are journaled unsent (0 attempts): the decision stands, the
    * next pass sends them, and what they taught (strikes, blocks) is not learned twice (learn.ts).
@@ -102,7 +112,14 @@ export async function act(actions: Action[], state: FleetState, config: FleetCon
     }
     const prior = out.state.pendingDestroys.find((p) => p.instanceId === d.instanceId);
     const entry = prior ? { ...prior, attempts: prior.attempts + 1 } : entryOf(d, 1);
-    if (!journal({ ...out.state, notBefore: sending("destroy"), pendingDestroys: [...out.state.pendingDestroys.filter((p) => p !== prior), entry] })) return out;
+    if (
+      !journal({
+        ...out.state,
+        notBefore: sending("destroy"),
+        pendingDestroys: [...out.state.pendingDestroys.filter((p) => p !== prior), entry],
+      })
+    )
+      return out;
     const done: ActionRecord = record(d);
     let limited = false;
     try {
@@ -113,7 +130,8 @@ export async function act(actions: Action[], state: FleetState, config: FleetCon
       limited = e instanceof VastError && e.kind === "rate_limited";
     }
     out.actions.push(done);
-    if (entry.attempts >= DESTROY_CONFIRM_ATTEMPTS) out.errors.push(`instance ${d.instanceId} (${d.label}) still listed after ${entry.attempts} destroys`);
+    if (entry.attempts >= DESTROY_CONFIRM_ATTEMPTS)
+      out.errors.push(`instance ${d.instanceId} (${d.label}) still listed after ${entry.attempts} destroys`);
     if (limited) {
       // Its entry stays journaled: the next pass sends it again, after Vast's interval.
       const rest = destroys.slice(i + 1);
@@ -125,7 +143,8 @@ export async function act(actions: Action[], state: FleetState, config: FleetCon
 
   const planned = actions.filter((a): a is LaunchAction => a.kind === "launch");
   const launches = planned.filter((l) => !waiting.has(l.slot));
-  if (launches.length < planned.length) out.held.push(`${planned.length - launches.length} launch(es) wait for the next pass: their slot's worker is not destroyed yet`);
+  if (launches.length < planned.length)
+    out.held.push(`${planned.length - launches.length} launch(es) wait for the next pass: their slot's worker is not destroyed yet`);
   // Who shares the HF commit budget with a launch: the listed workers and launches not yet listed,
   // but not those leaving (destroyed now, or the old side of a trade).
   const listedIds = Object.keys(state.instances).map(Number);
@@ -138,9 +157,21 @@ export async function act(actions: Action[], state: FleetState, config: FleetCon
     }
     const others = uploaderIntervals(config, out.state, listedIds, l.upgradeOf === null ? leaving : new Set([...leaving, l.upgradeOf]));
     const uploadInterval = launchUploadInterval(config, others, config.workers - others.length);
-    const intent: PendingLaunch = { slot: l.slot, instanceId: null, offerId: l.offer.id, machineId: l.offer.machine_id, gpuName: l.offer.gpu_name, dph: l.offer.dph_total, at: now, upgradeOf: l.upgradeOf, reason: l.reason, uploadInterval };
+    const intent: PendingLaunch = {
+      slot: l.slot,
+      instanceId: null,
+      offerId: l.offer.id,
+      machineId: l.offer.machine_id,
+      gpuName: l.offer.gpu_name,
+      dph: l.offer.dph_total,
+      at: now,
+      upgradeOf: l.upgradeOf,
+      reason: l.reason,
+      uploadInterval,
+    };
     const breaker = out.state.breaker.open ? { ...out.state.breaker, lastProbeAt: now } : out.state.breaker;
-    if (!journal({ ...out.state, breaker, notBefore: sending("create"), pendingLaunches: [...out.state.pendingLaunches, intent] })) return out;
+    if (!journal({ ...out.state, breaker, notBefore: sending("create"), pendingLaunches: [...out.state.pendingLaunches, intent] }))
+      return out;
     const done = record(l);
     out.actions.push(done);
     let next: FleetState;
@@ -152,7 +183,10 @@ export async function act(actions: Action[], state: FleetState, config: FleetCon
         uploadIntervals: { ...out.state.uploadIntervals, [String(id)]: uploadInterval },
         pendingLaunches: out.state.pendingLaunches.map((p) => (p === intent ? { ...p, instanceId: id } : p)),
         launches: [...out.state.launches, { at: now, ok: true }],
-        upgrades: l.upgradeOf === null ? out.state.upgrades : [...out.state.upgrades, { slot: l.slot, oldId: l.upgradeOf, newId: id, startedAt: now, reason: l.reason }],
+        upgrades:
+          l.upgradeOf === null
+            ? out.state.upgrades
+            : [...out.state.upgrades, { slot: l.slot, oldId: l.upgradeOf, newId: id, startedAt: now, reason: l.reason }],
         creditPausedUntil: null,
       };
     } catch (e) {
@@ -170,12 +204,19 @@ export async function act(actions: Action[], state: FleetState, config: FleetCon
       if (kind === "lacks_credit") next = { ...next, creditPausedUntil: now + config.creditProbeS * 1000 };
       // An offer rented by someone else between search and create is the market, not a failure of ours;
       // trouble reaching Vast says nothing about the image or the hosts.
-      else if (!maybe && kind !== "offer_gone" && !isTransient(e)) out.outcomes.push({ ok: false, signature: `create ${kind ?? "error"} ${e instanceof VastError ? (e.code ?? e.status ?? "") : ""}` });
+      else if (!maybe && kind !== "offer_gone" && !isTransient(e))
+        out.outcomes.push({
+          ok: false,
+          signature: `create ${kind ?? "error"} ${e instanceof VastError ? (e.code ?? e.status ?? "") : ""}`,
+        });
       if (kind === "rate_limited") {
         // A create inside Vast's interval pushes the next allowed one out by the penalty.
         next = refused("create", next);
         const rest = launches.length - i - 1;
-        if (rest > 0) out.held.push(`Vast rate-limited a create: ${rest} more launch(es) wait for the next pass (no create for ${PACING.create.penaltyMs / 1000} s)`);
+        if (rest > 0)
+          out.held.push(
+            `Vast rate-limited a create: ${rest} more launch(es) wait for the next pass (no create for ${PACING.create.penaltyMs / 1000} s)`,
+          );
       }
       if (kind === "lacks_credit" || kind === "rate_limited") {
         journal(next);

@@ -42,7 +42,8 @@ export function nextBreaker(breaker: Breaker, inputs: BreakerInputs, config: Fle
   }
   const sameFailures = largestSameFailure(recent);
   // Two duds failing alike is a coincidence a dud-rich market produces; three hosts is a pattern.
-  const fatalTrip = inputs.fatalCount >= MIN_SAME_FATAL && inputs.fatalCount / Math.max(1, inputs.ownedCount) >= config.breakerFatalFraction;
+  const fatalTrip =
+    inputs.fatalCount >= MIN_SAME_FATAL && inputs.fatalCount / Math.max(1, inputs.ownedCount) >= config.breakerFatalFraction;
   // Launches failing in assorted ways are the market's duds (each host is struck and skipped);
   // launches failing the same way on different hosts are a fault every launch will repeat.
   const failureTrip = sameFailures >= config.breakerLaunchFailures;

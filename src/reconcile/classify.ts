@@ -64,7 +64,15 @@ export function classify(
   const result = (phase: Phase, detail: string, extra: Partial<InstanceMemory> = {}, fatalKind: string | null = null): Classification => ({
     phase,
     detail,
-    memory: { ...base, doubtfulPolls: 0, hfAuthSince, blindSince: null, blindMs: phase === base.phase ? base.blindMs + spell : 0, ...extra, phase },
+    memory: {
+      ...base,
+      doubtfulPolls: 0,
+      hfAuthSince,
+      blindSince: null,
+      blindMs: phase === base.phase ? base.blindMs + spell : 0,
+      ...extra,
+      phase,
+    },
     hfAuthError: logs?.hfAuthError ?? false,
     fatalKind,
     unsentBatches: logs?.unsentBatches ?? null,
@@ -80,7 +88,8 @@ export function classify(
     return result("DEAD", `Vast status ${status}${why ? `: ${why.line}` : ""}`, {}, why?.kind ?? null);
   }
   if (status !== "running") {
-    if (STATUS_MSG_ERROR.test(msg) && !/no such container/i.test(msg)) return result("FATAL", `Vast: ${msg.slice(0, 160)}`, {}, "status_msg");
+    if (STATUS_MSG_ERROR.test(msg) && !/no such container/i.test(msg))
+      return result("FATAL", `Vast: ${msg.slice(0, 160)}`, {}, "status_msg");
     return result("BOOT", status === null ? "provisioning" : `Vast status ${status}`);
   }
 
@@ -97,7 +106,8 @@ export function classify(
   }
   // A poll that contradicts a worker we saw running is forgiven once: log uploads lag (dstack
   // #2041, the predecessor's two-poll rule).
-  const regressed = base.phase === "RUNNING" && (logs.stage === "boot" || logs.stage === "wait" || logs.stage === "setup" || logs.stage === "empty");
+  const regressed =
+    base.phase === "RUNNING" && (logs.stage === "boot" || logs.stage === "wait" || logs.stage === "setup" || logs.stage === "empty");
   if (regressed && base.doubtfulPolls < 1) {
     const kept = result("RUNNING", "logs contradict the last reading this poll; keeping it");
     return { ...kept, memory: { ...kept.memory, doubtfulPolls: base.doubtfulPolls + 1 } };
@@ -118,12 +128,21 @@ export function classify(
       // Upload and weight-sync lines come only from the worker's main loop, so a tail of them
       // without a batch line still means running: keep the last batch and its stall clock.
       const remembered =
-        base.lastBatch === null ? null : { batch: base.lastBatch, gamesPerSec: base.gamesPerSec ?? 0, step: base.step ?? 0, totalGames: base.totalGames ?? 0 };
+        base.lastBatch === null
+          ? null
+          : { batch: base.lastBatch, gamesPerSec: base.gamesPerSec ?? 0, step: base.step ?? 0, totalGames: base.totalGames ?? 0 };
       const b = logs.lastBatch ?? remembered;
       if (!b) return result("WAIT", "worker started, no batch yet");
       const advanced = base.lastBatch !== b.batch;
       const batchAdvancedAt = advanced || base.batchAdvancedAt === null ? now : Math.min(now, base.batchAdvancedAt + spell);
-      const progress = { lastBatch: b.batch, batchAdvancedAt, everRan: true, gamesPerSec: b.gamesPerSec, step: b.step, totalGames: b.totalGames };
+      const progress = {
+        lastBatch: b.batch,
+        batchAdvancedAt,
+        everRan: true,
+        gamesPerSec: b.gamesPerSec,
+        step: b.step,
+        totalGames: b.totalGames,
+      };
       const stuckFor = (now - batchAdvancedAt) / 1000;
       if (stuckFor > stallTimeoutS) return result("STALLED", `batch ${b.batch} unchanged for ${Math.round(stuckFor)}s`, progress);
       return result("RUNNING", `batch ${b.batch}, ${b.gamesPerSec} games/s, step ${b.step}`, progress);

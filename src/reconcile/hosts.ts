@@ -15,7 +15,18 @@ export function hostRecord(state: FleetState, machineId: number, gpu: string | n
   const key = String(machineId);
   const existing = state.hosts[key];
   if (existing) return existing;
-  const fresh: HostRecord = { machineId, strikes: 0, lastStrikeAt: 0, lastStrike: null, blockedReason: null, gamesPerSec: null, samples: 0, measuredAt: null, gpuName: gpu, sharedFrom: null };
+  const fresh: HostRecord = {
+    machineId,
+    strikes: 0,
+    lastStrikeAt: 0,
+    lastStrike: null,
+    blockedReason: null,
+    gamesPerSec: null,
+    samples: 0,
+    measuredAt: null,
+    gpuName: gpu,
+    sharedFrom: null,
+  };
   state.hosts[key] = fresh;
   return fresh;
 }
@@ -36,7 +47,12 @@ export function strike(h: HostRecord, weight: number, why: string, now: number):
  * later scripts' bad-hosts file), so it holds until DELETE /hosts/:machineId, as No CUDA does.
  * What the fleet measured on the host stays; a worker running there now is not touched.
  */
-export function blockHost(state: FleetState, machineId: number, reason: string, now: number): { state: FleetState; host: HostRecord & { blockedReason: string } } {
+export function blockHost(
+  state: FleetState,
+  machineId: number,
+  reason: string,
+  now: number,
+): { state: FleetState; host: HostRecord & { blockedReason: string } } {
   const next = { ...state, hosts: { ...state.hosts } };
   const h = { ...hostRecord(next, machineId, null) };
   const why = strike(h, STRIKES_TO_BLOCK, reason, now);

@@ -36,7 +36,8 @@ export function settle(state: FleetState, listed: Instance[], fleet: string, con
     const found = p.instanceId === null ? madeBy(p, listed, fleet, state.instances) : undefined;
     if (found) {
       // A trade whose create answer was lost becomes a trial like any other once it is seen.
-      if (p.upgradeOf !== null && ids.has(p.upgradeOf)) upgrades.push({ slot: p.slot, oldId: p.upgradeOf, newId: found.id, startedAt: p.at, reason: p.reason });
+      if (p.upgradeOf !== null && ids.has(p.upgradeOf))
+        upgrades.push({ slot: p.slot, oldId: p.upgradeOf, newId: found.id, startedAt: p.at, reason: p.reason });
       return false;
     }
     if (now - p.at <= config.bootTimeoutS * 1000) return true;

@@ -65,7 +65,13 @@ export function onstartScript(config: FleetConfig, uploadInterval = plannedUploa
  * The create body for one slot. The HF token goes in the instance env because the worker needs it
  * on the host; it is never logged or stored by vastfleet (events carry the label, not the body).
  */
-export function createBody(config: FleetConfig, label: string, slot: number, hfToken: string, uploadInterval = plannedUploadInterval(config)): CreateInstanceBody {
+export function createBody(
+  config: FleetConfig,
+  label: string,
+  slot: number,
+  hfToken: string,
+  uploadInterval = plannedUploadInterval(config),
+): CreateInstanceBody {
   return {
     image: config.image,
     disk: config.diskGb,

@@ -37,7 +37,12 @@ export function oomFitsElsewhere(w: Worker, workers: Worker[], now: number): Wor
   if (ram === null) return null;
   return (
     workers.find(
-      (o) => o.instance.id !== w.instance.id && o.phase === "RUNNING" && o.instance.gpu_ram !== null && o.instance.gpu_ram <= ram && now - o.since >= FITS_AFTER_MS,
+      (o) =>
+        o.instance.id !== w.instance.id &&
+        o.phase === "RUNNING" &&
+        o.instance.gpu_ram !== null &&
+        o.instance.gpu_ram <= ram &&
+        now - o.since >= FITS_AFTER_MS,
     ) ?? null
   );
 }
@@ -87,7 +92,8 @@ export function learnFromDestroys(state: FleetState, destroys: DestroyAction[], 
     // A worker that died after running is the host's fault too when its logs end in a fatal error
     // (the container exits seconds after a traceback, so a pass rarely sees it FATAL first) or when
     // the host stopped answering (unknown/offline): else the same dud host is rented again and again.
-    const diedOfHost = w !== undefined && (w.fatalKind !== null || w.instance.actual_status === "offline" || w.instance.actual_status === "unknown");
+    const diedOfHost =
+      w !== undefined && (w.fatalKind !== null || w.instance.actual_status === "offline" || w.instance.actual_status === "unknown");
     // Hugging Face refusing the token is the token's fault on every host, unless another worker vouched for it.
     const tokenRefused = w?.hfAuthError === true && !ctx.refusedByHf.has(d.instanceId);
     const hostFault = !tokenRefused && (HOST_FAULTS.has(d.cause) || (d.cause === "dead" && (!d.everRan || diedOfHost)));
@@ -104,12 +110,20 @@ export function learnFromDestroys(state: FleetState, destroys: DestroyAction[], 
       // (its address, say), and it will refuse the next worker there too.
       if (ctx.refusedByHf.has(d.instanceId)) h.blockedReason = "Hugging Face refuses this host (401/403) while the token works elsewhere";
       const level = hostLevel(d, w);
-      if (level !== null) share.push({ machineId: d.machineId, gpuName: d.gpuName, reason: h.blockedReason ?? d.reason, at: ctx.now, permanent: level === "permanent" });
+      if (level !== null)
+        share.push({
+          machineId: d.machineId,
+          gpuName: d.gpuName,
+          reason: h.blockedReason ?? d.reason,
+          at: ctx.now,
+          permanent: level === "permanent",
+        });
     }
     if (w?.fatalKind === "oom" && w.instance.gpu_ram !== null && !oomFitsElsewhere(w, ctx.workers, ctx.now)) {
       next.vramFloorMb = Math.max(next.vramFloorMb, Math.ceil(w.instance.gpu_ram) + 1);
     }
-    if (ctx.blameHosts && hostFault && !d.everRan) outcomes.push({ ok: false, signature: failureSignature(w?.fatalKind ?? d.cause, w?.detail ?? d.reason) });
+    if (ctx.blameHosts && hostFault && !d.everRan)
+      outcomes.push({ ok: false, signature: failureSignature(w?.fatalKind ?? d.cause, w?.detail ?? d.reason) });
   }
   return { state: next, outcomes, share };
 }
@@ -158,11 +172,27 @@ export interface MarketLesson {
  * seen bouncing are duds, docs/benchmark.md): blocked for about ten hours, or until DELETE
  * /hosts/:machineId. `complete` is false when the search may have been cut at its row limit.
  */
-export function learnBounces(state: FleetState, offers: Offer[], listed: Instance[], config: FleetConfig, now: number, complete: boolean): MarketLesson {
+export function learnBounces(
+  state: FleetState,
+  offers: Offer[],
+  listed: Instance[],
+  config: FleetConfig,
+  now: number,
+  complete: boolean,
+): MarketLesson {
   // Every instance of the account, not only this fleet's: another fleet renting and dropping a
   // host within minutes (an upgrade trial, a scale-down) says nothing about the host.
-  const own = new Set([...listed.map((i) => i.machine_id), ...state.pendingLaunches.map((p) => p.machineId)].filter((m): m is number => m !== null));
-  const { sightings, bounced } = observeMarket(state.market, { offers, now, windowMs: config.bounceWindowS * 1000, maxDph: config.maxDph, complete, own });
+  const own = new Set(
+    [...listed.map((i) => i.machine_id), ...state.pendingLaunches.map((p) => p.machineId)].filter((m): m is number => m !== null),
+  );
+  const { sightings, bounced } = observeMarket(state.market, {
+    offers,
+    now,
+    windowMs: config.bounceWindowS * 1000,
+    maxDph: config.maxDph,
+    complete,
+    own,
+  });
   const next: FleetState = { ...state, market: sightings, hosts: { ...state.hosts } };
   const share: Finding[] = [];
   for (const m of bounced) {

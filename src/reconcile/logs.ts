@@ -10,14 +10,7 @@
 
 export type LogStage = "boot" | "setup" | "wait" | "running" | "fatal" | "empty";
 
-export type FatalKind =
-  | "no_cuda"
-  | "oom"
-  | "traceback"
-  | "killed"
-  | "size_mismatch"
-  | "launch_broken"
-  | "exception";
+export type FatalKind = "no_cuda" | "oom" | "traceback" | "killed" | "size_mismatch" | "launch_broken" | "exception";
 
 export interface BatchLine {
   batch: number;

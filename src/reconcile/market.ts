@@ -36,7 +36,10 @@ export interface MarketLook {
   own: ReadonlySet<number>;
 }
 
-export function observeMarket(before: Record<string, Sighting>, look: MarketLook): { sightings: Record<string, Sighting>; bounced: number[] } {
+export function observeMarket(
+  before: Record<string, Sighting>,
+  look: MarketLook,
+): { sightings: Record<string, Sighting>; bounced: number[] } {
   const { now } = look;
   const sightings: Record<string, Sighting> = {};
   const bounced: number[] = [];

@@ -41,7 +41,12 @@ export interface ObserveDeps {
   now: number;
 }
 
-export async function observeWorkers(owned: { instance: Instance; slot: number }[], state: FleetState, config: { stallTimeoutS: number }, deps: ObserveDeps): Promise<Observed> {
+export async function observeWorkers(
+  owned: { instance: Instance; slot: number }[],
+  state: FleetState,
+  config: { stallTimeoutS: number },
+  deps: ObserveDeps,
+): Promise<Observed> {
   const { vast, now } = deps;
   const errors: string[] = [];
   const evidence = new Map<number, LogEvidence | null>();
@@ -92,7 +97,8 @@ export async function observeWorkers(owned: { instance: Instance; slot: number }
     since = Math.min(now, since + blind);
     out.memories[String(instance.id)] = c.memory;
     out.workers.push(workerOf(instance, slot, c, since));
-    if (previous?.phase !== c.phase) out.phaseChanges.push({ id: instance.id, label: instance.label ?? "", from: previous?.phase ?? null, to: c.phase, detail: c.detail });
+    if (previous?.phase !== c.phase)
+      out.phaseChanges.push({ id: instance.id, label: instance.label ?? "", from: previous?.phase ?? null, to: c.phase, detail: c.detail });
     if (c.memory.everRan && !(previous?.everRan ?? false)) out.firstRunning.push(instance.id);
   }
   return out;

@@ -41,7 +41,12 @@ export function expectedGpuRate(config: FleetConfig, stats: Record<string, GpuSt
   return (prior * GPU_PRIOR_WEIGHT + seen.gamesPerSec * seen.samples) / (GPU_PRIOR_WEIGHT + seen.samples);
 }
 
-export function expectedRate(config: FleetConfig, state: Pick<FleetState, "gpuStats" | "hosts">, gpu: string, machineId: number | null): number {
+export function expectedRate(
+  config: FleetConfig,
+  state: Pick<FleetState, "gpuStats" | "hosts">,
+  gpu: string,
+  machineId: number | null,
+): number {
   const host = machineId === null ? undefined : state.hosts[String(machineId)];
   if (host && host.gamesPerSec !== null && host.samples >= HOST_MIN_SAMPLES) return host.gamesPerSec;
   return expectedGpuRate(config, state.gpuStats, gpu);
@@ -110,7 +115,15 @@ export function rankOffers(offers: Offer[], ctx: OfferChoiceContext): RankedOffe
 /** The fleet's offer search: its models (or only `gpu`), caps and floors; shared by the pass and the preflight. */
 export function offerQuery(config: FleetConfig, vramFloorMb: number, gpu: string | null = null): OfferQuery {
   const gpuNames = gpu ? [gpu.replace(/_/g, " ")] : config.gpus;
-  return { gpuNames, maxDph: config.maxDph, minGpuRamMb: Math.max(config.minGpuRamMb, vramFloorMb), diskGb: config.diskGb, minDurationH: config.minDurationH, minCuda: config.minCuda, limit: SEARCH_ROW_CAP };
+  return {
+    gpuNames,
+    maxDph: config.maxDph,
+    minGpuRamMb: Math.max(config.minGpuRamMb, vramFloorMb),
+    diskGb: config.diskGb,
+    minDurationH: config.minDurationH,
+    minCuda: config.minCuda,
+    limit: SEARCH_ROW_CAP,
+  };
 }
 
 /** Best distinct offers for `count` launches, one machine each, inside the fleet-wide $/h ceiling. */

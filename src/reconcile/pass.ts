@@ -23,7 +23,6 @@ import { rollFinished } from "./roll";
 import { adoptBlocks, type SharedBlock } from "./shared-hosts";
 import type { FleetState } from "./state";
 
-
 export interface PassDeps {
   vast: VastClient;
   firstSeen: FirstSeen;
@@ -58,7 +57,13 @@ export interface PassOutcome {
   share: SharedBlock[];
 }
 
-export async function runPass(fleet: string, config: FleetConfig, state: FleetState, deps: PassDeps, opts: PassOptions = {}): Promise<PassOutcome> {
+export async function runPass(
+  fleet: string,
+  config: FleetConfig,
+  state: FleetState,
+  deps: PassDeps,
+  opts: PassOptions = {},
+): Promise<PassOutcome> {
   const { vast, now } = deps;
   const kv = () => deps.firstSeen.ops.reads + deps.firstSeen.ops.writes;
   const before = deps.vastRequests() + kv();
@@ -87,7 +92,13 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
     const slot = slotOf(fleet, instance.label);
     return slot === null ? [] : [{ instance, slot }];
   });
-  if (rollFinished(state, owned.map((o) => o.instance))) state = { ...state, rollBefore: null };
+  if (
+    rollFinished(
+      state,
+      owned.map((o) => o.instance),
+    )
+  )
+    state = { ...state, rollBefore: null };
   report.dph = owned.reduce((s, o) => s + (o.instance.dph_total ?? 0), 0);
 
   // Classify.
@@ -107,12 +118,32 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
   state = { ...state, breaker: nextBreaker(state.breaker, { ownedCount: workers.length, fatalCount, outcomes }, config, now) };
 
   // Plan what must go, then learn from it before choosing what to rent.
-  const input: PlanInput = { fleet, config, state, now, workers, offers: null, gpu: opts.gpu ?? null, policy: opts.policy ?? "value", replace: opts.replace ?? null, down: opts.down ?? false, hfTokenSet: deps.hfToken !== "" };
+  const input: PlanInput = {
+    fleet,
+    config,
+    state,
+    now,
+    workers,
+    offers: null,
+    gpu: opts.gpu ?? null,
+    policy: opts.policy ?? "value",
+    replace: opts.replace ?? null,
+    down: opts.down ?? false,
+    hfTokenSet: deps.hfToken !== "",
+  };
   let decided = plan(input);
   const voucher = hfTokenVoucher(workers, state, config, now);
   const destroys = decided.actions.filter((a): a is DestroyAction => a.kind === "destroy");
-  const lessons = learnFromDestroys(state, destroys, { workers, now, blameHosts: !state.breaker.open, refusedByHf: new Set(workers.filter((w) => hfRefusesHost(w, voucher, config, now)).map((w) => w.instance.id)) });
-  state = { ...lessons.state, breaker: nextBreaker(lessons.state.breaker, { ownedCount: workers.length, fatalCount: 0, outcomes: lessons.outcomes }, config, now) };
+  const lessons = learnFromDestroys(state, destroys, {
+    workers,
+    now,
+    blameHosts: !state.breaker.open,
+    refusedByHf: new Set(workers.filter((w) => hfRefusesHost(w, voucher, config, now)).map((w) => w.instance.id)),
+  });
+  state = {
+    ...lessons.state,
+    breaker: nextBreaker(lessons.state.breaker, { ownedCount: workers.length, fatalCount: 0, outcomes: lessons.outcomes }, config, now),
+  };
   const findings: Finding[] = [...lessons.share];
   let scanned = false;
   if (decided.wantsOffers) {
@@ -149,16 +180,25 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
   }
 
   // Act, journaled, then remember.
-  const acted = await act(decided.actions, { ...state, instances: seen.memories, lastMarketScanAt: scanned ? now : state.lastMarketScanAt }, config, { vast, hfToken: deps.hfToken, now, journal: deps.journal, pacer: deps.pacer });
+  const acted = await act(
+    decided.actions,
+    { ...state, instances: seen.memories, lastMarketScanAt: scanned ? now : state.lastMarketScanAt },
+    config,
+    { vast, hfToken: deps.hfToken, now, journal: deps.journal, pacer: deps.pacer },
+  );
   report.actions = acted.actions;
   report.held.push(...acted.held);
   report.errors.push(...acted.errors);
   let next = acted.state;
 
   // Upgrades whose old or new instance is gone are over (done, failed, or taken away by Vast).
-  const present = new Set([...workers.map((w) => w.instance.id), ...next.pendingLaunches.flatMap((p) => (p.instanceId === null ? [] : [p.instanceId]))]);
+  const present = new Set([
+    ...workers.map((w) => w.instance.id),
+    ...next.pendingLaunches.flatMap((p) => (p.instanceId === null ? [] : [p.instanceId])),
+  ]);
   const destroyed = new Set(acted.actions.filter((a) => a.kind === "destroy" && a.ok).map((a) => a.instanceId));
-  const over = (u: FleetState["upgrades"][number]) => !present.has(u.newId) || !present.has(u.oldId) || destroyed.has(u.newId) || destroyed.has(u.oldId);
+  const over = (u: FleetState["upgrades"][number]) =>
+    !present.has(u.newId) || !present.has(u.oldId) || destroyed.has(u.newId) || destroyed.has(u.oldId);
   const slotCooldowns = { ...next.slotCooldowns };
   for (const u of next.upgrades.filter(over)) slotCooldowns[String(u.slot)] = now;
   // The ledger keeps only the uploaders still there (listed, or launched and not yet listed).
@@ -169,6 +209,9 @@ export async function runPass(fleet: string, config: FleetConfig, state: FleetSt
   if (voucher) hfAuthHold = null;
   else if (workers.some((w) => w.hfAuthError)) hfAuthHold ??= { since: now, token };
   next = learnThroughput({ ...next, hfAuthHold }, workers, state, now);
-  next = { ...next, breaker: nextBreaker(next.breaker, { ownedCount: workers.length, fatalCount: 0, outcomes: acted.outcomes }, config, now) };
+  next = {
+    ...next,
+    breaker: nextBreaker(next.breaker, { ownedCount: workers.length, fatalCount: 0, outcomes: acted.outcomes }, config, now),
+  };
   return done({ state: next, share: findings.map((f) => ({ ...f, fleet })) });
 }

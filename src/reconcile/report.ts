@@ -84,7 +84,20 @@ export function tally(keys: string[], into: Record<string, number> = {}): Record
 }
 
 export function emptyReport(fleet: string, at: number, dryRun: boolean, errors: string[] = []): PassReport {
-  return { at, fleet, observed: false, dryRun, workers: [], actions: [], held: [], errors, phaseChanges: [], firstRunning: [], subrequests: 0, dph: 0 };
+  return {
+    at,
+    fleet,
+    observed: false,
+    dryRun,
+    workers: [],
+    actions: [],
+    held: [],
+    errors,
+    phaseChanges: [],
+    firstRunning: [],
+    subrequests: 0,
+    dph: 0,
+  };
 }
 
 export function view(w: Worker, memory: InstanceMemory): WorkerView {
@@ -116,6 +129,30 @@ export function view(w: Worker, memory: InstanceMemory): WorkerView {
 /** An action as planned (a dry run), or before its call: done unless the call says otherwise. */
 export function record(a: Action): ActionRecord {
   return a.kind === "destroy"
-    ? { kind: "destroy", label: a.label, slot: a.slot, instanceId: a.instanceId, reason: a.reason, ok: true, error: null, gpu: a.gpuName, dph: a.dph, machineId: a.machineId, cause: a.cause }
-    : { kind: "launch", label: a.label, slot: a.slot, instanceId: null, reason: a.reason, ok: true, error: null, gpu: a.offer.gpu_name, dph: a.offer.dph_total, machineId: a.offer.machine_id, cause: a.upgradeOf === null ? null : "upgrade" };
+    ? {
+        kind: "destroy",
+        label: a.label,
+        slot: a.slot,
+        instanceId: a.instanceId,
+        reason: a.reason,
+        ok: true,
+        error: null,
+        gpu: a.gpuName,
+        dph: a.dph,
+        machineId: a.machineId,
+        cause: a.cause,
+      }
+    : {
+        kind: "launch",
+        label: a.label,
+        slot: a.slot,
+        instanceId: null,
+        reason: a.reason,
+        ok: true,
+        error: null,
+        gpu: a.offer.gpu_name,
+        dph: a.offer.dph_total,
+        machineId: a.offer.machine_id,
+        cause: a.upgradeOf === null ? null : "upgrade",
+      };
 }

@@ -184,13 +184,15 @@ const FleetStateShape = z.object({
 function migrate(raw: unknown): unknown {
   if (typeof raw !== "object" || raw === null || !("gpuRamFloor" in raw) || "vramFloorMb" in raw) return raw;
   const { gpuRamFloor, ...rest } = raw as { gpuRamFloor: unknown } & Record<string, unknown>;
-  const floors = typeof gpuRamFloor === "object" && gpuRamFloor !== null ? Object.values(gpuRamFloor).filter((v): v is number => typeof v === "number") : [];
+  const floors =
+    typeof gpuRamFloor === "object" && gpuRamFloor !== null
+      ? Object.values(gpuRamFloor).filter((v): v is number => typeof v === "number")
+      : [];
   return { ...rest, vramFloorMb: Math.max(0, ...floors.map(Math.ceil)) };
 }
 
 export const FleetState = z.preprocess(migrate, FleetStateShape);
 export type FleetState = z.infer<typeof FleetStateShape>;
-
 
 export function emptyState(): FleetState {
   return {
@@ -254,9 +256,18 @@ export function salvageState(text: string): { state: FleetState; lost: string[] 
     lost.push(key);
     const part = PARTS[key as keyof FleetState];
     const value = raw[key];
-    if (part && Array.isArray(value)) state[key] = value.flatMap((v) => { const r = part.safeParse(v); return r.success ? [r.data] : []; });
+    if (part && Array.isArray(value))
+      state[key] = value.flatMap((v) => {
+        const r = part.safeParse(v);
+        return r.success ? [r.data] : [];
+      });
     else if (part && typeof value === "object" && value !== null) {
-      state[key] = Object.fromEntries(Object.entries(value).flatMap(([k, v]) => { const r = part.safeParse(v); return r.success ? [[k, r.data]] : []; }));
+      state[key] = Object.fromEntries(
+        Object.entries(value).flatMap(([k, v]) => {
+          const r = part.safeParse(v);
+          return r.success ? [[k, r.data]] : [];
+        }),
+      );
     }
   }
   return { state: FleetStateShape.parse(state), lost };

@@ -15,12 +15,19 @@ export function uploadIntervalOf(config: FleetConfig, state: FleetState, instanc
  * The intervals of the fleet's uploaders: the listed instances and the launches not yet listed,
  * except those in `leaving` (destroyed, or the old side of a trade, which goes once its new one runs).
  */
-export function uploaderIntervals(config: FleetConfig, state: FleetState, listedIds: number[], leaving: ReadonlySet<number> = new Set()): number[] {
+export function uploaderIntervals(
+  config: FleetConfig,
+  state: FleetState,
+  listedIds: number[],
+  leaving: ReadonlySet<number> = new Set(),
+): number[] {
   const listed = new Set(listedIds);
   const unlisted = state.pendingLaunches.filter((p) => p.instanceId === null || !listed.has(p.instanceId));
   return [
     ...listedIds.filter((id) => !leaving.has(id)).map((id) => uploadIntervalOf(config, state, id)),
-    ...unlisted.filter((p) => p.instanceId === null || !leaving.has(p.instanceId)).map((p) => p.uploadInterval ?? plannedUploadInterval(config)),
+    ...unlisted
+      .filter((p) => p.instanceId === null || !leaving.has(p.instanceId))
+      .map((p) => p.uploadInterval ?? plannedUploadInterval(config)),
   ];
 }
 
@@ -36,5 +43,10 @@ export interface CommitRate {
 /** The fleet's commit rate against Hugging Face's budget, for `/status`. */
 export function commitRate(config: FleetConfig, state: FleetState, listedIds: number[]): CommitRate {
   const perHour = commitsPerHour(uploaderIntervals(config, state, listedIds));
-  return { perHour: Math.round(perHour * 10) / 10, budget: HF_COMMIT_BUDGET, limit: HF_COMMITS_PER_HOUR, uploadInterval: config.uploadInterval };
+  return {
+    perHour: Math.round(perHour * 10) / 10,
+    budget: HF_COMMIT_BUDGET,
+    limit: HF_COMMITS_PER_HOUR,
+    uploadInterval: config.uploadInterval,
+  };
 }

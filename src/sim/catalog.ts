@@ -33,8 +33,18 @@ const GPUS: Record<string, GpuModel> = {
 const GPU_SHARES = Object.entries(GPUS).map(([name, g]) => [name, g.share] as const);
 
 const PLACES = [
-  "California, US", "Texas, US", "Virginia, US", "Oregon, US", "Quebec, CA", "Ontario, CA",
-  "Germany, DE", "Netherlands, NL", "Poland, PL", "Czechia, CZ", "Sweden, SE", "Japan, JP",
+  "California, US",
+  "Texas, US",
+  "Virginia, US",
+  "Oregon, US",
+  "Quebec, CA",
+  "Ontario, CA",
+  "Germany, DE",
+  "Netherlands, NL",
+  "Poland, PL",
+  "Czechia, CZ",
+  "Sweden, SE",
+  "Japan, JP",
 ];
 
 /**
@@ -92,7 +102,8 @@ export const COMPETE_STEP_MS = 2 * 60_000;
 
 /** How long another renter keeps a machine it just rented, in ms; `u` is uniform in [0, 1). */
 function rentalMs(u: number, machine: Machine): number {
-  if (machine.fault !== null && HOST_VISIBLE.has(machine.fault)) return (DUD_RENTAL_MIN[0] + (DUD_RENTAL_MIN[1] - DUD_RENTAL_MIN[0]) * u) * 60_000;
+  if (machine.fault !== null && HOST_VISIBLE.has(machine.fault))
+    return (DUD_RENTAL_MIN[0] + (DUD_RENTAL_MIN[1] - DUD_RENTAL_MIN[0]) * u) * 60_000;
   return -Math.log(1 - u) * RENTAL_MEAN_H * 3_600_000;
 }
 

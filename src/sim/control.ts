@@ -22,20 +22,31 @@ export const ControlInput = z
     speed: z.number().min(0).max(1_000_000),
     credit: z.number().min(-1_000_000).max(1_000_000),
     faultRates: z.partialRecord(z.enum(FAULT_KINDS), Rate),
-    apiFaults: ApiFaultRates.extend({ endpoints: z.partialRecord(z.enum(ENDPOINTS), ApiFaultRates) }).partial().strict(),
+    apiFaults: ApiFaultRates.extend({ endpoints: z.partialRecord(z.enum(ENDPOINTS), ApiFaultRates) })
+      .partial()
+      .strict(),
     logsNotReadyPolls: z.number().int().min(0).max(1000),
     listDelayS: z.number().int().min(0).max(86_400),
     emptyListing: z.enum(["array", "null"]),
     rateLimits: z.boolean(),
     /** `{"<machineId>": hours}`: the host's listing ends that many sim hours from now (the offer's `duration`). */
-    listingEndsInH: z.record(z.string().regex(/^\d+$/), z.number().min(0).max(24 * 365)),
+    listingEndsInH: z.record(
+      z.string().regex(/^\d+$/),
+      z
+        .number()
+        .min(0)
+        .max(24 * 365),
+    ),
     /** `{"next": kind}` queues a fault for the next created instance; `{"<machineId>": kind}` rewrites a machine's profile. */
     forceFault: z.record(z.string().regex(/^(next|\d+)$/), FaultOrNone),
     /** Every Vast key gets the 401 of a revoked key. */
     refuseKeys: z.boolean(),
     /** The HF stand-in: a role per token (unlisted ones write), and repos (`owner/name`) that answer 403; each replaces what was set. */
     hf: z
-      .object({ roles: z.record(z.string().min(1).max(512), z.enum(HF_ROLES)), forbidden: z.array(z.string().regex(/^[\w.-]+\/[\w.-]+$/, "must be owner/name")).max(100) })
+      .object({
+        roles: z.record(z.string().min(1).max(512), z.enum(HF_ROLES)),
+        forbidden: z.array(z.string().regex(/^[\w.-]+\/[\w.-]+$/, "must be owner/name")).max(100),
+      })
       .partial()
       .strict(),
   })
@@ -43,7 +54,14 @@ export const ControlInput = z
   .strict();
 export type ControlInput = z.infer<typeof ControlInput>;
 
-export const AdvanceInput = z.object({ seconds: z.number().min(0).max(90 * 86_400) }).strict();
+export const AdvanceInput = z
+  .object({
+    seconds: z
+      .number()
+      .min(0)
+      .max(90 * 86_400),
+  })
+  .strict();
 /** A client that stands for waiting without waiting real time (src/vast/transport.ts) says how long here. */
 export const WaitInput = z.object({ ms: z.number().min(0).max(600_000) }).strict();
 export const ResetInput = z

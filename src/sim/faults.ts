@@ -39,17 +39,23 @@ export function drawApiFault(state: MarketState, rates: ApiFaultRates): ApiFault
 
 /** Vast's rate limiter: plain text and no Retry-After header ("Rate Limits and Errors"). */
 export function tooFrequent(threshold = 4.5): Response {
-  return new Response(`API requests too frequent endpoint threshold=${threshold}`, { status: 429, headers: { "content-type": "text/plain" } });
+  return new Response(`API requests too frequent endpoint threshold=${threshold}`, {
+    status: 429,
+    headers: { "content-type": "text/plain" },
+  });
 }
 
 const GATEWAY_TEXT = { 502: "502 Bad Gateway", 503: "503 Service Temporarily Unavailable", 504: "504 Gateway Time-out" } as const;
 
 export function gatewayError(status: 502 | 503 | 504): Response {
   const text = GATEWAY_TEXT[status];
-  return new Response(`<html><head><title>${text}</title></head><body><center><h1>${text}</h1></center><hr><center>nginx</center></body></html>`, {
-    status,
-    headers: { "content-type": "text/html" },
-  });
+  return new Response(
+    `<html><head><title>${text}</title></head><body><center><h1>${text}</h1></center><hr><center>nginx</center></body></html>`,
+    {
+      status,
+      headers: { "content-type": "text/html" },
+    },
+  );
 }
 
 /** A body cut off mid-way, as a dropped connection leaves it; the request itself did take effect. */

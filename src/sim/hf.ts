@@ -21,7 +21,9 @@ function refused(): Response {
 }
 
 function forbidden(repo: string): Response {
-  return json({ error: `Access to ${repo} is forbidden for this token` }, 403, { "X-Error-Message": `Access to ${repo} is forbidden for this token` });
+  return json({ error: `Access to ${repo} is forbidden for this token` }, 403, {
+    "X-Error-Message": `Access to ${repo} is forbidden for this token`,
+  });
 }
 
 /** The repo a path is about: `/api/{models,datasets}/o/n[/...]` or `/[datasets/|models/]o/n/resolve/...`. */
@@ -54,7 +56,8 @@ export function hfRoute(state: MarketState, method: string, path: string, now: n
   const repo = repoOf(path);
   if (repo !== null && state.hf.access?.forbidden.includes(repo)) return forbidden(repo);
   const info = /^\/api\/(models|datasets)\/([\w.-]+\/[\w.-]+)\/?$/.exec(path);
-  if (info && method === "GET") return json({ id: info[2], private: false, sha: `sim${(state.hf.commits[info[2] as string] ?? []).length}`, tags: [] });
+  if (info && method === "GET")
+    return json({ id: info[2], private: false, sha: `sim${(state.hf.commits[info[2] as string] ?? []).length}`, tags: [] });
   const commits = /^\/api\/datasets\/([\w.-]+\/[\w.-]+)\/commits\/[\w.-]+\/?$/.exec(path);
   if (commits && method === "GET") return json(state.hf.commits[commits[1] as string] ?? []);
   const file = /^\/(?:datasets\/|models\/)?[\w.-]+\/[\w.-]+\/resolve\/[\w.-]+\/(.+)$/.exec(path)?.[1];

@@ -81,7 +81,8 @@ export function milestones(inst: SimInstance): Milestones {
   const run = onstartRun(inst);
   const setupBlocked = fault === "slow_setup" || fault === "launch_broken" || !run.worker;
   const setupEndMs = setupBlocked ? Infinity : runningMs + tl.setupS * S;
-  const scriptFailed = run.failedAt !== null && fault !== "launch_broken" && !(fault === "slow_setup" && run.failedAt >= SLOW_SETUP_HANGS_AT);
+  const scriptFailed =
+    run.failedAt !== null && fault !== "launch_broken" && !(fault === "slow_setup" && run.failedAt >= SLOW_SETUP_HANGS_AT);
   const pipelineS = Math.round((6 + 5 * hash01(inst.seed, -1)) * 10) / 10;
   const batchMs = (GAMES_PER_BATCH / inst.gamesPerSec) * S;
   const m: Milestones = {
@@ -217,7 +218,13 @@ export function statusAt(inst: SimInstance, m: Milestones, t: number): Status {
     status_msg: msg,
   });
   if (inst.stoppedMs !== null && t >= inst.stoppedMs) {
-    return { actual_status: "stopped", intended_status: "stopped", cur_state: "stopped", next_state: "stopped", status_msg: "Instance stopped" };
+    return {
+      actual_status: "stopped",
+      intended_status: "stopped",
+      cur_state: "stopped",
+      next_state: "stopped",
+      status_msg: "Instance stopped",
+    };
   }
   if (m.abandonedMs !== null && t >= m.abandonedMs) {
     return { actual_status: "created", intended_status: "stopped", cur_state: "stopped", next_state: "stopped", status_msg: OCI_ERROR_MSG };

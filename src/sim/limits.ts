@@ -37,7 +37,7 @@ export function rateLimited(state: MarketState, endpoint: Endpoint, apiKey: stri
   const key = `${endpoint}:${fingerprint(apiKey)}`;
   if ("calls" in limit) {
     const recent = (memory[key] ?? []).filter((t) => t > nowMs - limit.perS * 1000);
-    if (recent.length >= limit.calls) return (memory[key] = recent), limit.perS / limit.calls;
+    if (recent.length >= limit.calls) return ((memory[key] = recent), limit.perS / limit.calls);
     memory[key] = [...recent, nowMs];
     return null;
   }

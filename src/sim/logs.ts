@@ -130,7 +130,10 @@ function batch(inst: SimInstance, m: Milestones, lines: Lines, b: number, stepAt
   const end = batchEndMs(inst, m, b);
   const rate = gamesPerSecOf(inst, m, b).toFixed(1);
   const before = workerStep(inst, m, b - 1, stepAt);
-  if (!lines.at(end, `${tag} batch ${b}: ${EXAMPLES_PER_BATCH} examples, ${rate} games/s, step=${before}, total_games=${GAMES_PER_BATCH * b}`)) return;
+  if (
+    !lines.at(end, `${tag} batch ${b}: ${EXAMPLES_PER_BATCH} examples, ${rate} games/s, step=${before}, total_games=${GAMES_PER_BATCH * b}`)
+  )
+    return;
   if (uploadsAfter(inst, m, b)) {
     const k = batchesInUpload(inst, m, b);
     if (!lines.at(end + 0.5 * S, `${tag} Uploading ${k} batches to HF...`)) return;
@@ -141,7 +144,10 @@ function batch(inst: SimInstance, m: Milestones, lines: Lines, b: number, stepAt
   }
   if (b % WEIGHT_SYNC_INTERVAL !== 0 || b === m.syncCrashBatch) return;
   const after = workerStep(inst, m, b, stepAt);
-  lines.at(end + 3 * S, after > before ? `${tag} Weights updated: step ${before} -> ${after}` : `${tag} No new weights (still step ${before})`);
+  lines.at(
+    end + 3 * S,
+    after > before ? `${tag} Weights updated: step ${before} -> ${after}` : `${tag} No new weights (still step ${before})`,
+  );
 }
 
 function crashLines(inst: SimInstance, kind: CrashKind): string[] {

@@ -72,7 +72,8 @@ export class Market {
 
   private async sim(req: Request, url: URL, realNowMs: number, now: number): Promise<Response> {
     const path = url.pathname;
-    if (path.startsWith("/__sim/hf/")) return hfRoute(this.state, req.method, path.slice("/__sim/hf".length), now, req.headers.get("authorization"));
+    if (path.startsWith("/__sim/hf/"))
+      return hfRoute(this.state, req.method, path.slice("/__sim/hf".length), now, req.headers.get("authorization"));
     const logToken = /^\/__sim\/logs\/([\w-]+)$/.exec(path)?.[1];
     if (logToken !== undefined && req.method === "GET") return this.fetchLogs(logToken);
     const route = `${req.method} ${path.replace(/\/+$/, "")}`;
@@ -117,7 +118,8 @@ export class Market {
   /** The S3-like log URL: unauthenticated, 404 for the first polls, then the snapshot as text. */
   private fetchLogs(token: string): Response {
     const snap = this.state.logs[token];
-    if (!snap) return new Response("<Error><Code>NoSuchKey</Code></Error>", { status: 404, headers: { "content-type": "application/xml" } });
+    if (!snap)
+      return new Response("<Error><Code>NoSuchKey</Code></Error>", { status: 404, headers: { "content-type": "application/xml" } });
     if (snap.pollsLeft > 0) {
       snap.pollsLeft -= 1;
       this.dirty = true;

@@ -81,7 +81,11 @@ const DEFAULT_ALLOCATED_GB = 8;
 const TYPES: Record<string, OfferType> = { "on-demand": "on-demand", ondemand: "on-demand", bid: "bid", reserved: "reserved" };
 
 /** The offers a search body selects, or the reason Vast would refuse it. */
-export function searchOffers(state: MarketState, query: Record<string, unknown>, now: number): Record<string, unknown>[] | { error: string } {
+export function searchOffers(
+  state: MarketState,
+  query: Record<string, unknown>,
+  now: number,
+): Record<string, unknown>[] | { error: string } {
   const type = TYPES[String(query.type ?? "on-demand")];
   if (type === undefined) return { error: `type must be one of ${Object.keys(TYPES).join(", ")}` };
   const storage = query.allocated_storage === undefined ? DEFAULT_ALLOCATED_GB : Number(query.allocated_storage);

@@ -146,9 +146,14 @@ export function runOnstart(script: string, host: HostFacts): OnstartRun {
     const url = (rest[0] ?? "").replace(/\.git\/?$|\/$/, "");
     const dir = rest[1] ?? url.split("/").pop() ?? "";
     const into = `Cloning into '${dir}'...`;
-    if (url !== DEFAULTS.codeRepo.replace(/\.git$/, "")) return fail(128, [into, "remote: Repository not found.", `fatal: repository '${rest[0] ?? ""}/' not found`]);
+    if (url !== DEFAULTS.codeRepo.replace(/\.git$/, ""))
+      return fail(128, [into, "remote: Repository not found.", `fatal: repository '${rest[0] ?? ""}/' not found`]);
     if (branch !== null && branch !== DEFAULTS.codeBranch) {
-      return fail(128, [into, `warning: Could not find remote branch ${branch} to clone.`, `fatal: Remote branch ${branch} not found in upstream origin`]);
+      return fail(128, [
+        into,
+        `warning: Could not find remote branch ${branch} to clone.`,
+        `fatal: Remote branch ${branch} not found in upstream origin`,
+      ]);
     }
     // The default branch clones too, but the worker lives on the configured one.
     code = { dir: resolve(dir), worker: branch !== null };
@@ -161,7 +166,8 @@ export function runOnstart(script: string, host: HostFacts): OnstartRun {
       const source = args[c + 1] ?? "";
       if (/torch\.cuda/.test(source)) {
         step("cuda");
-        if (host.fault === "no_cuda") return fail(1, ["Traceback (most recent call last):", '  File "<string>", line 1, in <module>', "AssertionError: No CUDA"]);
+        if (host.fault === "no_cuda")
+          return fail(1, ["Traceback (most recent call last):", '  File "<string>", line 1, in <module>', "AssertionError: No CUDA"]);
         return ok(/GPU OK/.test(source) ? [`GPU OK: NVIDIA GeForce ${host.gpuName}`] : []);
       }
       const spec = /find_spec\(\s*['"]([\w.]+)['"]\s*\)/.exec(source)?.[1];

@@ -56,6 +56,9 @@ export function hash01(seed: number, n: number): number {
 /** Stateless hex digits (ids, tokens) that do not consume the market's stream. */
 export function hashHex(seed: number, length: number): string {
   let out = "";
-  for (let i = 0; out.length < length; i++) out += Math.floor(hash01(seed, 1000 + i) * 0x10000).toString(16).padStart(4, "0");
+  for (let i = 0; out.length < length; i++)
+    out += Math.floor(hash01(seed, 1000 + i) * 0x10000)
+      .toString(16)
+      .padStart(4, "0");
   return out.slice(0, length);
 }

@@ -1,5 +1,15 @@
 import { compete, freeForOthers, MAX_LISTED, MIN_LISTED, newMachine } from "./catalog";
-import { batchEndMs, batchesDone, batchesInUpload, billedSpan, freezeMs, GAMES_PER_BATCH, hfAuthFails, milestones, uploadsAfter } from "./lifecycle";
+import {
+  batchEndMs,
+  batchesDone,
+  batchesInUpload,
+  billedSpan,
+  freezeMs,
+  GAMES_PER_BATCH,
+  hfAuthFails,
+  milestones,
+  uploadsAfter,
+} from "./lifecycle";
 import { hashHex, nextFloat, type RngState } from "./rng";
 import type { HfModel, MarketState, SimInstance } from "./types";
 

@@ -38,8 +38,10 @@ export function vastRoute(method: string, path: string): Route | null {
   if (p === "/api/v1/instances" && method === "GET") return { endpoint: "list", run: listV1 };
   if (p === "/api/v0/instances" && method === "GET") return { endpoint: "list", run: listV0 };
   if (p === "/api/v0/instances" && method === "DELETE") return { endpoint: "destroy", run: destroyMany };
-  if (/^\/api\/v0\/instances\/request_logs\/\d+$/.test(p) && method === "PUT") return { endpoint: "logs", run: (c) => requestLogs(c, id(/(\d+)$/)) };
-  if (/^\/api\/v0\/instances\/bid_price\/\d+$/.test(p) && method === "PUT") return { endpoint: "manage", run: (c) => changeBid(c, id(/(\d+)$/)) };
+  if (/^\/api\/v0\/instances\/request_logs\/\d+$/.test(p) && method === "PUT")
+    return { endpoint: "logs", run: (c) => requestLogs(c, id(/(\d+)$/)) };
+  if (/^\/api\/v0\/instances\/bid_price\/\d+$/.test(p) && method === "PUT")
+    return { endpoint: "manage", run: (c) => changeBid(c, id(/(\d+)$/)) };
   if (/^\/api\/v0\/instances\/\d+$/.test(p)) {
     const n = id(/(\d+)$/);
     if (method === "GET") return { endpoint: "show", run: (c) => show(c, n) };
@@ -51,7 +53,11 @@ export function vastRoute(method: string, path: string): Route | null {
 }
 
 function render(ctx: Ctx, inst: SimInstance): Record<string, unknown> {
-  return instanceJson(inst, ctx.state.machines.find((m) => m.id === inst.machineId), ctx.now);
+  return instanceJson(
+    inst,
+    ctx.state.machines.find((m) => m.id === inst.machineId),
+    ctx.now,
+  );
 }
 
 async function offers(ctx: Ctx): Promise<Response> {
@@ -72,8 +78,10 @@ async function create(ctx: Ctx, offerId: number): Promise<Response> {
   if (state.credit <= 0) return noCredit();
   const body = await readJson(ctx.req);
   if (!isRecord(body) || typeof body.image !== "string" || body.image === "") return vastError(400, "invalid_args", "image is required");
-  if (typeof body.label === "string" && body.label.length > 256) return vastError(400, "invalid_args", "label must be at most 256 characters");
-  if (typeof body.onstart === "string" && body.onstart.length > 4096) return vastError(400, "invalid_args", "onstart must be at most 4096 characters");
+  if (typeof body.label === "string" && body.label.length > 256)
+    return vastError(400, "invalid_args", "label must be at most 256 characters");
+  if (typeof body.onstart === "string" && body.onstart.length > 4096)
+    return vastError(400, "invalid_args", "onstart must be at most 4096 characters");
   const forced = state.forced.next.shift();
   const instId = state.nextIds.instance;
   state.nextIds.instance += intBetween(state.rng, 1, 60);
@@ -126,7 +134,9 @@ function listV1(ctx: Ctx): Response {
   const found = all.filter((row) => matchesQuery(row, filters));
   const orderBy = param(ctx.url, "order_by");
   const order = Array.isArray(orderBy)
-    ? orderBy.flatMap((o): [string, "asc" | "desc"][] => (isRecord(o) && typeof o.col === "string" ? [[o.col, o.dir === "desc" ? "desc" : "asc"]] : []))
+    ? orderBy.flatMap((o): [string, "asc" | "desc"][] =>
+        isRecord(o) && typeof o.col === "string" ? [[o.col, o.dir === "desc" ? "desc" : "asc"]] : [],
+      )
     : [];
   sortRows(found, order.length ? order : [["id", "asc"]]);
   const limit = Math.min(PAGE_MAX, Math.max(1, Number(param(ctx.url, "limit") ?? PAGE_MAX) || PAGE_MAX));
@@ -197,7 +207,8 @@ async function manage(ctx: Ctx, id: number): Promise<Response> {
   if (!isRecord(body)) return vastError(400, "invalid_args", "expected a JSON object");
   if ("label" in body) {
     if (typeof body.label !== "string" && body.label !== null) return vastError(400, "invalid_args", "label must be a string");
-    if (typeof body.label === "string" && body.label.length > 1024) return vastError(400, "label_too_long", "label must be at most 1024 characters");
+    if (typeof body.label === "string" && body.label.length > 1024)
+      return vastError(400, "label_too_long", "label must be at most 1024 characters");
     inst.label = body.label || null;
     return json({ success: true, msg: `label for ${id} set to '${body.label ?? ""}'` });
   }
@@ -223,7 +234,8 @@ async function changeBid(ctx: Ctx, id: number): Promise<Response> {
   if (!ctx.state.instances.some((i) => i.id === id)) return vastError(404, "no_such_instance", "Instance with that ID does not exist.");
   const body = await readJson(ctx.req);
   const price = isRecord(body) ? body.price : undefined;
-  if (price !== null && (typeof price !== "number" || price < 0.001 || price > 32)) return vastError(400, "invalid_args", "Please set a bid price >= 0.001.");
+  if (price !== null && (typeof price !== "number" || price < 0.001 || price > 32))
+    return vastError(400, "invalid_args", "Please set a bid price >= 0.001.");
   return json({ success: true });
 }
 
@@ -238,7 +250,11 @@ async function requestLogs(ctx: Ctx, id: number): Promise<Response> {
   let text = instanceLogs(inst, now, tail, (t) => learnerStepAt(model, t));
   if (typeof opts.filter === "string" && opts.filter !== "") {
     const filter = opts.filter;
-    text = text.split("\n").filter((line) => line.includes(filter)).map((line) => `${line}\n`).join("");
+    text = text
+      .split("\n")
+      .filter((line) => line.includes(filter))
+      .map((line) => `${line}\n`)
+      .join("");
   }
   const token = hashHex(state.seed ^ inst.seed, 32) + state.nextIds.log.toString(16);
   state.nextIds.log += 1;

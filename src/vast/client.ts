@@ -121,7 +121,9 @@ export function createVastClient(opts: VastClientOptions): VastClient {
    * label or destroy. `msg` was already scrubbed of the key when the body was decoded.
    */
   const refused = (endpoint: string, msg: unknown): VastError =>
-    new VastError("http", endpoint, `${endpoint} refused: ${typeof msg === "string" ? msg.slice(0, 300) : "success is false"}`, { status: 200 });
+    new VastError("http", endpoint, `${endpoint} refused: ${typeof msg === "string" ? msg.slice(0, 300) : "success is false"}`, {
+      status: 200,
+    });
 
   const client: VastClient = {
     async searchOffers(q) {
@@ -165,7 +167,10 @@ export function createVastClient(opts: VastClientOptions): VastClient {
       }
       if ((reply.status === 400 || reply.status === 404 || reply.status === 410) && OFFER_GONE.test(reply.text)) {
         const { msg, code } = http.describe(reply.text);
-        throw new VastError("offer_gone", reply.endpoint, `${reply.endpoint}: offer ${offerId} is no longer available: ${msg}`, { status: reply.status, ...(code === undefined ? {} : { code }) });
+        throw new VastError("offer_gone", reply.endpoint, `${reply.endpoint}: offer ${offerId} is no longer available: ${msg}`, {
+          status: reply.status,
+          ...(code === undefined ? {} : { code }),
+        });
       }
       return { id: http.decode(reply, CreateResponse).new_contract };
     },

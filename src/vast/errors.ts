@@ -6,7 +6,16 @@ import type { z } from "zod";
  * `lacks_credit` and `auth` need a human, `malformed` means the wire format moved, `offer_gone`
  * means another renter took the offer between search and create (the market, not a fault).
  */
-export type VastErrorKind = "http" | "rate_limited" | "unavailable" | "timeout" | "network" | "malformed" | "lacks_credit" | "auth" | "offer_gone";
+export type VastErrorKind =
+  | "http"
+  | "rate_limited"
+  | "unavailable"
+  | "timeout"
+  | "network"
+  | "malformed"
+  | "lacks_credit"
+  | "auth"
+  | "offer_gone";
 
 const TRANSIENT: ReadonlySet<VastErrorKind> = new Set(["rate_limited", "unavailable", "timeout", "network"]);
 
@@ -59,7 +68,15 @@ export class VastError extends Error {
 
   /** Own fields only, so that JSON.stringify of an error shows what the logs need and nothing else. */
   toJSON(): Record<string, unknown> {
-    return { name: this.name, kind: this.kind, endpoint: this.endpoint, status: this.status, code: this.code, path: this.path, message: this.message };
+    return {
+      name: this.name,
+      kind: this.kind,
+      endpoint: this.endpoint,
+      status: this.status,
+      code: this.code,
+      path: this.path,
+      message: this.message,
+    };
   }
 }
 

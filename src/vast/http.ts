@@ -175,7 +175,9 @@ export function createHttp(o: HttpOptions) {
     try {
       raw = JSON.parse(reply.text, (_k, v: unknown) => (typeof v === "string" ? redact(v) : v));
     } catch {
-      throw new VastError("malformed", reply.endpoint, `malformed response from ${reply.endpoint}: body is not JSON`, { status: reply.status });
+      throw new VastError("malformed", reply.endpoint, `malformed response from ${reply.endpoint}: body is not JSON`, {
+        status: reply.status,
+      });
     }
     const parsed = schema.safeParse(raw);
     if (!parsed.success) throw malformed(reply.endpoint, parsed.error);

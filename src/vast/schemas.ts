@@ -6,13 +6,22 @@ import { z } from "zod";
  */
 
 const trimmed = z.string().transform((s) => s.trim());
-const nullableNumber = z.number().nullable().optional().transform((v) => v ?? null);
+const nullableNumber = z
+  .number()
+  .nullable()
+  .optional()
+  .transform((v) => v ?? null);
 
 export const Offer = z
   .object({
     id: z.number().int(),
     machine_id: z.number().int(),
-    host_id: z.number().int().nullable().optional().transform((v) => v ?? null),
+    host_id: z
+      .number()
+      .int()
+      .nullable()
+      .optional()
+      .transform((v) => v ?? null),
     gpu_name: trimmed,
     num_gpus: z.number(),
     /** MB per GPU. */
@@ -20,9 +29,17 @@ export const Offer = z
     /** $/hour including storage. */
     dph_total: z.number(),
     reliability2: nullableNumber,
-    geolocation: z.string().nullable().optional().transform((v) => v ?? null),
+    geolocation: z
+      .string()
+      .nullable()
+      .optional()
+      .transform((v) => v ?? null),
     /** True on a machine this account already rents (search_offers.yaml `rented`). */
-    rented: z.boolean().nullable().optional().transform((v) => v ?? null),
+    rented: z
+      .boolean()
+      .nullable()
+      .optional()
+      .transform((v) => v ?? null),
   })
   .loose();
 export type Offer = z.infer<typeof Offer>;
@@ -32,21 +49,63 @@ export const OffersResponse = z.object({ offers: z.array(Offer) }).loose();
 export const Instance = z
   .object({
     id: z.number().int(),
-    label: z.string().nullable().optional().transform((v) => (v == null ? null : v.trim())),
-    actual_status: z.string().nullable().optional().transform((v) => v ?? null),
-    intended_status: z.string().nullable().optional().transform((v) => v ?? null),
-    cur_state: z.string().nullable().optional().transform((v) => v ?? null),
-    status_msg: z.string().nullable().optional().transform((v) => (v == null ? null : v.trim())),
-    machine_id: z.number().int().nullable().optional().transform((v) => v ?? null),
-    host_id: z.number().int().nullable().optional().transform((v) => v ?? null),
-    gpu_name: z.string().nullable().optional().transform((v) => (v == null ? null : v.trim())),
+    label: z
+      .string()
+      .nullable()
+      .optional()
+      .transform((v) => (v == null ? null : v.trim())),
+    actual_status: z
+      .string()
+      .nullable()
+      .optional()
+      .transform((v) => v ?? null),
+    intended_status: z
+      .string()
+      .nullable()
+      .optional()
+      .transform((v) => v ?? null),
+    cur_state: z
+      .string()
+      .nullable()
+      .optional()
+      .transform((v) => v ?? null),
+    status_msg: z
+      .string()
+      .nullable()
+      .optional()
+      .transform((v) => (v == null ? null : v.trim())),
+    machine_id: z
+      .number()
+      .int()
+      .nullable()
+      .optional()
+      .transform((v) => v ?? null),
+    host_id: z
+      .number()
+      .int()
+      .nullable()
+      .optional()
+      .transform((v) => v ?? null),
+    gpu_name: z
+      .string()
+      .nullable()
+      .optional()
+      .transform((v) => (v == null ? null : v.trim())),
     num_gpus: nullableNumber,
     gpu_ram: nullableNumber,
     dph_total: nullableNumber,
     /** Epoch seconds (float). */
     start_date: nullableNumber,
-    ssh_host: z.string().nullable().optional().transform((v) => (v == null ? null : v.trim())),
-    ssh_port: z.union([z.number(), z.string()]).nullable().optional().transform((v) => (v == null || v === "" ? null : Number(v))),
+    ssh_host: z
+      .string()
+      .nullable()
+      .optional()
+      .transform((v) => (v == null ? null : v.trim())),
+    ssh_port: z
+      .union([z.number(), z.string()])
+      .nullable()
+      .optional()
+      .transform((v) => (v == null || v === "" ? null : Number(v))),
   })
   .loose();
 export type Instance = z.infer<typeof Instance>;
@@ -54,8 +113,16 @@ export type Instance = z.infer<typeof Instance>;
 export const InstancesPage = z
   .object({
     // vast-cli reads `data.get("instances") or []`: null or a missing key is an empty page.
-    instances: z.array(Instance).nullable().optional().transform((v) => v ?? []),
-    next_token: z.string().nullable().optional().transform((v) => v ?? null),
+    instances: z
+      .array(Instance)
+      .nullable()
+      .optional()
+      .transform((v) => v ?? []),
+    next_token: z
+      .string()
+      .nullable()
+      .optional()
+      .transform((v) => v ?? null),
     /** Rows in this page (show_instances.yaml); `total_instances` counts every match. */
     instances_found: z.number().optional(),
   })
@@ -77,7 +144,11 @@ export const User = z
   .object({
     id: z.number().int(),
     credit: z.number(),
-    balance: z.number().nullable().optional().transform((v) => v ?? null),
+    balance: z
+      .number()
+      .nullable()
+      .optional()
+      .transform((v) => v ?? null),
   })
   .loose()
   .transform(({ api_key: _dropped, ...rest }) => rest);

@@ -46,7 +46,11 @@ export function pacerFor(env: Env, now: number): Pacer {
  * The client the Worker uses; `tuning` lets tests shorten retry and poll waits further. `meter`
  * counts every request sent (retries and log polls included): each one is a Worker subrequest.
  */
-export function clientFor(env: Env, tuning: Omit<VastClientOptions, "baseUrl" | "apiKey" | "fetch"> = {}, meter?: { requests: number }): VastClient {
+export function clientFor(
+  env: Env,
+  tuning: Omit<VastClientOptions, "baseUrl" | "apiKey" | "fetch"> = {},
+  meter?: { requests: number },
+): VastClient {
   const send = vastFetch(env);
   return createVastClient({
     ...(isSimulated(env) ? { ...SIMULATOR_TUNING, sleep: declaredWait(env) } : {}),

@@ -8,15 +8,57 @@ import { emptyState, type FleetState } from "../../src/reconcile/state";
 const NOW = Date.UTC(2026, 1, 6, 12);
 
 function worker(id: number, hfAuthError: boolean): WorkerView {
-  return { id, label: `zeb-worker-vast-${id}`, slot: id, gpu: "RTX 3060", machineId: 100 + id, status: "running", phase: "RUNNING", detail: "batch", since: NOW - 3_600_000, startedAt: NOW - 3_600_000, dph: 0.06, gamesPerSec: 4, batch: 9, step: 1, totalGames: 2304, ssh: null, hfAuthError, everRan: true, fatalKind: null, logsUnreadableSince: null };
+  return {
+    id,
+    label: `zeb-worker-vast-${id}`,
+    slot: id,
+    gpu: "RTX 3060",
+    machineId: 100 + id,
+    status: "running",
+    phase: "RUNNING",
+    detail: "batch",
+    since: NOW - 3_600_000,
+    startedAt: NOW - 3_600_000,
+    dph: 0.06,
+    gamesPerSec: 4,
+    batch: 9,
+    step: 1,
+    totalGames: 2304,
+    ssh: null,
+    hfAuthError,
+    everRan: true,
+    fatalKind: null,
+    logsUnreadableSince: null,
+  };
 }
 
 function report(workers: WorkerView[]): PassReport {
-  return { at: NOW, fleet: "zeb", observed: true, dryRun: false, workers, actions: [], held: [], errors: [], phaseChanges: [], firstRunning: [], subrequests: 0, dph: 0.12 };
+  return {
+    at: NOW,
+    fleet: "zeb",
+    observed: true,
+    dryRun: false,
+    workers,
+    actions: [],
+    held: [],
+    errors: [],
+    phaseChanges: [],
+    firstRunning: [],
+    subrequests: 0,
+    dph: 0.12,
+  };
 }
 
 const hfAlerts = (workers: WorkerView[], state: FleetState) =>
-  conditions({ fleet: "zeb", report: report(workers), state, config: DEFAULTS, health: emptyHealth(), tracking: emptyTracking(), alerted: new Set() }).conditions.filter((c) => c.kind === "hf_auth");
+  conditions({
+    fleet: "zeb",
+    report: report(workers),
+    state,
+    config: DEFAULTS,
+    health: emptyHealth(),
+    tracking: emptyTracking(),
+    alerted: new Set(),
+  }).conditions.filter((c) => c.kind === "hf_auth");
 
 describe("alert conditions: Hugging Face rejects HF_TOKEN", () => {
   const held: FleetState = { ...emptyState(), hfAuthHold: { since: NOW - 60_000, token: "fp" } };
@@ -35,8 +77,15 @@ describe("alert conditions: Hugging Face rejects HF_TOKEN", () => {
 
 describe("alert conditions: a FATAL worker not replaced after its grace and two minutes", () => {
   const unhealthy = (over: Partial<WorkerView>) =>
-    conditions({ fleet: "zeb", report: report([{ ...worker(0, false), phase: "FATAL", detail: "fatal", everRan: false, ...over }]), state: emptyState(), config: DEFAULTS, health: emptyHealth(), tracking: emptyTracking(), alerted: new Set() })
-      .conditions.filter((c) => c.kind === "worker_unhealthy");
+    conditions({
+      fleet: "zeb",
+      report: report([{ ...worker(0, false), phase: "FATAL", detail: "fatal", everRan: false, ...over }]),
+      state: emptyState(),
+      config: DEFAULTS,
+      health: emptyHealth(),
+      tracking: emptyTracking(),
+      alerted: new Set(),
+    }).conditions.filter((c) => c.kind === "worker_unhealthy");
 
   // The planner's grace (fatalGraceS): errGraceS (300 s) for a traceback, none for a worker that never started and cannot.
   it.each<[string, Partial<WorkerView>, boolean]>([

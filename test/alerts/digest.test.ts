@@ -9,11 +9,45 @@ const DAY0 = Date.UTC(2026, 1, 6);
 const config = (over: Partial<FleetConfig> = {}): FleetConfig => ({ ...DEFAULTS, workers: 2, digestHourUtc: 8, ...over });
 
 function worker(id: number, totalGames: number | null, phase: WorkerView["phase"] = "RUNNING"): WorkerView {
-  return { id, label: `zeb-worker-vast-${id}`, slot: id, gpu: "RTX 3060", machineId: 100 + id, status: "running", phase, detail: "", since: DAY0, startedAt: DAY0, dph: 0.06, gamesPerSec: 4, batch: 1, step: 1, totalGames, ssh: null, hfAuthError: false, everRan: true, fatalKind: null, logsUnreadableSince: null };
+  return {
+    id,
+    label: `zeb-worker-vast-${id}`,
+    slot: id,
+    gpu: "RTX 3060",
+    machineId: 100 + id,
+    status: "running",
+    phase,
+    detail: "",
+    since: DAY0,
+    startedAt: DAY0,
+    dph: 0.06,
+    gamesPerSec: 4,
+    batch: 1,
+    step: 1,
+    totalGames,
+    ssh: null,
+    hfAuthError: false,
+    everRan: true,
+    fatalKind: null,
+    logsUnreadableSince: null,
+  };
 }
 
 function report(at: number, workers: WorkerView[], dph = 0.12): PassReport {
-  return { at, fleet: "zeb", observed: true, dryRun: false, workers, actions: [], held: [], errors: [], phaseChanges: [], firstRunning: [], subrequests: 0, dph };
+  return {
+    at,
+    fleet: "zeb",
+    observed: true,
+    dryRun: false,
+    workers,
+    actions: [],
+    held: [],
+    errors: [],
+    phaseChanges: [],
+    firstRunning: [],
+    subrequests: 0,
+    dph,
+  };
 }
 
 describe("daily digest: when", () => {
@@ -56,7 +90,12 @@ describe("daily digest: what", () => {
 
   it("the message carries fleet size, games, dollars, games per dollar and replacements, then counts again from zero", () => {
     let d = startDigest(report(DAY0 + 9 * HOUR, [worker(1, 0), worker(2, 0)]), config());
-    for (let h = 10; h <= 32; h++) d = accrue(d, report(DAY0 + h * HOUR, [worker(1, (h - 9) * 14_400), worker(2, (h - 9) * 14_400, h === 32 ? "SETUP" : "RUNNING")]), h === 20 ? 2 : 0);
+    for (let h = 10; h <= 32; h++)
+      d = accrue(
+        d,
+        report(DAY0 + h * HOUR, [worker(1, (h - 9) * 14_400), worker(2, (h - 9) * 14_400, h === 32 ? "SETUP" : "RUNNING")]),
+        h === 20 ? 2 : 0,
+      );
     const { digest, notice } = takeDigest(d, report(DAY0 + 32 * HOUR, [worker(1, 0), worker(2, 0, "SETUP")]), config());
     expect(notice?.kind).toBe("digest");
     const detail = notice?.detail ?? "";

@@ -15,7 +15,16 @@ import { createBody } from "../../src/reconcile/launch";
  */
 
 const HOSTILE = "RuntimeError: <!channel> see <https://evil.example|the logs> & retry";
-const alert = (over: Partial<Outgoing>): Outgoing => ({ type: "firing", kind: "worker_unhealthy", instance: 1, title: "t", detail: "d", todo: "x", at: 0, ...over });
+const alert = (over: Partial<Outgoing>): Outgoing => ({
+  type: "firing",
+  kind: "worker_unhealthy",
+  instance: 1,
+  title: "t",
+  detail: "d",
+  todo: "x",
+  at: 0,
+  ...over,
+});
 
 /** Every string in a payload, wherever Slack would render it. */
 function texts(payload: unknown): string[] {
@@ -31,7 +40,10 @@ describe("Slack escaping", () => {
   });
 
   it("escapes untrusted titles, details and todos in every block and the fallback text; our own mrkdwn stays", () => {
-    for (const messages of [[alert({ title: HOSTILE, detail: HOSTILE, todo: HOSTILE })], [alert({ title: HOSTILE }), alert({ detail: HOSTILE, todo: HOSTILE })]]) {
+    for (const messages of [
+      [alert({ title: HOSTILE, detail: HOSTILE, todo: HOSTILE })],
+      [alert({ title: HOSTILE }), alert({ detail: HOSTILE, todo: HOSTILE })],
+    ]) {
       const payload = render("zeb", messages, (s) => s);
       for (const t of texts(payload)) {
         expect(t).not.toMatch(/[<>]/);
@@ -51,7 +63,9 @@ describe("Slack escaping", () => {
     await register(name);
     // A worker of the fleet started by hand whose uploads HF refuses: the fleet watches it and alerts.
     await sim("/__sim/control", { forceFault: { next: "hf_auth" } });
-    const { offers } = (await sim("/api/v0/bundles/", { rentable: { eq: true }, order: [["dph_total", "asc"]] })) as { offers: { id: number }[] };
+    const { offers } = (await sim("/api/v0/bundles/", { rentable: { eq: true }, order: [["dph_total", "asc"]] })) as {
+      offers: { id: number }[];
+    };
     const offer = offers[0];
     if (!offer) throw new Error("the simulated market has no offers");
     // The fleet's own create body: the simulator runs its onstart as a host would.

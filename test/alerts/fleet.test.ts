@@ -10,18 +10,34 @@ import type { Received, SlackAnswer } from "./standins";
  * when a test advances it), with Slack answered by the stand-in behind miniflare's outboundService.
  */
 
-const SECRETS = ["test-vast-key-SECRET", "hf_test_SECRET", "test-admin-token-SECRET", "test-read-token-SECRET", "slack-hook-SECRET", "SECRET"];
+const SECRETS = [
+  "test-vast-key-SECRET",
+  "hf_test_SECRET",
+  "test-admin-token-SECRET",
+  "test-read-token-SECRET",
+  "slack-hook-SECRET",
+  "SECRET",
+];
 const SLACK = "https://hooks.slack.com/__standin";
 
 async function sim(path: string, body: unknown): Promise<{ now_ms: number }> {
-  const res = await env.SIM.getByName("market").fetch(new Request(`http://vast-simulator${path}`, { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } }));
+  const res = await env.SIM.getByName("market").fetch(
+    new Request(`http://vast-simulator${path}`, {
+      method: "POST",
+      body: JSON.stringify(body),
+      headers: { "content-type": "application/json" },
+    }),
+  );
   if (res.status !== 200) throw new Error(`${path}: ${res.status} ${await res.text()}`);
   return (await res.json()) as { now_ms: number };
 }
 
 async function reset(seed: number): Promise<void> {
   await sim("/__sim/reset", { seed, speed: 0, credit: 1000, startMs: Date.UTC(2026, 5, 1, 2, 0, 0) });
-  await sim("/__sim/control", { faultRates: Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])), apiFaults: { rate429: 0, rate5xx: 0, rateMalformed: 0, delayMs: 0 } });
+  await sim("/__sim/control", {
+    faultRates: Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])),
+    apiFaults: { rate429: 0, rate5xx: 0, rateMalformed: 0, delayMs: 0 },
+  });
 }
 
 const obj = (name: string) => env.FLEET.getByName(name);

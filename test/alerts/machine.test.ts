@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { advance, type AlertBook, type AlertKind, type Condition, REMINDER_MS } from "../../src/alerts/machine";
 
-const fatal = (instance: number): Condition => ({ kind: "worker_unhealthy", instance, title: `worker ${instance} FATAL`, detail: "Traceback", todo: "look" });
+const fatal = (instance: number): Condition => ({
+  kind: "worker_unhealthy",
+  instance,
+  title: `worker ${instance} FATAL`,
+  detail: "Traceback",
+  todo: "look",
+});
 const ALL = new Set<AlertKind>(["worker_unhealthy", "learner_stalled"]);
 
 function run(passes: { conditions: Condition[]; judged?: Set<AlertKind> }[], start = 0) {
@@ -27,7 +33,11 @@ describe("alert state machine", () => {
 
   it("fingerprints by kind, fleet and instance", () => {
     const { sent } = run([{ conditions: [fatal(1), fatal(2)] }, { conditions: [fatal(2)] }]);
-    expect(sent.map((s) => `${s.pass}:${s.type}:${s.title}`)).toEqual(["0:firing:worker 1 FATAL", "0:firing:worker 2 FATAL", "1:resolved:worker 1 FATAL"]);
+    expect(sent.map((s) => `${s.pass}:${s.type}:${s.title}`)).toEqual([
+      "0:firing:worker 1 FATAL",
+      "0:firing:worker 2 FATAL",
+      "1:resolved:worker 1 FATAL",
+    ]);
   });
 
   it("reminds after the reminder interval while still firing", () => {
@@ -49,7 +59,16 @@ describe("alert state machine", () => {
   });
 
   it("notices go out once, with no resolved state", () => {
-    const r = advance({}, { fleet: "zeb", now: 0, conditions: [], judged: ALL, notices: [{ kind: "replaced", instance: 9, title: "replaced", detail: "", todo: "" }] });
+    const r = advance(
+      {},
+      {
+        fleet: "zeb",
+        now: 0,
+        conditions: [],
+        judged: ALL,
+        notices: [{ kind: "replaced", instance: 9, title: "replaced", detail: "", todo: "" }],
+      },
+    );
     expect(r.outgoing.map((o) => o.type)).toEqual(["notice"]);
     expect(r.book).toEqual({});
   });

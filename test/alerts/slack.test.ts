@@ -4,11 +4,23 @@ import { MAX_BLOCKS, render, send } from "../../src/alerts/slack";
 import { slackStandIn, violations } from "./standins";
 
 const URL_ = "https://hooks.slack.com/services/T1/B1/unit-SECRET";
-const msg = (i: number, detail = "d"): Outgoing => ({ type: "firing", kind: "worker_unhealthy", instance: i, title: `worker ${i}`, detail, todo: "do it", at: 0 });
+const msg = (i: number, detail = "d"): Outgoing => ({
+  type: "firing",
+  kind: "worker_unhealthy",
+  instance: i,
+  title: `worker ${i}`,
+  detail,
+  todo: "do it",
+  at: 0,
+});
 
 describe("Slack payloads", () => {
   it("stay inside Slack's limits however many and however long the alerts are", () => {
-    const payload = render("zeb", Array.from({ length: 120 }, (_, i) => msg(i, "x".repeat(5000))), (s) => s);
+    const payload = render(
+      "zeb",
+      Array.from({ length: 120 }, (_, i) => msg(i, "x".repeat(5000))),
+      (s) => s,
+    );
     expect(violations(payload)).toEqual([]);
     expect(payload.blocks.length).toBeLessThanOrEqual(MAX_BLOCKS);
     expect(JSON.stringify(payload)).toContain("…and 73 more");
@@ -38,7 +50,12 @@ describe("Slack delivery outcomes", () => {
 
   it("404 no_service and 410 channel_is_archived are permanent; 500 and network errors are transient", async () => {
     const slack = slackStandIn();
-    slack.script("zeb", { status: 404, body: "no_service" }, { status: 410, body: "channel_is_archived" }, { status: 500, body: "rollup_error" });
+    slack.script(
+      "zeb",
+      { status: 404, body: "no_service" },
+      { status: 410, body: "channel_is_archived" },
+      { status: 500, body: "rollup_error" },
+    );
     expect(await send(slack.handle, URL_, payload)).toEqual({ kind: "permanent", status: 404, error: "no_service" });
     expect(await send(slack.handle, URL_, payload)).toEqual({ kind: "permanent", status: 410, error: "channel_is_archived" });
     expect((await send(slack.handle, URL_, payload)).kind).toBe("transient");

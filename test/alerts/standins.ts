@@ -80,7 +80,11 @@ export function slackStandIn() {
     if (next.retryAfter !== undefined) headers["Retry-After"] = String(next.retryAfter);
     return new Response(next.body, { status: next.status, headers });
   };
-  return { handle, received, script: (fleet: string, ...answers: SlackAnswer[]) => scripts.set(fleet, [...(scripts.get(fleet) ?? []), ...answers]) };
+  return {
+    handle,
+    received,
+    script: (fleet: string, ...answers: SlackAnswer[]) => scripts.set(fleet, [...(scripts.get(fleet) ?? []), ...answers]),
+  };
 }
 
 export interface HfFiles {
@@ -120,7 +124,10 @@ export function hfStandIn(files: Partial<HfFiles> = {}) {
     if (body === undefined) return error(404, "EntryNotFound", `${resolve[2]} does not exist on "main"`);
     const headers = { "X-Repo-Commit": "0123456789abcdef0123456789abcdef01234567", ETag: `"${body.length}"` };
     if (resolve[2]?.endsWith(".pt")) {
-      return new Response(null, { status: 302, headers: { ...headers, Location: `https://cdn-lfs.hf.test/${resolve[1]}/${resolve[2]}`, "X-Linked-Size": String(body.length) } });
+      return new Response(null, {
+        status: 302,
+        headers: { ...headers, Location: `https://cdn-lfs.hf.test/${resolve[1]}/${resolve[2]}`, "X-Linked-Size": String(body.length) },
+      });
     }
     return new Response(req.method === "HEAD" ? null : body, { status: 200, headers: { ...headers, "Content-Type": "application/json" } });
   };

@@ -16,7 +16,10 @@ const HOOK = "https://hooks.slack.com/services/T0TEST/B0TEST/slack-hook-SECRET";
 const PARTS = ["slack-hook-SECRET", "B0TEST", "T0TEST", "services/T0TEST"];
 
 async function answer(fleet: string, body: string): Promise<void> {
-  await fetch("https://hooks.slack.com/__standin/answer", { method: "POST", body: JSON.stringify({ fleet, answers: [{ status: 403, body }] }) });
+  await fetch("https://hooks.slack.com/__standin/answer", {
+    method: "POST",
+    body: JSON.stringify({ fleet, answers: [{ status: 403, body }] }),
+  });
 }
 
 describe("the Slack webhook URL never leaks through Slack's own answer", () => {

@@ -13,7 +13,8 @@ import { ADMIN, READ, call } from "./helpers";
 const ROUTES = [...new Map(app.routes.filter((r) => r.method !== "ALL").map((r) => [`${r.method} ${r.path}`, r])).values()];
 const concrete = (path: string) => path.replace(":id", "1").replace(":machineId", "1").replace(":fleet", "auth-matrix");
 /** What the read token may send: GETs, but not the admin's own (the preflight can post to Slack). */
-const isRead = (route: { method: string; path: string }) => (route.method === "GET" || route.method === "HEAD") && !ADMIN_PATHS.has(route.path);
+const isRead = (route: { method: string; path: string }) =>
+  (route.method === "GET" || route.method === "HEAD") && !ADMIN_PATHS.has(route.path);
 
 describe("auth matrix", () => {
   it("enumerates the operator routes", () => {
@@ -130,7 +131,11 @@ describe("auth matrix", () => {
   }
 
   it("answers a CORS preflight without opening it", async () => {
-    const res = await call("/status", { method: "OPTIONS", token: null, headers: { origin: "https://evil.example", "access-control-request-method": "POST" } });
+    const res = await call("/status", {
+      method: "OPTIONS",
+      token: null,
+      headers: { origin: "https://evil.example", "access-control-request-method": "POST" },
+    });
     expect(res.headers.get("access-control-allow-origin")).toBeNull();
     expect(res.status).toBe(401);
   });

@@ -28,9 +28,17 @@ describe("blocking a host by hand", () => {
     const launched = launchedOn(await pass("alpha"));
     expect(launched).toHaveLength(1);
     expect(launched).not.toContain(pick);
-    expect((await hosts("alpha")).find((h) => h.machineId === pick)).toMatchObject({ blocked: true, sharedFrom: null, reason: "blocked by the operator: throttles under load" });
+    expect((await hosts("alpha")).find((h) => h.machineId === pick)).toMatchObject({
+      blocked: true,
+      sharedFrom: null,
+      reason: "blocked by the operator: throttles under load",
+    });
     const { events } = await callJson<{ events: { action: string; reason: string }[] }>("/events?fleet=alpha");
-    expect(events.some((e) => e.action === "host" && e.reason === `machine ${pick} blocked through the API for every fleet: throttles under load`)).toBe(true);
+    expect(
+      events.some(
+        (e) => e.action === "host" && e.reason === `machine ${pick} blocked through the API for every fleet: throttles under load`,
+      ),
+    ).toBe(true);
 
     await createFleet("beta", quiet);
     expect(launchedOn(await pass("beta"))).not.toContain(pick);
@@ -45,7 +53,10 @@ describe("blocking a host by hand", () => {
 
   it("keeps no secret pasted into the reason, not even in the registry", async () => {
     await createFleet("epsilon", quiet);
-    const answer = await callJson<{ reason: string }>(`/hosts/4242?fleet=epsilon`, { method: "PUT", body: { reason: `slow; key ${SECRETS[2]}` } });
+    const answer = await callJson<{ reason: string }>(`/hosts/4242?fleet=epsilon`, {
+      method: "PUT",
+      body: { reason: `slow; key ${SECRETS[2]}` },
+    });
     expect(answer.reason).toBe(`blocked by the operator: slow; key ${REDACTED}`);
     const stored = (await registry(env).hostBlocks(Date.now() + 3_600_000)).find((b) => b.machineId === 4242);
     expect(stored?.reason).toBe(`blocked by the operator: slow; key ${REDACTED}`);
@@ -54,7 +65,9 @@ describe("blocking a host by hand", () => {
   it("scope fleet: the other fleets still rent the host", async () => {
     await createFleet("gamma", quiet);
     const [pick] = launchedOn(await pass("gamma", true));
-    expect(await callJson(`/hosts/${pick}?fleet=gamma`, { method: "PUT", body: { reason: "OOMs with the large model", scope: "fleet" } })).toMatchObject({ scope: "fleet" });
+    expect(
+      await callJson(`/hosts/${pick}?fleet=gamma`, { method: "PUT", body: { reason: "OOMs with the large model", scope: "fleet" } }),
+    ).toMatchObject({ scope: "fleet" });
     expect(launchedOn(await pass("gamma"))).not.toContain(pick);
 
     await createFleet("delta", quiet);

@@ -17,7 +17,10 @@ describe("GET /docs", () => {
     for (const [path, ops] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(ops)) {
         expect(page).toContain(`${method.toUpperCase()} ${path}`);
-        if (op.summary) expect(page).toContain(op.summary.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;"));
+        if (op.summary)
+          expect(page).toContain(
+            op.summary.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;"),
+          );
       }
     }
     // /scale's query parameter with its bounds, and the config body's fields, uploadInterval's `auto` among them.

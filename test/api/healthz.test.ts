@@ -47,7 +47,11 @@ describe("/healthz", () => {
   it("is 503 before any cron tick", async () => {
     const res = await healthz();
     expect(res.status).toBe(503);
-    expect(HealthDown.parse(JSON.parse(res.text))).toMatchObject({ ok: false, lastObservedAt: null, message: "no cron tick has been recorded yet" });
+    expect(HealthDown.parse(JSON.parse(res.text))).toMatchObject({
+      ok: false,
+      lastObservedAt: null,
+      message: "no cron tick has been recorded yet",
+    });
   });
 
   it("says when passes stopped seeing Vast: 200 while a pass listed it within 5 ticks, 503 at the fifth blind tick, 200 again when it is back; no fleet names; one DO request", async () => {

@@ -19,7 +19,10 @@ export interface Call {
 }
 
 /** A request through the Worker's real fetch handler, as curl would send it. */
-export async function call(path: string, { method = "GET", token = ADMIN, body, headers = {} }: Call = {}): Promise<{ status: number; headers: Headers; text: string; json: () => unknown }> {
+export async function call(
+  path: string,
+  { method = "GET", token = ADMIN, body, headers = {} }: Call = {},
+): Promise<{ status: number; headers: Headers; text: string; json: () => unknown }> {
   const h = new Headers(headers);
   if (token !== null) h.set("authorization", `Bearer ${token}`);
   let payload: string | undefined;
@@ -64,7 +67,10 @@ export async function resetMarket(seed = 7): Promise<void> {
   // A fixed start, so that a seed replays the same market whatever ran before: without it the new
   // market starts at the simulator's clock, which ran in real time until the reset.
   await sim("/__sim/reset", { seed, speed: 0, credit: 1000, startMs: DEFAULT_START_MS });
-  const noFaults = { faultRates: Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])), apiFaults: { rate429: 0, rate5xx: 0, rateMalformed: 0, delayMs: 0 } };
+  const noFaults = {
+    faultRates: Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])),
+    apiFaults: { rate429: 0, rate5xx: 0, rateMalformed: 0, delayMs: 0 },
+  };
   await sim("/__sim/control", noFaults);
 }
 
@@ -82,10 +88,14 @@ export async function createFleet(name: string, patch: Record<string, unknown> =
 
 /** Launches an instance in the simulator directly through its Vast API, as another tool would. */
 export async function launchForeign(label: string | null): Promise<number> {
-  const { offers } = (await sim("/api/v0/bundles/", { rentable: { eq: true }, order: [["dph_total", "asc"]] })) as { offers: { id: number }[] };
+  const { offers } = (await sim("/api/v0/bundles/", { rentable: { eq: true }, order: [["dph_total", "asc"]] })) as {
+    offers: { id: number }[];
+  };
   const offer = offers[0];
   if (!offer) throw new Error("the simulated market has no offers");
-  const created = (await sim(`/api/v0/asks/${offer.id}/`, { image: "pytorch/pytorch", label: label ?? undefined, disk: 10 }, "PUT")) as { new_contract: number };
+  const created = (await sim(`/api/v0/asks/${offer.id}/`, { image: "pytorch/pytorch", label: label ?? undefined, disk: 10 }, "PUT")) as {
+    new_contract: number;
+  };
   return created.new_contract;
 }
 
@@ -104,7 +114,15 @@ export async function hostsOf(fleet: string): Promise<HostBody[]> {
 
 /** A pass's actions, as far as the tests read them. */
 export interface PassBody {
-  actions: { kind: string; instanceId: number | null; machineId: number | null; slot: number; cause: string | null; ok: boolean; reason: string }[];
+  actions: {
+    kind: string;
+    instanceId: number | null;
+    machineId: number | null;
+    slot: number;
+    cause: string | null;
+    ok: boolean;
+    reason: string;
+  }[];
 }
 
 /** POST /reconcile: a pass of `fleet` now (or its plan only), and its report. */

@@ -10,7 +10,8 @@ interface Status {
 }
 
 /** Every sample line of the exposition format (0.0.4): a metric name, optional {labels}, a value. */
-const SAMPLE = /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*"(,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*")*\})? (-?[0-9.e+-]+|NaN|[+-]Inf)$/;
+const SAMPLE =
+  /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*"(,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*")*\})? (-?[0-9.e+-]+|NaN|[+-]Inf)$/;
 
 const value = (families: ReturnType<typeof parsePrometheus>, name: string, labels: Record<string, string>) =>
   families.find((f) => f.name === name)?.metrics.find((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v))?.value;
@@ -38,7 +39,9 @@ describe("GET /metrics", () => {
     const status = (await callJson<Status>("/status?fleet=metered")).fleets[0]!;
     expect(value(families, "vastfleet_target_workers", { fleet: "metered" })).toBe("3");
     for (const phase of PHASES) {
-      expect(value(families, "vastfleet_workers", { fleet: "metered", phase })).toBe(String(status.instances.filter((i) => i.phase === phase).length));
+      expect(value(families, "vastfleet_workers", { fleet: "metered", phase })).toBe(
+        String(status.instances.filter((i) => i.phase === phase).length),
+      );
     }
     expect(Number(value(families, "vastfleet_dollars_per_hour", { fleet: "metered" }))).toBe(status.totals.dph);
     expect(Number(value(families, "vastfleet_games_per_second", { fleet: "metered" }))).toBe(status.totals.gamesPerSec);
@@ -51,7 +54,18 @@ describe("GET /metrics", () => {
   });
 
   it("escapes label values and HELP as the format asks", () => {
-    const base = { fleet: 'a"b\\c\nd', usage: { launches: {}, destroys: {}, passes: 0, passErrors: 0 }, instances: [], totals: { dph: 0, gamesPerSec: 0, gamesPerDollar: null }, breaker: { open: false }, paused: false, target: 1, lastPass: null, hfCommits: null, alerts: { credit: null } };
+    const base = {
+      fleet: 'a"b\\c\nd',
+      usage: { launches: {}, destroys: {}, passes: 0, passErrors: 0 },
+      instances: [],
+      totals: { dph: 0, gamesPerSec: 0, gamesPerDollar: null },
+      breaker: { open: false },
+      paused: false,
+      target: 1,
+      lastPass: null,
+      hfCommits: null,
+      alerts: { credit: null },
+    };
     const text = metricsText([base as unknown as FleetStatus]);
     expect(text).toContain('vastfleet_target_workers{fleet="a\\"b\\\\c\\nd"} 1');
     expect(value(parsePrometheus(text), "vastfleet_target_workers", { fleet: 'a"b\\c\nd' })).toBe("1");

@@ -22,7 +22,9 @@ describe("/down", () => {
     await createFleet("dn1", { workers: 0 });
     const mine = await launchForeign("dn1-worker-vast-0");
     const before = await simInstances();
-    const res = await callJson<{ confirmed: boolean; wouldDestroy: { id: number }[]; message: string }>("/down?fleet=dn1", { method: "POST" });
+    const res = await callJson<{ confirmed: boolean; wouldDestroy: { id: number }[]; message: string }>("/down?fleet=dn1", {
+      method: "POST",
+    });
     expect(res.confirmed).toBe(false);
     expect(res.wouldDestroy.map((i) => i.id)).toEqual([mine]);
     expect(res.message).toContain("confirm=dn1");
@@ -58,7 +60,18 @@ describe("/scale under concurrency", () => {
       maxWorkers: 64,
       uploadInterval: 3600,
       maxDph: 5,
-      gpus: ["RTX 3060", "RTX 3060 Ti", "RTX 3070", "RTX 3070 Ti", "RTX 3080", "RTX 3080 Ti", "RTX 3090", "RTX 4060", "RTX 4070", "RTX 4090"],
+      gpus: [
+        "RTX 3060",
+        "RTX 3060 Ti",
+        "RTX 3070",
+        "RTX 3070 Ti",
+        "RTX 3080",
+        "RTX 3080 Ti",
+        "RTX 3090",
+        "RTX 4060",
+        "RTX 4070",
+        "RTX 4090",
+      ],
       maxLaunchesPerPass: 100,
       maxLaunchesPerHour: 1000,
       maxConcurrentUpgrades: 0,
@@ -124,7 +137,9 @@ describe("operator routes", () => {
   it("a dry run returns the plan with reasons and changes nothing", async () => {
     await createFleet("dry", { workers: 2, maxDph: 1 });
     const before = await simInstances();
-    const plan = await callJson<{ dryRun: boolean; report: Report & { dryRun: boolean } }>("/reconcile?fleet=dry&dry_run=1", { method: "POST" });
+    const plan = await callJson<{ dryRun: boolean; report: Report & { dryRun: boolean } }>("/reconcile?fleet=dry&dry_run=1", {
+      method: "POST",
+    });
     expect(plan.dryRun).toBe(true);
     expect(plan.report.actions.filter((a) => a.kind === "launch").length).toBe(2);
     expect(await simInstances()).toEqual(before);

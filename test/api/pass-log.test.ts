@@ -19,7 +19,10 @@ describe("the pass log line", () => {
     await callJson("/reconcile?fleet=logged", { method: "POST" });
     await sim("/__sim/control", { apiFaults: { rate5xx: 0 } });
 
-    const passes = lines.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === PASS_LOG_MSG && l.fleet === "logged");
+    const passes = lines
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.msg === PASS_LOG_MSG && l.fleet === "logged");
     expect(passes).toHaveLength(2);
     const [scaled, blind] = passes;
     expect(scaled).toMatchObject({ observed: true, launches: { slot: 2 }, destroys: {}, failedActions: 0, errors: [] });

@@ -43,7 +43,18 @@ describe("GET /preflight", () => {
     expect(body.checks.filter((c) => !c.ok)).toEqual([]);
     expect(body.ok).toBe(true);
     expect(body.target).toBe(2);
-    expect(body.checks.map((c) => c.name)).toEqual(["config", "hfCommitBudget", "vastKey", "credit", "offers", "hfToken", "hfWeightsRepo", "hfExamplesRepo", "weights", "slack"]);
+    expect(body.checks.map((c) => c.name)).toEqual([
+      "config",
+      "hfCommitBudget",
+      "vastKey",
+      "credit",
+      "offers",
+      "hfToken",
+      "hfWeightsRepo",
+      "hfExamplesRepo",
+      "weights",
+      "slack",
+    ]);
     for (const c of body.checks) expect(c.fix).toBeNull();
     const first = body.firstPass;
     if (!first) throw new Error("no firstPass");
@@ -54,11 +65,16 @@ describe("GET /preflight", () => {
     }
     // Best value first, as the plan rents them.
     expect(first.rentals.map((r) => r.gamesPerDollar)).toEqual([...first.rentals.map((r) => r.gamesPerDollar)].sort((a, b) => b - a));
-    expect(first.dph).toBeCloseTo(first.rentals.reduce((s, r) => s + r.dph, 0), 9);
+    expect(first.dph).toBeCloseTo(
+      first.rentals.reduce((s, r) => s + r.dph, 0),
+      9,
+    );
     expect(first.perDay).toBeCloseTo(first.dph * 24, 9);
     expect(check(body, "credit").detail).toMatch(/^credit \$1000\.00 lasts [\d.]+ h \([\d.]+ days\) at \$0\.\d{3}\/h for 2 of 2 workers$/);
     expect(check(body, "offers").detail).toMatch(/usable offers under \$0\.090\/h.*cheapest RTX .*best value RTX .*K games\/\$/);
-    expect(check(body, "hfExamplesRepo").detail).toBe("jasonyandell/zeb-42-examples: readable, and HF_TOKEN may write to it (nothing was committed)");
+    expect(check(body, "hfExamplesRepo").detail).toBe(
+      "jasonyandell/zeb-42-examples: readable, and HF_TOKEN may write to it (nothing was committed)",
+    );
     expect(check(body, "weights").detail).toBe("zeb-557k-1m.pt found in jasonyandell/zeb-42");
 
     // Rents nothing, changes nothing: no instance, the same credit, config and events.
@@ -72,10 +88,17 @@ describe("GET /preflight", () => {
     // Seed 7's market starts with two offers under $0.09/h.
     await createFleet("pf-plan", { workers: 4 });
     const body = await preflight("?fleet=pf-plan");
-    const dry = await callJson<{ report: { actions: { kind: string; reason: string }[]; held: string[] } }>("/reconcile?fleet=pf-plan&dry_run=1", { method: "POST" });
+    const dry = await callJson<{ report: { actions: { kind: string; reason: string }[]; held: string[] } }>(
+      "/reconcile?fleet=pf-plan&dry_run=1",
+      { method: "POST" },
+    );
     const planned = dry.report.actions.filter((a) => a.kind === "launch").map((a) => a.reason);
     expect(planned.length).toBe(2);
-    expect(body.firstPass?.rentals.map((r) => `slot ${r.slot} empty (target 4): ${r.gpu} @ $${r.dph.toFixed(3)}/h, ~${Math.round(r.gamesPerDollar / 1000)}K games/$`)).toEqual(planned);
+    expect(
+      body.firstPass?.rentals.map(
+        (r) => `slot ${r.slot} empty (target 4): ${r.gpu} @ $${r.dph.toFixed(3)}/h, ~${Math.round(r.gamesPerDollar / 1000)}K games/$`,
+      ),
+    ).toEqual(planned);
     expect(dry.report.held).toEqual(["no offers for 2 slot(s) under $0.09/h"]);
     expect(failed(body)).toEqual(["offers"]);
     expect(check(body, "offers").detail).toMatch(/^2 usable offers under \$0\.090\/h; .*; only 2 of 4 workers fit$/);
@@ -109,7 +132,10 @@ describe("GET /preflight", () => {
     await sim("/__sim/control", { credit: 0 });
     const body = await preflight("?n=2");
     expect(failed(body)).toEqual(["credit"]);
-    expect(check(body, "credit")).toMatchObject({ detail: "credit $0.00 on Vast: every rental would be refused for lack of credit", fix: "add credit at https://cloud.vast.ai/billing/" });
+    expect(check(body, "credit")).toMatchObject({
+      detail: "credit $0.00 on Vast: every rental would be refused for lack of credit",
+      fix: "add credit at https://cloud.vast.ai/billing/",
+    });
   });
 
   it("credit that would last under ZEB_CREDIT_ALERT_HOURS fails with the runway", async () => {
@@ -141,7 +167,9 @@ describe("GET /preflight", () => {
     await sim("/__sim/control", { hf: { roles: { hf_test_SECRET: "refused" } } });
     const body = await preflight("?n=2");
     expect(failed(body)).toEqual(["hfToken", "hfWeightsRepo", "hfExamplesRepo", "weights"]);
-    expect(check(body, "hfToken").fix).toMatch(/^create a token with write access to jasonyandell\/zeb-42 and jasonyandell\/zeb-42-examples at https:\/\/huggingface\.co\/settings\/tokens and `wrangler secret put HF_TOKEN`$/);
+    expect(check(body, "hfToken").fix).toMatch(
+      /^create a token with write access to jasonyandell\/zeb-42 and jasonyandell\/zeb-42-examples at https:\/\/huggingface\.co\/settings\/tokens and `wrangler secret put HF_TOKEN`$/,
+    );
   });
 
   it("weights missing: names the file, the repo and the learner command", async () => {
@@ -151,14 +179,19 @@ describe("GET /preflight", () => {
     expect(failed(body)).toEqual(["weights"]);
     const weights = check(body, "weights");
     expect(weights.detail).toMatch(/^weights zeb-missing\.pt missing in jasonyandell\/zeb-42 /);
-    expect(weights.fix).toMatch(/^start the learner: python -u -m forge\.zeb\.learner\.run --repo-id jasonyandell\/zeb-42 .*--weights-name zeb-missing /);
+    expect(weights.fix).toMatch(
+      /^start the learner: python -u -m forge\.zeb\.learner\.run --repo-id jasonyandell\/zeb-42 .*--weights-name zeb-missing /,
+    );
   });
 
   it("no offers under the fleet's cap (its own config, through ?fleet=)", async () => {
     await createFleet("pf-cheap", { maxDph: 0.001 });
     const body = await preflight("?fleet=pf-cheap&n=2");
     expect(failed(body)).toEqual(["offers"]);
-    expect(check(body, "offers")).toMatchObject({ detail: "no offers under $0.001/h", fix: "raise ZEB_MAX_DPH or add GPU models to ZEB_GPUS" });
+    expect(check(body, "offers")).toMatchObject({
+      detail: "no offers under $0.001/h",
+      fix: "raise ZEB_MAX_DPH or add GPU models to ZEB_GPUS",
+    });
     expect(body.firstPass).toEqual({ rentals: [], dph: 0, perDay: 0 });
     // The default fleet's cap is not this one's.
     expect(check(await preflight("?n=2"), "offers").ok).toBe(true);
@@ -168,17 +201,30 @@ describe("GET /preflight", () => {
     await createFleet("pf-fixed", { uploadInterval: 240 });
     const budget = check(await preflight("?fleet=pf-fixed&n=8"), "hfCommitBudget");
     expect(budget).toMatchObject({ ok: false, fix: "set uploadInterval (ZEB_UPLOAD_INTERVAL) to at least 288s, or aim lower" });
-    expect(budget.detail).toBe("8 workers uploading every 240s make 120 commits/hour per repository, over the budget of 100 (Hugging Face allows 128)");
+    expect(budget.detail).toBe(
+      "8 workers uploading every 240s make 120 commits/hour per repository, over the budget of 100 (Hugging Face allows 128)",
+    );
     // With `auto` (the default) the fleet chooses an interval inside the budget.
-    expect(check(await preflight("?n=8"), "hfCommitBudget")).toMatchObject({ ok: true, detail: "8 workers uploading every 288s (auto): 100 commits/hour per repository (budget 100, Hugging Face allows 128)" });
+    expect(check(await preflight("?n=8"), "hfCommitBudget")).toMatchObject({
+      ok: true,
+      detail: "8 workers uploading every 288s (auto): 100 commits/hour per repository (budget 100, Hugging Face allows 128)",
+    });
   });
 
   it("slack=1 sends one test message; without it Slack only hears nothing", async () => {
-    const received = async () => ((await (await fetch("https://hooks.slack.com/__standin/received?fleet=zeb")).json()) as Received[]).filter((r) => JSON.stringify(r.payload).includes("Preflight"));
+    const received = async () =>
+      ((await (await fetch("https://hooks.slack.com/__standin/received?fleet=zeb")).json()) as Received[]).filter((r) =>
+        JSON.stringify(r.payload).includes("Preflight"),
+      );
     const before = (await received()).length;
     expect(check(await preflight(), "slack").detail).toBe("SLACK_WEBHOOK_URL is set; add slack=1 to send one test message");
     expect((await received()).length).toBe(before);
-    expect(check(await preflight("?slack=1"), "slack")).toEqual({ name: "slack", ok: true, detail: "test message sent to SLACK_WEBHOOK_URL", fix: null });
+    expect(check(await preflight("?slack=1"), "slack")).toEqual({
+      name: "slack",
+      ok: true,
+      detail: "test message sent to SLACK_WEBHOOK_URL",
+      fix: null,
+    });
     const sent = await received();
     expect(sent.length).toBe(before + 1);
     expect(sent.at(-1)?.violations).toEqual([]);
@@ -202,7 +248,10 @@ describe("GET /preflight", () => {
   });
 
   it("the OpenAPI document describes the answer", async () => {
-    const doc = await callJson<{ paths: Record<string, { get?: { responses: Record<string, { content: Record<string, { schema: { $ref?: string } }> }> } }>; components: { schemas: Record<string, { properties?: Record<string, unknown> }> } }>("/openapi.json");
+    const doc = await callJson<{
+      paths: Record<string, { get?: { responses: Record<string, { content: Record<string, { schema: { $ref?: string } }> }> } }>;
+      components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
+    }>("/openapi.json");
     expect(doc.paths["/preflight"]?.get?.responses["200"]?.content["application/json"]?.schema.$ref).toBe("#/components/schemas/Preflight");
     expect(Object.keys(doc.components.schemas.Preflight?.properties ?? {})).toEqual(["fleet", "target", "ok", "checks", "firstPass"]);
     expect(Object.keys(doc.components.schemas.PreflightCheck?.properties ?? {})).toEqual(["name", "ok", "detail", "fix"]);

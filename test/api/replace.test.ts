@@ -1,5 +1,16 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { call, callJson, createFleet, hostsOf, launchForeign, type PassBody, reconcile as pass, resetMarket, sim, simInstances } from "./helpers";
+import {
+  call,
+  callJson,
+  createFleet,
+  hostsOf,
+  launchForeign,
+  type PassBody,
+  reconcile as pass,
+  resetMarket,
+  sim,
+  simInstances,
+} from "./helpers";
 
 interface Worker {
   id: number;
@@ -8,7 +19,8 @@ interface Worker {
   phase: string;
 }
 
-const workers = async (fleet: string) => (await callJson<{ fleets: { instances: Worker[] }[] }>(`/status?fleet=${fleet}`)).fleets[0]!.instances;
+const workers = async (fleet: string) =>
+  (await callJson<{ fleets: { instances: Worker[] }[] }>(`/status?fleet=${fleet}`)).fleets[0]!.instances;
 const quiet = { maxConcurrentUpgrades: 0, bounceWindowS: 0 };
 
 /** The runbook's "destroy it, then vast_up.sh 1", for one worker, through the real objects. */
@@ -25,7 +37,9 @@ describe("POST /instances/:id/replace", () => {
     const [target, other] = await workers("swap");
     expect(target?.phase).toBe("RUNNING");
 
-    const { replaced, report } = await callJson<{ replaced: number; report: PassBody }>(`/instances/${target!.id}/replace?fleet=swap`, { method: "POST" });
+    const { replaced, report } = await callJson<{ replaced: number; report: PassBody }>(`/instances/${target!.id}/replace?fleet=swap`, {
+      method: "POST",
+    });
     expect(replaced).toBe(target!.id);
     expect(report.actions).toEqual([
       expect.objectContaining({ kind: "destroy", instanceId: target!.id, cause: "replaced", ok: true }),
@@ -59,7 +73,10 @@ describe("POST /instances/:id/replace", () => {
     try {
       const refused = await call(`/instances/${mine!.id}/replace?fleet=swap2`, { method: "POST" });
       expect(refused.status).toBe(503);
-      expect(refused.json()).toMatchObject({ error: "not_replaced", message: expect.stringMatching(new RegExp(`^instance ${mine!.id} was not destroyed: .+`)) });
+      expect(refused.json()).toMatchObject({
+        error: "not_replaced",
+        message: expect.stringMatching(new RegExp(`^instance ${mine!.id} was not destroyed: .+`)),
+      });
     } finally {
       await sim("/__sim/control", { apiFaults: { endpoints: { destroy: { rate5xx: 0 } } } });
     }

@@ -11,7 +11,8 @@ interface Rolled {
 }
 
 const status = async (fleet: string) => (await callJson<Status>(`/status?fleet=${fleet}`)).fleets[0]!;
-const events = async (fleet: string) => (await callJson<{ events: { action: string; reason: string }[] }>(`/events?fleet=${fleet}&limit=1000`)).events;
+const events = async (fleet: string) =>
+  (await callJson<{ events: { action: string; reason: string }[] }>(`/events?fleet=${fleet}&limit=1000`)).events;
 
 /** POST /roll through the real objects and the simulator: new instances everywhere, never a gap. */
 describe("POST /roll", () => {
@@ -35,7 +36,9 @@ describe("POST /roll", () => {
 
     const started = await callJson<Rolled>("/roll?fleet=roller", { method: "POST" });
     expect(started).toMatchObject({ rolling: true, remaining: 2 });
-    expect(started.report?.actions.filter((a) => a.kind === "launch")).toEqual([expect.objectContaining({ reason: expect.stringMatching(/^roll: replaces \d+, started before the roll: /) })]);
+    expect(started.report?.actions.filter((a) => a.kind === "launch")).toEqual([
+      expect.objectContaining({ reason: expect.stringMatching(/^roll: replaces \d+, started before the roll: /) }),
+    ]);
 
     let leastRunning = Infinity;
     let minutes = 0;
@@ -62,7 +65,12 @@ describe("POST /roll", () => {
     await sim("/__sim/advance", { seconds: 60 });
     expect((await callJson<Rolled>("/roll?fleet=halt", { method: "POST" })).rolling).toBe(true);
     expect((await status("halt")).roll).toMatchObject({ remaining: 1 });
-    expect(await callJson<Rolled>("/roll?fleet=halt&cancel=1", { method: "POST" })).toEqual({ fleet: "halt", rolling: false, remaining: 0, report: null });
+    expect(await callJson<Rolled>("/roll?fleet=halt&cancel=1", { method: "POST" })).toEqual({
+      fleet: "halt",
+      rolling: false,
+      remaining: 0,
+      report: null,
+    });
     expect((await status("halt")).roll).toBeNull();
     expect((await events("halt"))[0]).toMatchObject({ action: "roll", reason: "roll cancelled through the API" });
   });

@@ -9,7 +9,9 @@ import { ADMIN, READ, SECRETS, call, createFleet, launchForeign, resetMarket, se
 
 describe("secrets", () => {
   it("are removed from any answer, even one that echoes them", async () => {
-    const echo = new Hono<ApiEnv>().use("*", guardResponses).get("/", (c) => c.json({ leaked: `${c.env.VAST_API_KEY} ${c.env.HF_TOKEN} Bearer ${ADMIN}` }));
+    const echo = new Hono<ApiEnv>()
+      .use("*", guardResponses)
+      .get("/", (c) => c.json({ leaked: `${c.env.VAST_API_KEY} ${c.env.HF_TOKEN} Bearer ${ADMIN}` }));
     const res = await echo.request("/", {}, env);
     const text = await res.text();
     for (const s of SECRETS) expect(text).not.toContain(s);
@@ -28,7 +30,17 @@ describe("secrets", () => {
     await call("/reconcile?fleet=sec", { method: "POST" });
     await call("/reconcile?fleet=sec", { method: "POST" });
     const id = await launchForeign("sec-worker-vast-5");
-    for (const path of ["/status", "/status?format=text", "/fleets", "/fleets/sec", "/events?fleet=sec", `/instances/${id}/logs?fleet=sec`, "/openapi.json", "/healthz", "/nope"]) {
+    for (const path of [
+      "/status",
+      "/status?format=text",
+      "/fleets",
+      "/fleets/sec",
+      "/events?fleet=sec",
+      `/instances/${id}/logs?fleet=sec`,
+      "/openapi.json",
+      "/healthz",
+      "/nope",
+    ]) {
       await call(path);
       await call(path, { token: READ });
       await call(path, { token: null });

@@ -16,7 +16,12 @@ import { ADMIN, READ, resetMarket, simInstances } from "./helpers";
 
 const testEnv = env as unknown as Env;
 
-async function fetchWith(overrides: Partial<Env>, path: string, method = "GET", token: string | null = ADMIN): Promise<{ status: number; body: { error: string; message: string } }> {
+async function fetchWith(
+  overrides: Partial<Env>,
+  path: string,
+  method = "GET",
+  token: string | null = ADMIN,
+): Promise<{ status: number; body: { error: string; message: string } }> {
   const headers = new Headers();
   if (token !== null) headers.set("authorization", `Bearer ${token}`);
   const ctx = createExecutionContext();
@@ -37,7 +42,11 @@ const BAD: [Partial<Env>, string, RegExp][] = [
   [{ VAST_API_URL: "console.vast.ai" }, "console.vast.ai", /^VAST_API_URL: must be an http:\/\/ or https:\/\/ URL/],
   [{ VAST_API_URL: "ftp://console.vast.ai" }, "ftp://console.vast.ai", /^VAST_API_URL: /],
   [{ HF_ENDPOINT: "huggingface.co" }, "huggingface.co", /^HF_ENDPOINT: must be an http:\/\/ or https:\/\/ URL/],
-  [{ API_TOKEN: "admin token with spaces" }, "admin token with spaces", /^API_TOKEN: may hold only A-Z a-z 0-9 - \. _ ~ \+ \/ and a trailing =/],
+  [
+    { API_TOKEN: "admin token with spaces" },
+    "admin token with spaces",
+    /^API_TOKEN: may hold only A-Z a-z 0-9 - \. _ ~ \+ \/ and a trailing =/,
+  ],
   [{ API_TOKEN: "short-admin" }, "short-admin", /^API_TOKEN: must be at least 16 characters/],
   [{ API_READ_TOKEN: "abc" }, "abc", /^API_READ_TOKEN: must be at least 16 characters/],
   [{ API_READ_TOKEN: "read=token=0123456789" }, "read=token=0123456789", /^API_READ_TOKEN: may hold only/],
@@ -87,7 +96,8 @@ describe("malformed settings", () => {
     await worker.scheduled(createScheduledController({ cron: "* * * * *" }), { ...testEnv, VAST_API_URL: "console.vast.ai" }, ctx);
     await waitOnExecutionContext(ctx);
     expect(errors.length).toBeGreaterThan(0);
-    for (const line of errors) expect(line).toMatch(/^tick [a-z0-9-]+: settings invalid, no pass: VAST_API_URL: must be an http:\/\/ or https:\/\/ URL/);
+    for (const line of errors)
+      expect(line).toMatch(/^tick [a-z0-9-]+: settings invalid, no pass: VAST_API_URL: must be an http:\/\/ or https:\/\/ URL/);
     expect(errors.join("\n")).not.toContain("Invalid URL");
     const { tick } = await registry(testEnv).passHealth();
     expect(tick).toMatchObject({ observedAt: null, passAt: null, blind: tick?.fleets });

@@ -28,7 +28,11 @@ describe("host blocks shared by the account's fleets", () => {
     expect(report.actions.some((a) => a.kind === "launch")).toBe(true);
     expect(report.actions.some((a) => a.machineId === machine)).toBe(false);
     const adopted = `${found!.reason} (found by fleet alpha)`;
-    expect((await hosts("beta")).find((h) => h.machineId === machine)).toMatchObject({ blocked: true, sharedFrom: "alpha", reason: adopted });
+    expect((await hosts("beta")).find((h) => h.machineId === machine)).toMatchObject({
+      blocked: true,
+      sharedFrom: "alpha",
+      reason: adopted,
+    });
 
     // Cleared through beta: the shared block goes; alpha, which found it itself, keeps its own record.
     await callJson(`/hosts/${machine}?fleet=beta`, { method: "DELETE" });

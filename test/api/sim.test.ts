@@ -22,7 +22,11 @@ describe("/__sim/* against a real Vast endpoint", () => {
   it("does not exist", async () => {
     const { env } = await import("cloudflare:workers");
     const { app } = await import("../../src/api/app");
-    const res = await app.request("/__sim/state", { headers: { authorization: "Bearer test-admin-token-SECRET" } }, { ...env, VAST_API_URL: "https://console.vast.ai" });
+    const res = await app.request(
+      "/__sim/state",
+      { headers: { authorization: "Bearer test-admin-token-SECRET" } },
+      { ...env, VAST_API_URL: "https://console.vast.ai" },
+    );
     expect(res.status).toBe(404);
   });
 });

@@ -31,7 +31,10 @@ describe("/stats and /hosts: what the fleet learned, visible and clearable", () 
     // too. Each says why.
     const blocked = stats.hosts.filter((h) => h.blocked);
     expect(blocked.length).toBeGreaterThanOrEqual(1);
-    for (const h of blocked) expect(h.reason).toMatch(/No CUDA on this host|^dead \(|^fatal for |^fatal before its first batch|^no container after |^stuck in setup |^waiting with no progress |^stalled: |^upgrade trial |gave it back/);
+    for (const h of blocked)
+      expect(h.reason).toMatch(
+        /No CUDA on this host|^dead \(|^fatal for |^fatal before its first batch|^no container after |^stuck in setup |^waiting with no progress |^stalled: |^upgrade trial |gave it back/,
+      );
 
     const text = await call("/stats?fleet=learn&format=text");
     expect(text.text).toMatch(/^GPU\s+games\/s\s+samples\s+expected\s+\$\/hr\s+games\/\$$/m);

@@ -60,14 +60,37 @@ describe("statusText", () => {
       target: 3,
       paused: true,
       configErrors: ["maxDph (ZEB_MAX_DPH): must be positive"],
-      breaker: { open: true, reason: "5 launches in a row failed", since: now - 600_000, failures: 5, recentFailures: [], lastProbeAt: null },
+      breaker: {
+        open: true,
+        reason: "5 launches in a row failed",
+        since: now - 600_000,
+        failures: 5,
+        recentFailures: [],
+        lastProbeAt: null,
+      },
       instances: [
-        worker(10, { gpu: "RTX 3060 Ti", dph: 0.089, ageS: 125, phase: "BOOT", status: "loading", gamesPerSec: null, batch: null, ssh: null }),
+        worker(10, {
+          gpu: "RTX 3060 Ti",
+          dph: 0.089,
+          ageS: 125,
+          phase: "BOOT",
+          status: "loading",
+          gamesPerSec: null,
+          batch: null,
+          ssh: null,
+        }),
         worker(2, {}),
         worker(1, { dph: 0.093 }),
       ],
       totals: { instances: 3, running: 2, dph: 0.284, dpd: 6.82, gamesPerSec: 9.22, gamesPerDollar: null },
-      lastPass: { at: now - 42_000, observed: true, actions: [], held: ["launches held: fleet cost cap"], errors: ["list failed: HTTP 503"], subrequests: 3 },
+      lastPass: {
+        at: now - 42_000,
+        observed: true,
+        actions: [],
+        held: ["launches held: fleet cost cap"],
+        errors: ["list failed: HTTP 503"],
+        subrequests: 3,
+      },
     };
     const text = statusText([fleet], grandTotals([fleet]));
     expect(text).toBe(
@@ -96,7 +119,10 @@ describe("statusText", () => {
     // The status shows what the last pass observed: one pass launches, the next sees them.
     await callJson("/reconcile?fleet=curl", { method: "POST" });
     await callJson("/reconcile?fleet=curl", { method: "POST" });
-    for (const res of [await call("/status?fleet=curl&format=text"), await call("/status?fleet=curl", { headers: { accept: "text/plain" } })]) {
+    for (const res of [
+      await call("/status?fleet=curl&format=text"),
+      await call("/status?fleet=curl", { headers: { accept: "text/plain" } }),
+    ]) {
       expect(res.status).toBe(200);
       expect(res.headers.get("content-type")).toMatch(/^text\/plain/);
       const lines = res.text.split("\n");

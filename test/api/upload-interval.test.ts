@@ -63,7 +63,10 @@ describe("upload interval auto", () => {
 
   it("ZEB_UPLOAD_INTERVAL accepts auto or whole seconds through the API, and names the field otherwise", async () => {
     await createFleet("named", roomy);
-    const bad = await call("/fleets/named", { method: "PUT", body: { ...(await callJson<{ config: object }>("/fleets/named")).config, uploadInterval: "often" } });
+    const bad = await call("/fleets/named", {
+      method: "PUT",
+      body: { ...(await callJson<{ config: object }>("/fleets/named")).config, uploadInterval: "often" },
+    });
     expect(bad.status).toBe(400);
     expect(bad.text).toMatch(/uploadInterval \(ZEB_UPLOAD_INTERVAL\)/);
   });

@@ -49,7 +49,7 @@ const CASES: [string, string, unknown, number, RegExp][] = [
   ["PUT", "/hosts/1", { reason: "slow", scope: "world" }, 400, /^scope: /],
   ["PUT", "/hosts/1", { reason: "slow", sneaky: 1 }, 400, /^sneaky: unknown field$/],
   ["PUT", "/hosts/1", [], 400, /^body: /],
-  ["PUT", "/hosts/1", "\"slow\"", 400, /^body: /],
+  ["PUT", "/hosts/1", '"slow"', 400, /^body: /],
   ["PUT", "/hosts/0", { reason: "slow" }, 400, /^machineId: /],
   ["PUT", "/hosts/1?fleet=nosuchfleet", { reason: "slow" }, 404, /^fleet: no fleet named nosuchfleet/],
 ];
@@ -93,7 +93,10 @@ describe("bad input", () => {
     const { config } = await callJson<ConfigBody>("/fleets/zeb");
     const json = JSON.stringify(config);
     const bodies: [string, RegExp][] = [
-      [JSON.stringify({ ...config, codeRepo: "file:///root/.ssh/id_rsa" }), /^codeRepo \(ZEB_CODE_REPO\): must be an https:\/\/, http:\/\/ or git:\/\/ URL/],
+      [
+        JSON.stringify({ ...config, codeRepo: "file:///root/.ssh/id_rsa" }),
+        /^codeRepo \(ZEB_CODE_REPO\): must be an https:\/\/, http:\/\/ or git:\/\/ URL/,
+      ],
       [JSON.stringify({ ...config, codeRepo: "javascript:alert(1)" }), /^codeRepo \(ZEB_CODE_REPO\): /],
       [JSON.stringify({ ...config, codeRepo: "ssh://git@github.com/x/y.git" }), /^codeRepo \(ZEB_CODE_REPO\): /],
       [JSON.stringify({ ...config, gpus: ["RTX_3060", "RTX 3060"] }), /^gpus \(ZEB_GPUS\): lists RTX 3060 more than once/],
@@ -102,7 +105,10 @@ describe("bad input", () => {
       [JSON.stringify({ ...config, image: "pytorch/pytorch\u200b" }), /^image \(ZEB_IMAGE\): /],
       [JSON.stringify({ ...config, image: "pytorch/pytorch --privileged" }), /^image \(ZEB_IMAGE\): /],
       // JSON.parse makes __proto__ an own key, which zod's record would drop without a word.
-      [json.replace(/"gpuPriors":\{/, '"gpuPriors":{"__proto__":{"RTX 3060":100},'), /^gpuPriors\.__proto__ \(ZEB_GPU_PRIORS\): GPU names are/],
+      [
+        json.replace(/"gpuPriors":\{/, '"gpuPriors":{"__proto__":{"RTX 3060":100},'),
+        /^gpuPriors\.__proto__ \(ZEB_GPU_PRIORS\): GPU names are/,
+      ],
       [json.replace(/^\{/, '{"__proto__":{"paused":true},'), /^__proto__: unknown field$/],
       [json.replace(/"gpuPriors":\{/, '"gpuPriors":{"_hidden":9,'), /^gpuPriors\._hidden \(ZEB_GPU_PRIORS\): GPU names are/],
     ];
@@ -117,18 +123,27 @@ describe("bad input", () => {
     }
     expect((await callJson<{ fleets: { name: string }[] }>("/fleets")).fleets.map((f) => f.name)).not.toContain("new-fleet");
     // The same settings written correctly are accepted.
-    const ok = await call("/fleets/ok-fleet", { method: "PUT", body: { ...config, codeRepo: "git://example.org/x/y.git", gpus: ["RTX_3060", "RTX 3090"], gpuPriors: { RTX_3060: 4 } } });
+    const ok = await call("/fleets/ok-fleet", {
+      method: "PUT",
+      body: { ...config, codeRepo: "git://example.org/x/y.git", gpus: ["RTX_3060", "RTX 3090"], gpuPriors: { RTX_3060: 4 } },
+    });
     expect(ok.status, ok.text).toBe(200);
   });
 
   it("/up says how many more n may be at the fleet's target, and changes nothing", async () => {
     const { config } = await callJson<ConfigBody>("/fleets/zeb");
-    await callJson("/fleets/up-range", { method: "PUT", body: { ...config, workers: 4, maxWorkers: 32, uploadInterval: 240, paused: true } });
+    await callJson("/fleets/up-range", {
+      method: "PUT",
+      body: { ...config, workers: 4, maxWorkers: 32, uploadInterval: 240, paused: true },
+    });
     const target = async () => (await callJson<ConfigBody>("/fleets/up-range")).config.workers;
     for (const [n, message] of [
       [29, /^n: at most 28 more: the target is 4 and maxWorkers \(ZEB_MAX_WORKERS\) is 32$/],
       [1000, /^n: at most 28 more/],
-      [3, /^n: 3 more would make 7 workers uploading every 240s, over Hugging Face's 128 commits\/hour per repository; set uploadInterval \(ZEB_UPLOAD_INTERVAL\) to at least 252s first$/],
+      [
+        3,
+        /^n: 3 more would make 7 workers uploading every 240s, over Hugging Face's 128 commits\/hour per repository; set uploadInterval \(ZEB_UPLOAD_INTERVAL\) to at least 252s first$/,
+      ],
     ] as const) {
       const res = await call(`/up?fleet=up-range&n=${n}`, { method: "POST" });
       expect(res.status, res.text).toBe(400);
@@ -159,7 +174,11 @@ describe("bad input", () => {
     const bad = await call("/fleets/zeb", { method: "PUT", body: "{not json" });
     expect(bad.status).toBe(400);
     expect(bad.json()).toMatchObject({ error: expect.any(String), message: expect.any(String) });
-    const form = await call("/fleets/zeb", { method: "PUT", body: "workers=3", headers: { "content-type": "application/x-www-form-urlencoded" } });
+    const form = await call("/fleets/zeb", {
+      method: "PUT",
+      body: "workers=3",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
     expect(form.status).toBe(415);
     expect(form.json()).toMatchObject({ error: "unsupported_media_type" });
   });

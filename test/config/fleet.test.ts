@@ -59,7 +59,11 @@ describe("config: defaults", () => {
 
 describe("config: ZEB_* vars", () => {
   it.each<[string, Record<string, string>, Partial<FleetConfig>]>([
-    ["ZEB_GPUS with the runbook's underscores → Vast's spaces", { ZEB_GPUS: "RTX_3060 RTX_3060_Ti" }, { gpus: ["RTX 3060", "RTX 3060 Ti"] }],
+    [
+      "ZEB_GPUS with the runbook's underscores → Vast's spaces",
+      { ZEB_GPUS: "RTX_3060 RTX_3060_Ti" },
+      { gpus: ["RTX 3060", "RTX 3060 Ti"] },
+    ],
     ["ZEB_GPUS with commas and extra blanks", { ZEB_GPUS: " RTX_3090, RTX_4090 " }, { gpus: ["RTX 3090", "RTX 4090"] }],
     ["ZEB_MAX_DPH", { ZEB_MAX_DPH: "0.12" }, { maxDph: 0.12 }],
     ["ZEB_WORKERS", { ZEB_WORKERS: "4" }, { workers: 4 }],
@@ -188,7 +192,8 @@ describe("upload interval auto", () => {
   ])("%s → %i s", (_, others, slotsLeft, expected) => {
     const interval = launchUploadInterval(DEFAULTS, others, slotsLeft);
     expect(interval).toBe(expected);
-    if (expected < 86_400) expect(commitsPerHour([...others, ...Array(slotsLeft).fill(interval)])).toBeLessThanOrEqual(HF_COMMIT_BUDGET + 1e-9);
+    if (expected < 86_400)
+      expect(commitsPerHour([...others, ...Array(slotsLeft).fill(interval)])).toBeLessThanOrEqual(HF_COMMIT_BUDGET + 1e-9);
   });
 
   it("a fixed interval is every launch's", () => {

@@ -27,7 +27,14 @@ const IMAGE = "pytorch/pytorch:2.6.0-cuda12.6-cudnn9-runtime";
 const ErrorBody = z.object({ success: z.literal(false).optional(), error: z.string(), msg: z.string() }).loose();
 
 const Offer = z
-  .object({ id: z.number().int(), machine_id: z.number().int(), gpu_name: z.string(), num_gpus: z.number(), gpu_ram: z.number(), dph_total: z.number() })
+  .object({
+    id: z.number().int(),
+    machine_id: z.number().int(),
+    gpu_name: z.string(),
+    num_gpus: z.number(),
+    gpu_ram: z.number(),
+    dph_total: z.number(),
+  })
   .loose();
 
 /**
@@ -70,7 +77,8 @@ function body<S extends z.ZodType>(reply: Reply, schema: S): z.output<S> {
     assert.fail(`not JSON (${reply.status}): ${reply.text.slice(0, 300)}\nsent: ${reply.sent}`);
   }
   const parsed = schema.safeParse(data);
-  if (!parsed.success) assert.fail(`unexpected shape (${reply.status}): ${z.prettifyError(parsed.error)}\nbody: ${reply.text.slice(0, 500)}`);
+  if (!parsed.success)
+    assert.fail(`unexpected shape (${reply.status}): ${z.prettifyError(parsed.error)}\nbody: ${reply.text.slice(0, 500)}`);
   return parsed.data;
 }
 
@@ -146,7 +154,11 @@ async function showInstance(cli: Cli, id: number): Promise<z.output<typeof Insta
 
 /** Simulator controls (not Vast's API): set up what a case needs. */
 async function simControl(sim: Served, path: string, payload: unknown): Promise<void> {
-  const res = await fetch(`${sim.url}/__sim/${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(payload) });
+  const res = await fetch(`${sim.url}/__sim/${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(payload),
+  });
   assert.equal(res.status, 200, `/__sim/${path}: ${await res.text()}`);
 }
 
@@ -202,7 +214,17 @@ describe("Vast's CLI against `npm run sim`", () => {
     expectStatus(reply, 200);
     const user = body(
       reply,
-      z.object({ id: z.number().int(), key_id: z.number().int(), email: z.string(), balance: z.number(), credit: z.number(), ssh_key: z.string(), sid: z.string() }).loose(),
+      z
+        .object({
+          id: z.number().int(),
+          key_id: z.number().int(),
+          email: z.string(),
+          balance: z.number(),
+          credit: z.number(),
+          ssh_key: z.string(),
+          sid: z.string(),
+        })
+        .loose(),
     );
     assert.ok(user.credit > 0, "the simulator's account starts with credit");
   });
@@ -237,7 +259,11 @@ describe("Vast's CLI against `npm run sim`", () => {
       assert.ok(o.gpu_ram >= 8000, `gpu_ram ${o.gpu_ram}`);
     }
     const prices = offers.map((o) => o.dph_total);
-    assert.deepEqual(prices, [...prices].sort((a, b) => a - b), "ordered by dph_total ascending");
+    assert.deepEqual(
+      prices,
+      [...prices].sort((a, b) => a - b),
+      "ordered by dph_total ascending",
+    );
     workerOffer = (offers[0] as z.output<typeof Offer>).id;
   });
 
@@ -291,7 +317,11 @@ describe("Vast's CLI against `npm run sim`", () => {
     assert.ok(!page2.next_token, "no next_token on the last page");
 
     const ids = [...(page1.instances ?? []), ...(page2.instances ?? [])].map((r) => r.id);
-    assert.deepEqual(ids, [worker, ...others].sort((a, b) => a - b), "every instance once, by id ascending");
+    assert.deepEqual(
+      ids,
+      [worker, ...others].sort((a, b) => a - b),
+      "every instance once, by id ascending",
+    );
     for (const page of [page1, page2]) {
       assert.equal(page.total_instances, 3);
       // "Unlabelled instances are keyed by empty string."
@@ -309,7 +339,10 @@ describe("Vast's CLI against `npm run sim`", () => {
   it("show instances --raw reads every row the CLI's way, and an empty listing as none (CLI vastai/api/instances.py show_instances; DOCS show_instances.yaml)", async () => {
     assert.ok(worker > 0 && others.length === 2, "needs the instances created above");
     const rows = await showAllInstances(cli, {});
-    assert.deepEqual(rows.map((r) => r.id), [worker, ...others].sort((a, b) => a - b));
+    assert.deepEqual(
+      rows.map((r) => r.id),
+      [worker, ...others].sort((a, b) => a - b),
+    );
 
     // vastai show instances --raw --label nobody
     const reply = await cli.get("/api/v1/instances/", allInstancesQuery({ label: { in: ["nobody"] } }));
@@ -324,7 +357,10 @@ describe("Vast's CLI against `npm run sim`", () => {
     const reply = await cli.get("/api/v1/instances/", allInstancesQuery({ label: { in: ["zeb-worker-vast-0"] } }));
     expectStatus(reply, 200);
     const page = body(reply, InstancesPage);
-    assert.deepEqual(page.instances?.map((r) => r.id), [worker]);
+    assert.deepEqual(
+      page.instances?.map((r) => r.id),
+      [worker],
+    );
     assert.equal(page.total_instances, 1);
   });
 
@@ -335,7 +371,10 @@ describe("Vast's CLI against `npm run sim`", () => {
     // vastai logs ID --tail 200 (--tail is a string option)
     const reply = await cli.put(`/instances/request_logs/${worker}/`, { tail: "200" });
     expectStatus(reply, 200);
-    const { result_url } = body(reply, z.object({ success: z.boolean().optional(), result_url: z.string().url(), msg: z.string().optional() }).loose());
+    const { result_url } = body(
+      reply,
+      z.object({ success: z.boolean().optional(), result_url: z.string().url(), msg: z.string().optional() }).loose(),
+    );
     assert.equal(new URL(result_url).origin, sim.url, "result_url points at the served host:port");
     const got = await pollResultUrl(result_url);
     assert.ok(got, `${result_url} never answered 200 within the CLI's 30 polls`);

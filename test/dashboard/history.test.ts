@@ -8,11 +8,46 @@ import type { Phase } from "../../src/reconcile/state";
 /** The dashboard's 24-hour history: one row per 5-minute bucket, at most 288, only observed passes. */
 
 function worker(id: number, phase: Phase, dph: number, gamesPerSec: number | null): WorkerView {
-  return { id, label: `h-worker-vast-${id}`, slot: id, gpu: "RTX 3060", machineId: id, status: "running", phase, detail: "", since: 0, startedAt: 0, dph, gamesPerSec, batch: null, step: null, totalGames: null, ssh: null, hfAuthError: false, everRan: phase === "RUNNING", fatalKind: null, logsUnreadableSince: null };
+  return {
+    id,
+    label: `h-worker-vast-${id}`,
+    slot: id,
+    gpu: "RTX 3060",
+    machineId: id,
+    status: "running",
+    phase,
+    detail: "",
+    since: 0,
+    startedAt: 0,
+    dph,
+    gamesPerSec,
+    batch: null,
+    step: null,
+    totalGames: null,
+    ssh: null,
+    hfAuthError: false,
+    everRan: phase === "RUNNING",
+    fatalKind: null,
+    logsUnreadableSince: null,
+  };
 }
 
 function report(at: number, workers: WorkerView[], over: Partial<PassReport> = {}): PassReport {
-  return { at, fleet: "h", observed: true, dryRun: false, workers, actions: [], held: [], errors: [], phaseChanges: [], firstRunning: [], subrequests: 0, dph: 0, ...over };
+  return {
+    at,
+    fleet: "h",
+    observed: true,
+    dryRun: false,
+    workers,
+    actions: [],
+    held: [],
+    errors: [],
+    phaseChanges: [],
+    firstRunning: [],
+    subrequests: 0,
+    dph: 0,
+    ...over,
+  };
 }
 
 async function withHistory<T>(name: string, body: (h: FleetHistory, sql: SqlStorage) => T): Promise<T> {

@@ -58,7 +58,19 @@ const vars = {
   SIM_SPEED: String(SPEED),
   ZEB_WORKERS: "2",
 };
-const args = ["dev", "--test-scheduled", "--port", String(port), "--ip", "127.0.0.1", "--inspector-port", String(inspector), "--persist-to", persist, "--show-interactive-dev-session=false"];
+const args = [
+  "dev",
+  "--test-scheduled",
+  "--port",
+  String(port),
+  "--ip",
+  "127.0.0.1",
+  "--inspector-port",
+  String(inspector),
+  "--persist-to",
+  persist,
+  "--show-interactive-dev-session=false",
+];
 for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
 const wrangler = spawn(join(ROOT, "node_modules/.bin/wrangler"), args, {
   cwd: ROOT,
@@ -118,20 +130,31 @@ async function scenario(name, body) {
     console.log(`  ✓ ${name} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
   } catch (e) {
     results.push({ name, ok: false });
-    console.log(`  ✗ ${name}\n      ${String(e?.stack ?? e).split("\n").slice(0, 4).join("\n      ")}`);
+    console.log(
+      `  ✗ ${name}\n      ${String(e?.stack ?? e)
+        .split("\n")
+        .slice(0, 4)
+        .join("\n      ")}`,
+    );
     await explain(name).catch((x) => console.log(`      (no diagnostics: ${x})`));
   }
 }
 /** What the page and the API said when a scenario failed, and a screenshot of it. */
 async function explain(name) {
   const s = (await api("/status")).body?.fleets?.[0];
-  if (s) console.log(`      API: target ${s.target}, paused ${s.paused}, workers ${s.instances.map((i) => `${i.id}:${i.phase}`).join(" ")}`);
+  if (s)
+    console.log(`      API: target ${s.target}, paused ${s.paused}, workers ${s.instances.map((i) => `${i.id}:${i.phase}`).join(" ")}`);
   for (const page of open) {
     if (page.isClosed()) continue;
     const msg = await page.textContent(`${fleetSel} .msg`).catch(() => null);
     const err = await page.textContent("#signin-error").catch(() => null);
-    console.log(`      page ${page.viewportSize()?.width}px: rows ${await page.locator(rowsSel).count()}, message ${JSON.stringify(msg)}, sign-in error ${JSON.stringify(err)}`);
-    await page.screenshot({ path: join(persist, `failed-${name.slice(0, 30).replace(/\W+/g, "-")}-${page.viewportSize()?.width}.png`), fullPage: true });
+    console.log(
+      `      page ${page.viewportSize()?.width}px: rows ${await page.locator(rowsSel).count()}, message ${JSON.stringify(msg)}, sign-in error ${JSON.stringify(err)}`,
+    );
+    await page.screenshot({
+      path: join(persist, `failed-${name.slice(0, 30).replace(/\W+/g, "-")}-${page.viewportSize()?.width}.png`),
+      fullPage: true,
+    });
   }
 }
 const open = new Set();
@@ -177,17 +200,35 @@ try {
   // No host whose uploads Hugging Face refuses: by design that holds every launch of the fleet until
   // the token changes (a refused token must not churn workers), and a run that rented one would never
   // scale up (seen once in CI). This test is about the page; test/fleet/faults.test.ts covers the rule.
-  const calm = await fetch(`${base}/__sim/control`, { method: "POST", headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" }, body: JSON.stringify({ faultRates: { hf_auth: 0 } }) });
+  const calm = await fetch(`${base}/__sim/control`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
+    body: JSON.stringify({ faultRates: { hf_auth: 0 } }),
+  });
   expect(calm.status === 200, `/__sim/control answered ${calm.status}`);
   ticker = setInterval(() => {
     fetch(`${base}/__scheduled?cron=${encodeURIComponent("* * * * *")}`).catch(() => {});
   }, TICK_MS);
-  await waitFor("the simulator to launch 2 workers", async () => (await api("/status")).body?.fleets?.[0]?.instances?.length === 2, 90_000, 500);
+  await waitFor(
+    "the simulator to launch 2 workers",
+    async () => (await api("/status")).body?.fleets?.[0]?.instances?.length === 2,
+    90_000,
+    500,
+  );
 
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--no-first-run",
+      "--disable-sync",
+      "--disable-quic",
+    ],
   });
   console.log(`dashboard e2e: ${base} (wrangler log: ${logPath}), ${CHROMIUM} ${browser.version()}`);
 
@@ -195,7 +236,16 @@ try {
     const res = await fetch(base + "/");
     expect(res.status === 200, `GET / answered ${res.status}`);
     const csp = res.headers.get("content-security-policy") ?? "";
-    for (const d of ["default-src 'none'", "script-src 'self'", "style-src 'self'", "connect-src 'self'", "frame-ancestors 'none'", "form-action 'none'", "base-uri 'none'"]) expect(csp.includes(d), `CSP lacks ${d}: ${csp}`);
+    for (const d of [
+      "default-src 'none'",
+      "script-src 'self'",
+      "style-src 'self'",
+      "connect-src 'self'",
+      "frame-ancestors 'none'",
+      "form-action 'none'",
+      "base-uri 'none'",
+    ])
+      expect(csp.includes(d), `CSP lacks ${d}: ${csp}`);
     const html = await res.text();
     expect(!/worker-vast|\$\/hr|ssh -p/.test(html), "the shell contains fleet data");
     expect(!/<script(?![^>]*\bsrc=)[^>]*>/.test(html) && !/\sstyle=/.test(html), "the shell has inline script or style");
@@ -230,7 +280,8 @@ try {
     expect((await page.evaluate(() => sessionStorage.getItem("vastfleet.token"))) === ADMIN, "the token is not in sessionStorage");
     const first = page.locator(rowsSel).first();
     expect(/^(BOOT|SETUP|WAIT|RUNNING|STALLED|FATAL|DEAD)$/.test((await first.locator(".phase").textContent()) ?? ""), "no phase badge");
-    for (const heading of ["Workers", "Last 24 hours", "GPU value", "Recent events", "Hosts with strikes", "Actions"]) expect(await page.isVisible(`${fleetSel} h3:text-is("${heading}")`), `no ${heading} section`);
+    for (const heading of ["Workers", "Last 24 hours", "GPU value", "Recent events", "Hosts with strikes", "Actions"])
+      expect(await page.isVisible(`${fleetSel} h3:text-is("${heading}")`), `no ${heading} section`);
     await page.waitForFunction((sel) => document.querySelectorAll(sel).length === 2, `${fleetSel} .chart svg`, { timeout: 15_000 });
     expect(problems.length === 0, `browser errors: ${problems.join(" | ")}`);
   });
@@ -240,7 +291,9 @@ try {
     const { page, problems } = admin;
     await page.fill(`${fleetSel} form[data-action=scale] input[name=n]`, "4");
     await page.click(`${fleetSel} form[data-action=scale] button`);
-    await page.waitForFunction((sel) => /target set to 4/.test(document.querySelector(sel)?.textContent ?? ""), `${fleetSel} .msg`, { timeout: 30_000 });
+    await page.waitForFunction((sel) => /target set to 4/.test(document.querySelector(sel)?.textContent ?? ""), `${fleetSel} .msg`, {
+      timeout: 30_000,
+    });
     await page.waitForFunction((sel) => document.querySelectorAll(sel).length >= 4, rowsSel, { timeout: 60_000 });
     const target = (await api("/status")).body.fleets[0].target;
     expect(target === 4, `target is ${target}`);
@@ -264,12 +317,18 @@ try {
     );
     await page.reload();
     // Three rows or more: a dud's slot can be empty for a pass or two between its destroy and the relaunch.
-    await page.waitForFunction((sel) => document.querySelectorAll(sel).length >= 3 && Number(document.querySelector(".chart")?.getAttribute("data-points")) >= 6, rowsSel, { timeout: 30_000 });
+    await page.waitForFunction(
+      (sel) => document.querySelectorAll(sel).length >= 3 && Number(document.querySelector(".chart")?.getAttribute("data-points")) >= 6,
+      rowsSel,
+      { timeout: 30_000 },
+    );
     await page.screenshot({ path: join(SHOTS, "dashboard-desktop.png"), fullPage: true });
 
     const phone = await newPage({ width: 390, height: 844 });
     await signIn(phone.page, ADMIN);
-    await phone.page.waitForFunction((sel) => document.querySelectorAll(sel).length >= 3 && document.querySelector(".chart"), rowsSel, { timeout: 30_000 });
+    await phone.page.waitForFunction((sel) => document.querySelectorAll(sel).length >= 3 && document.querySelector(".chart"), rowsSel, {
+      timeout: 30_000,
+    });
     const overflow = await phone.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow <= 0, `the page scrolls sideways by ${overflow}px at 390px`);
     await phone.page.screenshot({ path: join(SHOTS, "dashboard-phone.png"), fullPage: true });
@@ -282,11 +341,20 @@ try {
     expect(admin, "not signed in");
     const { page, problems } = admin;
     // The next launch lands on a host without CUDA: it dies before its first batch and is blocked.
-    const forced = await fetch(`${base}/__sim/control`, { method: "POST", headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" }, body: JSON.stringify({ forceFault: { next: "no_cuda" } }) });
+    const forced = await fetch(`${base}/__sim/control`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
+      body: JSON.stringify({ forceFault: { next: "no_cuda" } }),
+    });
     expect(forced.status === 200, `/__sim/control answered ${forced.status}`);
     expect((await api(`/scale?fleet=${FLEET}&n=5`, { method: "POST" })).status === 200, "scale to 5 refused");
     try {
-      const host = await waitFor("a blocked host", async () => (await api(`/hosts?fleet=${FLEET}`)).body?.hosts?.find((x) => x.blocked), 90_000, 500);
+      const host = await waitFor(
+        "a blocked host",
+        async () => (await api(`/hosts?fleet=${FLEET}`)).body?.hosts?.find((x) => x.blocked),
+        90_000,
+        500,
+      );
       const row = `${fleetSel} table.hosts tr[data-machine="${host.machineId}"]`;
       await page.waitForSelector(row, { timeout: 30_000 });
       // The reason can change between the page's refresh and ours (a later strike): it must say one.
@@ -301,7 +369,9 @@ try {
       await reader.context.close();
 
       await page.click(`${row} button[data-action=forget]`);
-      await page.waitForFunction((sel) => /forgotten/.test(document.querySelector(sel)?.textContent ?? ""), `${fleetSel} .msg`, { timeout: 15_000 });
+      await page.waitForFunction((sel) => /forgotten/.test(document.querySelector(sel)?.textContent ?? ""), `${fleetSel} .msg`, {
+        timeout: 15_000,
+      });
       expect(!(await api(`/hosts?fleet=${FLEET}`)).body.hosts.some((x) => x.machineId === host.machineId), "the API still knows the host");
       await page.waitForSelector(row, { state: "detached", timeout: 15_000 });
     } finally {
@@ -310,34 +380,54 @@ try {
     expect(problems.length === 0, `browser errors: ${problems.join(" | ")}`);
   });
 
-  await scenario("an admin blocks a worker's host from its row (the form takes the row's machine); the host is listed with the reason, and the worker stays", async () => {
-    expect(admin, "not signed in");
-    const { page, problems } = admin;
-    const worker = (await api(`/status?fleet=${FLEET}`)).body?.fleets?.[0]?.instances?.find((i) => i.machineId !== null && i.phase === "RUNNING");
-    expect(worker, "no worker with a machine");
-    const machine = worker.machineId;
-    await page.waitForFunction(([sel, m]) => [...document.querySelectorAll(sel)].some((td) => td.textContent.includes(`machine ${m}`)), [`${rowsSel} td[data-label=Worker]`, machine], { timeout: 30_000 });
-    const formSel = `${fleetSel} form[data-action=block]`;
-    try {
-      await page.click(`${rowsSel}[data-id="${worker.id}"] button[data-action=block-host]`);
-      expect((await page.inputValue(`${formSel} input[name=machineId]`)) === String(machine), "the row's button did not fill the form with its machine");
-      expect(await page.evaluate((sel) => document.activeElement === document.querySelector(sel), `${formSel} input[name=reason]`), "the reason field is not focused");
-      await page.keyboard.type("throttles under load");
-      await page.check(`${formSel} input[name=fleetOnly]`);
-      await page.click(`${formSel} button`);
-      await page.waitForFunction((sel) => /blocked for fleet/.test(document.querySelector(sel)?.textContent ?? ""), `${fleetSel} .msg`, { timeout: 15_000 });
-      const row = `${fleetSel} table.hosts tr[data-machine="${machine}"]`;
-      await page.waitForSelector(row, { timeout: 30_000 });
-      const why = await page.textContent(`${row} td[data-label=why]`);
-      expect(why === "blocked by the operator: throttles under load", `why: ${why}`);
-      const listed = (await api(`/hosts?fleet=${FLEET}`)).body.hosts.find((x) => x.machineId === machine);
-      expect(listed?.blocked === true, "the API does not list the host as blocked");
-      expect((await api(`/status?fleet=${FLEET}`)).body.fleets[0].instances.some((i) => i.id === worker.id), "the worker on the blocked host was destroyed");
-    } finally {
-      await api(`/hosts/${machine}?fleet=${FLEET}`, { method: "DELETE" });
-    }
-    expect(problems.length === 0, `browser errors: ${problems.join(" | ")}`);
-  });
+  await scenario(
+    "an admin blocks a worker's host from its row (the form takes the row's machine); the host is listed with the reason, and the worker stays",
+    async () => {
+      expect(admin, "not signed in");
+      const { page, problems } = admin;
+      const worker = (await api(`/status?fleet=${FLEET}`)).body?.fleets?.[0]?.instances?.find(
+        (i) => i.machineId !== null && i.phase === "RUNNING",
+      );
+      expect(worker, "no worker with a machine");
+      const machine = worker.machineId;
+      await page.waitForFunction(
+        ([sel, m]) => [...document.querySelectorAll(sel)].some((td) => td.textContent.includes(`machine ${m}`)),
+        [`${rowsSel} td[data-label=Worker]`, machine],
+        { timeout: 30_000 },
+      );
+      const formSel = `${fleetSel} form[data-action=block]`;
+      try {
+        await page.click(`${rowsSel}[data-id="${worker.id}"] button[data-action=block-host]`);
+        expect(
+          (await page.inputValue(`${formSel} input[name=machineId]`)) === String(machine),
+          "the row's button did not fill the form with its machine",
+        );
+        expect(
+          await page.evaluate((sel) => document.activeElement === document.querySelector(sel), `${formSel} input[name=reason]`),
+          "the reason field is not focused",
+        );
+        await page.keyboard.type("throttles under load");
+        await page.check(`${formSel} input[name=fleetOnly]`);
+        await page.click(`${formSel} button`);
+        await page.waitForFunction((sel) => /blocked for fleet/.test(document.querySelector(sel)?.textContent ?? ""), `${fleetSel} .msg`, {
+          timeout: 15_000,
+        });
+        const row = `${fleetSel} table.hosts tr[data-machine="${machine}"]`;
+        await page.waitForSelector(row, { timeout: 30_000 });
+        const why = await page.textContent(`${row} td[data-label=why]`);
+        expect(why === "blocked by the operator: throttles under load", `why: ${why}`);
+        const listed = (await api(`/hosts?fleet=${FLEET}`)).body.hosts.find((x) => x.machineId === machine);
+        expect(listed?.blocked === true, "the API does not list the host as blocked");
+        expect(
+          (await api(`/status?fleet=${FLEET}`)).body.fleets[0].instances.some((i) => i.id === worker.id),
+          "the worker on the blocked host was destroyed",
+        );
+      } finally {
+        await api(`/hosts/${machine}?fleet=${FLEET}`, { method: "DELETE" });
+      }
+      expect(problems.length === 0, `browser errors: ${problems.join(" | ")}`);
+    },
+  );
 
   await scenario("an admin replaces one worker from its row: it is destroyed, and the pass refills its slot or says why not", async () => {
     expect(admin, "not signed in");
@@ -348,11 +438,18 @@ try {
     await page.waitForSelector(button, { timeout: 30_000 });
     page.once("dialog", (d) => d.accept());
     await page.click(button);
-    await page.waitForFunction((sel) => /replaced/.test(document.querySelector(sel)?.textContent ?? ""), `${fleetSel} .msg`, { timeout: 15_000 });
+    await page.waitForFunction((sel) => /replaced/.test(document.querySelector(sel)?.textContent ?? ""), `${fleetSel} .msg`, {
+      timeout: 15_000,
+    });
     const msg = (await page.textContent(`${fleetSel} .msg`)) ?? "";
     // Refilled in the same pass when the market has an offer under the cap; else the pass says why not.
     expect(/destroy/.test(msg) && (/launch/.test(msg) || /held: no offers/.test(msg)), `message: ${msg}`);
-    await waitFor("the replaced worker to leave /status", async () => !(await api(`/status?fleet=${FLEET}`)).body.fleets[0].instances.some((i) => i.id === worker.id), 30_000, 500);
+    await waitFor(
+      "the replaced worker to leave /status",
+      async () => !(await api(`/status?fleet=${FLEET}`)).body.fleets[0].instances.some((i) => i.id === worker.id),
+      30_000,
+      500,
+    );
     expect(problems.length === 0, `browser errors: ${problems.join(" | ")}`);
   });
 
@@ -362,13 +459,24 @@ try {
     const rollButton = `${fleetSel} form[data-action=roll] button`;
     try {
       await page.click(rollButton);
-      await page.waitForFunction((sel) => /rolling: \d+ worker/.test(document.querySelector(sel)?.textContent ?? ""), `${fleetSel} .msg`, { timeout: 15_000 });
-      await page.waitForFunction((sel) => /Rolling: \d+ worker\(s\) started before it left/.test(document.querySelector(sel)?.textContent ?? ""), fleetSel, { timeout: 30_000 });
+      await page.waitForFunction((sel) => /rolling: \d+ worker/.test(document.querySelector(sel)?.textContent ?? ""), `${fleetSel} .msg`, {
+        timeout: 15_000,
+      });
+      await page.waitForFunction(
+        (sel) => /Rolling: \d+ worker\(s\) started before it left/.test(document.querySelector(sel)?.textContent ?? ""),
+        fleetSel,
+        { timeout: 30_000 },
+      );
       expect((await api(`/status?fleet=${FLEET}`)).body.fleets[0].roll !== null, "the API does not say it is rolling");
       await page.waitForFunction((sel) => document.querySelector(sel)?.textContent === "Cancel roll", rollButton, { timeout: 15_000 });
       await page.click(rollButton);
-      await page.waitForFunction((sel) => /roll cancelled/.test(document.querySelector(sel)?.textContent ?? ""), `${fleetSel} .msg`, { timeout: 15_000 });
-      expect((await api(`/status?fleet=${FLEET}`)).body.fleets[0].roll === null, "the API still says it is rolling after the page cancelled it");
+      await page.waitForFunction((sel) => /roll cancelled/.test(document.querySelector(sel)?.textContent ?? ""), `${fleetSel} .msg`, {
+        timeout: 15_000,
+      });
+      expect(
+        (await api(`/status?fleet=${FLEET}`)).body.fleets[0].roll === null,
+        "the API still says it is rolling after the page cancelled it",
+      );
       await page.waitForFunction((sel) => document.querySelector(sel)?.textContent === "Roll", rollButton, { timeout: 15_000 });
     } finally {
       await api(`/roll?fleet=${FLEET}&cancel=1`, { method: "POST" });
@@ -387,10 +495,15 @@ try {
     expect(await page.isDisabled(`${rowsSel} button[data-action=replace] >> nth=0`), "replace is enabled for the read token");
     expect(await page.isDisabled(`${rowsSel} button[data-action=block-host] >> nth=0`), "block host is enabled for the read token");
     // Past the disabled controls (as a user with devtools could): the API itself must refuse.
-    await page.evaluate((sel) => document.querySelectorAll(sel).forEach((e) => e.removeAttribute("disabled")), `${fleetSel} form[data-action=scale] *`);
+    await page.evaluate(
+      (sel) => document.querySelectorAll(sel).forEach((e) => e.removeAttribute("disabled")),
+      `${fleetSel} form[data-action=scale] *`,
+    );
     await page.fill(`${fleetSel} form[data-action=scale] input[name=n]`, "1");
     await page.click(`${fleetSel} form[data-action=scale] button`);
-    await page.waitForFunction((sel) => /refused/.test(document.querySelector(sel)?.textContent ?? ""), `${fleetSel} .msg`, { timeout: 15_000 });
+    await page.waitForFunction((sel) => /refused/.test(document.querySelector(sel)?.textContent ?? ""), `${fleetSel} .msg`, {
+      timeout: 15_000,
+    });
     const msg = await page.textContent(`${fleetSel} .msg`);
     expect(/403/.test(msg) && /forbidden/.test(msg), `message: ${msg}`);
     const target = (await api("/status")).body.fleets[0].target;
@@ -444,7 +557,9 @@ try {
     await page.fill(`${fleetSel} form[data-action=down] input`, FLEET);
     expect(!(await page.isDisabled(button)), "down stays disabled with the name typed");
     await page.click(button);
-    await page.waitForFunction((sel) => /down: destroyed/.test(document.querySelector(sel)?.textContent ?? ""), `${fleetSel} .msg`, { timeout: 30_000 });
+    await page.waitForFunction((sel) => /down: destroyed/.test(document.querySelector(sel)?.textContent ?? ""), `${fleetSel} .msg`, {
+      timeout: 30_000,
+    });
     const s = (await api("/status")).body.fleets[0];
     expect(s.target === 0, `target after down is ${s.target}`);
     await page.waitForFunction((sel) => document.querySelectorAll(sel).length === 0, rowsSel, { timeout: 60_000 });

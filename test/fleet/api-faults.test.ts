@@ -1,5 +1,21 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { actionEvents, allEvents, control, fleet, fleetState, owned, rentForeign, resetMarket, run, simState, slots, startFleet, stopFleet, type SimStateView, until } from "./harness";
+import {
+  actionEvents,
+  allEvents,
+  control,
+  fleet,
+  fleetState,
+  owned,
+  rentForeign,
+  resetMarket,
+  run,
+  simState,
+  slots,
+  startFleet,
+  stopFleet,
+  type SimStateView,
+  until,
+} from "./harness";
 import { slotOf } from "../../src/config/fleet";
 import type { Endpoint } from "../../src/sim/types";
 
@@ -30,7 +46,14 @@ afterEach(async () => {
 
 /** Make before break: an upgrade's new instance shares its slot with the old one until it runs (maxConcurrentUpgrades 1). */
 /** Returns the newer instance of each slot holding a duplicate that `allowDuplicates` let through. */
-async function checkInvariants(market: SimStateView, name: string, target: number, foreign: number[], where: string, allowDuplicates = false): Promise<number[]> {
+async function checkInvariants(
+  market: SimStateView,
+  name: string,
+  target: number,
+  foreign: number[],
+  where: string,
+  allowDuplicates = false,
+): Promise<number[]> {
   const extra: number[] = [];
   const live = owned(market, name).filter((i) => LIVE.has(i.actual_status));
   const upgrades = (await fleetState(name)).upgrades;
@@ -44,9 +67,14 @@ async function checkInvariants(market: SimStateView, name: string, target: numbe
       continue;
     }
     // Two live instances in one slot are allowed only as an upgrade's old and new instance.
-    expect(ids.length === 2 && ids.every((id) => trial.has(id)), `${where}: slot ${slot} holds ${JSON.stringify(ids)}, upgrades ${JSON.stringify(upgrades)}`).toBe(true);
+    expect(
+      ids.length === 2 && ids.every((id) => trial.has(id)),
+      `${where}: slot ${slot} holds ${JSON.stringify(ids)}, upgrades ${JSON.stringify(upgrades)}`,
+    ).toBe(true);
   }
-  expect(live.length, `${where}: more live instances than the target plus the upgrade surplus`).toBeLessThanOrEqual(target + upgrades.length + extra.length);
+  expect(live.length, `${where}: more live instances than the target plus the upgrade surplus`).toBeLessThanOrEqual(
+    target + upgrades.length + extra.length,
+  );
   expect(upgrades.length).toBeLessThanOrEqual(1);
   const ids = new Set(market.instances.map((i) => i.id));
   for (const id of foreign) expect(ids.has(id), `${where}: foreign instance ${id} destroyed`).toBe(true);
@@ -78,7 +106,10 @@ describe("Vast API faults at every call site of a pass", () => {
         tolerated += dup.length;
         await run(1);
         const trials = new Set((await fleetState(name)).upgrades.map((u) => u.newId));
-        expect(dup.every((id) => trials.has(id)), `duplicates ${JSON.stringify(dup)} not adopted as trials by the next pass`).toBe(true);
+        expect(
+          dup.every((id) => trials.has(id)),
+          `duplicates ${JSON.stringify(dup)} not adopted as trials by the next pass`,
+        ).toBe(true);
       }
       const running = owned(market, name).filter((i) => i.actual_status === "running");
       if (converged === null && running.length === target && owned(market, name).length === target) converged = now;
@@ -121,6 +152,8 @@ describe("Vast API faults at every call site of a pass", () => {
     expect(destroyed.some((e) => /boot abandoned/.test(e.reason))).toBe(true);
     const errors = (await allEvents(name)).filter((e) => e.action === "error").length;
     for (const e of destroyed) console.log(`  destroy ${e.instanceId} at +${(e.at - startedAt) / 1000}s: ${e.reason.slice(0, 140)}`);
-    console.log(`${endpoint}/${fault}: reached target ${converged === null ? "never" : `${(converged - startedAt) / 1000}s`} after the first launch; ${destroyed.length} destroys, ${upgradesDone} upgrades, ${errors} pass errors recorded${lostAnswers ? `, ${tolerated} trade(s) whose create answer was lost adopted as trials by the next pass` : ""}`);
+    console.log(
+      `${endpoint}/${fault}: reached target ${converged === null ? "never" : `${(converged - startedAt) / 1000}s`} after the first launch; ${destroyed.length} destroys, ${upgradesDone} upgrades, ${errors} pass errors recorded${lostAnswers ? `, ${tolerated} trade(s) whose create answer was lost adopted as trials by the next pass` : ""}`,
+    );
   });
 });

@@ -22,7 +22,9 @@ describe("market memory in the fleet's object", () => {
     // The best-value listed machines become hosts that never start a container: other renters
     // take them first (they rank by value) and drop them 10-30 minutes later.
     const listed = (await marketState()).machines.filter((m) => m.offerId !== null);
-    const duds = listed.sort((a, b) => (RUNBOOK_GPU_PRIORS[b.gpuName] ?? 4) / b.basePrice - (RUNBOOK_GPU_PRIORS[a.gpuName] ?? 4) / a.basePrice).slice(0, 12);
+    const duds = listed
+      .sort((a, b) => (RUNBOOK_GPU_PRIORS[b.gpuName] ?? 4) / b.basePrice - (RUNBOOK_GPU_PRIORS[a.gpuName] ?? 4) / a.basePrice)
+      .slice(0, 12);
     await control({ forceFault: Object.fromEntries(duds.map((m) => [String(m.id), "stuck_boot"])) });
     await startFleet(name, 2);
     await run(120);
@@ -35,7 +37,9 @@ describe("market memory in the fleet's object", () => {
     for (const h of caught) expect(h.strikes).toBeGreaterThanOrEqual(1.5);
     // The fleet keeps recent sightings in its state, and nothing else: every key is a machine id.
     expect(Object.keys(state.market).every((k) => /^\d+$/.test(k))).toBe(true);
-    console.log(`bounce: ${flagged.length} host(s) flagged in 2 simulated hours, ${caught.length} of them among the ${duds.length} forced duds`);
+    console.log(
+      `bounce: ${flagged.length} host(s) flagged in 2 simulated hours, ${caught.length} of them among the ${duds.length} forced duds`,
+    );
 
     // Forgetting a host forgets its sighting too, so that a stale one cannot flag it again at once.
     const seen = flagged.find((h) => state.market[String(h.machineId)] !== undefined);

@@ -1,5 +1,18 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { actionEvents, advance, configure, fleet, owned, register, resetMarket, simState, slots, stopFleet, tick, type SimStateView } from "./harness";
+import {
+  actionEvents,
+  advance,
+  configure,
+  fleet,
+  owned,
+  register,
+  resetMarket,
+  simState,
+  slots,
+  stopFleet,
+  tick,
+  type SimStateView,
+} from "./harness";
 
 /**
  * Issue 3 "Done when": two overlapping passes never launch twice. Ticks may be duplicated and

@@ -65,17 +65,57 @@ const ROWS: Row[] = [
   // With runtype ssh the instance stays running when the script or the worker dies (Vast's SSH
   // entrypoint runs the onstart): only the logs tell. The onstart's GPU check fails and the script
   // stops there, before the worker ever started.
-  { kind: "no_cuda", seed: 102, remedy: "hopeless", onset: (_i, m) => m.endMs ?? Number.NaN, reason: /fatal before its first batch, no grace.*No CUDA/, lesson: "block", within: 20 },
+  {
+    kind: "no_cuda",
+    seed: 102,
+    remedy: "hopeless",
+    onset: (_i, m) => m.endMs ?? Number.NaN,
+    reason: /fatal before its first batch, no grace.*No CUDA/,
+    lesson: "block",
+    within: 20,
+  },
   { kind: "oom", seed: 103, remedy: "fatal", onset: crashAt, reason: /fatal for .*out of memory/i, lesson: "floor", within: 40 },
   { kind: "crash", seed: 104, remedy: "fatal", onset: crashAt, reason: /fatal for .*Error/, lesson: "strike", within: 60 },
   // The last batch line is the onset: the batch number never changes again.
-  { kind: "stall", seed: 105, remedy: "stall", onset: (i, m) => batchEndMs(i, m, m.lastBatch), reason: /stalled/, lesson: "strike", within: 60 },
+  {
+    kind: "stall",
+    seed: 105,
+    remedy: "stall",
+    onset: (i, m) => batchEndMs(i, m, m.lastBatch),
+    reason: /stalled/,
+    lesson: "strike",
+    within: 60,
+  },
   // Fatal only in bulk: the LAUNCH_BROKEN_LINES-th shell error (the sim prints one every 4 s from running + 1 s).
-  { kind: "launch_broken", seed: 106, remedy: "hopeless", onset: (_i, m) => m.runningMs + (1 + 4 * (LAUNCH_BROKEN_LINES - 1)) * S, reason: /fatal before its first batch, no grace/, lesson: "strike", within: 25 },
+  {
+    kind: "launch_broken",
+    seed: 106,
+    remedy: "hopeless",
+    onset: (_i, m) => m.runningMs + (1 + 4 * (LAUNCH_BROKEN_LINES - 1)) * S,
+    reason: /fatal before its first batch, no grace/,
+    lesson: "strike",
+    within: 25,
+  },
   // Vast abandons the boot: `created` with intended_status stopped.
-  { kind: "oci_error", seed: 107, remedy: "dead", onset: (_i, m) => m.abandonedMs ?? Number.NaN, reason: /boot abandoned/, lesson: "strike", within: 10 },
+  {
+    kind: "oci_error",
+    seed: 107,
+    remedy: "dead",
+    onset: (_i, m) => m.abandonedMs ?? Number.NaN,
+    reason: /boot abandoned/,
+    lesson: "strike",
+    within: 10,
+  },
   // Heartbeats stop: `unknown`, then `offline`.
-  { kind: "offline", seed: 108, remedy: "dead", onset: (_i, m) => m.unknownMs ?? Number.NaN, reason: /dead \(Vast status (unknown|offline)/, lesson: "strike", within: 80 },
+  {
+    kind: "offline",
+    seed: 108,
+    remedy: "dead",
+    onset: (_i, m) => m.unknownMs ?? Number.NaN,
+    reason: /dead \(Vast status (unknown|offline)/,
+    lesson: "strike",
+    within: 80,
+  },
   // Setup hangs after "repo cloned": the SETUP clock runs from the container's start (first logs).
   { kind: "slow_setup", seed: 109, remedy: "setup", onset: (_i, m) => m.runningMs, reason: /stuck in setup/, lesson: "strike", within: 25 },
 ];
@@ -98,7 +138,11 @@ describe("each simulator fault is detected and replaced within its timeout plus 
     // 80-2500 Mbps); except for stuck_boot itself, a boot timeout would hide the fault under test.
     // Upgrades are off too: a make-before-break trade could take the faulty worker away first.
     // A cap with room: once the faulty host is blocked, the replacement must find another offer at once.
-    await startFleet(name, 1, row.remedy === "boot" ? { maxConcurrentUpgrades: 0, maxDph: 0.5 } : { bootTimeoutS: 1800, maxConcurrentUpgrades: 0, maxDph: 0.5 });
+    await startFleet(
+      name,
+      1,
+      row.remedy === "boot" ? { maxConcurrentUpgrades: 0, maxDph: 0.5 } : { bootTimeoutS: 1800, maxConcurrentUpgrades: 0, maxDph: 0.5 },
+    );
 
     // Another renter may take the chosen offer first (no_such_ask): the next pass launches then.
     if (owned(await simState(), name).length !== 1) await until(5, async () => owned(await simState(), name).length === 1, "first launch");
@@ -111,7 +155,11 @@ describe("each simulator fault is detected and replaced within its timeout plus 
     const onset = row.onset(inst, milestones(inst));
     expect(Number.isFinite(onset)).toBe(true);
 
-    const destroyedAt = await until(row.within, async () => (await actionEvents(name)).some((e) => e.action === "destroy" && e.instanceId === victim.id), `destroy of ${row.kind} instance`);
+    const destroyedAt = await until(
+      row.within,
+      async () => (await actionEvents(name)).some((e) => e.action === "destroy" && e.instanceId === victim.id),
+      `destroy of ${row.kind} instance`,
+    );
     const destroy = (await actionEvents(name)).find((e) => e.action === "destroy" && e.instanceId === victim.id)!;
     expect(destroy.at).toBe(destroyedAt);
     expect(destroy.ok).toBe(true);
@@ -142,7 +190,11 @@ describe("each simulator fault is detected and replaced within its timeout plus 
     // Same pass as the destroy, or the next one if another renter took the offer first.
     expect(relaunch?.at).toBeLessThanOrEqual(destroy.at + TICK_S * S);
     expect(relaunch?.label).toBe(`${name}-worker-vast-0`);
-    await until(30, async () => (await fleet(name).status(name)).instances.some((i) => i.id === relaunch?.instanceId && i.phase === "RUNNING"), "replacement RUNNING");
+    await until(
+      30,
+      async () => (await fleet(name).status(name)).instances.some((i) => i.id === relaunch?.instanceId && i.phase === "RUNNING"),
+      "replacement RUNNING",
+    );
     const after = owned(await simState(), name);
     expect(after.map((i) => i.id)).toEqual([relaunch?.instanceId]);
     if (row.lesson === "block") expect(after[0]?.machine_id).not.toBe(victim.machine_id);
@@ -167,7 +219,11 @@ describe("hf_auth is not churned: the worker is kept and launches are held", () 
     // This seed draws the variant that keeps running with its uploads refused (the other dies at a weight sync).
     expect(inst.timeline.hfAuthCrashes).toBe(false);
 
-    const seenAt = await until(30, async () => (await fleet(name).status(name)).instances.some((i) => i.hfAuthError), "HF auth error noticed");
+    const seenAt = await until(
+      30,
+      async () => (await fleet(name).status(name)).instances.some((i) => i.hfAuthError),
+      "HF auth error noticed",
+    );
     await run(60);
     const acts = await actionEvents(name);
     expect(acts.filter((e) => e.action === "destroy")).toEqual([]);
@@ -185,9 +241,10 @@ describe("hf_auth is not churned: the worker is kept and launches are held", () 
   });
 });
 
-
 describe("hf_auth on one host while another worker uploads with the same token", () => {
-  it("replaces that worker once the other has uploaded through two upload intervals of its refusal, and keeps no hold", { timeout: 120_000 }, async () => {
+  it("replaces that worker once the other has uploaded through two upload intervals of its refusal, and keeps no hold", {
+    timeout: 120_000,
+  }, async () => {
     const name = "f-hf-host";
     current = name;
     await resetMarket(111);
@@ -202,7 +259,11 @@ describe("hf_auth on one host while another worker uploads with the same token",
     const victim = owned(await simState(), name).find((i) => i.fault === "hf_auth");
     expect(victim).toBeDefined();
 
-    await until(60, async () => (await actionEvents(name)).some((e) => e.action === "destroy" && e.instanceId === victim!.id), "refused worker destroyed");
+    await until(
+      60,
+      async () => (await actionEvents(name)).some((e) => e.action === "destroy" && e.instanceId === victim!.id),
+      "refused worker destroyed",
+    );
     await run(2);
     const acts = await actionEvents(name);
     // The variant that keeps running is replaced for the refusal; the one that dies, as dead.

@@ -17,7 +17,8 @@ import { FAULT_KINDS, type FaultKind, type MarketState } from "../../src/sim/typ
 export const TICK_S = 60;
 
 export async function sim(path: string, body?: unknown): Promise<Response> {
-  const init: RequestInit = body === undefined ? {} : { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } };
+  const init: RequestInit =
+    body === undefined ? {} : { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } };
   return env.SIM.getByName("market").fetch(new Request(`http://vast-simulator${path}`, init));
 }
 
@@ -133,7 +134,9 @@ export async function allEvents(name: string): Promise<FleetEvent[]> {
 }
 
 export async function actionEvents(name: string, since = 0): Promise<FleetEvent[]> {
-  return (await allEvents(name)).filter((e) => (e.action === "launch" || e.action === "destroy" || e.action === "upgrade") && e.at >= since);
+  return (await allEvents(name)).filter(
+    (e) => (e.action === "launch" || e.action === "destroy" || e.action === "upgrade") && e.at >= since,
+  );
 }
 
 /** Instances the simulator lists under this fleet's labels. */
@@ -190,7 +193,11 @@ export async function stopFleet(name: string): Promise<void> {
 }
 
 /** A call to the simulator's Vast API, as any other client of the account would make it. */
-export async function vastApi(method: "GET" | "PUT" | "POST" | "DELETE", path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+export async function vastApi(
+  method: "GET" | "PUT" | "POST" | "DELETE",
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: unknown }> {
   const init: RequestInit = { method, headers: { authorization: `Bearer ${env.VAST_API_KEY ?? "k"}`, "content-type": "application/json" } };
   if (body !== undefined) init.body = JSON.stringify(body);
   const res = await env.SIM.getByName("market").fetch(new Request(`http://vast-simulator${path}`, init));
@@ -209,7 +216,13 @@ export async function rentForeign(label: string | null): Promise<number> {
   const search = await vastApi("POST", "/api/v0/bundles/", { order: [["dph_total", "asc"]], limit: 1, rentable: { eq: true } });
   const offer = (search.body as { offers: { id: number }[] }).offers[0];
   if (!offer) throw new Error("no offers to rent");
-  const created = await vastApi("PUT", `/api/v0/asks/${offer.id}/`, { client_id: "me", image: "ubuntu:22.04", disk: 10, ...(label === null ? {} : { label }), runtype: "ssh" });
+  const created = await vastApi("PUT", `/api/v0/asks/${offer.id}/`, {
+    client_id: "me",
+    image: "ubuntu:22.04",
+    disk: 10,
+    ...(label === null ? {} : { label }),
+    runtype: "ssh",
+  });
   const id = (created.body as { new_contract?: number }).new_contract;
   if (id === undefined) throw new Error(`rent failed: ${JSON.stringify(created.body)}`);
   return id;

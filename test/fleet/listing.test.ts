@@ -1,5 +1,20 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { actionEvents, control, fleet, owned, resetMarket, run, scale, simNow, simState, slots, startFleet, stopFleet, stopInstance, until } from "./harness";
+import {
+  actionEvents,
+  control,
+  fleet,
+  owned,
+  resetMarket,
+  run,
+  scale,
+  simNow,
+  simState,
+  slots,
+  startFleet,
+  stopFleet,
+  stopInstance,
+  until,
+} from "./harness";
 
 /**
  * Issue 3 "Done when": a failed listing destroys nothing. Cannot see is not unhealthy: while the
@@ -40,7 +55,11 @@ describe("a failed listing destroys nothing and launches nothing", () => {
     await run(5);
 
     const during = await simState();
-    expect(owned(during, name).map((i) => i.id).sort()).toEqual(before.map((i) => i.id).sort());
+    expect(
+      owned(during, name)
+        .map((i) => i.id)
+        .sort(),
+    ).toEqual(before.map((i) => i.id).sort());
     expect(owned(during, name).find((i) => i.id === dead.id)?.actual_status).toBe("stopped");
     expect(await actionEvents(name, blindFrom)).toEqual([]);
     const s = await fleet(name).status(name);

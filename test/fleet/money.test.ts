@@ -3,7 +3,25 @@ import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import type { FleetStore } from "../../src/fleet/store";
 import { FleetState } from "../../src/reconcile/state";
-import { actionEvents, advance, allEvents, configure, control, fleet, fleetState, owned, register, resetMarket, run, simState, slots, startFleet, stopFleet, tick, until } from "./harness";
+import {
+  actionEvents,
+  advance,
+  allEvents,
+  configure,
+  control,
+  fleet,
+  fleetState,
+  owned,
+  register,
+  resetMarket,
+  run,
+  simState,
+  slots,
+  startFleet,
+  stopFleet,
+  tick,
+  until,
+} from "./harness";
 
 /**
  * Issue 17's findings, each reproduced through the real objects, API and scheduled handler against
@@ -12,7 +30,17 @@ import { actionEvents, advance, allEvents, configure, control, fleet, fleetState
 
 const QUIET = { maxConcurrentUpgrades: 0 };
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-const CLEAN = { logsNotReadyPolls: 1, listDelayS: 0, apiFaults: { rate429: 0, rate5xx: 0, rateMalformed: 0, delayMs: 0, endpoints: { list: { delayMs: 0, rate5xx: 0 }, create: { delayMs: 0, rate429: 0, rate5xx: 0, rateMalformed: 0 }, logs: { rate5xx: 0 } } } };
+const CLEAN = {
+  logsNotReadyPolls: 1,
+  listDelayS: 0,
+  apiFaults: {
+    rate429: 0,
+    rate5xx: 0,
+    rateMalformed: 0,
+    delayMs: 0,
+    endpoints: { list: { delayMs: 0, rate5xx: 0 }, create: { delayMs: 0, rate429: 0, rate5xx: 0, rateMalformed: 0 }, logs: { rate5xx: 0 } },
+  },
+};
 
 let current: string | null = null;
 afterEach(async () => {
@@ -22,7 +50,9 @@ afterEach(async () => {
 });
 
 async function api(path: string, method = "POST"): Promise<{ status: number; body: { error?: string } }> {
-  const res = await exports.default.fetch(new Request(`http://vastfleet.test${path}`, { method, headers: { authorization: `Bearer ${env.API_TOKEN}` } }));
+  const res = await exports.default.fetch(
+    new Request(`http://vastfleet.test${path}`, { method, headers: { authorization: `Bearer ${env.API_TOKEN}` } }),
+  );
   return { status: res.status, body: (await res.json()) as { error?: string } };
 }
 
@@ -31,11 +61,19 @@ async function running(name: string): Promise<number> {
 }
 
 describe("a fleet deleted while its own work is queued (Why 1)", () => {
-  it("is tombstoned under its lease: the queued /scale answers 404, nothing is launched for it, and it is gone from /fleets", { timeout: 60_000 }, async () => {
+  it("is tombstoned under its lease: the queued /scale answers 404, nothing is launched for it, and it is gone from /fleets", {
+    timeout: 60_000,
+  }, async () => {
     const name = "orph";
     await resetMarket(91);
     const body = JSON.stringify({ ...(await configOf()), workers: 0 });
-    const created = await exports.default.fetch(new Request(`http://vastfleet.test/fleets/${name}`, { method: "PUT", headers: { authorization: `Bearer ${env.API_TOKEN}`, "content-type": "application/json" }, body }));
+    const created = await exports.default.fetch(
+      new Request(`http://vastfleet.test/fleets/${name}`, {
+        method: "PUT",
+        headers: { authorization: `Bearer ${env.API_TOKEN}`, "content-type": "application/json" },
+        body,
+      }),
+    );
     expect(created.status).toBe(200);
     // The listing is held 1.5 s: a reconcile holds the lease while the delete and a scale queue behind it.
     await control({ apiFaults: { endpoints: { list: { delayMs: 1500 } } } });
@@ -52,7 +90,9 @@ describe("a fleet deleted while its own work is queued (Why 1)", () => {
     await control(CLEAN);
     await run(3);
     expect(owned(await simState(), name)).toEqual([]);
-    const fleets = (await (await exports.default.fetch(new Request("http://vastfleet.test/fleets", { headers: { authorization: `Bearer ${env.API_TOKEN}` } }))).json()) as { fleets: { name: string }[] };
+    const fleets = (await (
+      await exports.default.fetch(new Request("http://vastfleet.test/fleets", { headers: { authorization: `Bearer ${env.API_TOKEN}` } }))
+    ).json()) as { fleets: { name: string }[] };
     expect(fleets.fleets.map((f) => f.name)).not.toContain(name);
   });
 
@@ -84,18 +124,26 @@ async function configOf() {
 }
 
 describe("Vast's logs endpoint failing (Why 2)", () => {
-  it("destroys nothing and strikes no host for 30 minutes of unreadable logs, alerts after 15, and the workers are RUNNING again after", { timeout: 180_000 }, async () => {
+  it("destroys nothing and strikes no host for 30 minutes of unreadable logs, alerts after 15, and the workers are RUNNING again after", {
+    timeout: 180_000,
+  }, async () => {
     const name = "logs-out";
     current = name;
     await resetMarket(93);
     await startFleet(name, 2, QUIET);
     await until(40, async () => (await running(name)) === 2, "2 RUNNING");
-    const ids = owned(await simState(), name).map((i) => i.id).sort();
+    const ids = owned(await simState(), name)
+      .map((i) => i.id)
+      .sort();
     await control({ apiFaults: { endpoints: { logs: { rate5xx: 1 } } } });
     const from = await run(1);
     await run(29);
     expect(await actionEvents(name, from)).toEqual([]);
-    expect(owned(await simState(), name).map((i) => i.id).sort()).toEqual(ids);
+    expect(
+      owned(await simState(), name)
+        .map((i) => i.id)
+        .sort(),
+    ).toEqual(ids);
     const s = await fleet(name).status(name);
     expect(s.instances.map((i) => i.phase)).toEqual(["RUNNING", "RUNNING"]);
     expect(s.breaker.open).toBe(false);
@@ -205,7 +253,11 @@ describe("a No CUDA host (Why 5)", () => {
     await control({ forceFault: { next: "no_cuda" } });
     await startFleet(name, 1, QUIET);
     const victim = owned(await simState(), name)[0]!;
-    await until(30, async () => (await actionEvents(name)).some((e) => e.action === "destroy" && e.instanceId === victim.id), "the No CUDA worker destroyed");
+    await until(
+      30,
+      async () => (await actionEvents(name)).some((e) => e.action === "destroy" && e.instanceId === victim.id),
+      "the No CUDA worker destroyed",
+    );
     // The pass that destroyed it also refilled the slot, on another host, though the victim's offer is listed again.
     const refill = (await fleet(name).status(name)).lastPass?.actions.find((a) => a.kind === "launch" && a.ok);
     expect(refill?.machineId).toBeDefined();
@@ -256,10 +308,12 @@ describe("a stored state that fails its schema (Why 8)", () => {
     const s = await fleet(name).status(name);
     expect(s.stateDamage?.lost).toEqual(["breaker"]);
     expect(s.stateDamage?.problem).toMatch(/breaker/);
-    const kept = await runInDurableObject(fleet(name), (_i, state) => state.storage.sql.exec<{ name: string }>("SELECT name FROM doc WHERE name LIKE 'state.damaged.%'").toArray());
+    const kept = await runInDurableObject(fleet(name), (_i, state) =>
+      state.storage.sql.exec<{ name: string }>("SELECT name FROM doc WHERE name LIKE 'state.damaged.%'").toArray(),
+    );
     expect(kept).toHaveLength(1);
     expect((await allEvents(name)).some((e) => e.action === "error" && /failed its schema/.test(e.reason))).toBe(true);
-    expect(FleetState.parse((await fleetState(name))).pendingLaunches).toHaveLength(1);
+    expect(FleetState.parse(await fleetState(name)).pendingLaunches).toHaveLength(1);
     expect((await actionEvents(name)).filter((e) => e.action === "launch")).toHaveLength(1);
   });
 });

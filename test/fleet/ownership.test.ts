@@ -1,5 +1,19 @@
 import { describe, expect, it } from "vitest";
-import { actionEvents, configure, fleet, owned, register, rentForeign, resetMarket, run, scale, simState, slots, unregister, until } from "./harness";
+import {
+  actionEvents,
+  configure,
+  fleet,
+  owned,
+  register,
+  rentForeign,
+  resetMarket,
+  run,
+  scale,
+  simState,
+  slots,
+  unregister,
+  until,
+} from "./harness";
 
 /**
  * Issue 3 "Done when": `zeb` and `zeb-large` stay independent. A fleet owns exactly the labels
@@ -26,13 +40,22 @@ describe("zeb and zeb-large stay independent; foreign instances are never touche
     };
     await scale("zeb", 2);
     await scale("zeb-large", 2);
-    await until(40, async () => (await fleet("zeb").status("zeb")).totals.running === 2 && (await fleet("zeb-large").status("zeb-large")).totals.running === 2, "both fleets RUNNING");
+    await until(
+      40,
+      async () =>
+        (await fleet("zeb").status("zeb")).totals.running === 2 && (await fleet("zeb-large").status("zeb-large")).totals.running === 2,
+      "both fleets RUNNING",
+    );
 
     const market = await simState();
     expect(slots(owned(market, "zeb"), "zeb")).toEqual([0, 1]);
     expect(slots(owned(market, "zeb-large"), "zeb-large")).toEqual([0, 1]);
-    const large = owned(market, "zeb-large").map((i) => i.id).sort();
-    const zeb = owned(market, "zeb").map((i) => i.id).sort();
+    const large = owned(market, "zeb-large")
+      .map((i) => i.id)
+      .sort();
+    const zeb = owned(market, "zeb")
+      .map((i) => i.id)
+      .sort();
     // Each fleet's status lists its own workers only.
     expect((await fleet("zeb").status("zeb")).instances.map((i) => i.id).sort()).toEqual(zeb);
     expect((await fleet("zeb-large").status("zeb-large")).instances.map((i) => i.id).sort()).toEqual(large);

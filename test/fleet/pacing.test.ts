@@ -1,5 +1,20 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { actionEvents, advance, configure, fleet, fleetState, owned, register, resetMarket, run, simOk, simState, slots, startFleet, stopFleet } from "./harness";
+import {
+  actionEvents,
+  advance,
+  configure,
+  fleet,
+  fleetState,
+  owned,
+  register,
+  resetMarket,
+  run,
+  simOk,
+  simState,
+  slots,
+  startFleet,
+  stopFleet,
+} from "./harness";
 import type { Endpoint } from "../../src/sim/types";
 
 /**

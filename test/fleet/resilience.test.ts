@@ -54,7 +54,9 @@ describe("logs that never become ready", () => {
     await resetMarket(81);
     await startFleet(name, 2, QUIET);
     await until(40, async () => (await runningCount(name)) === 2, "2 RUNNING");
-    const ids = owned(await simState(), name).map((i) => i.id).sort();
+    const ids = owned(await simState(), name)
+      .map((i) => i.id)
+      .sort();
 
     await control({ logsNotReadyPolls: 1000 });
     const darkFrom = await run(1);
@@ -67,13 +69,21 @@ describe("logs that never become ready", () => {
     await run(13);
     expect((await fleet(name).status(name)).instances.map((i) => i.phase)).toEqual(["RUNNING", "RUNNING"]);
     expect(await actionEvents(name, darkFrom)).toEqual([]);
-    expect(owned(await simState(), name).map((i) => i.id).sort()).toEqual(ids);
+    expect(
+      owned(await simState(), name)
+        .map((i) => i.id)
+        .sort(),
+    ).toEqual(ids);
 
     await control({ logsNotReadyPolls: 1 });
     await run(2);
     expect(await runningCount(name)).toBe(2);
     expect(await actionEvents(name, darkFrom)).toEqual([]);
-    expect(owned(await simState(), name).map((i) => i.id).sort()).toEqual(ids);
+    expect(
+      owned(await simState(), name)
+        .map((i) => i.id)
+        .sort(),
+    ).toEqual(ids);
   });
 });
 
@@ -115,7 +125,9 @@ describe("an instance that disappears between list and destroy", () => {
 });
 
 describe("a failing KV (first-seen times)", () => {
-  it("only delays timeouts: growth goes on, nothing healthy is destroyed, the stuck worker goes once KV is back", { timeout: 120_000 }, async () => {
+  it("only delays timeouts: growth goes on, nothing healthy is destroyed, the stuck worker goes once KV is back", {
+    timeout: 120_000,
+  }, async () => {
     const name = "kv-down";
     current = name;
     await resetMarket(83);
@@ -148,7 +160,11 @@ describe("a failing KV (first-seen times)", () => {
 
     await swap(false);
     const back = await simNow();
-    const destroyedAt = await until(15, async () => (await actionEvents(name)).some((e) => e.action === "destroy" && e.instanceId === stuck.id), "stuck worker destroyed after KV recovery");
+    const destroyedAt = await until(
+      15,
+      async () => (await actionEvents(name)).some((e) => e.action === "destroy" && e.instanceId === stuck.id),
+      "stuck worker destroyed after KV recovery",
+    );
     expect(destroyedAt - back).toBeLessThanOrEqual((600 + 2 * 60) * 1000);
     const destroys = (await actionEvents(name)).filter((e) => e.action === "destroy");
     expect(destroys.map((e) => e.instanceId)).toEqual([stuck.id]);
@@ -201,6 +217,8 @@ describe("the fleet's Durable Object aborted mid-pass", () => {
       return row ? Lease.parse(JSON.parse(row.value)) : null;
     });
     expect(after!.fence).toBeGreaterThan(lease!.fence);
-    console.log(`evicted: ${before} instance(s) created before the abort, ${launches.length} launched after; fence ${lease!.fence} → ${after!.fence}`);
+    console.log(
+      `evicted: ${before} instance(s) created before the abort, ${launches.length} launched after; fence ${lease!.fence} → ${after!.fence}`,
+    );
   });
 });

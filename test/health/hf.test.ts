@@ -7,16 +7,58 @@ import { emptyState } from "../../src/reconcile/state";
 import { hfStandIn } from "../alerts/standins";
 
 const TOKEN = "hf_test_SECRET";
-const config: FleetConfig = { ...DEFAULTS, workers: 2, repoId: "me/zeb", examplesRepoId: "me/zeb-examples", weightsName: "zeb-1", learnerStallS: 3600, uploadInterval: 240 };
+const config: FleetConfig = {
+  ...DEFAULTS,
+  workers: 2,
+  repoId: "me/zeb",
+  examplesRepoId: "me/zeb-examples",
+  weightsName: "zeb-1",
+  learnerStallS: 3600,
+  uploadInterval: 240,
+};
 const deps = (handle: (r: Request) => Promise<Response>, token = TOKEN): HfDeps => ({ fetch: handle, endpoint: "https://hf.test", token });
 const T0 = Date.UTC(2026, 5, 1, 3, 0, 0);
 const MIN = 60_000;
 
 function worker(id: number, since: number): WorkerView {
-  return { id, label: `zeb-worker-vast-${id}`, slot: id, gpu: "RTX 3060", machineId: 100 + id, status: "running", phase: "RUNNING", detail: "batch", since, startedAt: since, dph: 0.08, gamesPerSec: 4, batch: 1, step: 1, totalGames: 256, ssh: null, hfAuthError: false, everRan: true, fatalKind: null, logsUnreadableSince: null };
+  return {
+    id,
+    label: `zeb-worker-vast-${id}`,
+    slot: id,
+    gpu: "RTX 3060",
+    machineId: 100 + id,
+    status: "running",
+    phase: "RUNNING",
+    detail: "batch",
+    since,
+    startedAt: since,
+    dph: 0.08,
+    gamesPerSec: 4,
+    batch: 1,
+    step: 1,
+    totalGames: 256,
+    ssh: null,
+    hfAuthError: false,
+    everRan: true,
+    fatalKind: null,
+    logsUnreadableSince: null,
+  };
 }
 function report(at: number, workers: WorkerView[]): PassReport {
-  return { at, fleet: "zeb", observed: true, dryRun: false, workers, actions: [], held: [], errors: [], phaseChanges: [], firstRunning: [], subrequests: 0, dph: 0.16 };
+  return {
+    at,
+    fleet: "zeb",
+    observed: true,
+    dryRun: false,
+    workers,
+    actions: [],
+    held: [],
+    errors: [],
+    phaseChanges: [],
+    firstRunning: [],
+    subrequests: 0,
+    dph: 0.16,
+  };
 }
 
 describe("weights bootstrap check", () => {
@@ -41,7 +83,14 @@ describe("weights bootstrap check", () => {
   it("5xx and network errors are unknown, and unknown never changes the hold", async () => {
     const hf = hfStandIn({ token: TOKEN, down: 503 });
     expect((await checkWeights(deps(hf.handle), config)).result).toBe("unknown");
-    expect((await checkWeights(deps(() => Promise.reject(new TypeError("reset"))), config)).result).toBe("unknown");
+    expect(
+      (
+        await checkWeights(
+          deps(() => Promise.reject(new TypeError("reset"))),
+          config,
+        )
+      ).result,
+    ).toBe("unknown");
     expect(applyWeights(null, "unknown", "x")).toBeNull();
     expect(applyWeights(`${HOLD_PREFIX}missing`, "unknown", "x")).toBe(`${HOLD_PREFIX}missing`);
   });
@@ -65,10 +114,22 @@ describe("weights bootstrap check", () => {
 
 describe("learner progress and examples flow", () => {
   const kinds = (health: ReturnType<typeof emptyHealth>, at: number, workers: WorkerView[]) =>
-    conditions({ fleet: "zeb", report: report(at, workers), state: emptyState(), config, health, tracking: emptyTracking(), alerted: new Set<number>() }).conditions.map((c) => c.kind);
+    conditions({
+      fleet: "zeb",
+      report: report(at, workers),
+      state: emptyState(),
+      config,
+      health,
+      tracking: emptyTracking(),
+      alerted: new Set<number>(),
+    }).conditions.map((c) => c.kind);
 
   it("alerts when workers run and the learner's step has not advanced for learnerStallS; resolves when it moves", async () => {
-    const hf = hfStandIn({ token: TOKEN, repos: { "me/zeb": { "zeb-1.pt": "w", "zeb-1-state.json": JSON.stringify({ step: 40, total_games: 1000 }) } }, commits: { "me/zeb-examples": [] } });
+    const hf = hfStandIn({
+      token: TOKEN,
+      repos: { "me/zeb": { "zeb-1.pt": "w", "zeb-1-state.json": JSON.stringify({ step: 40, total_games: 1000 }) } },
+      commits: { "me/zeb-examples": [] },
+    });
     const health = emptyHealth();
     const workers = [worker(1, T0)];
     const fired: string[][] = [];
@@ -85,7 +146,11 @@ describe("learner progress and examples flow", () => {
   });
 
   it("alerts when workers run and nothing was committed for 3 upload intervals; not while no worker runs", async () => {
-    const hf = hfStandIn({ token: TOKEN, repos: { "me/zeb": { "zeb-1-state.json": JSON.stringify({ step: 1 }) } }, commits: { "me/zeb-examples": [{ id: "old", title: "upload", date: new Date(T0).toISOString() }] } });
+    const hf = hfStandIn({
+      token: TOKEN,
+      repos: { "me/zeb": { "zeb-1-state.json": JSON.stringify({ step: 1 }) } },
+      commits: { "me/zeb-examples": [{ id: "old", title: "upload", date: new Date(T0).toISOString() }] },
+    });
     const health = emptyHealth();
     await runProgressChecks(deps(hf.handle), health, [], config, T0 + 60 * MIN);
     expect(hf.seen).toHaveLength(0);
@@ -93,16 +158,37 @@ describe("learner progress and examples flow", () => {
     await runProgressChecks(deps(hf.handle), health, workers, config, T0 + 10 * MIN);
     expect(kinds(health, T0 + 10 * MIN, workers)).toEqual([]);
     await runProgressChecks(deps(hf.handle), health, workers, config, T0 + 20 * MIN);
-    const silent = conditions({ fleet: "zeb", report: report(T0 + 20 * MIN, workers), state: emptyState(), config, health, tracking: emptyTracking(), alerted: new Set<number>() }).conditions;
+    const silent = conditions({
+      fleet: "zeb",
+      report: report(T0 + 20 * MIN, workers),
+      state: emptyState(),
+      config,
+      health,
+      tracking: emptyTracking(),
+      alerted: new Set<number>(),
+    }).conditions;
     expect(silent.map((c) => c.kind)).toEqual(["examples_silent"]);
     expect(silent[0]?.todo).toContain("Upload failed");
     expect(hf.seen.filter((s) => s.path.includes("/commits/")).length).toBe(2);
   });
 
   it("the missing-weights alert carries the learner command", () => {
-    const health = { ...emptyHealth(), weights: { key: "me/zeb/zeb-1", result: "missing" as const, detail: "zeb-1.pt not found", checkedAt: T0 } };
-    const c = conditions({ fleet: "zeb", report: report(T0, []), state: emptyState(), config, health, tracking: emptyTracking(), alerted: new Set<number>() }).conditions;
+    const health = {
+      ...emptyHealth(),
+      weights: { key: "me/zeb/zeb-1", result: "missing" as const, detail: "zeb-1.pt not found", checkedAt: T0 },
+    };
+    const c = conditions({
+      fleet: "zeb",
+      report: report(T0, []),
+      state: emptyState(),
+      config,
+      health,
+      tracking: emptyTracking(),
+      alerted: new Set<number>(),
+    }).conditions;
     expect(c.map((x) => x.kind)).toEqual(["weights_missing"]);
-    expect(c[0]?.todo).toContain("python -u -m forge.zeb.learner.run --repo-id me/zeb --examples-repo-id me/zeb-examples --weights-name zeb-1 --checkpoint YOUR_CHECKPOINT.pt --lr 1e-4 --batch-size 64 --wandb");
+    expect(c[0]?.todo).toContain(
+      "python -u -m forge.zeb.learner.run --repo-id me/zeb --examples-repo-id me/zeb-examples --weights-name zeb-1 --checkpoint YOUR_CHECKPOINT.pt --lr 1e-4 --batch-size 64 --wandb",
+    );
   });
 });

@@ -6,7 +6,9 @@ import { ADMIN, call, resetMarket } from "../api/helpers";
 
 describe("parseCli", () => {
   it("takes --url, the token from --token or VASTFLEET_TOKEN, --fleet, --n and --slack", () => {
-    expect(parseCli(["--url", "https://vastfleet.me.workers.dev", "--n", "4", "--fleet=zeb-large", "--slack"], "from-env-0123456789")).toEqual({
+    expect(
+      parseCli(["--url", "https://vastfleet.me.workers.dev", "--n", "4", "--fleet=zeb-large", "--slack"], "from-env-0123456789"),
+    ).toEqual({
       ok: true,
       value: { url: "https://vastfleet.me.workers.dev", token: "from-env-0123456789", fleet: "zeb-large", n: "4", slack: true },
     });
@@ -45,13 +47,30 @@ describe("the script's request, answer and report against GET /preflight", () =>
     if (!answer.ok) throw new Error(answer.error);
     const text = formatPreflight(answer.value);
     expect(text).toMatch(/^Preflight of fleet zeb at target 2: ready\n\n/);
-    for (const name of ["config", "hfCommitBudget", "vastKey", "credit", "offers", "hfToken", "hfWeightsRepo", "hfExamplesRepo", "weights", "slack"]) expect(text).toMatch(new RegExp(`^ok   ${name} +\\S`, "m"));
-    expect(text).toMatch(/^First pass would rent:\n {2}slot 0 {2}RTX \d{4}.*\$0\.\d{3}\/h {2}~\d+K games\/\$ {2}\(machine \d+\)\n {2}slot 1 .*\n {2}total \$0\.\d{3}\/h, \$\d+\.\d{2}\/day$/m);
+    for (const name of [
+      "config",
+      "hfCommitBudget",
+      "vastKey",
+      "credit",
+      "offers",
+      "hfToken",
+      "hfWeightsRepo",
+      "hfExamplesRepo",
+      "weights",
+      "slack",
+    ])
+      expect(text).toMatch(new RegExp(`^ok   ${name} +\\S`, "m"));
+    expect(text).toMatch(
+      /^First pass would rent:\n {2}slot 0 {2}RTX \d{4}.*\$0\.\d{3}\/h {2}~\d+K games\/\$ {2}\(machine \d+\)\n {2}slot 1 .*\n {2}total \$0\.\d{3}\/h, \$\d+\.\d{2}\/day$/m,
+    );
   });
 
   it("an API error or a body that is not a preflight is no answer (exit 2), with the API's message", async () => {
     const forbidden = await call("/preflight?fleet=nope");
-    expect(readAnswer(forbidden.status, forbidden.text)).toEqual({ ok: false, error: "HTTP 404 unknown_fleet: fleet: no fleet named nope; create it with PUT /fleets/nope" });
+    expect(readAnswer(forbidden.status, forbidden.text)).toEqual({
+      ok: false,
+      error: "HTTP 404 unknown_fleet: fleet: no fleet named nope; create it with PUT /fleets/nope",
+    });
     expect(readAnswer(200, '{"ok": true}')).toMatchObject({ ok: false, error: expect.stringContaining("not a preflight answer") });
     expect(readAnswer(502, "<html>bad gateway</html>")).toMatchObject({ ok: false, error: expect.stringContaining("HTTP 502: not JSON") });
   });
@@ -65,7 +84,14 @@ describe("the script's request, answer and report against GET /preflight", () =>
       firstPass: null,
     });
     expect(text).toBe(
-      ["Preflight of fleet zeb at target 2: 1 check(s) failed", "", "FAIL credit          credit $0.00 on Vast", "                     fix: add credit at https://cloud.vast.ai/billing/", "", "First pass: unknown (the market could not be searched)"].join("\n"),
+      [
+        "Preflight of fleet zeb at target 2: 1 check(s) failed",
+        "",
+        "FAIL credit          credit $0.00 on Vast",
+        "                     fix: add credit at https://cloud.vast.ai/billing/",
+        "",
+        "First pass: unknown (the market could not be searched)",
+      ].join("\n"),
     );
   });
 });

@@ -29,20 +29,22 @@ export function labelArb(fleet: string): fc.Arbitrary<string | null> {
     { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...FLEETS, "zeb-", "zebra", "ZEB", "x-zeb"), slot).map(([f, s]) => labelFor(f, s)) },
     {
       weight: 2,
-      arbitrary: fc.tuple(
-        fc.constantFrom(
-          // Near misses: a zero-padded slot, suffixes, a missing slot, another separator, a leading prefix.
-          (f: string, s: number) => `${f}-worker-vast-0${s}`,
-          (f: string, s: number) => `${f}-worker-vast-${s}-old`,
-          (f: string, _s: number) => `${f}-worker-vast-`,
-          (f: string, s: number) => `${f}_worker_vast_${s}`,
-          (f: string, s: number) => `my-${f}-worker-vast-${s}`,
-          (f: string, s: number) => `${f}-large-worker-vast-${s}`,
-          (f: string, s: number) => `${f}-worker-vast-${s}x`,
-          (_f: string, s: number) => `worker-vast-${s}`,
-        ),
-        slot,
-      ).map(([make, s]) => make(fleet, s)),
+      arbitrary: fc
+        .tuple(
+          fc.constantFrom(
+            // Near misses: a zero-padded slot, suffixes, a missing slot, another separator, a leading prefix.
+            (f: string, s: number) => `${f}-worker-vast-0${s}`,
+            (f: string, s: number) => `${f}-worker-vast-${s}-old`,
+            (f: string, _s: number) => `${f}-worker-vast-`,
+            (f: string, s: number) => `${f}_worker_vast_${s}`,
+            (f: string, s: number) => `my-${f}-worker-vast-${s}`,
+            (f: string, s: number) => `${f}-large-worker-vast-${s}`,
+            (f: string, s: number) => `${f}-worker-vast-${s}x`,
+            (_f: string, s: number) => `worker-vast-${s}`,
+          ),
+          slot,
+        )
+        .map(([make, s]) => make(fleet, s)),
     },
     { weight: 1, arbitrary: fc.constantFrom(null, "", "jupyter", "zeb", fleet) },
   );
@@ -112,7 +114,23 @@ export function workersOf(fleet: string, listed: Listed[]): Worker[] {
   return listed.flatMap((l) => {
     const slot = slotOf(fleet, l.instance.label);
     if (slot === null) return [];
-    return [{ instance: l.instance, slot, label: l.instance.label ?? "", phase: l.phase, detail: "generated", since: l.since, hfAuthError: l.hfAuthError, hfAuthSince: l.hfAuthError ? l.since : null, everRan: l.everRan, fatalKind: null, unsentBatches: l.unsentBatches, gamesPerSec: l.gamesPerSec, blind: false }];
+    return [
+      {
+        instance: l.instance,
+        slot,
+        label: l.instance.label ?? "",
+        phase: l.phase,
+        detail: "generated",
+        since: l.since,
+        hfAuthError: l.hfAuthError,
+        hfAuthSince: l.hfAuthError ? l.since : null,
+        everRan: l.everRan,
+        fatalKind: null,
+        unsentBatches: l.unsentBatches,
+        gamesPerSec: l.gamesPerSec,
+        blind: false,
+      },
+    ];
   });
 }
 
@@ -181,7 +199,17 @@ export function offersArb(): fc.Arbitrary<Offer[]> {
     )
     .map((rows) =>
       rows.map((r, i) =>
-        Offer.parse({ id: 700_000 + i, machine_id: r.machine, host_id: 3, gpu_name: r.gpu, num_gpus: r.numGpus, gpu_ram: r.ram, dph_total: r.dph, reliability2: 0.99, geolocation: "US" }),
+        Offer.parse({
+          id: 700_000 + i,
+          machine_id: r.machine,
+          host_id: 3,
+          gpu_name: r.gpu,
+          num_gpus: r.numGpus,
+          gpu_ram: r.ram,
+          dph_total: r.dph,
+          reliability2: 0.99,
+          geolocation: "US",
+        }),
       ),
     );
 }
@@ -261,12 +289,27 @@ function stateArb(fleet: string, now: number, config: FleetConfig, listed: Liste
         const listedNew = u.newIdx === null ? undefined : owned[u.newIdx];
         let newId: number;
         // A listed replacement carries its slot's label, as launches always do.
-        if (listedNew && listedNew.slot === old.slot && listedNew.instance.id !== old.instance.id && !usedInUpgrade.has(listedNew.instance.id)) {
+        if (
+          listedNew &&
+          listedNew.slot === old.slot &&
+          listedNew.instance.id !== old.instance.id &&
+          !usedInUpgrade.has(listedNew.instance.id)
+        ) {
           newId = listedNew.instance.id;
         } else {
           // The new instance is not listed yet: it is a pending launch of the same slot.
           newId = fresh++;
-          pendingLaunches.push({ slot: old.slot, instanceId: newId, offerId: fresh++, machineId: 200 + old.slot, gpuName: "RTX 3090", dph: 0.05, at: now - u.agoS * 1000, upgradeOf: old.instance.id, reason: "generated" });
+          pendingLaunches.push({
+            slot: old.slot,
+            instanceId: newId,
+            offerId: fresh++,
+            machineId: 200 + old.slot,
+            gpuName: "RTX 3090",
+            dph: 0.05,
+            at: now - u.agoS * 1000,
+            upgradeOf: old.instance.id,
+            reason: "generated",
+          });
         }
         usedInUpgrade.add(old.instance.id).add(newId);
         upgrades.push({ slot: old.slot, oldId: old.instance.id, newId, startedAt: now - u.agoS * 1000, reason: "generated" });
@@ -275,18 +318,38 @@ function stateArb(fleet: string, now: number, config: FleetConfig, listed: Liste
       s.upgrades = upgrades;
       s.launches = r.launchesAgoS.map((a) => ({ at: now - a * 1000, ok: true }));
       s.breaker = r.breakerOpen
-        ? { open: true, reason: "generated", since: now - r.breakerSinceAgoS * 1000, failures: 5, recentFailures: [], lastProbeAt: r.probeAgoS === null ? null : now - r.probeAgoS * 1000 }
+        ? {
+            open: true,
+            reason: "generated",
+            since: now - r.breakerSinceAgoS * 1000,
+            failures: 5,
+            recentFailures: [],
+            lastProbeAt: r.probeAgoS === null ? null : now - r.probeAgoS * 1000,
+          }
         : s.breaker;
       s.creditPausedUntil = r.creditPause === null ? null : now + r.creditPause * 1000;
       s.launchHold = r.launchHold;
       s.lastMarketScanAt = r.scanAgoS === null ? null : now - r.scanAgoS * 1000;
       for (const [machineId, strikes, blocked] of r.strikes) {
-        s.hosts[String(machineId)] = { machineId, strikes, lastStrikeAt: now - HOUR, lastStrike: null, blockedReason: blocked ? "No CUDA on this host" : null, gamesPerSec: null, samples: 0, measuredAt: null, gpuName: null, sharedFrom: null };
+        s.hosts[String(machineId)] = {
+          machineId,
+          strikes,
+          lastStrikeAt: now - HOUR,
+          lastStrike: null,
+          blockedReason: blocked ? "No CUDA on this host" : null,
+          gamesPerSec: null,
+          samples: 0,
+          measuredAt: null,
+          gpuName: null,
+          sharedFrom: null,
+        };
       }
       for (const [slot, ago] of r.cooldownAgoS) s.slotCooldowns[String(slot)] = now - ago * 1000;
       if (r.ramFloor) s.vramFloorMb = r.ramFloor;
       // The pass forgets pending destroys whose instance is gone; here they may name anything, even foreign ids.
-      s.pendingDestroys = ids.slice(0, 2).map((instanceId) => ({ instanceId, label: "generated", reason: "generated", cause: "dead" as const, at: now - MIN, attempts: 1 }));
+      s.pendingDestroys = ids
+        .slice(0, 2)
+        .map((instanceId) => ({ instanceId, label: "generated", reason: "generated", cause: "dead" as const, at: now - MIN, attempts: 1 }));
       return s;
     });
 }

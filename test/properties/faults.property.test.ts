@@ -66,7 +66,15 @@ async function scenario(seed: number, weather: Weather, steps: Step[]): Promise<
   const rig = simRig(seed, 1_000_000, HEALTHY);
   const firstSeen = memoryFirstSeen();
   // Timeouts well above the simulator's slowest healthy boot and setup: a strike can only be blame for blindness.
-  let config: FleetConfig = { ...DEFAULTS, workers: 0, maxDph: 0.5, bounceWindowS: 0, bootTimeoutS: 1800, setupTimeoutS: 1800, waitTimeoutS: 1800 };
+  let config: FleetConfig = {
+    ...DEFAULTS,
+    workers: 0,
+    maxDph: 0.5,
+    bounceWindowS: 0,
+    bootTimeoutS: 1800,
+    setupTimeoutS: 1800,
+    waitTimeoutS: 1800,
+  };
   let stored: FleetState = emptyState();
   let tombstoned = false;
   const violations: Violation[] = [];
@@ -84,7 +92,13 @@ async function scenario(seed: number, weather: Weather, steps: Step[]): Promise<
       writes++;
       lastWrite = structuredClone(s);
     };
-    const out = await runPass(FLEET, config, stored, { vast: rig.vast, firstSeen, hfToken: "hf_x", now: rig.now(), journal, vastRequests: rig.requests }, opts);
+    const out = await runPass(
+      FLEET,
+      config,
+      stored,
+      { vast: rig.vast, firstSeen, hfToken: "hf_x", now: rig.now(), journal, vastRequests: rig.requests },
+      opts,
+    );
     // A crash keeps only what was journaled before it; otherwise the object stores the outcome.
     stored = crashed ? (lastWrite ?? stored) : out.state;
     return out.report;
@@ -95,7 +109,14 @@ async function scenario(seed: number, weather: Weather, steps: Step[]): Promise<
     await rig.sync();
     // The lag holds throughout: a listing that lags does not hide again what it has shown.
     rig.market.state.listDelayS = weather.lagS;
-    rig.market.state.apiFaults = { rate429: 0, rate5xx: 0, rateMalformed: 0, rateLost: 0, delayMs: 0, endpoints: step.stormy ? { [weather.endpoint]: weather.rates } : {} };
+    rig.market.state.apiFaults = {
+      rate429: 0,
+      rate5xx: 0,
+      rateMalformed: 0,
+      rateLost: 0,
+      delayMs: 0,
+      endpoints: step.stormy ? { [weather.endpoint]: weather.rates } : {},
+    };
     if (tombstoned) continue;
     const before = new Set(owned().map((i) => i.id));
     let report: PassReport | null = null;
@@ -120,7 +141,8 @@ async function scenario(seed: number, weather: Weather, steps: Step[]): Promise<
       case "delete": {
         // fleet/object.ts destroyFleet: only when Vast lists none of its instances and no launch is pending.
         const listed = await rig.vast.listInstances().catch(() => null);
-        if (listed !== null && !listed.some((i) => slotOf(FLEET, i.label) !== null) && stored.pendingLaunches.length === 0) tombstoned = true;
+        if (listed !== null && !listed.some((i) => slotOf(FLEET, i.label) !== null) && stored.pendingLaunches.length === 0)
+          tombstoned = true;
         break;
       }
     }
@@ -129,7 +151,8 @@ async function scenario(seed: number, weather: Weather, steps: Step[]): Promise<
     // Nothing destroyed or launched while the listing is blind.
     if (report && !report.observed) {
       if (report.actions.length > 0) where(`acted while blind: ${report.actions.map((a) => a.kind).join(", ")}`);
-      if (after.some((i) => !before.has(i.id)) || [...before].some((id) => !after.some((i) => i.id === id))) where("the market changed during a blind pass");
+      if (after.some((i) => !before.has(i.id)) || [...before].some((id) => !after.some((i) => i.id === id)))
+        where("the market changed during a blind pass");
     }
     // No instance that no live fleet owns.
     if (tombstoned && after.length > 0) where(`deleted fleet still owns ${after.map((i) => i.id).join(", ")}`);
@@ -141,7 +164,9 @@ async function scenario(seed: number, weather: Weather, steps: Step[]): Promise<
       ...stored.pendingDestroys.map((p) => p.instanceId),
     ]);
     // A trade whose create answer was lost may have a new instance the fleet cannot name yet.
-    const lostTrades = new Set(stored.pendingLaunches.flatMap((p) => (p.upgradeOf !== null && p.instanceId === null ? [labelFor(FLEET, p.slot)] : [])));
+    const lostTrades = new Set(
+      stored.pendingLaunches.flatMap((p) => (p.upgradeOf !== null && p.instanceId === null ? [labelFor(FLEET, p.slot)] : [])),
+    );
     const byLabel = new Map<string, typeof after>();
     for (const i of after) byLabel.set(i.label ?? "", [...(byLabel.get(i.label ?? "") ?? []), i]);
     for (const [label, group] of byLabel) {
@@ -168,12 +193,17 @@ describe("fault injection: random API faults, listing lag, crashes and interleav
     let runs = 0;
     let violated = 0;
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: 1_000_000 }), weatherArb, fc.array(stepArb, { minLength: 4, maxLength: 14 }), async (seed, weather, steps) => {
-        runs++;
-        const v = await scenario(seed, weather, steps);
-        if (v.length > 0) violated++;
-        expect(v, JSON.stringify(v.slice(0, 3))).toEqual([]);
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 1_000_000 }),
+        weatherArb,
+        fc.array(stepArb, { minLength: 4, maxLength: 14 }),
+        async (seed, weather, steps) => {
+          runs++;
+          const v = await scenario(seed, weather, steps);
+          if (v.length > 0) violated++;
+          expect(v, JSON.stringify(v.slice(0, 3))).toEqual([]);
+        },
+      ),
       { numRuns: RUNS, seed: 20260217, endOnFailure: true },
     );
     console.log(`fault injection: ${runs} runs, ${violated} with a violation`);

@@ -96,7 +96,13 @@ describe("runPass: properties with a scripted Vast client", () => {
         const vast = fakeVast(() => Promise.reject(makeError()), sc.offers, [], calls);
         const before = structuredClone(sc.state);
         const sharedBlocks = async () => (calls.other.push("sharedBlocks"), []);
-        const out = await runPass(sc.fleet, sc.config, sc.state, { vast, firstSeen: firstSeen(0), hfToken: "hf_x", now: sc.now, journal: () => {}, vastRequests: () => 0, sharedBlocks }, { dryRun, gpu: sc.gpu });
+        const out = await runPass(
+          sc.fleet,
+          sc.config,
+          sc.state,
+          { vast, firstSeen: firstSeen(0), hfToken: "hf_x", now: sc.now, journal: () => {}, vastRequests: () => 0, sharedBlocks },
+          { dryRun, gpu: sc.gpu },
+        );
         expect(calls).toEqual(newCalls());
         expect(out.share).toEqual([]);
         expect(out.report.observed).toBe(false);
@@ -111,26 +117,46 @@ describe("runPass: properties with a scripted Vast client", () => {
 
   it("destroys only instances whose whole label is the fleet's, even when retrying remembered destroys", async () => {
     await fc.assert(
-      fc.asyncProperty(scenarioArb(), fc.array(fc.nat({ max: LOG_SAMPLES.length }), { maxLength: 8 }), fc.integer({ min: 0, max: 7200_000 }), async (sc, logPick, ago) => {
-        const calls = newCalls();
-        const listing = sc.listed.map((l) => l.instance);
-        // Remembered destroys name foreign instances too: a retry must still check ownership.
-        const state = structuredClone(sc.state);
-        state.pendingDestroys = listing.map((i) => ({ instanceId: i.id, label: i.label ?? "", reason: "generated", cause: "dead" as const, at: sc.now - 60_000, attempts: 1 }));
-        const vast = fakeVast(async () => listing, sc.offers, logPick, calls);
-        const out = await runPass(sc.fleet, sc.config, state, { vast, firstSeen: firstSeen(ago), hfToken: "hf_x", now: sc.now, journal: () => {}, vastRequests: () => 0 }, { gpu: sc.gpu });
-        const byId = new Map(listing.map((i) => [i.id, i]));
-        for (const id of calls.destroy) expect(slotOf(sc.fleet, byId.get(id)?.label), `destroyed ${id} labelled ${byId.get(id)?.label}`).not.toBeNull();
-        for (const c of calls.create) expect(slotOf(sc.fleet, c.label)).not.toBeNull();
-        // Logs are read only for the fleet's own instances.
-        for (const id of calls.logs) expect(slotOf(sc.fleet, byId.get(id)?.label)).not.toBeNull();
-        if (sc.config.paused) {
-          expect(calls.create).toEqual([]);
-          expect(calls.destroy).toEqual([]);
-          expect(out.report.actions.filter((a) => a.kind === "launch")).toEqual([]);
-        }
-        for (const c of calls.create) expect(sc.offers.find((o) => o.id === c.offerId)?.dph_total ?? Infinity).toBeLessThanOrEqual(sc.config.maxDph);
-      }),
+      fc.asyncProperty(
+        scenarioArb(),
+        fc.array(fc.nat({ max: LOG_SAMPLES.length }), { maxLength: 8 }),
+        fc.integer({ min: 0, max: 7200_000 }),
+        async (sc, logPick, ago) => {
+          const calls = newCalls();
+          const listing = sc.listed.map((l) => l.instance);
+          // Remembered destroys name foreign instances too: a retry must still check ownership.
+          const state = structuredClone(sc.state);
+          state.pendingDestroys = listing.map((i) => ({
+            instanceId: i.id,
+            label: i.label ?? "",
+            reason: "generated",
+            cause: "dead" as const,
+            at: sc.now - 60_000,
+            attempts: 1,
+          }));
+          const vast = fakeVast(async () => listing, sc.offers, logPick, calls);
+          const out = await runPass(
+            sc.fleet,
+            sc.config,
+            state,
+            { vast, firstSeen: firstSeen(ago), hfToken: "hf_x", now: sc.now, journal: () => {}, vastRequests: () => 0 },
+            { gpu: sc.gpu },
+          );
+          const byId = new Map(listing.map((i) => [i.id, i]));
+          for (const id of calls.destroy)
+            expect(slotOf(sc.fleet, byId.get(id)?.label), `destroyed ${id} labelled ${byId.get(id)?.label}`).not.toBeNull();
+          for (const c of calls.create) expect(slotOf(sc.fleet, c.label)).not.toBeNull();
+          // Logs are read only for the fleet's own instances.
+          for (const id of calls.logs) expect(slotOf(sc.fleet, byId.get(id)?.label)).not.toBeNull();
+          if (sc.config.paused) {
+            expect(calls.create).toEqual([]);
+            expect(calls.destroy).toEqual([]);
+            expect(out.report.actions.filter((a) => a.kind === "launch")).toEqual([]);
+          }
+          for (const c of calls.create)
+            expect(sc.offers.find((o) => o.id === c.offerId)?.dph_total ?? Infinity).toBeLessThanOrEqual(sc.config.maxDph);
+        },
+      ),
       { seed: SEED, numRuns: RUNS },
     );
   });
@@ -138,31 +164,59 @@ describe("runPass: properties with a scripted Vast client", () => {
   it("never rents a host another fleet's shared block still names, and shares only what it saw itself", async () => {
     const blockArb = fc.record({ pick: fc.nat(), agoMs: fc.integer({ min: 0, max: Math.floor(BLOCK_MS) - 1 }), permanent: fc.boolean() });
     await fc.assert(
-      fc.asyncProperty(scenarioArb(), fc.array(blockArb, { maxLength: 6 }), fc.integer({ min: 0, max: 7200_000 }), async (sc, picks, ago) => {
-        const calls = newCalls();
-        const listing = sc.listed.map((l) => l.instance);
-        const blocks: SharedBlock[] = sc.offers.length === 0 ? [] : picks.map((p) => ({
-          machineId: sc.offers[p.pick % sc.offers.length]!.machine_id,
-          gpuName: null,
-          reason: "generated",
-          fleet: `${sc.fleet}-other`,
-          at: sc.now - p.agoMs,
-          permanent: p.permanent,
-        }));
-        const vast = fakeVast(async () => listing, sc.offers, [], calls);
-        const out = await runPass(sc.fleet, sc.config, sc.state, { vast, firstSeen: firstSeen(ago), hfToken: "hf_x", now: sc.now, journal: () => {}, vastRequests: () => 0, sharedBlocks: async () => blocks }, { gpu: sc.gpu });
-        const blocked = new Set(blocks.map((b) => b.machineId));
-        for (const c of calls.create) expect(blocked.has(sc.offers.find((o) => o.id === c.offerId)!.machine_id), `rented blocked offer ${c.offerId}`).toBe(false);
-        // A shared block names a host of one of its own destroyed workers, or one its own search listed (a bounce).
-        // Destroys left for the next pass by Vast's pacing are decided and journaled all the same.
-        const deferred = out.state.pendingDestroys.filter((p) => p.attempts === 0).map((p) => listing.find((i) => i.id === p.instanceId)?.machine_id);
-        const destroyed = new Set([...out.report.actions.filter((a) => a.kind === "destroy" && a.ok).map((a) => a.machineId), ...deferred]);
-        const listed = new Set(sc.offers.map((o) => o.machine_id));
-        for (const b of out.share) {
-          expect(b.fleet).toBe(sc.fleet);
-          expect(destroyed.has(b.machineId) || listed.has(b.machineId), `shared ${b.machineId}`).toBe(true);
-        }
-      }),
+      fc.asyncProperty(
+        scenarioArb(),
+        fc.array(blockArb, { maxLength: 6 }),
+        fc.integer({ min: 0, max: 7200_000 }),
+        async (sc, picks, ago) => {
+          const calls = newCalls();
+          const listing = sc.listed.map((l) => l.instance);
+          const blocks: SharedBlock[] =
+            sc.offers.length === 0
+              ? []
+              : picks.map((p) => ({
+                  machineId: sc.offers[p.pick % sc.offers.length]!.machine_id,
+                  gpuName: null,
+                  reason: "generated",
+                  fleet: `${sc.fleet}-other`,
+                  at: sc.now - p.agoMs,
+                  permanent: p.permanent,
+                }));
+          const vast = fakeVast(async () => listing, sc.offers, [], calls);
+          const out = await runPass(
+            sc.fleet,
+            sc.config,
+            sc.state,
+            {
+              vast,
+              firstSeen: firstSeen(ago),
+              hfToken: "hf_x",
+              now: sc.now,
+              journal: () => {},
+              vastRequests: () => 0,
+              sharedBlocks: async () => blocks,
+            },
+            { gpu: sc.gpu },
+          );
+          const blocked = new Set(blocks.map((b) => b.machineId));
+          for (const c of calls.create)
+            expect(blocked.has(sc.offers.find((o) => o.id === c.offerId)!.machine_id), `rented blocked offer ${c.offerId}`).toBe(false);
+          // A shared block names a host of one of its own destroyed workers, or one its own search listed (a bounce).
+          // Destroys left for the next pass by Vast's pacing are decided and journaled all the same.
+          const deferred = out.state.pendingDestroys
+            .filter((p) => p.attempts === 0)
+            .map((p) => listing.find((i) => i.id === p.instanceId)?.machine_id);
+          const destroyed = new Set([
+            ...out.report.actions.filter((a) => a.kind === "destroy" && a.ok).map((a) => a.machineId),
+            ...deferred,
+          ]);
+          const listed = new Set(sc.offers.map((o) => o.machine_id));
+          for (const b of out.share) {
+            expect(b.fleet).toBe(sc.fleet);
+            expect(destroyed.has(b.machineId) || listed.has(b.machineId), `shared ${b.machineId}`).toBe(true);
+          }
+        },
+      ),
       { seed: SEED, numRuns: RUNS },
     );
   });

@@ -2,7 +2,16 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { labelFor, slotOf } from "../../src/config/fleet";
 import { probeAllowed } from "../../src/reconcile/breaker";
-import { hfRefusesHost, hfTokenVoucher, plan, type DestroyAction, type LaunchAction, type Plan, type PlanInput, type Worker } from "../../src/reconcile/plan";
+import {
+  hfRefusesHost,
+  hfTokenVoucher,
+  plan,
+  type DestroyAction,
+  type LaunchAction,
+  type Plan,
+  type PlanInput,
+  type Worker,
+} from "../../src/reconcile/plan";
 import type { FleetState } from "../../src/reconcile/state";
 import { Instance, type Offer } from "../../src/vast/schemas";
 import { scenarioArb, workersOf, type Listed, type Scenario } from "./arbitraries";
@@ -55,7 +64,11 @@ function stayingDph(d: Decided): number {
  * once as a BOOT instance or still invisible (a pending launch), the market loses the rented
  * offers, and the state is updated the way runPass updates it.
  */
-function apply(sc: Scenario, d: Decided, listedNow: boolean[]): { listed: Listed[]; state: FleetState; offers: Offer[]; launchedIds: number[] } {
+function apply(
+  sc: Scenario,
+  d: Decided,
+  listedNow: boolean[],
+): { listed: Listed[]; state: FleetState; offers: Offer[]; launchedIds: number[] } {
   const gone = new Set(destroysOf(d.plan).map((a) => a.instanceId));
   const listed = sc.listed.filter((l) => !gone.has(l.instance.id));
   const state = structuredClone(d.input.state);
@@ -64,7 +77,17 @@ function apply(sc: Scenario, d: Decided, listedNow: boolean[]): { listed: Listed
     const id = 800_000 + i;
     launchedIds.push(id);
     state.launches.push({ at: sc.now, ok: true });
-    state.pendingLaunches.push({ slot: l.slot, instanceId: id, offerId: l.offer.id, machineId: l.offer.machine_id, gpuName: l.offer.gpu_name, dph: l.offer.dph_total, at: sc.now, upgradeOf: l.upgradeOf, reason: l.reason });
+    state.pendingLaunches.push({
+      slot: l.slot,
+      instanceId: id,
+      offerId: l.offer.id,
+      machineId: l.offer.machine_id,
+      gpuName: l.offer.gpu_name,
+      dph: l.offer.dph_total,
+      at: sc.now,
+      upgradeOf: l.upgradeOf,
+      reason: l.reason,
+    });
     if (l.upgradeOf !== null) state.upgrades.push({ slot: l.slot, oldId: l.upgradeOf, newId: id, startedAt: sc.now, reason: l.reason });
     if (d.input.state.breaker.open) state.breaker.lastProbeAt = sc.now;
     if (listedNow[i % listedNow.length] ?? true) {
@@ -227,7 +250,9 @@ describe("plan: properties over random fleets, configs, states, clocks and offer
         const creditPaused = state.creditPausedUntil !== null && now < state.creditPausedUntil;
         // An HF 401/403 holds launches unless a running peer has vouched for the token since (hfRefusesHost).
         const voucher = hfTokenVoucher(d.workers, state, config, now);
-        const hfAuth = (state.hfAuthHold !== null && voucher === null) || d.workers.some((w) => w.hfAuthError && !hfRefusesHost(w, voucher, config, now));
+        const hfAuth =
+          (state.hfAuthHold !== null && voucher === null) ||
+          d.workers.some((w) => w.hfAuthError && !hfRefusesHost(w, voucher, config, now));
         if (state.launchHold !== null || creditPaused || hfAuth) expect(launches).toEqual([]);
         if (state.breaker.open) {
           expect(launches.length).toBeLessThanOrEqual(probeAllowed(state.breaker, now) ? 1 : 0);
@@ -286,10 +311,16 @@ describe("plan: properties over random fleets, configs, states, clocks and offer
       fc.property(scenarioArb(), fc.array(fc.boolean(), { minLength: 1, maxLength: 8 }), (sc, listedNow) => {
         const first = decide(sc, sc.state, sc.listed, sc.offers);
         const after = apply(sc, first, listedNow);
-        const second = decide({ ...sc, listed: after.listed, state: after.state, offers: after.offers }, after.state, after.listed, after.offers);
+        const second = decide(
+          { ...sc, listed: after.listed, state: after.state, offers: after.offers },
+          after.state,
+          after.listed,
+          after.offers,
+        );
 
         const launched = new Set(after.launchedIds);
-        for (const a of destroysOf(second.plan)) expect(launched.has(a.instanceId), `destroyed ${a.instanceId}, launched by the pass before`).toBe(false);
+        for (const a of destroysOf(second.plan))
+          expect(launched.has(a.instanceId), `destroyed ${a.instanceId}, launched by the pass before`).toBe(false);
 
         const firstLaunches = launchesOf(first.plan);
         const firstRegular = firstLaunches.filter((l) => l.upgradeOf === null);
@@ -310,7 +341,10 @@ describe("plan: properties over random fleets, configs, states, clocks and offer
         const budgetHeld = first.plan.held.some((h) => h.includes("ZEB_MAX_DISRUPTIONS_PER_PASS"));
         for (const a of destroysOf(second.plan)) {
           const continued = budgetHeld && (a.cause === "scale_down" || a.cause === "upgrade_done");
-          expect((upgradesEnded && a.cause === "duplicate") || continued, `second plan destroys ${a.instanceId}: ${a.cause} (${a.reason})`).toBe(true);
+          expect(
+            (upgradesEnded && a.cause === "duplicate") || continued,
+            `second plan destroys ${a.instanceId}: ${a.cause} (${a.reason})`,
+          ).toBe(true);
         }
         if (first.plan.actions.length === 0 && !budgetHeld) expect(second.plan.actions).toEqual([]);
       }),

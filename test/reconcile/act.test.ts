@@ -12,7 +12,15 @@ import { destroyOf } from "../../src/reconcile/plan";
 
 const launch = (slot: number): LaunchAction => {
   const o = offer();
-  return { kind: "launch", slot, label: labelFor(FLEET, slot), reason: `slot ${slot} empty`, offer: o, expectedGamesPerSec: 4, upgradeOf: null };
+  return {
+    kind: "launch",
+    slot,
+    label: labelFor(FLEET, slot),
+    reason: `slot ${slot} empty`,
+    offer: o,
+    expectedGamesPerSec: 4,
+    upgradeOf: null,
+  };
 };
 
 function recorder() {
@@ -35,7 +43,9 @@ describe("act: the journal", () => {
   it("writes each destroy before it is sent", async () => {
     const r = recorder();
     const w = worker({ id: 55, phase: "DEAD" });
-    const vast = scriptedVast({ destroyInstance: async () => (expect(r.journal.at(-1)!.pendingDestroys.map((p) => p.instanceId)).toEqual([55]), "destroyed") });
+    const vast = scriptedVast({
+      destroyInstance: async () => (expect(r.journal.at(-1)!.pendingDestroys.map((p) => p.instanceId)).toEqual([55]), "destroyed"),
+    });
     await act(destroys([destroyOf(w, "dead", "dead")]), state(), config(), { vast, hfToken: "hf_x", now: NOW, journal: r.record });
     expect(r.journal).toHaveLength(1);
   });
@@ -54,13 +64,22 @@ describe("act: the journal", () => {
 });
 
 describe("act: what each create answer leaves", () => {
-  const err = (kind: ConstructorParameters<typeof VastError>[0], status?: number) => new VastError(kind, "PUT /api/v0/asks/1/", `${kind}`, status === undefined ? {} : { status });
+  const err = (kind: ConstructorParameters<typeof VastError>[0], status?: number) =>
+    new VastError(kind, "PUT /api/v0/asks/1/", `${kind}`, status === undefined ? {} : { status });
   it.each<[string, Error, { pending: number; breaker: number; heldMore: boolean; creates: number }]>([
     ["a timeout: it may have rented, the slot waits", err("timeout"), { pending: 3, breaker: 0, heldMore: false, creates: 3 }],
     ["a 502: it may have rented, the slot waits", err("unavailable", 502), { pending: 3, breaker: 0, heldMore: false, creates: 3 }],
     ["a malformed answer: it may have rented, the slot waits", err("malformed"), { pending: 3, breaker: 0, heldMore: false, creates: 3 }],
-    ["a 429: refused, and the rest wait for the next pass", err("rate_limited", 429), { pending: 0, breaker: 0, heldMore: true, creates: 1 }],
-    ["the offer taken by another renter: the market, not a fault", err("offer_gone", 404), { pending: 0, breaker: 0, heldMore: false, creates: 3 }],
+    [
+      "a 429: refused, and the rest wait for the next pass",
+      err("rate_limited", 429),
+      { pending: 0, breaker: 0, heldMore: true, creates: 1 },
+    ],
+    [
+      "the offer taken by another renter: the market, not a fault",
+      err("offer_gone", 404),
+      { pending: 0, breaker: 0, heldMore: false, creates: 3 },
+    ],
     ["a 400 refusal: counts for the breaker", err("http", 400), { pending: 0, breaker: 3, heldMore: false, creates: 3 }],
   ])("%s", async (_name, error, want) => {
     let creates = 0;
@@ -87,8 +106,16 @@ describe("act: paced to Vast's intervals", () => {
       createInstance: async () => (sent.push(`create@${pacer.elapsed()}`), { id: 9 }),
       destroyInstance: async (id) => (sent.push(`destroy ${id}@${pacer.elapsed()}`), "destroyed"),
     });
-    const gone = [worker({ id: 51, slot: 5, phase: "DEAD" }), worker({ id: 52, slot: 6, phase: "DEAD" })].map((w) => destroyOf(w, "dead", "dead"));
-    const out = await act([...gone, launch(0), launch(1), launch(2)], state(), config(), { vast, hfToken: "hf_x", now: NOW, journal: () => {}, pacer });
+    const gone = [worker({ id: 51, slot: 5, phase: "DEAD" }), worker({ id: 52, slot: 6, phase: "DEAD" })].map((w) =>
+      destroyOf(w, "dead", "dead"),
+    );
+    const out = await act([...gone, launch(0), launch(1), launch(2)], state(), config(), {
+      vast,
+      hfToken: "hf_x",
+      now: NOW,
+      journal: () => {},
+      pacer,
+    });
     // Destroys and creates are limited per endpoint: the first create need not wait for a destroy.
     expect(sent).toEqual(["destroy 51@0", "destroy 52@3000", "create@3000", "create@7500", "create@12000"]);
     expect(slept).toEqual([3000, 4500, 4500]);
@@ -101,7 +128,14 @@ describe("act: paced to Vast's intervals", () => {
     const { pacer } = waits();
     const vast = scriptedVast({ createInstance: async () => ({ id: ++creates }) });
     const r = recorder();
-    const out = await act([0, 1, 2, 3, 4, 5, 6].map(launch), state(), config(), { vast, hfToken: "hf_x", now: NOW, journal: r.record, pacer, budgetMs: 10_000 });
+    const out = await act([0, 1, 2, 3, 4, 5, 6].map(launch), state(), config(), {
+      vast,
+      hfToken: "hf_x",
+      now: NOW,
+      journal: r.record,
+      pacer,
+      budgetMs: 10_000,
+    });
     // 10 s fits the first create and two more 4.5 s apart.
     expect(creates).toBe(3);
     expect(out.actions.map((a) => a.ok)).toEqual([true, true, true]);
@@ -138,7 +172,13 @@ describe("act: paced to Vast's intervals", () => {
     expect(out.state.notBefore.create).toBe(NOW + 12_000);
     expect(out.held).toEqual(["Vast rate-limited a create: 1 more launch(es) wait for the next pass (no create for 12 s)"]);
     const next = waits();
-    await act([launch(1)], out.state, config(), { vast: scriptedVast(), hfToken: "hf_x", now: NOW + 5000, journal: () => {}, pacer: next.pacer });
+    await act([launch(1)], out.state, config(), {
+      vast: scriptedVast(),
+      hfToken: "hf_x",
+      now: NOW + 5000,
+      journal: () => {},
+      pacer: next.pacer,
+    });
     expect(next.slept).toEqual([7000]);
   });
 
@@ -146,12 +186,26 @@ describe("act: paced to Vast's intervals", () => {
     const destroyed: number[] = [];
     const vast = scriptedVast({ destroyInstance: async (id) => (destroyed.push(id), "destroyed") });
     const gone = [1, 2, 3].map((slot) => destroyOf(worker({ id: 60 + slot, slot, phase: "DEAD" }), "dead", "dead"));
-    const out = await act([...gone, launch(3), launch(0)], state(), config(), { vast, hfToken: "hf_x", now: NOW, journal: () => {}, pacer: waits().pacer, budgetMs: 4000 });
+    const out = await act([...gone, launch(3), launch(0)], state(), config(), {
+      vast,
+      hfToken: "hf_x",
+      now: NOW,
+      journal: () => {},
+      pacer: waits().pacer,
+      budgetMs: 4000,
+    });
     expect(destroyed).toEqual([61, 62]);
-    expect(out.state.pendingDestroys.map((p) => [p.instanceId, p.attempts])).toEqual([[61, 1], [62, 1], [63, 0]]);
+    expect(out.state.pendingDestroys.map((p) => [p.instanceId, p.attempts])).toEqual([
+      [61, 1],
+      [62, 1],
+      [63, 0],
+    ]);
     // Slot 3 keeps its old worker until its destroy is sent: its launch waits too, never two in one slot.
     expect(out.state.pendingLaunches.map((p) => p.slot)).toEqual([0]);
-    expect(out.held).toEqual(["1 destroy(s) wait for the next pass: Vast allows a destroy every 3 s", "1 launch(es) wait for the next pass: their slot's worker is not destroyed yet"]);
+    expect(out.held).toEqual([
+      "1 destroy(s) wait for the next pass: Vast allows a destroy every 3 s",
+      "1 launch(es) wait for the next pass: their slot's worker is not destroyed yet",
+    ]);
   });
 
   it("never waits longer than a rule's penalty, whatever time was stored (a clock that jumped)", async () => {

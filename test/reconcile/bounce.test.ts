@@ -12,7 +12,10 @@ import { config, instance, MIN, NOW, offer, passDeps, scriptedVast, state as emp
  */
 const WORKER = instance({ id: 41, machine_id: 500, dph_total: 0.08 });
 const BOUNCER = 777;
-const BATCHES = Array.from({ length: 6 }, (_, i) => `[worker-vast-0] batch ${i + 1}: 7168 examples, 3.9 games/s, step=142, total_games=${256 * (i + 1)}`).join("\n");
+const BATCHES = Array.from(
+  { length: 6 },
+  (_, i) => `[worker-vast-0] batch ${i + 1}: 7168 examples, 3.9 games/s, step=142, total_games=${256 * (i + 1)}`,
+).join("\n");
 
 function scripted(offersByPass: Offer[][], othersByPass: Instance[][] = []): { vast: VastClient; created: number[] } {
   let pass = -1;
@@ -26,7 +29,11 @@ function scripted(offersByPass: Offer[][], othersByPass: Instance[][] = []): { v
   return { vast, created };
 }
 
-async function passes(offersByPass: Offer[][], othersByPass: Instance[][] = [], over: Partial<FleetConfig> = {}): Promise<{ state: FleetState; created: number[] }> {
+async function passes(
+  offersByPass: Offer[][],
+  othersByPass: Instance[][] = [],
+  over: Partial<FleetConfig> = {},
+): Promise<{ state: FleetState; created: number[] }> {
   const { vast, created } = scripted(offersByPass, othersByPass);
   let s = emptyFleetState();
   for (let i = 0; i < offersByPass.length; i++) {

@@ -1,11 +1,28 @@
 import { describe, expect, it } from "vitest";
-import { failureSignature, largestSameFailure, nextBreaker, PROBE_INTERVAL_MS, probeAllowed, type Breaker, type BreakerInputs, type Outcome } from "../../src/reconcile/breaker";
+import {
+  failureSignature,
+  largestSameFailure,
+  nextBreaker,
+  PROBE_INTERVAL_MS,
+  probeAllowed,
+  type Breaker,
+  type BreakerInputs,
+  type Outcome,
+} from "../../src/reconcile/breaker";
 import { emptyState } from "../../src/reconcile/state";
 import { config, MIN, NOW } from "./fixtures";
 
 const HOUR_AGO = 60 * MIN;
 const closed = (): Breaker => emptyState().breaker;
-const open = (over: Partial<Breaker> = {}): Breaker => ({ open: true, reason: "tripped", since: NOW - HOUR_AGO, failures: 5, recentFailures: ["a", "a", "a", "a", "a"], lastProbeAt: null, ...over });
+const open = (over: Partial<Breaker> = {}): Breaker => ({
+  open: true,
+  reason: "tripped",
+  since: NOW - HOUR_AGO,
+  failures: 5,
+  recentFailures: ["a", "a", "a", "a", "a"],
+  lastProbeAt: null,
+  ...over,
+});
 const inputs = (over: Partial<BreakerInputs> = {}): BreakerInputs => ({ ownedCount: 10, fatalCount: 0, outcomes: [], ...over });
 const cfg = config(); // breakerLaunchFailures 5, breakerFatalFraction 0.5
 
@@ -105,9 +122,32 @@ describe("breaker: probe interval", () => {
 
 describe("breaker: only the same failure on several hosts counts", () => {
   it.each<[string, [string | null, string][], number]>([
-    ["assorted dud hosts", [["no_cuda", "AssertionError: No CUDA"], ["oom", "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB"], [null, "Vast: Error response from daemon"]], 1],
-    ["one image fault on three hosts, other numbers", [["traceback", "ModuleNotFoundError: No module named 'forge.zeb' (line 12)"], ["traceback", "ModuleNotFoundError: No module named 'forge.zeb' (line 14)"], ["traceback", "ModuleNotFoundError: No module named 'forge.zeb' (line 9)"]], 3],
-    ["the same words, another kind", [["oom", "out of memory"], ["traceback", "out of memory"]], 1],
+    [
+      "assorted dud hosts",
+      [
+        ["no_cuda", "AssertionError: No CUDA"],
+        ["oom", "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB"],
+        [null, "Vast: Error response from daemon"],
+      ],
+      1,
+    ],
+    [
+      "one image fault on three hosts, other numbers",
+      [
+        ["traceback", "ModuleNotFoundError: No module named 'forge.zeb' (line 12)"],
+        ["traceback", "ModuleNotFoundError: No module named 'forge.zeb' (line 14)"],
+        ["traceback", "ModuleNotFoundError: No module named 'forge.zeb' (line 9)"],
+      ],
+      3,
+    ],
+    [
+      "the same words, another kind",
+      [
+        ["oom", "out of memory"],
+        ["traceback", "out of memory"],
+      ],
+      1,
+    ],
     ["none", [], 0],
   ])("%s → %i", (_name, fatal, expected) => {
     expect(largestSameFailure(fatal.map(([kind, detail]) => failureSignature(kind, detail)))).toBe(expected);

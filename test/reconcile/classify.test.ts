@@ -57,13 +57,28 @@ describe("classify: log stages (running container)", () => {
   });
 
   it.each<[string, string, Phase, string | null]>([
-    ["runbook healthy startup", ["=== Setup started ===", "git installed", "repo cloned", batchText(1), batchText(2)].join("\n"), "RUNNING", null],
+    [
+      "runbook healthy startup",
+      ["=== Setup started ===", "git installed", "repo cloned", batchText(1), batchText(2)].join("\n"),
+      "RUNNING",
+      null,
+    ],
     ["`No such container` → BOOT", "Error response from daemon: No such container: 8f2a", "BOOT", null],
     ["stops after repo cloned → SETUP", "=== Setup started ===\ngit installed\nrepo cloned", "SETUP", null],
     ["worker started, no batch yet → WAIT", "Pulling initial weights from jasonyandell/zeb-42...\n  Model loaded (step 142)", "WAIT", null],
     ["No CUDA → FATAL no_cuda", "=== Setup started ===\nAssertionError: No CUDA", "FATAL", "no_cuda"],
-    ["newest evidence wins: a recovered traceback followed by batches → RUNNING", ["Traceback (most recent call last):", '  File "x.py"', "RuntimeError: boom", batchText(7), batchText(8)].join("\n"), "RUNNING", null],
-    ["newest evidence wins: batches followed by a traceback → FATAL", [batchText(7), "Traceback (most recent call last):", '  File "x.py"', "RuntimeError: boom"].join("\n"), "FATAL", "traceback"],
+    [
+      "newest evidence wins: a recovered traceback followed by batches → RUNNING",
+      ["Traceback (most recent call last):", '  File "x.py"', "RuntimeError: boom", batchText(7), batchText(8)].join("\n"),
+      "RUNNING",
+      null,
+    ],
+    [
+      "newest evidence wins: batches followed by a traceback → FATAL",
+      [batchText(7), "Traceback (most recent call last):", '  File "x.py"', "RuntimeError: boom"].join("\n"),
+      "FATAL",
+      "traceback",
+    ],
     ["`room` is not OOM", [batchText(3), "plenty of room left on disk"].join("\n"), "RUNNING", null],
   ])("%s", (_name, text, phase, fatalKind) => {
     const c = run(parseLogs(text));
@@ -93,15 +108,31 @@ describe("classify: log stages (running container)", () => {
 
   it.each<[string, LogEvidence | null, InstanceMemory | undefined, number | null]>([
     ["first sight of the error starts the clock", evidence({ stage: "running", lastBatch: batch(2), hfAuthError: true }), memory(), NOW],
-    ["still showing it keeps the clock", evidence({ stage: "running", lastBatch: batch(3), hfAuthError: true }), memory({ hfAuthSince: NOW - 5 * MIN }), NOW - 5 * MIN],
+    [
+      "still showing it keeps the clock",
+      evidence({ stage: "running", lastBatch: batch(3), hfAuthError: true }),
+      memory({ hfAuthSince: NOW - 5 * MIN }),
+      NOW - 5 * MIN,
+    ],
     ["an unreadable poll keeps the clock", null, memory({ hfAuthSince: NOW - 5 * MIN }), NOW - 5 * MIN],
-    ["a tail without it stops the clock", evidence({ stage: "running", lastBatch: batch(3) }), memory({ hfAuthSince: NOW - 5 * MIN }), null],
+    [
+      "a tail without it stops the clock",
+      evidence({ stage: "running", lastBatch: batch(3) }),
+      memory({ hfAuthSince: NOW - 5 * MIN }),
+      null,
+    ],
   ])("HF refusal clock: %s", (_name, logs, previous, since) => {
     expect(run(logs, previous).memory.hfAuthSince).toBe(since);
   });
 
   it("HF 401 in real log text is flagged while the worker keeps running", () => {
-    const c = run(parseLogs([batchText(4), "requests.exceptions.HTTPError: 401 Client Error: Unauthorized for url: https://huggingface.co/api/repos"].join("\n")));
+    const c = run(
+      parseLogs(
+        [batchText(4), "requests.exceptions.HTTPError: 401 Client Error: Unauthorized for url: https://huggingface.co/api/repos"].join(
+          "\n",
+        ),
+      ),
+    );
     expect(c.hfAuthError).toBe(true);
   });
 });

@@ -134,7 +134,19 @@ export function input(over: Partial<PlanInput> & { workers?: Worker[] } = {}): P
 
 /** A host record with no strikes and no samples: an RTX 3060 last struck at NOW (if ever). */
 export function hostRecord(machineId: number, over: Partial<HostRecord> = {}): HostRecord {
-  return { machineId, strikes: 0, lastStrikeAt: NOW, lastStrike: null, blockedReason: null, gamesPerSec: null, samples: 0, measuredAt: null, gpuName: "RTX 3060", sharedFrom: null, ...over };
+  return {
+    machineId,
+    strikes: 0,
+    lastStrikeAt: NOW,
+    lastStrike: null,
+    blockedReason: null,
+    gamesPerSec: null,
+    samples: 0,
+    measuredAt: null,
+    gpuName: "RTX 3060",
+    sharedFrom: null,
+    ...over,
+  };
 }
 
 export function memory(over: Partial<InstanceMemory> = {}): InstanceMemory {

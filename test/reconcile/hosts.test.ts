@@ -12,10 +12,26 @@ import { config, hostRecord, HOUR, instance, NOW, offer, passDeps, scriptedVast,
 describe("blocking a host by hand", () => {
   const rows: { name: string; before: ReturnType<typeof hostRecord> | null; keeps: Partial<ReturnType<typeof hostRecord>> }[] = [
     { name: "a host the fleet has never seen", before: null, keeps: { gamesPerSec: null, samples: 0, gpuName: null } },
-    { name: "a host the fleet measured", before: hostRecord(700, { gamesPerSec: 3.9, samples: 8, gpuName: "RTX 3060" }), keeps: { gamesPerSec: 3.9, samples: 8, gpuName: "RTX 3060" } },
-    { name: "a host with one strike of its own", before: hostRecord(700, { strikes: 1, lastStrikeAt: NOW - HOUR, lastStrike: "stalled" }), keeps: {} },
-    { name: "a host blocked by another fleet (adopted)", before: hostRecord(700, { strikes: STRIKES_TO_BLOCK, lastStrikeAt: NOW - HOUR, sharedFrom: "zeb-large" }), keeps: {} },
-    { name: "a No CUDA host: the operator's reason replaces it", before: hostRecord(700, { strikes: 2, lastStrikeAt: NOW - HOUR, blockedReason: "No CUDA on this host" }), keeps: {} },
+    {
+      name: "a host the fleet measured",
+      before: hostRecord(700, { gamesPerSec: 3.9, samples: 8, gpuName: "RTX 3060" }),
+      keeps: { gamesPerSec: 3.9, samples: 8, gpuName: "RTX 3060" },
+    },
+    {
+      name: "a host with one strike of its own",
+      before: hostRecord(700, { strikes: 1, lastStrikeAt: NOW - HOUR, lastStrike: "stalled" }),
+      keeps: {},
+    },
+    {
+      name: "a host blocked by another fleet (adopted)",
+      before: hostRecord(700, { strikes: STRIKES_TO_BLOCK, lastStrikeAt: NOW - HOUR, sharedFrom: "zeb-large" }),
+      keeps: {},
+    },
+    {
+      name: "a No CUDA host: the operator's reason replaces it",
+      before: hostRecord(700, { strikes: 2, lastStrikeAt: NOW - HOUR, blockedReason: "No CUDA on this host" }),
+      keeps: {},
+    },
   ];
   for (const r of rows) {
     it(r.name, () => {
@@ -24,7 +40,14 @@ describe("blocking a host by hand", () => {
       const { state: after, host } = blockHost(before, 700, "blocked by the operator: slow link", NOW);
       expect(before).toEqual(frozen);
       expect(after.hosts["700"]).toEqual(host);
-      expect(host).toMatchObject({ machineId: 700, blockedReason: "blocked by the operator: slow link", lastStrike: "blocked by the operator: slow link", lastStrikeAt: NOW, sharedFrom: null, ...r.keeps });
+      expect(host).toMatchObject({
+        machineId: 700,
+        blockedReason: "blocked by the operator: slow link",
+        lastStrike: "blocked by the operator: slow link",
+        lastStrikeAt: NOW,
+        sharedFrom: null,
+        ...r.keeps,
+      });
       expect(host.strikes).toBeGreaterThanOrEqual(STRIKES_TO_BLOCK);
       // Until cleared: a strike-only block would have lapsed by then.
       for (const later of [NOW, NOW + BLOCK_MS, NOW + 30 * 24 * HOUR]) expect(isBlocked(host, later)).toBe(true);
@@ -43,7 +66,12 @@ describe("blocking a host by hand", () => {
     const other = offer({ machine_id: 701, gpu_name: "RTX 3060 Ti", dph_total: 0.06 });
     const ctx = { config: config(), now: NOW, fleetDph: 0 };
     expect(rankOffers([cheap, other], { ...ctx, state: state() })[0]?.offer.machine_id).toBe(700);
-    const adopted = adoptBlocks(state(), [{ machineId: 700, gpuName: null, reason: "bounced", fleet: "zeb-large", at: NOW - HOUR, permanent: false }], "zeb", NOW);
+    const adopted = adoptBlocks(
+      state(),
+      [{ machineId: 700, gpuName: null, reason: "bounced", fleet: "zeb-large", at: NOW - HOUR, permanent: false }],
+      "zeb",
+      NOW,
+    );
     const { state: blocked } = blockHost(adopted, 700, "blocked by the operator: slow link", NOW);
     // The other fleet's block is cleared: the operator's, now this fleet's own, stays.
     const lifted = adoptBlocks(blocked, [], "zeb", NOW + HOUR);
@@ -64,10 +92,26 @@ describe("forgetting faded host records", () => {
     { name: "two strikes 5.4 days ago (0.047 left)", record: hostRecord(2, { strikes: 2, lastStrikeAt: NOW - 5.4 * DAY }), kept: false },
     { name: "one strike 4.4 days ago (0.047 left)", record: hostRecord(3, { strikes: 1, lastStrikeAt: NOW - 4.4 * DAY }), kept: false },
     { name: "a record with no strike and nothing measured", record: hostRecord(4, { strikes: 0, lastStrikeAt: 0 }), kept: false },
-    { name: "faded, but the fleet measured the host", record: hostRecord(5, { strikes: 2, lastStrikeAt: NOW - 30 * DAY, gamesPerSec: 3.9, samples: 1 }), kept: true },
-    { name: "No CUDA a month ago: blocked for good", record: hostRecord(6, { strikes: 2, lastStrikeAt: NOW - 30 * DAY, blockedReason: "No CUDA on this host" }), kept: true },
-    { name: "the operator's block a month ago", record: hostRecord(7, { strikes: 2, lastStrikeAt: NOW - 30 * DAY, blockedReason: "blocked by the operator: slow link" }), kept: true },
-    { name: "another fleet's block, faded (the account lifts those)", record: hostRecord(8, { strikes: 2, lastStrikeAt: NOW - 30 * DAY, sharedFrom: "zeb-large" }), kept: true },
+    {
+      name: "faded, but the fleet measured the host",
+      record: hostRecord(5, { strikes: 2, lastStrikeAt: NOW - 30 * DAY, gamesPerSec: 3.9, samples: 1 }),
+      kept: true,
+    },
+    {
+      name: "No CUDA a month ago: blocked for good",
+      record: hostRecord(6, { strikes: 2, lastStrikeAt: NOW - 30 * DAY, blockedReason: "No CUDA on this host" }),
+      kept: true,
+    },
+    {
+      name: "the operator's block a month ago",
+      record: hostRecord(7, { strikes: 2, lastStrikeAt: NOW - 30 * DAY, blockedReason: "blocked by the operator: slow link" }),
+      kept: true,
+    },
+    {
+      name: "another fleet's block, faded (the account lifts those)",
+      record: hostRecord(8, { strikes: 2, lastStrikeAt: NOW - 30 * DAY, sharedFrom: "zeb-large" }),
+      kept: true,
+    },
   ];
   for (const r of rows) {
     it(`${r.kept ? "keeps" : "forgets"} ${r.name}`, () => {

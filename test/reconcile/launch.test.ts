@@ -9,19 +9,35 @@ function echoed(script: string): string[] {
   return script
     .split("\n")
     .filter((line) => !line.startsWith("trap "))
-    .flatMap((line) => [...line.matchAll(/echo "([^"]*)"/g)].map((m) => m[1]!.replace("$(date)", "Thu Feb  6 12:00:00 UTC 2026").replace("$WORKER_ID", "worker-vast-3")));
+    .flatMap((line) =>
+      [...line.matchAll(/echo "([^"]*)"/g)].map((m) =>
+        m[1]!.replace("$(date)", "Thu Feb  6 12:00:00 UTC 2026").replace("$WORKER_ID", "worker-vast-3"),
+      ),
+    );
 }
 
 describe("the launch: onstart script and create body", () => {
   it("fits Vast's onstart limit with the defaults and with long settings", () => {
     expect(onstartScript(DEFAULTS).length).toBeLessThanOrEqual(ONSTART_MAX);
-    const long = { ...DEFAULTS, repoId: `${"o".repeat(40)}/${"r".repeat(40)}`, examplesRepoId: `${"o".repeat(40)}/${"e".repeat(40)}`, weightsName: "w".repeat(100), codeBranch: "b".repeat(100) };
+    const long = {
+      ...DEFAULTS,
+      repoId: `${"o".repeat(40)}/${"r".repeat(40)}`,
+      examplesRepoId: `${"o".repeat(40)}/${"e".repeat(40)}`,
+      weightsName: "w".repeat(100),
+      codeBranch: "b".repeat(100),
+    };
     expect(onstartScript(long).length).toBeLessThanOrEqual(ONSTART_MAX);
   });
 
   it("prints, step by step, the lines the classifier reads as setup and then as the worker starting", () => {
     const lines = echoed(onstartScript(DEFAULTS));
-    expect(lines).toEqual(["=== Setup started at Thu Feb  6 12:00:00 UTC 2026 ===", "git installed", "repo cloned", "deps installed", "=== Starting worker worker-vast-3 at Thu Feb  6 12:00:00 UTC 2026 ==="]);
+    expect(lines).toEqual([
+      "=== Setup started at Thu Feb  6 12:00:00 UTC 2026 ===",
+      "git installed",
+      "repo cloned",
+      "deps installed",
+      "=== Starting worker worker-vast-3 at Thu Feb  6 12:00:00 UTC 2026 ===",
+    ]);
     const stages = lines.map((_, i) => parseLogs(lines.slice(0, i + 1).join("\n")).stage);
     expect(stages).toEqual(["setup", "setup", "setup", "setup", "wait"]);
     // The GPU check prints its own marker from python, and its failure is the classifier's "No CUDA".

@@ -1,11 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  FATAL_LINE_MAX,
-  LAUNCH_BROKEN_LINES,
-  LOG_PATTERNS,
-  parseLogs,
-  type LogEvidence,
-} from "../../src/reconcile/logs";
+import { FATAL_LINE_MAX, LAUNCH_BROKEN_LINES, LOG_PATTERNS, parseLogs, type LogEvidence } from "../../src/reconcile/logs";
 
 const log = (...lines: string[]): string => lines.join("\n");
 
@@ -41,12 +35,7 @@ const HEALTHY = log(
   "[worker-vast-0] batch 2: 7168 examples, 1.5 games/s, step=142, total_games=512",
 );
 
-const SETUP_PREFIX = [
-  "=== Setup started at Thu Feb  6 12:00:00 UTC 2026 ===",
-  "git installed",
-  "repo cloned",
-  "deps installed",
-];
+const SETUP_PREFIX = ["=== Setup started at Thu Feb  6 12:00:00 UTC 2026 ===", "git installed", "repo cloned", "deps installed"];
 
 const WORKER_PREFIX = [
   "=== Starting worker worker-vast-0 at Thu Feb  6 12:02:30 UTC 2026 ===",
@@ -61,11 +50,7 @@ const WORKER_PREFIX = [
   "  upload_interval=240s (folder upload)",
 ];
 
-const NO_CUDA_TRACE = [
-  "Traceback (most recent call last):",
-  '  File "<string>", line 1, in <module>',
-  "AssertionError: No CUDA",
-];
+const NO_CUDA_TRACE = ["Traceback (most recent call last):", '  File "<string>", line 1, in <module>', "AssertionError: No CUDA"];
 
 const OOM_MESSAGE =
   "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 20.00 MiB (GPU 0; 7.79 GiB total capacity; 7.50 GiB already allocated; 3.44 MiB free; 7.60 GiB reserved in total by PyTorch) If reserved memory is >> allocated memory try setting max_split_size_mb to avoid fragmentation.  See documentation for Memory Management and PYTORCH_CUDA_ALLOC_CONF";
@@ -104,9 +89,7 @@ const HF_401_TRACE = [
 
 const launchErrors = (n: number): string[] =>
   Array.from({ length: n }, (_, i) =>
-    i % 2 === 0
-      ? `bash: line ${i + 1}: python: command not found`
-      : `/bin/sh: 1: cd: can't cd to /root/code: No such file or directory`,
+    i % 2 === 0 ? `bash: line ${i + 1}: python: command not found` : `/bin/sh: 1: cd: can't cd to /root/code: No such file or directory`,
   );
 
 type Expect = Partial<LogEvidence>;
@@ -193,7 +176,12 @@ describe("LOG_PATTERNS", () => {
       miss: ["an exceptional result", "exceptions", "Exceptionally"],
     },
     launchError: {
-      hit: ["bash: python: command not found", "cd: /root/code: No such file or directory", "bash: ./run: Permission denied", "cannot execute binary file"],
+      hit: [
+        "bash: python: command not found",
+        "cd: /root/code: No such file or directory",
+        "bash: ./run: Permission denied",
+        "cannot execute binary file",
+      ],
       miss: ["command found", "directory listing"],
     },
   };
@@ -244,14 +232,22 @@ describe("parseLogs stage and evidence", () => {
     [
       "oom traceback after batches",
       log(...WORKER_PREFIX, ...batches(1, 3), ...OOM_TRACE),
-      { stage: "fatal", fatal: { kind: "oom", line: OOM_MESSAGE.slice(0, FATAL_LINE_MAX) }, lastBatch: expect.objectContaining({ batch: 3 }) },
+      {
+        stage: "fatal",
+        fatal: { kind: "oom", line: OOM_MESSAGE.slice(0, FATAL_LINE_MAX) },
+        lastBatch: expect.objectContaining({ batch: 3 }),
+      },
     ],
     [
       "bare CUDA out of memory line after batches",
       log(...batches(1, 2), "CUDA out of memory. Tried to allocate 20.00 MiB"),
       { stage: "fatal", fatal: { kind: "oom", line: "CUDA out of memory. Tried to allocate 20.00 MiB" } },
     ],
-    ["bare Killed line from the OOM killer", log(...batches(1, 4), "Killed"), { stage: "fatal", fatal: { kind: "killed", line: "Killed" } }],
+    [
+      "bare Killed line from the OOM killer",
+      log(...batches(1, 4), "Killed"),
+      { stage: "fatal", fatal: { kind: "killed", line: "Killed" } },
+    ],
     [
       "bash job report of a killed worker",
       log(...batches(1, 2), "/bin/bash: line 1:    57 Killed                  python -u -m forge.zeb.worker.run"),
@@ -259,13 +255,25 @@ describe("parseLogs stage and evidence", () => {
     ],
     [
       "size mismatch on one line",
-      log(...WORKER_PREFIX.slice(0, 2), "Traceback (most recent call last):", '  File "run.py", line 84, in run_worker', SIZE_MISMATCH_ONE_LINE),
-      { stage: "fatal", setupStep: "Pulling initial weights", fatal: { kind: "size_mismatch", line: SIZE_MISMATCH_ONE_LINE.slice(0, FATAL_LINE_MAX) } },
+      log(
+        ...WORKER_PREFIX.slice(0, 2),
+        "Traceback (most recent call last):",
+        '  File "run.py", line 84, in run_worker',
+        SIZE_MISMATCH_ONE_LINE,
+      ),
+      {
+        stage: "fatal",
+        setupStep: "Pulling initial weights",
+        fatal: { kind: "size_mismatch", line: SIZE_MISMATCH_ONE_LINE.slice(0, FATAL_LINE_MAX) },
+      },
     ],
     [
       "size mismatch on torch's indented continuation line",
       log(...WORKER_PREFIX.slice(0, 2), ...SIZE_MISMATCH_TRACE),
-      { stage: "fatal", fatal: expect.objectContaining({ kind: "size_mismatch", line: expect.stringMatching(/^size mismatch for tok_emb/) }) },
+      {
+        stage: "fatal",
+        fatal: expect.objectContaining({ kind: "size_mismatch", line: expect.stringMatching(/^size mismatch for tok_emb/) }),
+      },
     ],
     [
       "other traceback",
@@ -277,7 +285,11 @@ describe("parseLogs stage and evidence", () => {
       log(batchLine(1), "RuntimeError: CUDA error: an illegal memory access was encountered"),
       { stage: "fatal", fatal: { kind: "exception", line: "RuntimeError: CUDA error: an illegal memory access was encountered" } },
     ],
-    ["Exception: as a word", log(batchLine(1), "Exception: boom"), { stage: "fatal", fatal: { kind: "exception", line: "Exception: boom" } }],
+    [
+      "Exception: as a word",
+      log(batchLine(1), "Exception: boom"),
+      { stage: "fatal", fatal: { kind: "exception", line: "Exception: boom" } },
+    ],
     [
       "chained tracebacks: the last error names the block",
       log(
@@ -296,7 +308,12 @@ describe("parseLogs stage and evidence", () => {
     ],
     [
       "frames mentioning fatal words are not separate events",
-      log("Traceback (most recent call last):", '  File "oom.py", line 1, in killed_room', "    raise Exception('killed')", "ValueError: x"),
+      log(
+        "Traceback (most recent call last):",
+        '  File "oom.py", line 1, in killed_room',
+        "    raise Exception('killed')",
+        "ValueError: x",
+      ),
       { stage: "fatal", fatal: { kind: "traceback", line: "ValueError: x" } },
     ],
     // Newest evidence wins, both ways.
@@ -310,8 +327,16 @@ describe("parseLogs stage and evidence", () => {
       log("Traceback (most recent call last):", '  File "x.py", line 1, in f', batchLine(9)),
       { stage: "running", fatal: null, lastBatch: expect.objectContaining({ batch: 9 }) },
     ],
-    ["batch lines followed by a traceback are fatal", log(...batches(1, 5), ...NO_CUDA_TRACE), { stage: "fatal", fatal: expect.objectContaining({ kind: "no_cuda" }) }],
-    ["batch lines followed by No CUDA", log(...batches(1, 5), "AssertionError: No CUDA"), { stage: "fatal", fatal: expect.objectContaining({ kind: "no_cuda" }) }],
+    [
+      "batch lines followed by a traceback are fatal",
+      log(...batches(1, 5), ...NO_CUDA_TRACE),
+      { stage: "fatal", fatal: expect.objectContaining({ kind: "no_cuda" }) },
+    ],
+    [
+      "batch lines followed by No CUDA",
+      log(...batches(1, 5), "AssertionError: No CUDA"),
+      { stage: "fatal", fatal: expect.objectContaining({ kind: "no_cuda" }) },
+    ],
     // Whole-word negatives.
     [
       "room, zoom, bloom, exceptional, unkilled are ordinary words",
@@ -338,10 +363,18 @@ describe("parseLogs stage and evidence", () => {
     ],
     [
       "HF 403 Forbidden",
-      log(batchLine(1), "huggingface_hub.errors.HfHubHTTPError: 403 Forbidden: you don't have the rights to create a dataset", batchLine(2)),
+      log(
+        batchLine(1),
+        "huggingface_hub.errors.HfHubHTTPError: 403 Forbidden: you don't have the rights to create a dataset",
+        batchLine(2),
+      ),
       { stage: "running", hfAuthError: true },
     ],
-    ["HF Invalid credentials", log(batchLine(1), "Invalid credentials in Authorization header", batchLine(2)), { stage: "running", hfAuthError: true }],
+    [
+      "HF Invalid credentials",
+      log(batchLine(1), "Invalid credentials in Authorization header", batchLine(2)),
+      { stage: "running", hfAuthError: true },
+    ],
     [
       "HF 401 crashing the weight sync is fatal through its traceback",
       log(...batches(1, 2), ...HF_401_TRACE),
@@ -366,16 +399,48 @@ describe("parseLogs stage and evidence", () => {
     ],
     [
       "upload failed with 412 is not fatal",
-      log(batchLine(4), "[worker-vast-0] Upload failed (412 Client Error: Precondition Failed for url: https://huggingface.co/x), will retry next cycle"),
+      log(
+        batchLine(4),
+        "[worker-vast-0] Upload failed (412 Client Error: Precondition Failed for url: https://huggingface.co/x), will retry next cycle",
+      ),
       { stage: "running", fatal: null, unsentBatches: null, hfAuthError: false },
     ],
     // Unsent batches: what a worker destroyed now would take with it.
-    ["unsent: none right after an upload", log(batchLine(1), "[w] Uploading 1 batches to HF...", "[w] Upload complete (1 batches)"), { unsentBatches: 0 }],
-    ["unsent: weight sync after the upload adds none", log(batchLine(2), "[w] Upload complete (2 batches)", "[w] No new weights (still step 142)"), { unsentBatches: 0 }],
-    ["unsent: batches since the newest upload", log(batchLine(1), "[w] Upload complete (1 batches)", batchLine(2), batchLine(3)), { unsentBatches: 2 }],
-    ["unsent: only the newest upload counts", log(batchLine(1), "[w] Upload complete (1 batches)", batchLine(2), "[w] Upload complete (1 batches)", batchLine(3)), { unsentBatches: 1 }],
-    ["unsent: an upload under way is not done", log(batchLine(1), "[w] Upload complete (1 batches)", batchLine(2), "[w] Uploading 1 batches to HF..."), { unsentBatches: 1 }],
-    ["unsent: unknown after a failed upload", log("[w] Upload complete (1 batches)", batchLine(2), "[w] Uploading 1 batches to HF...", "[w] Upload failed (x), will retry next cycle"), { unsentBatches: null }],
+    [
+      "unsent: none right after an upload",
+      log(batchLine(1), "[w] Uploading 1 batches to HF...", "[w] Upload complete (1 batches)"),
+      { unsentBatches: 0 },
+    ],
+    [
+      "unsent: weight sync after the upload adds none",
+      log(batchLine(2), "[w] Upload complete (2 batches)", "[w] No new weights (still step 142)"),
+      { unsentBatches: 0 },
+    ],
+    [
+      "unsent: batches since the newest upload",
+      log(batchLine(1), "[w] Upload complete (1 batches)", batchLine(2), batchLine(3)),
+      { unsentBatches: 2 },
+    ],
+    [
+      "unsent: only the newest upload counts",
+      log(batchLine(1), "[w] Upload complete (1 batches)", batchLine(2), "[w] Upload complete (1 batches)", batchLine(3)),
+      { unsentBatches: 1 },
+    ],
+    [
+      "unsent: an upload under way is not done",
+      log(batchLine(1), "[w] Upload complete (1 batches)", batchLine(2), "[w] Uploading 1 batches to HF..."),
+      { unsentBatches: 1 },
+    ],
+    [
+      "unsent: unknown after a failed upload",
+      log(
+        "[w] Upload complete (1 batches)",
+        batchLine(2),
+        "[w] Uploading 1 batches to HF...",
+        "[w] Upload failed (x), will retry next cycle",
+      ),
+      { unsentBatches: null },
+    ],
     ["unsent: unknown with no upload in the tail", log(batchLine(1), batchLine(2)), { unsentBatches: null }],
     ["weight sync lines prove the loop runs", log("[w] Weights updated: step 142 -> 150"), { stage: "running", lastBatch: null }],
     // Batch line forms.
@@ -392,17 +457,33 @@ describe("parseLogs stage and evidence", () => {
     [
       "CRLF line endings",
       HEALTHY.replace(/\n/g, "\r\n"),
-      { stage: "running", setupStep: "Worker starting", lastBatch: { batch: 2, examples: 7168, gamesPerSec: 1.5, step: 142, totalGames: 512 } },
+      {
+        stage: "running",
+        setupStep: "Worker starting",
+        lastBatch: { batch: 2, examples: 7168, gamesPerSec: 1.5, step: 142, totalGames: 512 },
+      },
     ],
-    ["bare CR (progress bars) splits lines", `Downloading 10%\rDownloading 100%\r${batchLine(3)}\rKilled`, { stage: "fatal", fatal: { kind: "killed", line: "Killed" } }],
+    [
+      "bare CR (progress bars) splits lines",
+      `Downloading 10%\rDownloading 100%\r${batchLine(3)}\rKilled`,
+      { stage: "fatal", fatal: { kind: "killed", line: "Killed" } },
+    ],
     // Launch-broken needs volume and no sign of the worker.
     [
       `launch_broken at ${LAUNCH_BROKEN_LINES} lines`,
       log("=== Setup started at x ===", ...launchErrors(LAUNCH_BROKEN_LINES)),
       { stage: "fatal", fatal: { kind: "launch_broken", line: "/bin/sh: 1: cd: can't cd to /root/code: No such file or directory" } },
     ],
-    [`not launch_broken at ${LAUNCH_BROKEN_LINES - 1} lines`, log("=== Setup started at x ===", ...launchErrors(LAUNCH_BROKEN_LINES - 1)), { stage: "setup", fatal: null }],
-    ["not launch_broken once the worker started", log("=== Starting worker w at x ===", ...launchErrors(12)), { stage: "wait", fatal: null }],
+    [
+      `not launch_broken at ${LAUNCH_BROKEN_LINES - 1} lines`,
+      log("=== Setup started at x ===", ...launchErrors(LAUNCH_BROKEN_LINES - 1)),
+      { stage: "setup", fatal: null },
+    ],
+    [
+      "not launch_broken once the worker started",
+      log("=== Starting worker w at x ===", ...launchErrors(12)),
+      { stage: "wait", fatal: null },
+    ],
     ["not launch_broken with a batch line", log(batchLine(1), ...launchErrors(12)), { stage: "running", fatal: null }],
     [
       "a specific fatal beats launch_broken",
@@ -462,7 +543,11 @@ describe("50-line tails", () => {
     [
       "a full 50-line tail ending in OOM",
       tail50(fullLog),
-      { stage: "fatal", fatal: expect.objectContaining({ kind: "oom" }), lastBatch: expect.objectContaining({ batch: 40, totalGames: 40 * 256 }) },
+      {
+        stage: "fatal",
+        fatal: expect.objectContaining({ kind: "oom" }),
+        lastBatch: expect.objectContaining({ batch: 40, totalGames: 40 * 256 }),
+      },
     ],
   ])("%s", (_name, text, expected) => {
     expect(text.split("\n").length).toBeLessThanOrEqual(50);
@@ -479,19 +564,21 @@ describe("fatal line", () => {
 });
 
 /** Tails that would make a backtracking pattern blow up (seconds per call): every pattern stays linear. */
-const PATHOLOGICAL_TAIL = Array.from({ length: 50 }, (_, i) =>
-  [
-    "a".repeat(20_000),
-    "[" + "a".repeat(20_000),
-    "A.".repeat(10_000),
-    "Aaaa".repeat(5_000),
-    " ".repeat(20_000) + "x",
-    "batch 1: " + "1 ".repeat(10_000),
-    "401 Client Error " + "http://".repeat(3_000),
-    "403 Forbidden https://" + "a.".repeat(10_000),
-    "Traceback (most recent call last):",
-    " " + "k".repeat(20_000),
-  ][i % 10],
+const PATHOLOGICAL_TAIL = Array.from(
+  { length: 50 },
+  (_, i) =>
+    [
+      "a".repeat(20_000),
+      "[" + "a".repeat(20_000),
+      "A.".repeat(10_000),
+      "Aaaa".repeat(5_000),
+      " ".repeat(20_000) + "x",
+      "batch 1: " + "1 ".repeat(10_000),
+      "401 Client Error " + "http://".repeat(3_000),
+      "403 Forbidden https://" + "a.".repeat(10_000),
+      "Traceback (most recent call last):",
+      " " + "k".repeat(20_000),
+    ][i % 10],
 ).join("\n");
 
 describe("pathological input", () => {

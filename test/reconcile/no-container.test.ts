@@ -11,9 +11,24 @@ import { config, instance, memory, MIN, NOW, passDeps, scriptedVast, state } fro
 describe("a running worker whose logs answer 'No such container' twice", () => {
   it("is not destroyed as a boot timeout one minute after its last batch, and its host is not struck", async () => {
     const inst = instance({ id: 4242 });
-    let s = state({ instances: { "4242": memory({ phase: "RUNNING", lastBatch: 50, batchAdvancedAt: NOW - MIN, everRan: true, gamesPerSec: 4, step: 1, totalGames: 100 }) } });
+    let s = state({
+      instances: {
+        "4242": memory({
+          phase: "RUNNING",
+          lastBatch: 50,
+          batchAdvancedAt: NOW - MIN,
+          everRan: true,
+          gamesPerSec: 4,
+          step: 1,
+          totalGames: 100,
+        }),
+      },
+    });
     const cfg = config({ workers: 1, maxConcurrentUpgrades: 0, bounceWindowS: 0 });
-    const vast = scriptedVast({ listInstances: async () => [inst], getLogs: async () => "Error response from daemon: No such container: 4242abc" });
+    const vast = scriptedVast({
+      listInstances: async () => [inst],
+      getLogs: async () => "Error response from daemon: No such container: 4242abc",
+    });
     const destroyed: string[] = [];
     for (const t of [NOW, NOW + MIN]) {
       const out = await runPass("zeb", cfg, s, passDeps(vast, t));

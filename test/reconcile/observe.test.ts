@@ -19,7 +19,12 @@ describe("observe: the logs of many workers", () => {
     await h.advance(3600);
     const listed = (await h.data<{ instances: { id: number; label: string }[] }>("GET", "/api/v1/instances/?limit=25")).instances;
     const sleeps: number[] = [];
-    const vast = createVastClient({ baseUrl: "http://vast-simulator", apiKey: "test-key", fetch: (req) => h.market.handle(req, 0), sleep: async (ms) => void sleeps.push(ms) });
+    const vast = createVastClient({
+      baseUrl: "http://vast-simulator",
+      apiKey: "test-key",
+      fetch: (req) => h.market.handle(req, 0),
+      sleep: async (ms) => void sleeps.push(ms),
+    });
     const full = await vast.listInstances();
     expect(full.map((i) => i.id).sort()).toEqual([...ids].sort());
     expect(listed.length).toBe(n);

@@ -18,8 +18,13 @@ import {
 import type { GpuStat, HostRecord } from "../../src/reconcile/state";
 import { config, hostRecord, NOW, offer, state } from "./fixtures";
 
-const ctx = (over: Partial<OfferChoiceContext> = {}): OfferChoiceContext => ({ config: config(), state: state(), now: NOW, fleetDph: 0, ...over });
-
+const ctx = (over: Partial<OfferChoiceContext> = {}): OfferChoiceContext => ({
+  config: config(),
+  state: state(),
+  now: NOW,
+  fleetDph: 0,
+  ...over,
+});
 
 describe("offers: ranking by expected games per dollar", () => {
   // The runbook's example: a $0.055 RTX 3060 Ti beats a $0.083 RTX 3060 and a $0.107 RTX 3080.
@@ -125,7 +130,12 @@ describe("offers: rejection rules", () => {
     ["rented already (vast-cli drops these after the search)", { rented: true }, {}, /is rented already/],
     ["under the fleet's OOM floor", { gpu_ram: 8192 }, { state: state({ vramFloorMb: 8193 }) }, /8192 MB VRAM is under 8193 MB/],
     ["above the OOM floor", { gpu_ram: 12288 }, { state: state({ vramFloorMb: 8193 }) }, null],
-    ["an OOM on another model's 8 GB card applies to this 8 GB card too", { gpu_name: "RTX 3060 Ti", gpu_ram: 8192 }, { state: state({ vramFloorMb: 8193 }) }, /8192 MB VRAM is under 8193 MB/],
+    [
+      "an OOM on another model's 8 GB card applies to this 8 GB card too",
+      { gpu_name: "RTX 3060 Ti", gpu_ram: 8192 },
+      { state: state({ vramFloorMb: 8193 }) },
+      /8192 MB VRAM is under 8193 MB/,
+    ],
     ["gpu filter RTX_3090 (runbook spelling) rejects a 3060 Ti", {}, { gpu: "RTX_3090" }, /not wanted/],
     ["gpu filter RTX_3060_Ti (runbook spelling) accepts it", {}, { gpu: "RTX_3060_Ti" }, null],
     ["gpu filter may name a model outside ZEB_GPUS", { gpu_name: "RTX 4090", dph_total: 0.09 }, { gpu: "RTX 4090" }, null],

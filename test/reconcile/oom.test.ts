@@ -18,11 +18,24 @@ const OOM_LOG = [
 ].join("\n");
 const BATCHES = "[worker-vast-1] batch 40: 7168 examples, 3.9 games/s, step=150, total_games=10240";
 
-const died = instance({ id: 51, machine_id: 5100, label: "zeb-worker-vast-0", actual_status: "exited", gpu_name: "RTX 3060", gpu_ram: 12288, start_date: (NOW - 30 * MIN) / 1000 });
-const peer = (gpu_ram: number) => instance({ id: 52, machine_id: 5200, label: "zeb-worker-vast-1", gpu_name: "RTX 3060", gpu_ram, start_date: (NOW - 60 * MIN) / 1000 });
+const died = instance({
+  id: 51,
+  machine_id: 5100,
+  label: "zeb-worker-vast-0",
+  actual_status: "exited",
+  gpu_name: "RTX 3060",
+  gpu_ram: 12288,
+  start_date: (NOW - 30 * MIN) / 1000,
+});
+const peer = (gpu_ram: number) =>
+  instance({ id: 52, machine_id: 5200, label: "zeb-worker-vast-1", gpu_name: "RTX 3060", gpu_ram, start_date: (NOW - 60 * MIN) / 1000 });
 
 async function pass(listing: Instance[], offers: Offer[] = []) {
-  const vast = scriptedVast({ listInstances: async () => listing, getLogs: async (id) => (id === died.id ? OOM_LOG : BATCHES), searchOffers: async () => offers });
+  const vast = scriptedVast({
+    listInstances: async () => listing,
+    getLogs: async (id) => (id === died.id ? OOM_LOG : BATCHES),
+    searchOffers: async () => offers,
+  });
   // Every phase was first seen an hour ago: the peer has long been RUNNING.
   const out = await runPass("zeb", config({ workers: listing.length }), emptyState(), passDeps(vast, NOW));
   expect(out.report.actions.find((a) => a.kind === "destroy")?.instanceId).toBe(died.id);

@@ -3,10 +3,36 @@ import { DEFAULTS, labelFor, plannedUploadInterval, type FleetConfig } from "../
 import { PROBE_INTERVAL_MS } from "../../src/reconcile/breaker";
 import { classify } from "../../src/reconcile/classify";
 import { FITS_AFTER_MS, oomFitsElsewhere } from "../../src/reconcile/learn";
-import { plan, UPGRADE_MIN_RUNNING_MS, MARKET_SCAN_MS, workerOf, type DestroyCause, type PlanInput, type Worker } from "../../src/reconcile/plan";
+import {
+  plan,
+  UPGRADE_MIN_RUNNING_MS,
+  MARKET_SCAN_MS,
+  workerOf,
+  type DestroyCause,
+  type PlanInput,
+  type Worker,
+} from "../../src/reconcile/plan";
 import type { FleetState, LaunchRecord, PendingLaunch, Phase, Upgrade } from "../../src/reconcile/state";
 import type { Offer } from "../../src/vast/schemas";
-import { config, destroys, evidence, freshId, HOUR, input, instance, launches, memory, MIN, NOW, offer, S, state, worker, batch, FLEET } from "./fixtures";
+import {
+  config,
+  destroys,
+  evidence,
+  freshId,
+  HOUR,
+  input,
+  instance,
+  launches,
+  memory,
+  MIN,
+  NOW,
+  offer,
+  S,
+  state,
+  worker,
+  batch,
+  FLEET,
+} from "./fixtures";
 
 const run = (over: Parameters<typeof input>[0] = {}) => plan(input(over));
 
@@ -80,7 +106,13 @@ describe("plan: the runbook's replacement triggers (strict: act only when time-i
     [601, "STALLED", true],
   ])("STALLED: batch unchanged for %ss since it last advanced → %s, destroyed: %s", (after, phase, acts) => {
     const advancedAt = NOW - after * S;
-    const c = classify(instance(), evidence({ stage: "running", lastBatch: batch(5) }), memory({ lastBatch: 5, batchAdvancedAt: advancedAt }), NOW, DEFAULTS.stallTimeoutS);
+    const c = classify(
+      instance(),
+      evidence({ stage: "running", lastBatch: batch(5) }),
+      memory({ lastBatch: 5, batchAdvancedAt: advancedAt }),
+      NOW,
+      DEFAULTS.stallTimeoutS,
+    );
     expect(c.phase).toBe(phase);
     // Entering STALLED is itself the timeout, so the planner acts at once (time-in-phase 0).
     const w = worker({ phase: c.phase, since: NOW });
@@ -137,7 +169,10 @@ describe("plan: replenish", () => {
       st = {
         ...st,
         lastMarketScanAt: now,
-        pendingLaunches: [...st.pendingLaunches, ...ls.map((l) => pending(l.slot, { at: now, offerId: l.offer.id, machineId: l.offer.machine_id }))],
+        pendingLaunches: [
+          ...st.pendingLaunches,
+          ...ls.map((l) => pending(l.slot, { at: now, offerId: l.offer.id, machineId: l.offer.machine_id })),
+        ],
         launches: [...st.launches, ...launchedAt(ls.length, now)],
       };
     }
@@ -158,7 +193,12 @@ describe("plan: replenish", () => {
   });
 
   it("pending launches count toward the target: no double launch while a create is not yet listed", () => {
-    const p = run({ config: config({ workers: 2 }), workers: [worker({ slot: 0 })], state: state({ lastMarketScanAt: NOW, pendingLaunches: [pending(1)] }), offers: offers(3) });
+    const p = run({
+      config: config({ workers: 2 }),
+      workers: [worker({ slot: 0 })],
+      state: state({ lastMarketScanAt: NOW, pendingLaunches: [pending(1)] }),
+      offers: offers(3),
+    });
     expect(p.actions).toEqual([]);
     expect(p.wantedSlots).toEqual([]);
     expect(p.wantsOffers).toBe(false);
@@ -175,16 +215,51 @@ describe("plan: replenish", () => {
 describe("plan: duplicates sharing a label", () => {
   // [phase, start_date offset (s before NOW)] per instance; the expected survivor's index.
   it.each<[string, [Phase, number][], number]>([
-    ["two RUNNING: the oldest stays", [["RUNNING", 600], ["RUNNING", 3600]], 1],
-    ["RUNNING beats an older BOOT", [["BOOT", 3600], ["RUNNING", 600]], 1],
-    ["WAIT beats SETUP beats BOOT", [["BOOT", 60], ["WAIT", 30], ["SETUP", 90]], 1],
-    ["three BOOT: the oldest stays", [["BOOT", 60], ["BOOT", 300], ["BOOT", 120]], 1],
+    [
+      "two RUNNING: the oldest stays",
+      [
+        ["RUNNING", 600],
+        ["RUNNING", 3600],
+      ],
+      1,
+    ],
+    [
+      "RUNNING beats an older BOOT",
+      [
+        ["BOOT", 3600],
+        ["RUNNING", 600],
+      ],
+      1,
+    ],
+    [
+      "WAIT beats SETUP beats BOOT",
+      [
+        ["BOOT", 60],
+        ["WAIT", 30],
+        ["SETUP", 90],
+      ],
+      1,
+    ],
+    [
+      "three BOOT: the oldest stays",
+      [
+        ["BOOT", 60],
+        ["BOOT", 300],
+        ["BOOT", 120],
+      ],
+      1,
+    ],
   ])("%s", (_name, group, keep) => {
     const ws = group.map(([phase, ago]) => worker({ slot: 0, phase, since: NOW, inst: { start_date: (NOW - ago * S) / 1000 } }));
     const p = run({ config: config({ workers: 1 }), workers: ws });
     const gone = destroys(p.actions);
     expect(gone.map((d) => d.cause)).toEqual(ws.map(() => "duplicate").slice(1));
-    expect(gone.map((d) => d.instanceId).sort()).toEqual(ws.filter((_, i) => i !== keep).map((w) => w.instance.id).sort());
+    expect(gone.map((d) => d.instanceId).sort()).toEqual(
+      ws
+        .filter((_, i) => i !== keep)
+        .map((w) => w.instance.id)
+        .sort(),
+    );
     expect(launches(p.actions)).toEqual([]);
   });
 });
@@ -243,7 +318,9 @@ describe("plan: above target, the worst leave first", () => {
     const leaving = worker({ slot: 1, inst: { gpu_name: "RTX 3060", dph_total: 0.083 }, ...over });
     const stays = worker({ slot: 0, inst: { gpu_name: "RTX 3060 Ti", dph_total: 0.055 } });
     const p = run({ config: config({ workers: 1 }), state: state({ lastMarketScanAt: NOW }), workers: [stays, leaving] });
-    expect(p.actions).toEqual(leaves ? [expect.objectContaining({ kind: "destroy", instanceId: leaving.instance.id, cause: "scale_down" })] : []);
+    expect(p.actions).toEqual(
+      leaves ? [expect.objectContaining({ kind: "destroy", instanceId: leaving.instance.id, cause: "scale_down" })] : [],
+    );
     // A draining worker still counts as leaving: nothing is launched or destroyed in its place.
     expect(p.wantedSlots).toEqual([]);
     expect(p.held.some((h) => h.includes(`${leaving.label} leaves after its upload`))).toBe(!leaves);
@@ -268,7 +345,11 @@ describe("plan: above target, the worst leave first", () => {
     // Next pass the pending two are listed (BOOT): they, not the running ones, leave.
     const booting = [worker({ slot: 2, phase: "BOOT", since: NOW }), worker({ slot: 3, phase: "BOOT", since: NOW })];
     const next = run({ config: config({ workers: 2 }), workers: [...ws, ...booting] });
-    expect(destroys(next.actions).map((d) => d.instanceId).sort()).toEqual(booting.map((w) => w.instance.id).sort());
+    expect(
+      destroys(next.actions)
+        .map((d) => d.instanceId)
+        .sort(),
+    ).toEqual(booting.map((w) => w.instance.id).sort());
   });
 });
 
@@ -299,14 +380,20 @@ describe("plan: holds", () => {
     ["probed 29 min ago → none", NOW - 29 * MIN, NOW - 5 * HOUR, 0],
     ["probed 30 min ago → one probe", NOW - 30 * MIN, NOW - 5 * HOUR, 1],
   ])("circuit breaker open: %s", (_name, lastProbeAt, since, expected) => {
-    const st = state({ lastMarketScanAt: NOW, breaker: { open: true, reason: "5 launches failed", since, failures: 5, recentFailures: [], lastProbeAt } });
+    const st = state({
+      lastMarketScanAt: NOW,
+      breaker: { open: true, reason: "5 launches failed", since, failures: 5, recentFailures: [], lastProbeAt },
+    });
     const p = run({ config: config({ workers: 4 }), state: st, offers: offers(4) });
     expect(launches(p.actions)).toHaveLength(expected);
     expect(p.held.join()).toMatch(/circuit breaker open/);
   });
 
   it("circuit breaker open: broken workers still go (they bill and produce nothing), but their slots are not refilled", () => {
-    const st = state({ lastMarketScanAt: NOW, breaker: { open: true, reason: "fatal", since: NOW - MIN, failures: 0, recentFailures: [], lastProbeAt: null } });
+    const st = state({
+      lastMarketScanAt: NOW,
+      breaker: { open: true, reason: "fatal", since: NOW - MIN, failures: 0, recentFailures: [], lastProbeAt: null },
+    });
     const ws = [
       worker({ slot: 0, phase: "FATAL", since: NOW - HOUR }),
       worker({ slot: 1, phase: "BOOT", since: NOW - HOUR }),
@@ -348,7 +435,11 @@ describe("plan: holds", () => {
   });
 
   it("the HF token hold outlives the worker that showed it: no launches until it is cleared", () => {
-    const held = run({ config: config({ workers: 2 }), state: state({ hfAuthHold: { since: NOW - HOUR, token: "abc" } }), offers: offers(2) });
+    const held = run({
+      config: config({ workers: 2 }),
+      state: state({ hfAuthHold: { since: NOW - HOUR, token: "abc" } }),
+      offers: offers(2),
+    });
     expect(launches(held.actions)).toEqual([]);
     expect(held.held.join("\n")).toMatch(/Hugging Face rejected the token/);
     const cleared = run({ config: config({ workers: 2 }), state: state({ hfAuthHold: null }), offers: offers(2) });
@@ -359,7 +450,8 @@ describe("plan: holds", () => {
 describe("plan: HF 401/403 on one host while the token works elsewhere", () => {
   // Two upload intervals (auto at a small target: 240 s) is how long a peer must run to vouch.
   const vouchAfter = 2 * plannedUploadInterval(DEFAULTS) * S;
-  const refused = () => worker({ slot: 0, phase: "RUNNING", since: NOW - 20 * MIN, hfAuthError: true, inst: { start_date: (NOW - 25 * MIN) / 1000 } });
+  const refused = () =>
+    worker({ slot: 0, phase: "RUNNING", since: NOW - 20 * MIN, hfAuthError: true, inst: { start_date: (NOW - 25 * MIN) / 1000 } });
   const peer = (over: Parameters<typeof worker>[0] = {}) => worker({ slot: 1, phase: "RUNNING", since: NOW - HOUR, ...over });
 
   it("a peer running with the same token vouches for it: the refused worker is replaced and launches go on", () => {
@@ -375,7 +467,12 @@ describe("plan: HF 401/403 on one host while the token works elsewhere", () => {
   });
 
   it("a hold left by a worker that is gone lifts once a peer vouches for the token", () => {
-    const p = run({ config: config({ workers: 2 }), state: state({ lastMarketScanAt: NOW, hfAuthHold: { since: NOW - HOUR, token: "fp" } }), workers: [peer()], offers: offers(2) });
+    const p = run({
+      config: config({ workers: 2 }),
+      state: state({ lastMarketScanAt: NOW, hfAuthHold: { since: NOW - HOUR, token: "fp" } }),
+      workers: [peer()],
+      offers: offers(2),
+    });
     expect(launches(p.actions).map((l) => l.slot)).toEqual([0]);
   });
 
@@ -387,7 +484,12 @@ describe("plan: HF 401/403 on one host while the token works elsewhere", () => {
     ["the peer is still in setup", peer({ phase: "SETUP", since: NOW - HOUR }), {}],
   ])("no voucher when %s: the worker is kept and launches are held", (_name, other, over) => {
     const bad = refused();
-    const p = run({ config: config({ workers: 3 }), state: state({ lastMarketScanAt: NOW, ...over }), workers: other ? [bad, other] : [bad], offers: offers(3) });
+    const p = run({
+      config: config({ workers: 3 }),
+      state: state({ lastMarketScanAt: NOW, ...over }),
+      workers: other ? [bad, other] : [bad],
+      offers: offers(3),
+    });
     expect(destroys(p.actions).map((d) => d.instanceId)).not.toContain(bad.instance.id);
     expect(launches(p.actions)).toEqual([]);
     expect(p.held.join("\n")).toMatch(/Hugging Face rejected the token/);
@@ -416,11 +518,19 @@ describe("plan: HF 401/403 on one host while the token works elsewhere", () => {
 describe("oomFitsElsewhere: CUDA out of memory on one host while a card with no more memory runs the workload elsewhere", () => {
   const oom = () => worker({ id: 700, slot: 0, phase: "DEAD", fatalKind: "oom", inst: { gpu_name: "RTX 3060", gpu_ram: 12288 } });
   it.each<[string, Parameters<typeof worker>[0], boolean]>([
-    ["same model and memory, running 10 min → the host's fault", { inst: { gpu_name: "RTX 3060", gpu_ram: 12288 }, since: NOW - FITS_AFTER_MS }, true],
+    [
+      "same model and memory, running 10 min → the host's fault",
+      { inst: { gpu_name: "RTX 3060", gpu_ram: 12288 }, since: NOW - FITS_AFTER_MS },
+      true,
+    ],
     ["same model with less memory → the host's fault", { inst: { gpu_name: "RTX 3060", gpu_ram: 8192 }, since: NOW - HOUR }, true],
     ["running 1 s short of 10 min → not proven", { inst: { gpu_name: "RTX 3060", gpu_ram: 12288 }, since: NOW - FITS_AFTER_MS + S }, false],
     ["same model with more memory → not proven", { inst: { gpu_name: "RTX 3060", gpu_ram: 16384 }, since: NOW - HOUR }, false],
-    ["another model with as much memory → the host's fault (memory is the constraint)", { inst: { gpu_name: "RTX 3090", gpu_ram: 12288 }, since: NOW - HOUR }, true],
+    [
+      "another model with as much memory → the host's fault (memory is the constraint)",
+      { inst: { gpu_name: "RTX 3090", gpu_ram: 12288 }, since: NOW - HOUR },
+      true,
+    ],
     ["another model with more memory → not proven", { inst: { gpu_name: "RTX 3090", gpu_ram: 24576 }, since: NOW - HOUR }, false],
     ["not running → not proven", { phase: "WAIT", inst: { gpu_name: "RTX 3060", gpu_ram: 12288 }, since: NOW - HOUR }, false],
   ])("%s", (_name, peer, fits) => {
@@ -445,8 +555,16 @@ describe("plan: offers", () => {
     ["below target → true", { config: config({ workers: 2, bounceWindowS: 0 }) }, true],
     ["at target, scan never done → true", { state: state({ lastMarketScanAt: null }) }, true],
     ["at target, last scan one scan interval ago → true", { state: state({ lastMarketScanAt: NOW - MARKET_SCAN_MS }) }, true],
-    ["at target, last scan 1 s short of the scan interval → false", { state: state({ lastMarketScanAt: NOW - MARKET_SCAN_MS + 1000 }) }, false],
-    ["below target but launches held → false", { config: config({ workers: 2, bounceWindowS: 0 }), state: state({ lastMarketScanAt: NOW, launchHold: "x" }) }, false],
+    [
+      "at target, last scan 1 s short of the scan interval → false",
+      { state: state({ lastMarketScanAt: NOW - MARKET_SCAN_MS + 1000 }) },
+      false,
+    ],
+    [
+      "below target but launches held → false",
+      { config: config({ workers: 2, bounceWindowS: 0 }), state: state({ lastMarketScanAt: NOW, launchHold: "x" }) },
+      false,
+    ],
     ["scan due but breaker open → false", { state: state({ lastMarketScanAt: null, breaker: breakerOpen }) }, false],
     ["scan due but upgrades at max → false", { state: state({ lastMarketScanAt: null, upgrades: busy }) }, false],
   ])("wantsOffers, market memory off (one RUNNING worker, target 1): %s", (_name, over, wants) => {
@@ -457,19 +575,44 @@ describe("plan: offers", () => {
   // else holds it, so its memory is current when it launches.
   it.each<[string, Partial<PlanInput>, boolean]>([
     ["idle at target 0, scan due → true", { config: config({ workers: 0 }), workers: [], state: state({ lastMarketScanAt: null }) }, true],
-    ["idle at target 0, scan just done → false", { config: config({ workers: 0 }), workers: [], state: state({ lastMarketScanAt: NOW }) }, false],
-    ["idle at target 0, 1 s short of the interval → false", { config: config({ workers: 0 }), workers: [], state: state({ lastMarketScanAt: NOW - MARKET_SCAN_MS + 1000 }) }, false],
-    ["idle, market memory off → false", { config: config({ workers: 0, bounceWindowS: 0 }), workers: [], state: state({ lastMarketScanAt: null }) }, false],
+    [
+      "idle at target 0, scan just done → false",
+      { config: config({ workers: 0 }), workers: [], state: state({ lastMarketScanAt: NOW }) },
+      false,
+    ],
+    [
+      "idle at target 0, 1 s short of the interval → false",
+      { config: config({ workers: 0 }), workers: [], state: state({ lastMarketScanAt: NOW - MARKET_SCAN_MS + 1000 }) },
+      false,
+    ],
+    [
+      "idle, market memory off → false",
+      { config: config({ workers: 0, bounceWindowS: 0 }), workers: [], state: state({ lastMarketScanAt: null }) },
+      false,
+    ],
     ["breaker open, scan due → true", { state: state({ lastMarketScanAt: null, breaker: breakerOpen }) }, true],
     ["upgrades at max, scan due → true", { state: state({ lastMarketScanAt: null, upgrades: busy }) }, true],
-    ["an /up?gpu= pass, scan due, breaker open → false (it sees one model)", { gpu: "RTX_3090", state: state({ lastMarketScanAt: null, breaker: breakerOpen }) }, false],
-    ["paused, scan due → false", { config: config({ workers: 0, paused: true }), workers: [], state: state({ lastMarketScanAt: null }) }, false],
+    [
+      "an /up?gpu= pass, scan due, breaker open → false (it sees one model)",
+      { gpu: "RTX_3090", state: state({ lastMarketScanAt: null, breaker: breakerOpen }) },
+      false,
+    ],
+    [
+      "paused, scan due → false",
+      { config: config({ workers: 0, paused: true }), workers: [], state: state({ lastMarketScanAt: null }) },
+      false,
+    ],
   ])("wantsOffers, market memory on: %s", (_name, over, wants) => {
     expect(run({ config: config({ workers: 1 }), workers: [worker({ slot: 0 })], ...over }).wantsOffers).toBe(wants);
   });
 
   it("a watch search with the breaker open launches and upgrades nothing", () => {
-    const p = run({ config: config({ workers: 1 }), workers: [worker({ slot: 0, inst: { dph_total: 0.083 } })], state: state({ lastMarketScanAt: null, breaker: breakerOpen }), offers: offers(3) });
+    const p = run({
+      config: config({ workers: 1 }),
+      workers: [worker({ slot: 0, inst: { dph_total: 0.083 } })],
+      state: state({ lastMarketScanAt: null, breaker: breakerOpen }),
+      offers: offers(3),
+    });
     expect(p.actions).toEqual([]);
   });
 
@@ -537,11 +680,35 @@ describe("plan: idempotence (level-triggered)", () => {
     const newWorkers: Worker[] = [];
     for (const l of launches(first.actions)) {
       const id = freshId();
-      newPending.push(pending(l.slot, { instanceId: id, offerId: l.offer.id, machineId: l.offer.machine_id, dph: l.offer.dph_total, at: NOW }));
-      if (listed) newWorkers.push(worker({ id, slot: l.slot, phase: "BOOT", since: now, inst: { actual_status: "loading", machine_id: l.offer.machine_id, dph_total: l.offer.dph_total, gpu_name: l.offer.gpu_name, start_date: now / 1000 } }));
+      newPending.push(
+        pending(l.slot, { instanceId: id, offerId: l.offer.id, machineId: l.offer.machine_id, dph: l.offer.dph_total, at: NOW }),
+      );
+      if (listed)
+        newWorkers.push(
+          worker({
+            id,
+            slot: l.slot,
+            phase: "BOOT",
+            since: now,
+            inst: {
+              actual_status: "loading",
+              machine_id: l.offer.machine_id,
+              dph_total: l.offer.dph_total,
+              gpu_name: l.offer.gpu_name,
+              start_date: now / 1000,
+            },
+          }),
+        );
     }
     const after: FleetState = { ...st, lastMarketScanAt: now, pendingLaunches: newPending, launches: launchedAt(newPending.length, NOW) };
-    const second = plan({ fleet: FLEET, config: cfg, state: after, now, workers: [...ws.filter((w) => !gone.has(w.instance.id)), ...newWorkers], offers: offers(6) });
+    const second = plan({
+      fleet: FLEET,
+      config: cfg,
+      state: after,
+      now,
+      workers: [...ws.filter((w) => !gone.has(w.instance.id)), ...newWorkers],
+      offers: offers(6),
+    });
     expect(second.actions).toEqual([]);
     expect(second.wantedSlots).toEqual([]);
   });
@@ -553,20 +720,33 @@ describe("plan: upgrades (make before break)", () => {
   const goodRunner = (slot = 1) => worker({ slot, since: NOW - HOUR, inst: { gpu_name: "RTX 3060 Ti", dph_total: 0.055 } });
   const scanDue = (over: Partial<FleetState> = {}) => state({ lastMarketScanAt: null, ...over });
   const deal = () => offer({ gpu_name: "RTX 3060 Ti", dph_total: 0.055 });
-  const upgrade = (oldId: number, newId: number, startedAt: number): Upgrade => ({ slot: 0, oldId, newId, startedAt, reason: "better deal" });
+  const upgrade = (oldId: number, newId: number, startedAt: number): Upgrade => ({
+    slot: 0,
+    oldId,
+    newId,
+    startedAt,
+    reason: "better deal",
+  });
 
   it("a worse RUNNING worker gets an upgrade launch into its own slot with upgradeOf", () => {
     const old = cheapRunner();
     const d = deal();
     const p = run({ config: config({ workers: 2 }), state: scanDue(), workers: [old, goodRunner()], offers: [d] });
-    expect(p.actions).toMatchObject([{ kind: "launch", slot: 0, label: labelFor(FLEET, 0), upgradeOf: old.instance.id, offer: { id: d.id } }]);
+    expect(p.actions).toMatchObject([
+      { kind: "launch", slot: 0, label: labelFor(FLEET, 0), upgradeOf: old.instance.id, offer: { id: d.id } },
+    ]);
   });
 
   it.each<[string, number, boolean]>([
     ["14% better → no upgrade", 0.083 / 1.14, false],
     ["16% better → upgrade", 0.083 / 1.16, true],
   ])("upgradeMinGain 15%%: an offer %s", (_name, price, upgrades) => {
-    const p = run({ config: config({ workers: 2 }), state: scanDue(), workers: [cheapRunner(), goodRunner()], offers: [offer({ gpu_name: "RTX 3060", dph_total: price })] });
+    const p = run({
+      config: config({ workers: 2 }),
+      state: scanDue(),
+      workers: [cheapRunner(), goodRunner()],
+      offers: [offer({ gpu_name: "RTX 3060", dph_total: price })],
+    });
     expect(launches(p.actions)).toHaveLength(upgrades ? 1 : 0);
   });
 
@@ -580,13 +760,22 @@ describe("plan: upgrades (make before break)", () => {
     ["credit paused", { state: scanDue({ creditPausedUntil: NOW + MIN }) }],
     ["hourly launch budget used up", { state: scanDue({ launches: launchedAt(24, NOW - MIN) }) }],
   ])("no upgrade launch: %s", (_name, over) => {
-    const p = run({ config: config({ workers: 2 }), state: scanDue(), workers: [cheapRunner(), goodRunner()], offers: [deal(), deal()], ...over });
+    const p = run({
+      config: config({ workers: 2 }),
+      state: scanDue(),
+      workers: [cheapRunner(), goodRunner()],
+      offers: [deal(), deal()],
+      ...over,
+    });
     expect(launches(p.actions).filter((l) => l.upgradeOf !== null)).toEqual([]);
   });
 
   it.each<[string, Partial<PlanInput>]>([
     ["slot cooldown just over", { state: scanDue({ slotCooldowns: { "0": NOW - DEFAULTS.upgradeCooldownS * S } }) }],
-    ["a second upgrade when maxConcurrentUpgrades is 2", { config: config({ workers: 2, maxConcurrentUpgrades: 2 }), state: scanDue({ upgrades: [upgrade(1, 2, NOW)] }) }],
+    [
+      "a second upgrade when maxConcurrentUpgrades is 2",
+      { config: config({ workers: 2, maxConcurrentUpgrades: 2 }), state: scanDue({ upgrades: [upgrade(1, 2, NOW)] }) },
+    ],
   ])("upgrade allowed: %s", (_name, over) => {
     const p = run({ config: config({ workers: 2 }), state: scanDue(), workers: [cheapRunner(), goodRunner()], offers: [deal()], ...over });
     expect(launches(p.actions).map((l) => l.slot)).toEqual([0]);
@@ -611,7 +800,9 @@ describe("plan: upgrades (make before break)", () => {
     const st = state({ lastMarketScanAt: NOW, upgrades: [upgrade(old.instance.id, fresh.instance.id, NOW - after * S)] });
     const p = run({ config: config({ workers: 2 }), state: st, workers: [old, fresh, goodRunner()] });
     // During the trial the pair shares slot 0's label: no duplicate kill, no scale-down, no launch.
-    expect(p.actions).toEqual(fails ? [expect.objectContaining({ kind: "destroy", instanceId: fresh.instance.id, cause: "upgrade_failed" })] : []);
+    expect(p.actions).toEqual(
+      fails ? [expect.objectContaining({ kind: "destroy", instanceId: fresh.instance.id, cause: "upgrade_failed" })] : [],
+    );
   });
 
   // Make before break, then drain: the old worker leaves after an upload, so its games reach HF.
@@ -631,7 +822,9 @@ describe("plan: upgrades (make before break)", () => {
     const st = state({ lastMarketScanAt: NOW, upgrades: [upgrade(old.instance.id, fresh.instance.id, NOW - 10 * MIN)] });
     const p = run({ config: config({ workers: 2 }), state: st, workers: [old, fresh, goodRunner()], offers: offers(2) });
     // While it drains, the pair still shares slot 0: no duplicate kill, no scale-down, no launch.
-    expect(p.actions).toEqual(leaves ? [expect.objectContaining({ kind: "destroy", instanceId: old.instance.id, cause: "upgrade_done" })] : []);
+    expect(p.actions).toEqual(
+      leaves ? [expect.objectContaining({ kind: "destroy", instanceId: old.instance.id, cause: "upgrade_done" })] : [],
+    );
     expect(p.wantedSlots).toEqual([]);
   });
 
@@ -660,7 +853,13 @@ describe("plan: the operator's replace (POST /instances/:id/replace)", () => {
   it("a healthy worker goes now and its slot is refilled in the same pass, on the best offer", () => {
     const [a, b] = [healthy(0), healthy(1)];
     const best = offer({ gpu_name: "RTX 3060 Ti", dph_total: 0.05 });
-    const p = run({ config: config({ workers: 2 }), state: state({ lastMarketScanAt: NOW }), workers: [a, b], offers: [best, ...offers(2)], replace: b.instance.id });
+    const p = run({
+      config: config({ workers: 2 }),
+      state: state({ lastMarketScanAt: NOW }),
+      workers: [a, b],
+      offers: [best, ...offers(2)],
+      replace: b.instance.id,
+    });
     expect(p.actions).toMatchObject([
       { kind: "destroy", instanceId: b.instance.id, slot: 1, cause: "replaced", reason: "replaced through the API" },
       { kind: "launch", slot: 1, offer: { id: best.id }, upgradeOf: null },
@@ -670,18 +869,37 @@ describe("plan: the operator's replace (POST /instances/:id/replace)", () => {
   it.each<[string, Partial<PlanInput>, number]>([
     ["an id that is no worker of the fleet", { replace: 999_999 }, 0],
     ["a paused fleet: nothing at all", { config: config({ workers: 2, paused: true }) }, 0],
-    ["a worker Hugging Face refuses (kept otherwise): the operator's word goes", { workers: [healthy(0), worker({ slot: 1, hfAuthError: true })] }, 1],
+    [
+      "a worker Hugging Face refuses (kept otherwise): the operator's word goes",
+      { workers: [healthy(0), worker({ slot: 1, hfAuthError: true })] },
+      1,
+    ],
   ])("%s", (_name, over, destroyed) => {
     const workers = over.workers ?? [healthy(0), healthy(1)];
-    const p = run({ config: config({ workers: 2 }), state: state({ lastMarketScanAt: NOW }), workers, replace: workers[1]!.instance.id, ...over });
+    const p = run({
+      config: config({ workers: 2 }),
+      state: state({ lastMarketScanAt: NOW }),
+      workers,
+      replace: workers[1]!.instance.id,
+      ...over,
+    });
     expect(destroys(p.actions).filter((d) => d.cause === "replaced")).toHaveLength(destroyed);
   });
 
   it("the old worker of an upgrade in trial: it goes, and the new one takes the slot without another launch", () => {
     const old = healthy(0);
     const fresh = worker({ slot: 0, phase: "WAIT", since: NOW - MIN });
-    const st = state({ lastMarketScanAt: NOW, upgrades: [{ slot: 0, oldId: old.instance.id, newId: fresh.instance.id, startedAt: NOW - 2 * MIN, reason: "better deal" }] });
-    const p = run({ config: config({ workers: 2 }), state: st, workers: [old, fresh, healthy(1)], offers: offers(2), replace: old.instance.id });
+    const st = state({
+      lastMarketScanAt: NOW,
+      upgrades: [{ slot: 0, oldId: old.instance.id, newId: fresh.instance.id, startedAt: NOW - 2 * MIN, reason: "better deal" }],
+    });
+    const p = run({
+      config: config({ workers: 2 }),
+      state: st,
+      workers: [old, fresh, healthy(1)],
+      offers: offers(2),
+      replace: old.instance.id,
+    });
     expect(p.actions).toEqual([expect.objectContaining({ kind: "destroy", instanceId: old.instance.id, cause: "replaced" })]);
     expect(p.wantedSlots).toEqual([]);
   });
@@ -692,34 +910,61 @@ describe("plan: a roll (POST /roll) replaces the workers started before it, make
   // Running for an hour on the runbook's best deal: no trade-up would ever touch it.
   const before = (slot: number, over: Parameters<typeof worker>[0] = {}) =>
     worker({ slot, since: NOW - HOUR, inst: { gpu_name: "RTX 3060 Ti", dph_total: 0.05, start_date: (NOW - HOUR) / 1000 }, ...over });
-  const after = (slot: number) => worker({ slot, since: NOW - MIN, inst: { gpu_name: "RTX 3060 Ti", dph_total: 0.05, start_date: (NOW - 2 * MIN) / 1000 } });
+  const after = (slot: number) =>
+    worker({ slot, since: NOW - MIN, inst: { gpu_name: "RTX 3060 Ti", dph_total: 0.05, start_date: (NOW - 2 * MIN) / 1000 } });
   const worse = () => offers(2, { gpu_name: "RTX 3060", dph_total: 0.08 });
   const rolling = (over: Partial<FleetState> = {}) => state({ lastMarketScanAt: null, rollBefore: ROLL, ...over });
 
   it("a worker started before the roll gets a launch into its slot, on a worse deal if that is what there is", () => {
     const old = before(0);
     const p = run({ config: config({ workers: 2 }), state: rolling(), workers: [old, after(1)], offers: worse() });
-    expect(p.actions).toEqual([expect.objectContaining({ kind: "launch", slot: 0, upgradeOf: old.instance.id, reason: expect.stringMatching(/^roll: replaces \d+, started before the roll: RTX 3060 @ \$0\.080\/h/) })]);
+    expect(p.actions).toEqual([
+      expect.objectContaining({
+        kind: "launch",
+        slot: 0,
+        upgradeOf: old.instance.id,
+        reason: expect.stringMatching(/^roll: replaces \d+, started before the roll: RTX 3060 @ \$0\.080\/h/),
+      }),
+    ]);
   });
 
   it.each<[string, number, Partial<PlanInput>]>([
     ["no roll: the same fleet trades nothing", 0, { state: state({ lastMarketScanAt: null }) }],
     ["maxConcurrentUpgrades 0: still one at a time", 1, { config: config({ workers: 2, maxConcurrentUpgrades: 0 }) }],
     ["two started before, maxConcurrentUpgrades 1: one at a time", 1, { workers: [before(0), before(1)] }],
-    ["two started before, maxConcurrentUpgrades 2: both", 2, { config: config({ workers: 2, maxConcurrentUpgrades: 2 }), workers: [before(0), before(1)] }],
-    ["a trial already under way uses the one slot", 0, { state: rolling({ upgrades: [{ slot: 1, oldId: 1, newId: 2, startedAt: NOW, reason: "roll" }] }) }],
-    ["running for a minute only, its slot cooling down: rolled all the same", 1, { workers: [before(0, { since: NOW - MIN }), after(1)], state: rolling({ slotCooldowns: { "0": NOW - MIN } }) }],
+    [
+      "two started before, maxConcurrentUpgrades 2: both",
+      2,
+      { config: config({ workers: 2, maxConcurrentUpgrades: 2 }), workers: [before(0), before(1)] },
+    ],
+    [
+      "a trial already under way uses the one slot",
+      0,
+      { state: rolling({ upgrades: [{ slot: 1, oldId: 1, newId: 2, startedAt: NOW, reason: "roll" }] }) },
+    ],
+    [
+      "running for a minute only, its slot cooling down: rolled all the same",
+      1,
+      { workers: [before(0, { since: NOW - MIN }), after(1)], state: rolling({ slotCooldowns: { "0": NOW - MIN } }) },
+    ],
     ["below target: slots are filled first", 0, { config: config({ workers: 3 }) }],
     ["not running yet: left until it runs or fails", 0, { workers: [before(0, { phase: "SETUP", since: NOW - MIN }), after(1)] }],
     ["a search not due yet", 0, { state: rolling({ lastMarketScanAt: NOW - MIN }) }],
-    ["the breaker open", 0, { state: rolling({ breaker: { open: true, reason: "x", since: NOW - MIN, failures: 5, recentFailures: [], lastProbeAt: NOW } }) }],
+    [
+      "the breaker open",
+      0,
+      { state: rolling({ breaker: { open: true, reason: "x", since: NOW - MIN, failures: 5, recentFailures: [], lastProbeAt: NOW } }) },
+    ],
     ["no start date on the instance: cannot be told, left alone", 0, { workers: [before(0, { inst: { start_date: null } }), after(1)] }],
     [
       "trading up off (maxConcurrentUpgrades 0), the worker from before not running yet: a worse worker is not traded up on the roll's room",
       0,
       {
         config: config({ workers: 2, maxConcurrentUpgrades: 0 }),
-        workers: [before(0, { phase: "SETUP", since: NOW - MIN }), worker({ slot: 1, since: NOW - HOUR, inst: { gpu_name: "RTX 3060", dph_total: 0.083, start_date: (NOW - 2 * MIN) / 1000 } })],
+        workers: [
+          before(0, { phase: "SETUP", since: NOW - MIN }),
+          worker({ slot: 1, since: NOW - HOUR, inst: { gpu_name: "RTX 3060", dph_total: 0.083, start_date: (NOW - 2 * MIN) / 1000 } }),
+        ],
         offers: offers(2),
       },
     ],
@@ -729,7 +974,11 @@ describe("plan: a roll (POST /roll) replaces the workers started before it, make
   });
 
   it.each<[string, Partial<PlanInput>, string[]]>([
-    ["no offer under the cap: the roll says why it waits", { offers: [] }, ["roll: no offer for the next worker's replacement under $0.09/h"]],
+    [
+      "no offer under the cap: the roll says why it waits",
+      { offers: [] },
+      ["roll: no offer for the next worker's replacement under $0.09/h"],
+    ],
     [
       "the fleet ceiling leaves no room for old and new side by side",
       { config: config({ workers: 2, maxFleetDph: 0.12 }) },
@@ -744,8 +993,18 @@ describe("plan: a roll (POST /roll) replaces the workers started before it, make
   it("the old worker leaves once its replacement runs, after its upload, as a trade-up's does", () => {
     const old = before(0, { unsentBatches: 0 });
     const fresh = after(0);
-    const st = rolling({ lastMarketScanAt: NOW, upgrades: [{ slot: 0, oldId: old.instance.id, newId: fresh.instance.id, startedAt: NOW - 5 * MIN, reason: "roll: replaces it" }] });
+    const st = rolling({
+      lastMarketScanAt: NOW,
+      upgrades: [{ slot: 0, oldId: old.instance.id, newId: fresh.instance.id, startedAt: NOW - 5 * MIN, reason: "roll: replaces it" }],
+    });
     const p = run({ config: config({ workers: 2 }), state: st, workers: [old, fresh, after(1)] });
-    expect(p.actions).toEqual([expect.objectContaining({ kind: "destroy", instanceId: old.instance.id, cause: "upgrade_done", reason: `replaced by ${fresh.instance.id} (roll: replaces it)` })]);
+    expect(p.actions).toEqual([
+      expect.objectContaining({
+        kind: "destroy",
+        instanceId: old.instance.id,
+        cause: "upgrade_done",
+        reason: `replaced by ${fresh.instance.id} (roll: replaces it)`,
+      }),
+    ]);
   });
 });

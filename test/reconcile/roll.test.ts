@@ -23,7 +23,12 @@ describe("roll", () => {
     ["every instance started after the roll", { rollBefore: ROLL, upgrades: [] }, [ROLL + MIN, ROLL + 2 * MIN], true],
     ["no instance at all (target 0)", { rollBefore: ROLL, upgrades: [] }, [], true],
     ["one from before is left", { rollBefore: ROLL, upgrades: [] }, [ROLL + MIN, ROLL - MIN], false],
-    ["a trial is still under way", { rollBefore: ROLL, upgrades: [{ slot: 0, oldId: 1, newId: 2, startedAt: NOW, reason: "roll" }] }, [ROLL + MIN], false],
+    [
+      "a trial is still under way",
+      { rollBefore: ROLL, upgrades: [{ slot: 0, oldId: 1, newId: 2, startedAt: NOW, reason: "roll" }] },
+      [ROLL + MIN],
+      false,
+    ],
     ["no roll: nothing to finish", { rollBefore: null, upgrades: [] }, [], false],
   ])("rollFinished: %s → %s", (_name, st, started, done) => {
     expect(rollFinished(st, started.map(at))).toBe(done);
@@ -36,6 +41,9 @@ describe("roll", () => {
     const out = await runPass(FLEET, config({ workers: 1 }), state({ rollBefore: ROLL, lastMarketScanAt: NOW }), passDeps(vast, NOW));
     expect(out.state.rollBefore).toBeNull();
     const stillOld = scriptedVast({ listInstances: async () => [instance({ id: 73, start_date: (ROLL - MIN) / 1000 })] });
-    expect((await runPass(FLEET, config({ workers: 1 }), state({ rollBefore: ROLL, lastMarketScanAt: NOW }), passDeps(stillOld, NOW))).state.rollBefore).toBe(ROLL);
+    expect(
+      (await runPass(FLEET, config({ workers: 1 }), state({ rollBefore: ROLL, lastMarketScanAt: NOW }), passDeps(stillOld, NOW))).state
+        .rollBefore,
+    ).toBe(ROLL);
   });
 });

@@ -14,10 +14,17 @@ import { BASE, json, KEY, offerRow, scripted, sleeps } from "../vast/standin";
 describe("a capped search with a rented row", () => {
   it("does not block a machine that was only pushed past the 64th row", async () => {
     // Rows 1..64 by price; row 1 is marked rented (Vast may still list it). Machine of offer 64 is the one watched.
-    const base = Array.from({ length: 64 }, (_, i) => ({ ...offerRow(i + 1, "RTX 3060", 0.03 + i * 0.0005), ...(i === 0 ? { rented: true } : {}) }));
+    const base = Array.from({ length: 64 }, (_, i) => ({
+      ...offerRow(i + 1, "RTX 3060", 0.03 + i * 0.0005),
+      ...(i === 0 ? { rented: true } : {}),
+    }));
     // A cheaper offer appears: offer 64 is now row 65, past the cap, though still on the market.
     const pushed = [offerRow(500, "RTX 3060", 0.02), ...base.slice(0, 63)];
-    const vast = scripted(() => json({ offers: base }), () => json({ offers: pushed }), () => json({ offers: base }));
+    const vast = scripted(
+      () => json({ offers: base }),
+      () => json({ offers: pushed }),
+      () => json({ offers: base }),
+    );
     const real = createVastClient({ baseUrl: BASE, apiKey: KEY, fetch: vast.fetch, sleep: sleeps().sleep });
     const client = scriptedVast({ searchOffers: (q) => real.searchOffers(q) });
     const cfg = config({ workers: 0, maxDph: 0.09, bounceWindowS: 2700 });

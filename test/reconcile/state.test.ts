@@ -27,12 +27,27 @@ describe("FleetState: an older per-model VRAM floor", () => {
 });
 
 describe("salvageState: what a damaged stored state still gives back", () => {
-  const pending = { slot: 1, instanceId: null, offerId: 7, machineId: 70, gpuName: "RTX 3060", dph: 0.06, at: 1000, upgradeOf: null, reason: "slot 1 empty" };
+  const pending = {
+    slot: 1,
+    instanceId: null,
+    offerId: 7,
+    machineId: 70,
+    gpuName: "RTX 3060",
+    dph: 0.06,
+    at: 1000,
+    upgradeOf: null,
+    reason: "slot 1 empty",
+  };
   const good = { ...emptyState(), pendingLaunches: [pending], vramFloorMb: 12289 };
 
   it.each<[string, (s: Record<string, unknown>) => Record<string, unknown>, string[], number]>([
     ["a field of the wrong shape: only that field is lost", (s) => ({ ...s, breaker: { open: "no" } }), ["breaker"], 1],
-    ["one bad pending launch among good ones: the good ones are kept", (s) => ({ ...s, pendingLaunches: [pending, { slot: "x" }] }), ["pendingLaunches"], 1],
+    [
+      "one bad pending launch among good ones: the good ones are kept",
+      (s) => ({ ...s, pendingLaunches: [pending, { slot: "x" }] }),
+      ["pendingLaunches"],
+      1,
+    ],
     ["a missing field: it takes its empty value", ({ upgrades: _, ...s }) => s, ["upgrades"], 1],
   ])("%s", (_name, damage, lost, kept) => {
     const text = JSON.stringify(damage(good));

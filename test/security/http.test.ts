@@ -13,13 +13,21 @@ import { ADMIN, READ, call } from "../api/helpers";
 const DESCRIPTION = ["/openapi.json", "/docs"];
 const OPEN = new Set(["/healthz", ...DESCRIPTION, ...SHELL_PATHS]);
 const ROUTES = [...new Map(app.routes.filter((r) => r.method !== "ALL").map((r) => [`${r.method} ${r.path}`, r])).values()];
-const concrete = (path: string) => path.replace(/:id\b/, "1").replace(/:machineId\b/, "1").replace(/:fleet\b/, "zeb") + (path.includes("?") ? "" : "?fleet=zeb");
+const concrete = (path: string) =>
+  path
+    .replace(/:id\b/, "1")
+    .replace(/:machineId\b/, "1")
+    .replace(/:fleet\b/, "zeb") + (path.includes("?") ? "" : "?fleet=zeb");
 const EVIL = "https://evil.example";
 
 describe("every route but /healthz and the API's description needs a token", () => {
   it("the route table is non-trivial and its open paths are exactly /healthz, /openapi.json, /docs and the static shell", () => {
     expect(ROUTES.length).toBeGreaterThanOrEqual(10);
-    expect(ROUTES.filter((r) => OPEN.has(r.path)).map((r) => r.path).sort()).toEqual(["/healthz", ...DESCRIPTION, ...SHELL_PATHS].sort());
+    expect(
+      ROUTES.filter((r) => OPEN.has(r.path))
+        .map((r) => r.path)
+        .sort(),
+    ).toEqual(["/healthz", ...DESCRIPTION, ...SHELL_PATHS].sort());
     expect(SHELL_PATHS.every((p) => p === "/" || p.startsWith("/assets/"))).toBe(true);
   });
 
@@ -27,7 +35,8 @@ describe("every route but /healthz and the API's description needs a token", () 
     for (const path of [...SHELL_PATHS, ...DESCRIPTION]) {
       const res = await call(path, { token: null });
       expect(res.status).toBe(200);
-      for (const secret of [ADMIN, READ, "test-vast-key-SECRET", "hf_test_SECRET", "slack-hook-SECRET"]) expect(res.text).not.toContain(secret);
+      for (const secret of [ADMIN, READ, "test-vast-key-SECRET", "hf_test_SECRET", "slack-hook-SECRET"])
+        expect(res.text).not.toContain(secret);
       expect(res.text).not.toMatch(/worker-vast-\d/);
     }
   });
@@ -38,7 +47,11 @@ describe("every route but /healthz and the API's description needs a token", () 
     it(`${route.method} ${route.path} answers 401 without a token, with a wrong one, and with a malformed header`, async () => {
       expect((await call(path, { method: route.method, token: null })).status).toBe(401);
       expect((await call(path, { method: route.method, token: "x".repeat(24) })).status).toBe(401);
-      const malformed = await call(path, { method: route.method, token: null, headers: { authorization: `Basic ${btoa(`admin:${ADMIN}`)}` } });
+      const malformed = await call(path, {
+        method: route.method,
+        token: null,
+        headers: { authorization: `Basic ${btoa(`admin:${ADMIN}`)}` },
+      });
       expect([400, 401]).toContain(malformed.status);
       // Tokens are not accepted in the query string, where they would end up in access logs.
       expect((await call(`${path}&token=${ADMIN}&api_key=${ADMIN}`, { method: route.method, token: null })).status).toBe(401);
@@ -51,16 +64,22 @@ describe("every route but /healthz and the API's description needs a token", () 
 });
 
 describe("CORS is closed by default", () => {
-  const preflight = (method: string) => ({ origin: EVIL, "access-control-request-method": method, "access-control-request-headers": "authorization, content-type" });
+  const preflight = (method: string) => ({
+    origin: EVIL,
+    "access-control-request-method": method,
+    "access-control-request-headers": "authorization, content-type",
+  });
 
   for (const route of ROUTES) {
     const path = concrete(route.path);
     it(`${route.method} ${route.path}: no Access-Control-Allow-* on the preflight or the answer`, async () => {
       const pre = await call(path, { method: "OPTIONS", token: null, headers: preflight(route.method) });
-      for (const [name] of pre.headers) expect(name.toLowerCase().startsWith("access-control-allow"), `${name} on OPTIONS ${path}`).toBe(false);
+      for (const [name] of pre.headers)
+        expect(name.toLowerCase().startsWith("access-control-allow"), `${name} on OPTIONS ${path}`).toBe(false);
       for (const token of [null, ADMIN]) {
         const res = await call(path, { method: route.method, token, headers: { origin: EVIL } });
-        for (const [name] of res.headers) expect(name.toLowerCase().startsWith("access-control-allow"), `${name} on ${route.method} ${path}`).toBe(false);
+        for (const [name] of res.headers)
+          expect(name.toLowerCase().startsWith("access-control-allow"), `${name} on ${route.method} ${path}`).toBe(false);
       }
     });
   }
@@ -110,10 +129,19 @@ describe("request bodies are size-capped", () => {
         controller.enqueue(chunk);
       },
     });
-    const res = await app.request("/fleets/zeb", { method: "PUT", body: stream, headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" }, duplex: "half" } as RequestInit, {
-      API_TOKEN: ADMIN,
-      API_READ_TOKEN: READ,
-    });
+    const res = await app.request(
+      "/fleets/zeb",
+      {
+        method: "PUT",
+        body: stream,
+        headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
+        duplex: "half",
+      } as RequestInit,
+      {
+        API_TOKEN: ADMIN,
+        API_READ_TOKEN: READ,
+      },
+    );
     expect(res.status).toBe(413);
   });
 

@@ -16,7 +16,15 @@ import { ADMIN, READ, call, createFleet, resetMarket, sim } from "../api/helpers
 
 const SLACK_URL = "https://hooks.slack.com/services/T0TEST/B0TEST/slack-hook-SECRET";
 /** Every secret vitest.config.ts binds, and distinctive fragments of them. */
-const KNOWN = ["test-admin-token-SECRET", "test-read-token-SECRET", "test-vast-key-SECRET", "hf_test_SECRET", SLACK_URL, "slack-hook-SECRET", "B0TEST/slack"];
+const KNOWN = [
+  "test-admin-token-SECRET",
+  "test-read-token-SECRET",
+  "test-vast-key-SECRET",
+  "hf_test_SECRET",
+  SLACK_URL,
+  "slack-hook-SECRET",
+  "B0TEST/slack",
+];
 /** Credentials that are not ours but that a worker prints (its env, an HTTP header, a webhook). */
 const FOREIGN = ["hf_FOREIGNtoken12345678", "foreignbearer0123456789", "https://hooks.slack.com/services/TFOREIGN/BFOREIGN/foreignhook99"];
 /** What the leaky worker is told its id is: its logs print it in every "Starting worker" line. */
@@ -55,7 +63,9 @@ let leakyId = 0;
 beforeAll(async () => {
   for (const method of ["log", "info", "warn", "error", "debug"] as const) {
     vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
-      logged.push(args.map((a) => (a instanceof Error ? `${a.message}\n${a.stack ?? ""}` : typeof a === "string" ? a : JSON.stringify(a))).join(" "));
+      logged.push(
+        args.map((a) => (a instanceof Error ? `${a.message}\n${a.stack ?? ""}` : typeof a === "string" ? a : JSON.stringify(a))).join(" "),
+      );
     });
   }
   await resetMarket(11);
@@ -64,12 +74,20 @@ beforeAll(async () => {
 
   // A worker of the paused fleet whose logs print secrets: launched straight through the simulator's
   // Vast API (as a person with the CLI would), so the keeper only watches it.
-  const { offers } = (await sim("/api/v0/bundles/", { rentable: { eq: true }, order: [["dph_total", "asc"]] })) as { offers: { id: number }[] };
+  const { offers } = (await sim("/api/v0/bundles/", { rentable: { eq: true }, order: [["dph_total", "asc"]] })) as {
+    offers: { id: number }[];
+  };
   const offer = offers[0];
   if (!offer) throw new Error("the simulated market has no offers");
   const created = (await sim(
     `/api/v0/asks/${offer.id}/`,
-    { image: "pytorch/pytorch", label: `${PAUSED}-worker-vast-0`, disk: 10, onstart: onstartScript(DEFAULTS), env: { WORKER_ID: LEAKY_ID, HF_TOKEN: "hf_test_SECRET" } },
+    {
+      image: "pytorch/pytorch",
+      label: `${PAUSED}-worker-vast-0`,
+      disk: 10,
+      onstart: onstartScript(DEFAULTS),
+      env: { WORKER_ID: LEAKY_ID, HF_TOKEN: "hf_test_SECRET" },
+    },
     "PUT",
   )) as { new_contract: number };
   leakyId = created.new_contract;

@@ -25,18 +25,31 @@ describe("control API", () => {
 
   it("validates advance and reset bodies too", async () => {
     const h = harness();
-    expect((await h.call("POST", "/__sim/advance", { seconds: "ten" })).body).toMatchObject({ error: "invalid_input", message: expect.stringMatching(/^seconds: /) });
-    expect((await h.call("POST", "/__sim/reset", {})).body).toMatchObject({ error: "invalid_input", message: expect.stringMatching(/^seed: /) });
+    expect((await h.call("POST", "/__sim/advance", { seconds: "ten" })).body).toMatchObject({
+      error: "invalid_input",
+      message: expect.stringMatching(/^seconds: /),
+    });
+    expect((await h.call("POST", "/__sim/reset", {})).body).toMatchObject({
+      error: "invalid_input",
+      message: expect.stringMatching(/^seed: /),
+    });
   });
 
   it("moves the clock only when told at speed 0, and with real time at speed > 0", async () => {
     const market = new Market({ seed: 1, speed: 0, startMs: 1_000_000 });
-    const clock = async (real: number) => ((await (await market.handle(new Request("http://vast-simulator/__sim/clock"), real)).json()) as { now_ms: number }).now_ms;
+    const clock = async (real: number) =>
+      ((await (await market.handle(new Request("http://vast-simulator/__sim/clock"), real)).json()) as { now_ms: number }).now_ms;
     expect(await clock(0)).toBe(1_000_000);
     expect(await clock(50_000)).toBe(1_000_000);
-    await market.handle(new Request("http://vast-simulator/__sim/advance", { method: "POST", body: JSON.stringify({ seconds: 90 }) }), 50_000);
+    await market.handle(
+      new Request("http://vast-simulator/__sim/advance", { method: "POST", body: JSON.stringify({ seconds: 90 }) }),
+      50_000,
+    );
     expect(await clock(60_000)).toBe(1_090_000);
-    await market.handle(new Request("http://vast-simulator/__sim/control", { method: "POST", body: JSON.stringify({ speed: 60 }) }), 60_000);
+    await market.handle(
+      new Request("http://vast-simulator/__sim/control", { method: "POST", body: JSON.stringify({ speed: 60 }) }),
+      60_000,
+    );
     expect(await clock(61_000)).toBe(1_150_000);
   });
 
@@ -114,7 +127,9 @@ describe("determinism", () => {
     expect(three.market.state.machines.length).toBe(3 * one.market.state.machines.length);
     const listed = (h: ReturnType<typeof harness>) => h.market.state.machines.filter((m) => m.offerId !== null).length;
     expect(listed(three)).toBeGreaterThan(2 * listed(one));
-    expect((await one.call("POST", "/__sim/reset", { seed: 5, marketScale: 50 })).body).toMatchObject({ message: expect.stringMatching(/^marketScale: /) });
+    expect((await one.call("POST", "/__sim/reset", { seed: 5, marketScale: 50 })).body).toMatchObject({
+      message: expect.stringMatching(/^marketScale: /),
+    });
   });
 
   it("survives a JSON round trip of its state", async () => {

@@ -6,8 +6,30 @@ import { harness, ONSTART } from "./helpers";
 
 /** The simulator against what Vast documents (vast-ai/docs, vast-ai/vast-cli), item by item. */
 
-const NO_FAULTS = { stuck_boot: 0, no_cuda: 0, oom: 0, crash: 0, stall: 0, hf_auth: 0, launch_broken: 0, oci_error: 0, offline: 0, slow_setup: 0 };
-type Offers = { offers: { id: number; machine_id: number; dph_total: number; dph_base: number; min_bid: number; is_bid: boolean; duration: number; storage_cost: number }[] };
+const NO_FAULTS = {
+  stuck_boot: 0,
+  no_cuda: 0,
+  oom: 0,
+  crash: 0,
+  stall: 0,
+  hf_auth: 0,
+  launch_broken: 0,
+  oci_error: 0,
+  offline: 0,
+  slow_setup: 0,
+};
+type Offers = {
+  offers: {
+    id: number;
+    machine_id: number;
+    dph_total: number;
+    dph_base: number;
+    min_bid: number;
+    is_bid: boolean;
+    duration: number;
+    storage_cost: number;
+  }[];
+};
 
 describe("offer search", () => {
   // vast-api.md §10: one search answers with at most 64 rows whatever `limit` says.
@@ -31,7 +53,10 @@ describe("offer search", () => {
     });
     // The docs' default is 8 GB when a search names none.
     const none = await h.data<Offers>("POST", "/api/v0/bundles/", { order: [["id", "asc"]] });
-    expect((none.offers[0]?.dph_total ?? 0) - (none.offers[0]?.dph_base ?? 0)).toBeCloseTo(((none.offers[0]?.storage_cost ?? 0) * 8) / 720, 5);
+    expect((none.offers[0]?.dph_total ?? 0) - (none.offers[0]?.dph_base ?? 0)).toBeCloseTo(
+      ((none.offers[0]?.storage_cost ?? 0) * 8) / 720,
+      5,
+    );
     // A rental bills the storage of the disk it was created with.
     const { id, offer } = await h.launch(undefined, 0, { disk: 100 });
     expect((await h.show(id))?.dph_total).toBeCloseTo(offer.dph_total + (0.15 * 85) / 720, 5);
@@ -79,7 +104,11 @@ describe("create and listing answers", () => {
     const { offer } = await h.launch();
     const taken = await h.call("PUT", `/api/v0/asks/${offer.id}/`, { image: "x" });
     expect(taken.status).toBe(404);
-    expect(taken.body).toEqual({ success: false, error: "invalid_args", msg: `error 404/3603: no_such_ask Instance type by id ${offer.id} is not available.` });
+    expect(taken.body).toEqual({
+      success: false,
+      error: "invalid_args",
+      msg: `error 404/3603: no_such_ask Instance type by id ${offer.id} is not available.`,
+    });
     await h.control({ credit: 0 });
     const broke = await h.call("PUT", `/api/v0/asks/${(await h.cheapest()).id}/`, { image: "x" });
     expect(broke.body).toMatchObject({ success: false, msg: "Insufficient credits" });
@@ -179,8 +208,12 @@ describe("the onstart script, run as a host would", () => {
   it("a clone of an unknown branch fails as git says, and the script stops there", async () => {
     const { status, text } = await run(onstartScript({ ...DEFAULTS, codeBranch: "nope" }));
     expect(status).toBe("running");
-    expect(text).toContain("Cloning into '/root/code'...\nwarning: Could not find remote branch nope to clone.\nfatal: Remote branch nope not found in upstream origin\n");
-    expect(text.trimEnd().split("\n").pop()).toBe("SetupError: git clone --depth 1 --branch 'nope' 'https://github.com/jasonyandell/mk5-main.git' /root/code failed with exit code 128");
+    expect(text).toContain(
+      "Cloning into '/root/code'...\nwarning: Could not find remote branch nope to clone.\nfatal: Remote branch nope not found in upstream origin\n",
+    );
+    expect(text.trimEnd().split("\n").pop()).toBe(
+      "SetupError: git clone --depth 1 --branch 'nope' 'https://github.com/jasonyandell/mk5-main.git' /root/code failed with exit code 128",
+    );
     expect(text).not.toContain("repo cloned");
   });
 
@@ -191,10 +224,23 @@ describe("the onstart script, run as a host would", () => {
   });
 
   it("a wrong python -m module path fails with python's 'No module named'", async () => {
-    const { text } = await run(ONSTART.replace(/-m forge\.zeb\.worker\.run/, "-m forge.zeb.worker.main").replace(/find_spec\('[^']+'\)/, "find_spec('forge.zeb.worker.main')"));
+    const { text } = await run(
+      ONSTART.replace(/-m forge\.zeb\.worker\.run/, "-m forge.zeb.worker.main").replace(
+        /find_spec\('[^']+'\)/,
+        "find_spec('forge.zeb.worker.main')",
+      ),
+    );
     expect(text).toContain("deps installed");
     expect(text).toMatch(/SetupError: python -c .*find_spec\('forge\.zeb\.worker\.main'\).* failed with exit code 1\n$/);
-    const bare = await run(["set -e", "apt-get install -y git", "git clone --branch forge https://github.com/jasonyandell/mk5-main.git /root/code", "cd /root/code", "python -m forge.zeb.worker.main"].join("\n"));
+    const bare = await run(
+      [
+        "set -e",
+        "apt-get install -y git",
+        "git clone --branch forge https://github.com/jasonyandell/mk5-main.git /root/code",
+        "cd /root/code",
+        "python -m forge.zeb.worker.main",
+      ].join("\n"),
+    );
     expect(bare.text).toBe("Cloning into '/root/code'...\n/opt/conda/bin/python: No module named forge.zeb.worker.main\n");
   });
 
@@ -204,7 +250,7 @@ describe("the onstart script, run as a host would", () => {
       "set -e",
       'echo "=== Setup started at $(date) ==="',
       'apt-get install -y -qq git > /dev/null && echo "git installed"',
-      "git clone --depth 1 --branch nope https://github.com/jasonyandell/mk5-main.git /root/code && echo \"repo cloned\"",
+      'git clone --depth 1 --branch nope https://github.com/jasonyandell/mk5-main.git /root/code && echo "repo cloned"',
       'pip install -q huggingface_hub && echo "deps installed"',
       // Gone since huggingface_hub 1.0; its error goes to /dev/null and `|| true` hides the failure.
       'huggingface-cli login --token "$HF_TOKEN" 2>/dev/null || true',

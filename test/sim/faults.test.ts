@@ -23,7 +23,9 @@ describe("faulty hosts", () => {
     const { id } = await h.launch("oci_error");
     const inst = await statusAfter(h, id, 120);
     expect(inst).toMatchObject({ actual_status: "created", intended_status: "stopped", cur_state: "stopped" });
-    expect(inst?.status_msg).toMatch(/^Error response from daemon: failed to create task for container: .*OCI runtime create failed: .*unresolvable CDI devices/);
+    expect(inst?.status_msg).toMatch(
+      /^Error response from daemon: failed to create task for container: .*OCI runtime create failed: .*unresolvable CDI devices/,
+    );
   });
 
   // With runtype ssh the onstart runs in Vast's SSH entrypoint (vast-api.md §10): the script stops, the container does not.
@@ -49,7 +51,9 @@ describe("faulty hosts", () => {
     const batches = text.match(/batch \d+:/g) ?? [];
     expect(batches.length).toBeGreaterThanOrEqual(2);
     expect(batches.length).toBeLessThanOrEqual(5);
-    expect(text).toMatch(/Traceback \(most recent call last\):[\s\S]*torch\.OutOfMemoryError: CUDA out of memory\. Tried to allocate \d+\.\d\d GiB/);
+    expect(text).toMatch(
+      /Traceback \(most recent call last\):[\s\S]*torch\.OutOfMemoryError: CUDA out of memory\. Tried to allocate \d+\.\d\d GiB/,
+    );
   });
 
   it("crash: batches, then a Python traceback; exited only when the script is the container's process (runtype args)", async () => {
@@ -60,7 +64,9 @@ describe("faulty hosts", () => {
     const args = await h.launch("crash", 1, { runtype: "args" });
     expect((await statusAfter(h, args.id, 3 * 3600))?.actual_status).toBe("exited");
     const text = await h.logs(id);
-    expect(text).toMatch(/batch \d+:[\s\S]*Traceback \(most recent call last\):[\s\S]*RuntimeError: CUDA error: an illegal memory access was encountered\n$/);
+    expect(text).toMatch(
+      /batch \d+:[\s\S]*Traceback \(most recent call last\):[\s\S]*RuntimeError: CUDA error: an illegal memory access was encountered\n$/,
+    );
   });
 
   it("stall: batch lines stop while the instance keeps running", async () => {
@@ -82,7 +88,9 @@ describe("faulty hosts", () => {
       const { id } = await h.launch("hf_auth");
       const inst = await statusAfter(h, id, 2 * 3600);
       const text = await h.logs(id, 200);
-      expect(text).toMatch(/\[worker-vast-0\] Upload failed \(401 Client Error: Unauthorized for url: https:\/\/huggingface\.co\/api\/datasets\/jasonyandell\/zeb-42-examples\/preupload\/main\), will retry next cycle/);
+      expect(text).toMatch(
+        /\[worker-vast-0\] Upload failed \(401 Client Error: Unauthorized for url: https:\/\/huggingface\.co\/api\/datasets\/jasonyandell\/zeb-42-examples\/preupload\/main\), will retry next cycle/,
+      );
       expect(text).not.toContain("Upload complete");
       // The worker dies or keeps going; either way its ssh container stays up.
       expect(inst?.actual_status).toBe("running");

@@ -16,7 +16,12 @@ export interface Reply {
 /** A frozen-clock market and a small client for it; time moves only through `advance`. */
 export function harness(seed = 1, options: { credit?: number; marketScale?: number; paired?: boolean } = {}) {
   const market = new Market({ seed, speed: 0, ...options });
-  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = { authorization: "Bearer test-key" }): Promise<Reply> => {
+  const call = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = { authorization: "Bearer test-key" },
+  ): Promise<Reply> => {
     const init: RequestInit = { method, headers: { "content-type": "application/json", ...headers } };
     if (body !== undefined) init.body = typeof body === "string" ? body : JSON.stringify(body);
     const res = await market.handle(new Request(`${ORIGIN}${path}`, init), 0);
@@ -29,17 +34,22 @@ export function harness(seed = 1, options: { credit?: number; marketScale?: numb
     }
     return { status: res.status, text, headers: res.headers, body: parsed };
   };
-  const data = async <T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> => (await call(method, path, body)).body as T;
+  const data = async <T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> =>
+    (await call(method, path, body)).body as T;
   const advance = (seconds: number) => call("POST", "/__sim/advance", { seconds });
   const control = (input: unknown) => call("POST", "/__sim/control", input);
   const cheapest = async (query: Record<string, unknown> = {}) => {
-    const { offers } = await data<{ offers: { id: number; machine_id: number; gpu_name: string; dph_total: number }[] }>("POST", "/api/v0/bundles/", {
-      order: [["dph_total", "asc"]],
-      limit: 1,
-      // Priced with the disk `launch` creates.
-      allocated_storage: 15,
-      ...query,
-    });
+    const { offers } = await data<{ offers: { id: number; machine_id: number; gpu_name: string; dph_total: number }[] }>(
+      "POST",
+      "/api/v0/bundles/",
+      {
+        order: [["dph_total", "asc"]],
+        limit: 1,
+        // Priced with the disk `launch` creates.
+        allocated_storage: 15,
+        ...query,
+      },
+    );
     const offer = offers[0];
     if (!offer) throw new Error("no offers");
     return offer;
@@ -61,7 +71,8 @@ export function harness(seed = 1, options: { credit?: number; marketScale?: numb
     const id = (res.body as { new_contract?: number } | null)?.new_contract ?? -1;
     return { id, offer, res };
   };
-  const show = async (id: number) => (await data<{ instances: Record<string, unknown> | null }>("GET", `/api/v0/instances/${id}/`)).instances;
+  const show = async (id: number) =>
+    (await data<{ instances: Record<string, unknown> | null }>("GET", `/api/v0/instances/${id}/`)).instances;
   const logs = async (id: number, tail = 50): Promise<string> => {
     const { result_url } = await data<{ result_url: string }>("PUT", `/api/v0/instances/request_logs/${id}/`, { tail: String(tail) });
     const path = result_url.slice(ORIGIN.length);
@@ -71,6 +82,12 @@ export function harness(seed = 1, options: { credit?: number; marketScale?: numb
     }
     throw new Error("logs never became ready");
   };
-  const hidden = () => data<{ instances: { id: number; fault: string | null; actual_status: string | null }[]; credit: number; offers: number; now_ms: number }>("GET", "/__sim/state");
+  const hidden = () =>
+    data<{
+      instances: { id: number; fault: string | null; actual_status: string | null }[];
+      credit: number;
+      offers: number;
+      now_ms: number;
+    }>("GET", "/__sim/state");
   return { market, call, data, advance, control, cheapest, launch, show, logs, hidden };
 }

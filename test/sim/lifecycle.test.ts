@@ -16,7 +16,8 @@ describe("instance lifecycle", () => {
       const inst = await h.show(id);
       const status = (inst?.actual_status ?? null) as string | null;
       if (statuses[statuses.length - 1] !== status) statuses.push(status);
-      if (status === "loading" && !sawNoSuchContainer) sawNoSuchContainer = (await h.logs(id)).includes(`Error response from daemon: No such container: C.${id}`);
+      if (status === "loading" && !sawNoSuchContainer)
+        sawNoSuchContainer = (await h.logs(id)).includes(`Error response from daemon: No such container: C.${id}`);
       await h.advance(5);
     }
     expect(statuses).toEqual([null, "loading", "running"]);
@@ -65,7 +66,12 @@ describe("instance lifecycle", () => {
 
     const tail = (await h.logs(id, 5)).trimEnd().split("\n");
     expect(tail).toHaveLength(5);
-    expect(tail.join("\n")).toBe(lines.filter((l, i) => i < lines.length - 1 || l !== "").slice(-5).join("\n"));
+    expect(tail.join("\n")).toBe(
+      lines
+        .filter((l, i) => i < lines.length - 1 || l !== "")
+        .slice(-5)
+        .join("\n"),
+    );
   });
 
   it("takes the worker's identity and repos from env and onstart", async () => {
@@ -93,15 +99,24 @@ describe("instance lifecycle", () => {
     const missing = await h.call("HEAD", "/__sim/hf/jasonyandell/zeb-42/resolve/main/nope.pt");
     expect(missing.status).toBe(404);
     expect(missing.headers.get("X-Error-Code")).toBe("EntryNotFound");
-    const before = await h.data<{ step: number; total_games: number }>("GET", "/__sim/hf/jasonyandell/zeb-42/resolve/main/zeb-557k-1m-state.json");
+    const before = await h.data<{ step: number; total_games: number }>(
+      "GET",
+      "/__sim/hf/jasonyandell/zeb-42/resolve/main/zeb-557k-1m-state.json",
+    );
     await h.control({ forceFault: { next: "none" } });
     await h.launch();
     await h.advance(3600);
-    const after = await h.data<{ step: number; total_games: number }>("GET", "/__sim/hf/jasonyandell/zeb-42/resolve/main/zeb-557k-1m-state.json");
+    const after = await h.data<{ step: number; total_games: number }>(
+      "GET",
+      "/__sim/hf/jasonyandell/zeb-42/resolve/main/zeb-557k-1m-state.json",
+    );
     expect(after.step).toBeGreaterThan(before.step);
     expect(after.total_games).toBeGreaterThan(before.total_games);
     expect(after.total_games % 256).toBe(0);
-    const commits = await h.data<{ id: string; title: string; date: string }[]>("GET", "/__sim/hf/api/datasets/jasonyandell/zeb-42-examples/commits/main");
+    const commits = await h.data<{ id: string; title: string; date: string }[]>(
+      "GET",
+      "/__sim/hf/api/datasets/jasonyandell/zeb-42-examples/commits/main",
+    );
     expect(commits.length).toBeGreaterThan(5);
     expect(commits[0]?.id).toMatch(/^[0-9a-f]{40}$/);
     const dates = commits.map((c) => Date.parse(c.date));

@@ -8,7 +8,11 @@ import { ONSTART } from "./helpers";
 
 const sim = () => env.SIM.getByName("market");
 const post = (path: string, body: unknown) =>
-  sim().fetch(`http://vast-simulator${path}`, { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } });
+  sim().fetch(`http://vast-simulator${path}`, {
+    method: "POST",
+    body: JSON.stringify(body),
+    headers: { "content-type": "application/json" },
+  });
 
 describe("SimObject", () => {
   it("serves the real Vast client end to end and persists its state", async () => {
@@ -62,6 +66,8 @@ describe("SimObject", () => {
     const client = clientFor(env, { sleep: async () => {} });
     const [offer] = await client.searchOffers({ gpuNames: DEFAULT_GPUS, maxDph: 1, diskGb: 15, minDurationH: 24, minCuda: 12, limit: 1 });
     if (!offer) throw new Error("no offer");
-    await expect(client.createInstance(offer.id, { image: "x", disk: 10, label: "l", env: {}, onstart: "", runtype: "ssh" })).rejects.toMatchObject({ kind: "lacks_credit" });
+    await expect(
+      client.createInstance(offer.id, { image: "x", disk: 10, label: "l", env: {}, onstart: "", runtype: "ssh" }),
+    ).rejects.toMatchObject({ kind: "lacks_credit" });
   });
 });

@@ -33,7 +33,23 @@ describe("simulator wire format (vast-api.md)", () => {
     expect(raw.offers.length).toBeGreaterThan(0);
     expect(raw.offers.length).toBeLessThanOrEqual(10);
     for (const o of raw.offers) {
-      for (const f of ["id", "machine_id", "host_id", "gpu_name", "num_gpus", "gpu_ram", "gpu_total_ram", "dph_total", "dph_base", "reliability2", "geolocation", "inet_down", "cuda_max_good", "rentable", "rented"]) {
+      for (const f of [
+        "id",
+        "machine_id",
+        "host_id",
+        "gpu_name",
+        "num_gpus",
+        "gpu_ram",
+        "gpu_total_ram",
+        "dph_total",
+        "dph_base",
+        "reliability2",
+        "geolocation",
+        "inet_down",
+        "cuda_max_good",
+        "rentable",
+        "rented",
+      ]) {
         expect(o).toHaveProperty(f);
       }
       const offer = Offer.parse(o);
@@ -60,7 +76,11 @@ describe("simulator wire format (vast-api.md)", () => {
     expect(CreateResponse.parse(res.body).new_contract).toBe(id);
     const again = await h.call("PUT", `/api/v0/asks/${offer.id}/`, { image: "x" });
     expect(again.status).toBe(404);
-    expect(again.body).toEqual({ success: false, error: "invalid_args", msg: `error 404/3603: no_such_ask Instance type by id ${offer.id} is not available.` });
+    expect(again.body).toEqual({
+      success: false,
+      error: "invalid_args",
+      msg: `error 404/3603: no_such_ask Instance type by id ${offer.id} is not available.`,
+    });
     const { offers } = await h.data<{ offers: { id: number; machine_id: number }[] }>("POST", "/api/v0/bundles/", {});
     expect(offers.some((o) => o.machine_id === offer.machine_id)).toBe(false);
     await h.call("DELETE", `/api/v0/instances/${id}/`, {});
@@ -73,7 +93,20 @@ describe("simulator wire format (vast-api.md)", () => {
   // "Creating instances with the API": env is a dict, ports as "-p …": "1" keys; a docker-flag string "isn't taking effect".
   it("sets env (port mappings included) from the dict form only, and echoes it as extra_env pairs", async () => {
     const h = harness();
-    await h.control({ faultRates: { stuck_boot: 0, no_cuda: 0, oom: 0, crash: 0, stall: 0, hf_auth: 0, launch_broken: 0, oci_error: 0, offline: 0, slow_setup: 0 } });
+    await h.control({
+      faultRates: {
+        stuck_boot: 0,
+        no_cuda: 0,
+        oom: 0,
+        crash: 0,
+        stall: 0,
+        hf_auth: 0,
+        launch_broken: 0,
+        oci_error: 0,
+        offline: 0,
+        slow_setup: 0,
+      },
+    });
     const { id } = await h.launch(undefined, 3, { env: { HF_TOKEN: "hf_abc", WORKER_ID: "worker-vast-3", "-p 8080:8080": "1" } });
     expect((await h.show(id))?.extra_env).toEqual([
       ["HF_TOKEN", "hf_abc"],
@@ -104,16 +137,42 @@ describe("simulator wire format (vast-api.md)", () => {
     expect(typeof inst?.ssh_port).toBe("number");
     const clock = await h.data<{ now_ms: number }>("GET", "/__sim/clock");
     expect(inst?.start_date).toBeCloseTo((clock.now_ms - 600_000) / 1000, 0);
-    for (const f of ["cur_state", "next_state", "status_msg", "host_id", "num_gpus", "gpu_ram", "gpu_totalram", "image_uuid", "onstart", "extra_env", "ports"]) {
+    for (const f of [
+      "cur_state",
+      "next_state",
+      "status_msg",
+      "host_id",
+      "num_gpus",
+      "gpu_ram",
+      "gpu_totalram",
+      "image_uuid",
+      "onstart",
+      "extra_env",
+      "ports",
+    ]) {
       expect(raw.instances).toHaveProperty(f);
     }
     expect(raw.instances.gpu_totalram).toBe(raw.instances.gpu_ram);
     expect(await h.data("GET", "/api/v0/instances/1/")).toEqual({ instances: null });
   });
 
-  it("pages the v1 list by 25 with next_token and counts unlabelled instances under \"\"", async () => {
+  it('pages the v1 list by 25 with next_token and counts unlabelled instances under ""', async () => {
     const h = harness();
-    await h.control({ credit: 10_000, faultRates: { stuck_boot: 0, no_cuda: 0, oom: 0, crash: 0, stall: 0, hf_auth: 0, launch_broken: 0, oci_error: 0, offline: 0, slow_setup: 0 } });
+    await h.control({
+      credit: 10_000,
+      faultRates: {
+        stuck_boot: 0,
+        no_cuda: 0,
+        oom: 0,
+        crash: 0,
+        stall: 0,
+        hf_auth: 0,
+        launch_broken: 0,
+        oci_error: 0,
+        offline: 0,
+        slow_setup: 0,
+      },
+    });
     const ids: number[] = [];
     for (let i = 0; i < 30; i++) ids.push((await h.launch(undefined, i, i < 3 ? { label: "" } : {})).id);
     const seen: number[] = [];
@@ -154,7 +213,10 @@ describe("simulator wire format (vast-api.md)", () => {
     const a = await h.launch(undefined, 0);
     const b = await h.launch(undefined, 1);
     const c = await h.launch(undefined, 2);
-    expect(await h.data("PUT", `/api/v0/instances/${a.id}/`, { label: "renamed" })).toEqual({ success: true, msg: `label for ${a.id} set to 'renamed'` });
+    expect(await h.data("PUT", `/api/v0/instances/${a.id}/`, { label: "renamed" })).toEqual({
+      success: true,
+      msg: `label for ${a.id} set to 'renamed'`,
+    });
     expect((await h.show(a.id))?.label).toBe("renamed");
     expect(await h.data("DELETE", `/api/v0/instances/${a.id}/`, {})).toEqual({ success: true });
     const missing = await h.call("DELETE", `/api/v0/instances/${a.id}/`, {});

@@ -13,7 +13,15 @@ const QUERY = { gpuNames: ["RTX 3060"], maxDph: 0.05, diskGb: 15, minDurationH: 
 describe("searchOffers", () => {
   it("sends the CLI's query shape with spaced GPU names and returns the validated offers", async () => {
     const vast = scripted(() => json({ offers: [offerRow(7, "RTX 3060 Ti", 0.071), offerRow(9, "RTX 3070", 0.08)] }));
-    const offers = await client(vast.fetch).searchOffers({ gpuNames: ["RTX_3060_Ti", "RTX 3070"], maxDph: 0.09, minGpuRamMb: 8000, diskGb: 40, minDurationH: 24, minCuda: 12.1, limit: 64 });
+    const offers = await client(vast.fetch).searchOffers({
+      gpuNames: ["RTX_3060_Ti", "RTX 3070"],
+      maxDph: 0.09,
+      minGpuRamMb: 8000,
+      diskGb: 40,
+      minDurationH: 24,
+      minCuda: 12.1,
+      limit: 64,
+    });
 
     expect(offers.map((o) => [o.id, o.gpu_name, o.dph_total])).toEqual([
       [7, "RTX 3060 Ti", 0.071],
@@ -55,8 +63,20 @@ describe("searchOffers", () => {
   // vast.py `search__offers` drops rows marked rented after the search; the client keeps them, so the
   // pass can tell a search that filled its 64 rows (the ranking drops them: test/reconcile/offers.test.ts).
   it("keeps every row Vast sent, rented ones included, and reads their rented flag", async () => {
-    const vast = scripted(() => json({ offers: [{ ...offerRow(1, "RTX 3060", 0.05), rented: true }, offerRow(2, "RTX 3060", 0.051), { ...offerRow(3, "RTX 3060", 0.052), rented: null }] }));
-    expect((await client(vast.fetch).searchOffers(QUERY)).map((o) => [o.id, o.rented])).toEqual([[1, true], [2, false], [3, null]]);
+    const vast = scripted(() =>
+      json({
+        offers: [
+          { ...offerRow(1, "RTX 3060", 0.05), rented: true },
+          offerRow(2, "RTX 3060", 0.051),
+          { ...offerRow(3, "RTX 3060", 0.052), rented: null },
+        ],
+      }),
+    );
+    expect((await client(vast.fetch).searchOffers(QUERY)).map((o) => [o.id, o.rented])).toEqual([
+      [1, true],
+      [2, false],
+      [3, null],
+    ]);
   });
 
   it.each([0, undefined])("leaves out the gpu_ram filter when minGpuRamMb is %s", async (minGpuRamMb) => {
@@ -89,7 +109,9 @@ describe("createInstance", () => {
   // create_instance.yaml: "410 Offer no longer available (when cancel_unavail is true and instance cannot start)".
   it("reads the 410 no_such_ask that cancel_unavail answers as offer_gone", async () => {
     const vast = scripted(() => json({ success: false, error: "no_such_ask", msg: "Instance type by id 4242 is not available." }, 410));
-    const err = await client(vast.fetch).createInstance(4242, body).catch((e: unknown) => e);
+    const err = await client(vast.fetch)
+      .createInstance(4242, body)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(VastError);
     expect((err as VastError).kind).toBe("offer_gone");
     expect(vast.seen).toHaveLength(1);
@@ -101,7 +123,9 @@ describe("createInstance", () => {
     ["200 with success:false", () => json({ success: false, msg: "Account lacks credit" })],
   ])("turns 'lacks credit' (%s) into a lacks_credit error, without retrying", async (_name, answer) => {
     const vast = scripted(answer);
-    const err = await client(vast.fetch).createInstance(1, body).catch((e: unknown) => e);
+    const err = await client(vast.fetch)
+      .createInstance(1, body)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(VastError);
     expect(err).toMatchObject({ kind: "lacks_credit", endpoint: "PUT /api/v0/asks/1/" });
     expect(vast.seen).toHaveLength(1);
@@ -109,12 +133,20 @@ describe("createInstance", () => {
 
   it.each([
     // docs.vast.ai, "create instance": the documented 404 names the reason only in msg.
-    ["the documented 404 invalid_args", 404, { success: false, error: "invalid_args", msg: "error 404/3603: no_such_ask Instance type by id 5 is not available." }],
+    [
+      "the documented 404 invalid_args",
+      404,
+      { success: false, error: "invalid_args", msg: "error 404/3603: no_such_ask Instance type by id 5 is not available." },
+    ],
     ["a 400 with msg no_such_ask", 400, { success: false, msg: "no_such_ask" }],
     ["a 404 with error no_such_ask", 404, { success: false, error: "no_such_ask", msg: "Instance type by id 5 is not available." }],
   ])("reports an offer someone else took (%s) as offer_gone, without retrying", async (_name, status, answer) => {
     const vast = scripted(() => json(answer, status));
-    await expect(client(vast.fetch).createInstance(5, body)).rejects.toMatchObject({ kind: "offer_gone", status, message: expect.stringContaining("offer 5 is no longer available") });
+    await expect(client(vast.fetch).createInstance(5, body)).rejects.toMatchObject({
+      kind: "offer_gone",
+      status,
+      message: expect.stringContaining("offer 5 is no longer available"),
+    });
     expect(vast.seen).toHaveLength(1);
   });
 
@@ -204,7 +236,10 @@ describe("destroyInstance", () => {
 
   it("treats 200 with success:false as a failure", async () => {
     const vast = scripted(() => json({ success: false, msg: "instance is locked" }));
-    await expect(client(vast.fetch).destroyInstance(8)).rejects.toMatchObject({ kind: "http", message: expect.stringContaining("instance is locked") });
+    await expect(client(vast.fetch).destroyInstance(8)).rejects.toMatchObject({
+      kind: "http",
+      message: expect.stringContaining("instance is locked"),
+    });
   });
 });
 
@@ -220,7 +255,9 @@ describe("getLogs", () => {
       }
       if (s.url.href === resultUrl) {
         polls++;
-        return polls <= notReady ? text("<?xml version='1.0'?><Error><Code>NoSuchKey</Code></Error>", 404) : text("step 10 loss 0.12\nNo such container\n", 200);
+        return polls <= notReady
+          ? text("<?xml version='1.0'?><Error><Code>NoSuchKey</Code></Error>", 404)
+          : text("step 10 loss 0.12\nNo such container\n", 200);
       }
       return text("unexpected", 500);
     });

@@ -56,7 +56,11 @@ describe("malformed responses name the endpoint and the field", () => {
     const err = await make(() => text("<html><body>Cloudflare: checking your browser</body></html>", 200))
       .listInstances()
       .catch((e: unknown) => e);
-    expect(err).toMatchObject({ kind: "malformed", endpoint: "GET /api/v1/instances/", message: "malformed response from GET /api/v1/instances/: body is not JSON" });
+    expect(err).toMatchObject({
+      kind: "malformed",
+      endpoint: "GET /api/v1/instances/",
+      message: "malformed response from GET /api/v1/instances/: body is not JSON",
+    });
   });
 });
 
@@ -100,9 +104,13 @@ describe("the API key never leaks", () => {
 
   it("in returned data, even in fields the schemas pass through", async () => {
     const user = await make(() => json({ id: 9, credit: 3.5, api_key: KEY, note: `key is ${KEY}` })).currentUser();
-    const rows = await make(() => json({ success: true, next_token: null, instances: [instanceRow(1, null, { onstart: `export VAST_KEY=${KEY}` })] })).listInstances();
+    const rows = await make(() =>
+      json({ success: true, next_token: null, instances: [instanceRow(1, null, { onstart: `export VAST_KEY=${KEY}` })] }),
+    ).listInstances();
     const fake = standIn((s) =>
-      s.method === "PUT" ? json({ success: true, result_url: "https://s3.amazonaws.com/vast.ai/instance_logs/a.log" }) : text(`echo ${KEY}\n`, 200),
+      s.method === "PUT"
+        ? json({ success: true, result_url: "https://s3.amazonaws.com/vast.ai/instance_logs/a.log" })
+        : text(`echo ${KEY}\n`, 200),
     );
     const logs = await createVastClient({ baseUrl: BASE, apiKey: KEY, fetch: fake.fetch, sleep: sleeps().sleep }).getLogs(1);
 

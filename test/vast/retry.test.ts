@@ -40,7 +40,11 @@ describe("retries", () => {
   it("honours custom retries and backoffMs", async () => {
     const fake = standIn(tooFrequent);
     const { vast, sleeps } = client(fake.fetch, { retries: 5, backoffMs: 100 });
-    await expect(vast.currentUser()).rejects.toMatchObject({ kind: "rate_limited", status: 429, message: expect.stringContaining("too frequent") });
+    await expect(vast.currentUser()).rejects.toMatchObject({
+      kind: "rate_limited",
+      status: 429,
+      message: expect.stringContaining("too frequent"),
+    });
     expect(fake.seen).toHaveLength(5);
     expect(sleeps).toEqual([100, 150, 225, 337.5]);
   });
@@ -83,7 +87,11 @@ describe("retries", () => {
   it("reports a network error once attempts run out", async () => {
     const fake = standIn(() => Promise.reject(new TypeError("Network connection lost.")));
     const { vast } = client(fake.fetch);
-    await expect(vast.destroyInstance(4)).rejects.toMatchObject({ kind: "network", endpoint: "DELETE /api/v0/instances/4/", message: expect.stringContaining("Network connection lost.") });
+    await expect(vast.destroyInstance(4)).rejects.toMatchObject({
+      kind: "network",
+      endpoint: "DELETE /api/v0/instances/4/",
+      message: expect.stringContaining("Network connection lost."),
+    });
     expect(fake.seen).toHaveLength(3);
   });
 });
@@ -116,7 +124,8 @@ describe("timeouts", () => {
 // vast-cli `vastai/api/client.py`: `_DEFAULT_TIMEOUT_SECONDS = 120` "for slow operations like ... instance creation".
 describe("a create's own per-try timeout", () => {
   it("waits for a slow create past the timeout that ends other calls", async () => {
-    const slow = () => new Promise<Response>((resolve) => setTimeout(() => resolve(json({ success: true, new_contract: 7, id: 1, credit: 1 })), 40));
+    const slow = () =>
+      new Promise<Response>((resolve) => setTimeout(() => resolve(json({ success: true, new_contract: 7, id: 1, credit: 1 })), 40));
     const fake = standIn(slow);
     const { vast } = client(fake.fetch, { timeoutMs: 10, createTimeoutMs: 1_000, retries: 1 });
     await expect(vast.currentUser()).rejects.toMatchObject({ kind: "timeout" });

@@ -30,16 +30,17 @@ describe("vastFetch", () => {
     expect(net).not.toHaveBeenCalled();
   });
 
-  it.each(["https://console.vast.ai/api/v0/users/current/", "http://vast-simulator.example.com/api/v0/bundles/", "https://s3.amazonaws.com/vast.ai/instance_logs/x.log"])(
-    "sends %s to the network",
-    async (url) => {
-      const net = vi.spyOn(globalThis, "fetch").mockResolvedValue(new Response("ok"));
-      const { env: e, reached } = withFakeSim();
-      await vastFetch(e)(new Request(url));
-      expect(net).toHaveBeenCalledOnce();
-      expect(reached).toEqual([]);
-    },
-  );
+  it.each([
+    "https://console.vast.ai/api/v0/users/current/",
+    "http://vast-simulator.example.com/api/v0/bundles/",
+    "https://s3.amazonaws.com/vast.ai/instance_logs/x.log",
+  ])("sends %s to the network", async (url) => {
+    const net = vi.spyOn(globalThis, "fetch").mockResolvedValue(new Response("ok"));
+    const { env: e, reached } = withFakeSim();
+    await vastFetch(e)(new Request(url));
+    expect(net).toHaveBeenCalledOnce();
+    expect(reached).toEqual([]);
+  });
 });
 
 describe("clientFor", () => {

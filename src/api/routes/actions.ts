@@ -1,8 +1,28 @@
-import type { BlockHostBody, ClearHostBody, DownBody, PauseBody, ReplaceBody, RollBody, ScaleBody, UpBody } from "../../dashboard/api-types";
+import type {
+  BlockHostBody,
+  ClearHostBody,
+  DownBody,
+  PauseBody,
+  ReplaceBody,
+  RollBody,
+  ScaleBody,
+  UpBody,
+} from "../../dashboard/api-types";
 import { newApi } from "../hono";
 import { upProblem } from "../../config/fleet";
 import { answer, fail, failure } from "../respond";
-import { blockHostRoute, clearHostRoute, downRoute, pauseRoute, reconcileRoute, replaceRoute, resumeRoute, rollRoute, scaleRoute, upRoute } from "../schemas";
+import {
+  blockHostRoute,
+  clearHostRoute,
+  downRoute,
+  pauseRoute,
+  reconcileRoute,
+  replaceRoute,
+  resumeRoute,
+  rollRoute,
+  scaleRoute,
+  upRoute,
+} from "../schemas";
 
 /** The runbook's scripts as requests: each one runs in the fleet's object, under its lease. */
 export const actions = newApi();
@@ -27,15 +47,18 @@ actions.openapi(downRoute, async (c) => {
   const { confirm } = c.req.valid("query");
   const { name, stub } = c.var.fleet;
   // The runbook's [y/N] prompt: only the fleet's own name, typed out, destroys anything.
-  return answer(c, await stub.down(name, confirm === name), (down): DownBody =>
-    down.confirmed
-      ? { fleet: name, confirmed: true, destroyed: down.destroyed, errors: down.errors, instances: down.instances }
-      : {
-          fleet: name,
-          confirmed: false,
-          wouldDestroy: down.instances,
-          message: `add confirm=${name} to destroy ${down.instances.length} instance(s) of fleet ${name} and set its target to 0; nothing was changed`,
-        },
+  return answer(
+    c,
+    await stub.down(name, confirm === name),
+    (down): DownBody =>
+      down.confirmed
+        ? { fleet: name, confirmed: true, destroyed: down.destroyed, errors: down.errors, instances: down.instances }
+        : {
+            fleet: name,
+            confirmed: false,
+            wouldDestroy: down.instances,
+            message: `add confirm=${name} to destroy ${down.instances.length} instance(s) of fleet ${name} and set its target to 0; nothing was changed`,
+          },
   );
 });
 

@@ -33,7 +33,11 @@ fleets.openapi(getFleetRoute, async (c) => {
   const found = await lookupFleet(c.env, c.req.valid("param").fleet);
   if (!found.ok) return fail(c, found);
   const { name, stub } = found.value;
-  return answer(c, await stub.getConfig(name), (v): FleetBody => ({ fleet: name, config: v.config, overrides: v.overrides, errors: v.errors }));
+  return answer(
+    c,
+    await stub.getConfig(name),
+    (v): FleetBody => ({ fleet: name, config: v.config, overrides: v.overrides, errors: v.errors }),
+  );
 });
 
 fleets.openapi(putFleetRoute, async (c) => {
@@ -46,7 +50,8 @@ fleets.openapi(putFleetRoute, async (c) => {
 
 fleets.openapi(deleteFleetRoute, async (c) => {
   const { fleet } = c.req.valid("param");
-  if (fleet === defaultFleet(c.env)) return fail(c, failure(400, "invalid_input", `fleet: ${fleet} is the default fleet (ZEB_FLEET) and cannot be deleted`));
+  if (fleet === defaultFleet(c.env))
+    return fail(c, failure(400, "invalid_input", `fleet: ${fleet} is the default fleet (ZEB_FLEET) and cannot be deleted`));
   const found = await lookupFleet(c.env, fleet);
   if (!found.ok) return fail(c, found);
   const result = await found.value.stub.destroyFleet(fleet);

@@ -28,14 +28,20 @@ reads.openapi(statusRoute, async (c) => {
   return wantsText ? c.text(statusText(fleets, totals), 200) : c.json({ fleets, totals } satisfies StatusBody, 200);
 });
 
-reads.openapi(metricsRoute, async (c) => c.text(metricsText(await statusesOf(c.env, await fleetNames(c.env))), 200, { "content-type": METRICS_CONTENT_TYPE }));
+reads.openapi(metricsRoute, async (c) =>
+  c.text(metricsText(await statusesOf(c.env, await fleetNames(c.env))), 200, { "content-type": METRICS_CONTENT_TYPE }),
+);
 
 // Open to anyone, so it names no fleet, and costs one registry request whatever the number of fleets.
 reads.openapi(healthRoute, async (c) => {
   const health = await registry(c.env).passHealth();
   const verdict = judgeHealth(health);
   const counts = { fleets: health.tick?.fleets ?? 0, blind: health.tick?.blind ?? 0, lastPassAt: health.tick?.passAt ?? null };
-  if (!verdict.ok) return c.json({ ok: false as const, error: "vast_unobserved", message: verdict.message, lastObservedAt: verdict.lastObservedAt, ...counts }, 503);
+  if (!verdict.ok)
+    return c.json(
+      { ok: false as const, error: "vast_unobserved", message: verdict.message, lastObservedAt: verdict.lastObservedAt, ...counts },
+      503,
+    );
   return c.json({ ok: true as const, lastObservedAt: verdict.lastObservedAt, ...counts }, 200);
 });
 

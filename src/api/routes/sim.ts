@@ -9,7 +9,8 @@ import { newApi } from "../hono";
 export const sim = newApi();
 
 sim.all("/__sim/*", async (c) => {
-  if (!isSimulated(c.env)) return c.json({ error: "not_found", message: "the simulator is not in use (VAST_API_URL is a real Vast endpoint)" }, 404);
+  if (!isSimulated(c.env))
+    return c.json({ error: "not_found", message: "the simulator is not in use (VAST_API_URL is a real Vast endpoint)" }, 404);
   const url = new URL(c.req.url);
   const req = c.req.raw;
   const forwarded = new Request(`${SIM_ORIGIN}${url.pathname}${url.search}`, {

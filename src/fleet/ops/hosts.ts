@@ -15,7 +15,8 @@ export type Blocked = { blocked: number; scope: BlockScope; reason: string };
 /** Forgets a host's record (strikes, block, throughput): the operator knows it was fixed. */
 export async function clearHost(r: FleetRunner, machineId: number): Promise<RpcResult<{ cleared: number }>> {
   const state = r.state(await r.now());
-  if (!state.hosts[String(machineId)]) return { ok: false, status: 404, error: "not_found", message: `machineId: fleet ${r.fleet} has no record of machine ${machineId}` };
+  if (!state.hosts[String(machineId)])
+    return { ok: false, status: 404, error: "not_found", message: `machineId: fleet ${r.fleet} has no record of machine ${machineId}` };
   delete state.hosts[String(machineId)];
   // Its market sighting too: a stale "gone" would flag it again the next time it is listed.
   delete state.market[String(machineId)];
@@ -35,9 +36,15 @@ export async function blockHost(r: FleetRunner, machineId: number, reason: strin
   if (scope === "account") {
     // Shared first: if the registry cannot take it, nothing is stored and the caller sees the error.
     r.usage.registryCalls++;
-    await registry(r.env).shareHostBlocks([{ machineId, gpuName: host.gpuName, reason: host.blockedReason, fleet: r.fleet, at: now, permanent: true }]);
+    await registry(r.env).shareHostBlocks([
+      { machineId, gpuName: host.gpuName, reason: host.blockedReason, fleet: r.fleet, at: now, permanent: true },
+    ]);
   }
   r.store.put("state", state);
-  await r.event({ action: "host", reason: `machine ${machineId} blocked through the API${scope === "account" ? " for every fleet" : ""}: ${reason}`, ok: true });
+  await r.event({
+    action: "host",
+    reason: `machine ${machineId} blocked through the API${scope === "account" ? " for every fleet" : ""}: ${reason}`,
+    ok: true,
+  });
   return { ok: true, value: { blocked: machineId, scope, reason: host.blockedReason } };
 }

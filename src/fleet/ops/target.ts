@@ -47,7 +47,12 @@ export async function scale(r: FleetRunner, fence: Fence, n: number): Promise<Rp
  * `vast_up.sh 2 RTX_3090`, a one-off: what cannot be launched on that model now is taken back
  * off the target, else the next cron pass would fill it with another model.
  */
-export async function up(r: FleetRunner, fence: Fence, n: number, gpu: string | null): Promise<RpcResult<{ added: number; report: PassReport }>> {
+export async function up(
+  r: FleetRunner,
+  fence: Fence,
+  n: number,
+  gpu: string | null,
+): Promise<RpcResult<{ added: number; report: PassReport }>> {
   const current = r.config();
   if (!current.ok) return invalid(current.errors.join("; "));
   const before = current.config.workers;
@@ -80,7 +85,9 @@ export async function down(r: FleetRunner, fence: Fence, confirm: boolean): Prom
     } catch (e) {
       return vastUnavailable(`cannot list instances, nothing destroyed: ${redact(String(e), r.env)}`);
     }
-    const instances = listed.filter((i) => slotOf(r.fleet, i.label) !== null).map((i) => ({ id: i.id, label: i.label ?? "", gpu: i.gpu_name, status: i.actual_status }));
+    const instances = listed
+      .filter((i) => slotOf(r.fleet, i.label) !== null)
+      .map((i) => ({ id: i.id, label: i.label ?? "", gpu: i.gpu_name, status: i.actual_status }));
     return { ok: true, value: { confirmed: false, instances, destroyed: [], errors: [] } };
   }
   const overrides = r.store.get("overrides", ConfigOverrides) ?? {};
@@ -108,6 +115,10 @@ export async function setPaused(r: FleetRunner, paused: boolean): Promise<RpcRes
   const changed = r.setOverrides({ paused });
   if (!changed.ok) return invalid(changed.errors.join("; "));
   if (!paused) r.store.put("state", { ...r.state(await r.now()), breaker: closedBreaker(), hfAuthHold: null });
-  await r.event({ action: paused ? "pause" : "resume", reason: paused ? "autonomous actions paused" : "autonomous actions resumed", ok: true });
+  await r.event({
+    action: paused ? "pause" : "resume",
+    reason: paused ? "autonomous actions paused" : "autonomous actions resumed",
+    ok: true,
+  });
   return { ok: true, value: { paused } };
 }

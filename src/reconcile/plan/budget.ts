@@ -26,12 +26,24 @@ const creditPaused = (c: GateContext) => c.input.state.creditPausedUntil !== nul
 
 /** In order: the first reason that holds a launch back is the one shown. */
 const LAUNCH_GATES: readonly Gate[] = [
-  { limit: (c) => (c.input.hfTokenSet === false ? 0 : null), why: () => "launches held: the HF_TOKEN secret is not set (wrangler secret put HF_TOKEN)" },
+  {
+    limit: (c) => (c.input.hfTokenSet === false ? 0 : null),
+    why: () => "launches held: the HF_TOKEN secret is not set (wrangler secret put HF_TOKEN)",
+  },
   { limit: (c) => (c.input.state.launchHold ? 0 : null), why: (c) => `launches held: ${c.input.state.launchHold}` },
-  { limit: (c) => (c.hfAuthHold ? 0 : null), why: () => "launches held: Hugging Face rejected the token in worker logs (wrangler secret put HF_TOKEN, or POST /resume once fixed)" },
+  {
+    limit: (c) => (c.hfAuthHold ? 0 : null),
+    why: () => "launches held: Hugging Face rejected the token in worker logs (wrangler secret put HF_TOKEN, or POST /resume once fixed)",
+  },
   { limit: (c) => (creditPaused(c) ? 0 : null), why: () => "launches paused: the Vast account lacks credit" },
-  { limit: (c) => (c.input.state.breaker.open ? (probeAllowed(c.input.state.breaker, c.input.now) ? 1 : 0) : null), why: (c) => `circuit breaker open: ${c.input.state.breaker.reason}` },
-  { limit: (c) => c.input.config.maxLaunchesPerHour - launchesLastHour(c), why: (c) => `hourly launch budget (${c.input.config.maxLaunchesPerHour}) used up` },
+  {
+    limit: (c) => (c.input.state.breaker.open ? (probeAllowed(c.input.state.breaker, c.input.now) ? 1 : 0) : null),
+    why: (c) => `circuit breaker open: ${c.input.state.breaker.reason}`,
+  },
+  {
+    limit: (c) => c.input.config.maxLaunchesPerHour - launchesLastHour(c),
+    why: (c) => `hourly launch budget (${c.input.config.maxLaunchesPerHour}) used up`,
+  },
   { limit: (c) => c.input.config.maxLaunchesPerPass, why: (c) => `at most ${c.input.config.maxLaunchesPerPass} launches per pass` },
 ];
 

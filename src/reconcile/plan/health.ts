@@ -49,7 +49,10 @@ function unhealthy(w: Worker, input: PlanInput): { cause: DestroyCause; reason: 
   const { config, now } = input;
   if (w.phase === "DEAD") return { cause: "dead", reason: `dead (${w.detail}); exited instances still bill storage` };
   if (w.phase !== "RUNNING" && overCost(w, config)) {
-    return { cause: "over_cost", reason: `$${w.instance.dph_total?.toFixed(3)}/h is over the cap $${config.maxDph}/h and it is not running yet` };
+    return {
+      cause: "over_cost",
+      reason: `$${w.instance.dph_total?.toFixed(3)}/h is over the cap $${config.maxDph}/h and it is not running yet`,
+    };
   }
   if (w.phase === "STALLED") return { cause: "stalled", reason: `stalled: ${w.detail}` };
   if (w.phase === "FATAL" && hopeless(w)) {
@@ -75,14 +78,21 @@ export function planHealth(input: PlanInput, voucher: Worker | null, going: Goin
     const hostRefused = hfRefusesHost(w, voucher, config, now);
     const bad =
       unhealthy(w, input) ??
-      (hostRefused && w.phase === "RUNNING" ? { cause: "fatal" as const, reason: `Hugging Face refuses this host (401/403) while ${voucher?.label ?? "another worker"} uploads with the same token` } : null);
+      (hostRefused && w.phase === "RUNNING"
+        ? {
+            cause: "fatal" as const,
+            reason: `Hugging Face refuses this host (401/403) while ${voucher?.label ?? "another worker"} uploads with the same token`,
+          }
+        : null);
     if (!bad) continue;
     // A refused token is kept only in a worker that may still be producing: a dead, fatal or
     // stalled one only bills (under runtype ssh a worker that died keeps its instance running),
     // and the launch hold outlives it (state.hfAuthHold).
     const producing = w.phase !== "DEAD" && w.phase !== "FATAL" && w.phase !== "STALLED" && bad.cause !== "over_cost";
     if (producing && w.hfAuthError && !hostRefused) {
-      held.push(`${w.label}: Hugging Face rejects the token; a replacement would fail the same way, so it is kept until the token is fixed`);
+      held.push(
+        `${w.label}: Hugging Face rejects the token; a replacement would fail the same way, so it is kept until the token is fixed`,
+      );
       continue;
     }
     going.add(destroyOf(w, bad.cause, bad.reason));
@@ -91,7 +101,10 @@ export function planHealth(input: PlanInput, voucher: Worker | null, going: Goin
   for (const pd of input.state.pendingDestroys) {
     const w = input.workers.find((x) => x.instance.id === pd.instanceId);
     if (!w || going.has(pd.instanceId)) continue;
-    const why = pd.attempts === 0 ? `deferred to keep Vast's interval: ${pd.reason}` : `destroy not confirmed (attempt ${pd.attempts + 1}): ${pd.reason}`;
+    const why =
+      pd.attempts === 0
+        ? `deferred to keep Vast's interval: ${pd.reason}`
+        : `destroy not confirmed (attempt ${pd.attempts + 1}): ${pd.reason}`;
     going.add(destroyOf(w, pd.cause, why, true));
   }
   return held;

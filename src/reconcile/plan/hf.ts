@@ -21,7 +21,9 @@ export function hfTokenVoucher(workers: Worker[], state: FleetState, config: Fle
   return (
     workers.find((w) => {
       const started = w.instance.start_date === null ? null : w.instance.start_date * 1000;
-      return w.phase === "RUNNING" && !w.blind && !w.hfAuthError && started !== null && started >= tokenSince && now - w.since >= vouchMs(config);
+      return (
+        w.phase === "RUNNING" && !w.blind && !w.hfAuthError && started !== null && started >= tokenSince && now - w.since >= vouchMs(config)
+      );
     }) ?? null
   );
 }

@@ -26,7 +26,8 @@ export function plan(input: PlanInput): Plan {
     const actions = input.workers.map((w) => destroyOf(w, "down", "POST /down"));
     return { actions, wantedSlots: [], wantsOffers: false, held: [] };
   }
-  if (config.paused) return { actions: [], wantedSlots: [], wantsOffers: false, held: ["paused: autonomous actions are off (POST /resume)"] };
+  if (config.paused)
+    return { actions: [], wantedSlots: [], wantsOffers: false, held: ["paused: autonomous actions are off (POST /resume)"] };
 
   const going = new Going();
   const budget = disruptionBudget(input);
@@ -44,12 +45,19 @@ export function plan(input: PlanInput): Plan {
 
   const listed = new Set(input.workers.map((w) => w.instance.id));
   const unlisted = state.pendingLaunches.filter((p) => p.instanceId === null || !listed.has(p.instanceId));
-  const staying = input.workers.filter((w) => !going.has(w.instance.id)).reduce((sum, w) => sum + (w.instance.dph_total ?? 0), 0) + unlisted.reduce((s, p) => s + p.dph, 0);
+  const staying =
+    input.workers.filter((w) => !going.has(w.instance.id)).reduce((sum, w) => sum + (w.instance.dph_total ?? 0), 0) +
+    unlisted.reduce((s, p) => s + p.dph, 0);
   const ctx: OfferChoiceContext = { config, state, now, gpu: input.gpu ?? null, fleetDph: staying, policy: input.policy ?? "value" };
 
   const scanDue = state.lastMarketScanAt === null || now - state.lastMarketScanAt >= MARKET_SCAN_MS;
   // No trade while above target: its new instance would only add to what the budget still has to take away.
-  const tradesDue = launchSlots.length === 0 && wantedSlots.length === 0 && scaled.count <= config.workers && tradesAllowed(gates) && tradeScanDue(input, scanDue);
+  const tradesDue =
+    launchSlots.length === 0 &&
+    wantedSlots.length === 0 &&
+    scaled.count <= config.workers &&
+    tradesAllowed(gates) &&
+    tradeScanDue(input, scanDue);
   // Market memory learns only from searches, so it watches whatever the fleet is doing (holds,
   // breaker, target 0); `/up?gpu=` sees one model, which says nothing of the others.
   const watchDue = config.bounceWindowS > 0 && !input.gpu && scanDue;
@@ -58,7 +66,9 @@ export function plan(input: PlanInput): Plan {
 
   const chosen = chooseOffers(input.offers, launchSlots.length, ctx);
   if (chosen.length < launchSlots.length) {
-    held.push(`no offers for ${launchSlots.length - chosen.length} slot(s)${input.gpu ? ` on ${input.gpu.replace(/_/g, " ")}` : ""} under $${config.maxDph}/h${config.maxFleetDph !== null ? ` within the fleet ceiling $${config.maxFleetDph}/h` : ""}`);
+    held.push(
+      `no offers for ${launchSlots.length - chosen.length} slot(s)${input.gpu ? ` on ${input.gpu.replace(/_/g, " ")}` : ""} under $${config.maxDph}/h${config.maxFleetDph !== null ? ` within the fleet ceiling $${config.maxFleetDph}/h` : ""}`,
+    );
   }
   chosen.forEach((r, i) => {
     const slot = launchSlots[i]!;

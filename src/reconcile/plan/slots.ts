@@ -21,7 +21,10 @@ export function planDuplicates(input: PlanInput, going: Going): void {
     if (group.length < 2) continue;
     const [keep, ...extra] = [...group].sort(
       // The oldest of equals stays: it has the longest record, and the newest is the likelier accident.
-      (a, b) => PROGRESS[b.phase] - PROGRESS[a.phase] || (a.instance.start_date ?? 0) - (b.instance.start_date ?? 0) || a.instance.id - b.instance.id,
+      (a, b) =>
+        PROGRESS[b.phase] - PROGRESS[a.phase] ||
+        (a.instance.start_date ?? 0) - (b.instance.start_date ?? 0) ||
+        a.instance.id - b.instance.id,
     );
     for (const w of extra) going.add(destroyOf(w, "duplicate", `duplicate of ${keep!.instance.id} in slot ${w.slot}`));
   }
@@ -65,7 +68,9 @@ export function planScaleDown(input: PlanInput, going: Going, take: (w: Worker) 
         held.push(`${w.label} leaves after its upload (above target ${config.workers})`);
       } else if (take(w)) going.add(destroyOf(w, "scale_down", `above target ${config.workers}`));
       else {
-        held.push(`above target ${config.workers}: at most ${config.maxDisruptionsPerPass} running worker(s) taken away per pass (ZEB_MAX_DISRUPTIONS_PER_PASS)`);
+        held.push(
+          `above target ${config.workers}: at most ${config.maxDisruptionsPerPass} running worker(s) taken away per pass (ZEB_MAX_DISRUPTIONS_PER_PASS)`,
+        );
         break;
       }
       count--;
@@ -78,13 +83,18 @@ export function planScaleDown(input: PlanInput, going: Going, take: (w: Worker) 
   }
   // Launches not yet listed count toward the target, except a trial whose old worker stays.
   const listed = new Set(input.workers.map((w) => w.instance.id));
-  const pending = state.pendingLaunches.filter((p) => (p.instanceId === null || !listed.has(p.instanceId)) && (p.upgradeOf === null || !aliveIds.has(p.upgradeOf)));
+  const pending = state.pendingLaunches.filter(
+    (p) => (p.instanceId === null || !listed.has(p.instanceId)) && (p.upgradeOf === null || !aliveIds.has(p.upgradeOf)),
+  );
   return { count: count + pending.length, leaving, held };
 }
 
 /** The lowest free slots, as many as the fleet is below target. */
 export function emptySlots(input: PlanInput, going: Going, count: number): number[] {
-  const taken = new Set([...input.workers.filter((w) => !going.has(w.instance.id)).map((w) => w.slot), ...input.state.pendingLaunches.map((p) => p.slot)]);
+  const taken = new Set([
+    ...input.workers.filter((w) => !going.has(w.instance.id)).map((w) => w.slot),
+    ...input.state.pendingLaunches.map((p) => p.slot),
+  ]);
   const wanted: number[] = [];
   for (let slot = 0; wanted.length < input.config.workers - count; slot++) if (!taken.has(slot)) wanted.push(slot);
   return wanted;

@@ -60,7 +60,10 @@ export function planTrials(input: PlanInput, going: Going, take: (w: Worker) => 
     if (fresh?.phase === "RUNNING" && old) {
       if (!drained(old, fresh, uploadIntervalOf(config, state, old.instance.id), now) || going.has(old.instance.id)) continue;
       if (take(old)) going.add(destroyOf(old, "upgrade_done", `replaced by ${u.newId} (${u.reason})`));
-      else held.push(`${old.label} leaves at a later pass: at most ${config.maxDisruptionsPerPass} running worker(s) taken away per pass (ZEB_MAX_DISRUPTIONS_PER_PASS)`);
+      else
+        held.push(
+          `${old.label} leaves at a later pass: at most ${config.maxDisruptionsPerPass} running worker(s) taken away per pass (ZEB_MAX_DISRUPTIONS_PER_PASS)`,
+        );
     }
     // Only a new instance that is not RUNNING failed its trial: one that runs after its old one
     // vanished (Vast took it) is simply the slot's worker now.
@@ -77,14 +80,23 @@ export function planTrials(input: PlanInput, going: Going, take: (w: Worker) => 
  * maxConcurrentUpgrades. Old and new run side by side during the trial, so the fleet ceiling holds
  * for both. `stalled` says why a forced trade found no offer.
  */
-export function planTrades(input: PlanInput, leaving: Set<number>, ctx: OfferChoiceContext): { launches: LaunchAction[]; stalled: string | null } {
+export function planTrades(
+  input: PlanInput,
+  leaving: Set<number>,
+  ctx: OfferChoiceContext,
+): { launches: LaunchAction[]; stalled: string | null } {
   const { config, state, now } = input;
   const under = trialsUnderWay(input);
   const busy = new Set([...state.upgrades.map((u) => u.newId), ...under.olds]);
   const candidates = input.workers
     .filter((w) => w.phase === "RUNNING" && !w.blind && !leaving.has(w.instance.id) && !busy.has(w.instance.id))
     .map((w) => ({ w, value: workerValue(w, input), must: forced(w, input) }))
-    .filter(({ w, must }) => must !== null || (now - w.since >= UPGRADE_MIN_RUNNING_MS && now - (state.slotCooldowns[String(w.slot)] ?? -Infinity) >= config.upgradeCooldownS * 1000))
+    .filter(
+      ({ w, must }) =>
+        must !== null ||
+        (now - w.since >= UPGRADE_MIN_RUNNING_MS &&
+          now - (state.slotCooldowns[String(w.slot)] ?? -Infinity) >= config.upgradeCooldownS * 1000),
+    )
     .sort((a, b) => Number(b.must !== null) - Number(a.must !== null) || a.value - b.value);
   const inUse = new Set(input.workers.map((w) => w.instance.machine_id));
   const offers = (input.offers ?? []).filter((o) => !inUse.has(o.machine_id));
@@ -96,7 +108,8 @@ export function planTrades(input: PlanInput, leaving: Set<number>, ctx: OfferCho
   for (const [i, r] of best.entries()) {
     const c = candidates[i];
     if (!c) break;
-    if (c.must === null && (input.policy === "cheapest" || tradeRoom-- <= 0 || r.gamesPerDollar < c.value * (1 + config.upgradeMinGain))) break;
+    if (c.must === null && (input.policy === "cheapest" || tradeRoom-- <= 0 || r.gamesPerDollar < c.value * (1 + config.upgradeMinGain)))
+      break;
     const gain = c.value > 0 ? Math.round((r.gamesPerDollar / c.value - 1) * 100) : 100;
     const deal = `${r.offer.gpu_name} @ $${r.offer.dph_total.toFixed(3)}/h`;
     const why = {
@@ -104,7 +117,15 @@ export function planTrades(input: PlanInput, leaving: Set<number>, ctx: OfferCho
       over_cost: `replaces ${c.w.instance.id}, at $${c.w.instance.dph_total?.toFixed(3)}/h over the cap $${config.maxDph}/h: ${deal}`,
       none: `upgrade of ${c.w.instance.id}: ${deal} gives ${gain}% more games per dollar`,
     };
-    launches.push({ kind: "launch", slot: c.w.slot, label: c.w.label, reason: why[c.must ?? "none"], offer: r.offer, expectedGamesPerSec: r.expectedGamesPerSec, upgradeOf: c.w.instance.id });
+    launches.push({
+      kind: "launch",
+      slot: c.w.slot,
+      label: c.w.label,
+      reason: why[c.must ?? "none"],
+      offer: r.offer,
+      expectedGamesPerSec: r.expectedGamesPerSec,
+      upgradeOf: c.w.instance.id,
+    });
   }
   const first = candidates[0];
   const stalled =
