@@ -6,7 +6,7 @@ import { type DestroyCause, fatalGraceS } from "../reconcile/plan";
 import type { ActionRecord, PassReport } from "../reconcile/report";
 import type { FleetState } from "../reconcile/state";
 import type { StateDamage } from "../fleet/status";
-import { type AlertKind, type Condition, type Notice } from "./machine";
+import type { AlertKind, Condition, Notice } from "./machine";
 
 /**
  * What fires after a pass: pure functions of the pass report, the new state, the config, the HF

@@ -75,5 +75,5 @@ function notes(s: FleetStatus): string[] {
 
 export function statusText(fleets: FleetStatus[], totals: GrandTotals): string {
   const total = `Total: ${totals.instances} instances, $${totals.dph.toFixed(3)}/hr ($${totals.dpd.toFixed(2)}/day)`;
-  return [...table(fleets.flatMap((f) => f.instances)), total, ...fleets.flatMap(notes)].join("\n") + "\n";
+  return `${[...table(fleets.flatMap((f) => f.instances)), total, ...fleets.flatMap(notes)].join("\n")}\n`;
 }

@@ -61,7 +61,7 @@ const Image = z
   .min(1)
   .max(1024)
   .regex(
-    /^[A-Za-z0-9][A-Za-z0-9._\/:@+-]*$/,
+    /^[A-Za-z0-9][A-Za-z0-9._/:@+-]*$/,
     "an image reference such as pytorch/pytorch:2.6.0-cuda12.6-cudnn9-runtime (letters, digits and . _ / : @ + -)",
   );
 

@@ -2,7 +2,7 @@
  * The dashboard's stylesheet, served as /assets/app.css (the CSP allows no inline styles and no
  * outside asset). Mobile first: at phone width tables turn into labelled cards.
  */
-export const APP_CSS = String.raw`
+export const APP_CSS = `
 :root {
   --bg: #f5f6f8; --fg: #17202a; --muted: #5d6b7a; --card: #fff; --line: #dde2e8; --accent: #2563eb;
   --ok: #15803d; --warn: #b45309; --bad: #b91c1c; --idle: #64748b; --info: #0369a1;

@@ -19,6 +19,7 @@ import { fleetStats, type FleetStats } from "./stats";
 import { fleetStatus, type FleetStatus, StateDamage } from "./status";
 import { FleetStore, type FleetEvent } from "./store";
 import { meteredSql, newUsage } from "./usage";
+import type { Instance } from "../vast/schemas";
 
 export type { DownResult };
 
@@ -153,7 +154,7 @@ export class FleetObject extends DurableObject<Env> {
    */
   async destroyFleet(fleet: string): Promise<RpcResult<{ deleted: string }>> {
     return this.leased(fleet, async (r) => {
-      let listed;
+      let listed: Instance[];
       try {
         listed = await clientFor(this.env).listInstances();
       } catch (e) {

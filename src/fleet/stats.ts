@@ -98,7 +98,7 @@ export function statsText(stats: FleetStats): string {
     "-".repeat(line(head).length),
     ...rows.map(line),
     "",
-    `${stats.hosts.length} host(s) known, ${blocked.length} blocked${blocked.length ? ": " + blocked.map((h) => `${h.machineId} (${h.reason ?? `${h.strikes} strikes`})`).join(", ") : ""}`,
+    `${stats.hosts.length} host(s) known, ${blocked.length} blocked${blocked.length ? `: ${blocked.map((h) => `${h.machineId} (${h.reason ?? `${h.strikes} strikes`})`).join(", ")}` : ""}`,
     "",
   ].join("\n");
 }

@@ -234,7 +234,7 @@ export function bootstrapDue(health: HealthDoc, config: FleetConfig, now: number
 
 /** The launch hold that a weights result implies; `unknown` keeps whatever hold there is. */
 export function applyWeights(hold: FleetState["launchHold"], result: WeightsResult, detail: string): FleetState["launchHold"] {
-  const ours = hold !== null && hold.startsWith(HOLD_PREFIX);
+  const ours = hold?.startsWith(HOLD_PREFIX);
   if (result === "missing" || result === "unauthorized") return hold === null || ours ? `${HOLD_PREFIX}${detail}` : hold;
   if (result === "present" && ours) return null;
   return hold;

@@ -58,7 +58,7 @@ export function gamesPerDollar(gamesPerSec: number, dph: number): number {
 }
 
 export function decayedStrikes(host: HostRecord, now: number): number {
-  return host.strikes * Math.pow(0.5, Math.max(0, now - host.lastStrikeAt) / STRIKE_HALF_LIFE_MS);
+  return host.strikes * 0.5 ** (Math.max(0, now - host.lastStrikeAt) / STRIKE_HALF_LIFE_MS);
 }
 
 export function isBlocked(host: HostRecord | undefined, now: number): boolean {

@@ -200,7 +200,7 @@ export function newMachine(state: MarketState, rng: RngState = state.rng): Machi
     reliability: round(between(rng, 0.9, 0.9995), 4),
     // Log-uniform 80-2500 Mbps: most consumer hosts sit at a few hundred Mbps, a few on slow links
     // (whose image pulls take up to ~10 min, see IMAGE_PULL_MBIT in instances.ts).
-    inetDown: round(80 * Math.pow(2500 / 80, nextFloat(rng)), 1),
+    inetDown: round(80 * (2500 / 80) ** nextFloat(rng), 1),
     cudaMaxGood: pick(rng, [12.2, 12.4, 12.6, 12.8, 13.0]),
     offerId: state.nextIds.offer,
     takenUntilMs: null,

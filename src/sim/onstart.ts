@@ -130,7 +130,7 @@ export function runOnstart(script: string, host: HostFacts): OnstartRun {
   const print = (out: string[]) => lines.push(...out.map((text) => ({ at, text })));
   const step = (kind: keyof typeof STEP_AT) => (at = Math.max(at, STEP_AT[kind]));
   const resolve = (dir: string) => (dir.startsWith("/") ? dir : `${cwd}/${dir}`).replace(/\/+$/, "") || "/";
-  const moduleFound = (module: string) => code !== null && code.worker && cwd === code.dir && module === KNOWN_MODULE;
+  const moduleFound = (module: string) => code?.worker && cwd === code.dir && module === KNOWN_MODULE;
 
   const gitClone = (args: string[], lineNo: number): Result => {
     if (!gitInstalled) return fail(127, [`/root/onstart.sh: line ${lineNo}: git: command not found`]);

@@ -194,7 +194,7 @@ function destroyOne(ctx: Ctx, id: number): Response {
 async function destroyMany(ctx: Ctx): Promise<Response> {
   const body = await readJson(ctx.req);
   const ids = isRecord(body) && Array.isArray(body.instance_ids) ? body.instance_ids : null;
-  if (!ids || !ids.every((x) => Number.isInteger(x))) return vastError(400, "invalid_args", "instance_ids must be a list of instance ids");
+  if (!ids?.every((x) => Number.isInteger(x))) return vastError(400, "invalid_args", "instance_ids must be a list of instance ids");
   const deleted = (ids as number[]).filter((id) => destroy(ctx.state, id));
   return json({ success: true, deleted_instance_ids: deleted });
 }

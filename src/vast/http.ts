@@ -80,7 +80,7 @@ export function createHttp(o: HttpOptions) {
   /** One try under its own deadline. Racing the timer (not only aborting) also covers a fetch that ignores its signal. */
   async function attempt(url: string, init: RequestInit, timeoutMs = o.timeoutMs): Promise<Outcome> {
     const controller = new AbortController();
-    let timer: ReturnType<typeof setTimeout> | undefined = undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const deadline = new Promise<Outcome>((resolve) => {
       timer = setTimeout(() => {
         controller.abort();

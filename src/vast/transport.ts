@@ -57,6 +57,11 @@ export function clientFor(
     ...tuning,
     baseUrl: env.VAST_API_URL ?? DEFAULT_VAST_API_URL,
     ...(env.VAST_API_KEY === undefined ? {} : { apiKey: env.VAST_API_KEY }),
-    fetch: meter ? (req) => ((meter.requests += 1), send(req)) : send,
+    fetch: meter
+      ? (req) => {
+          meter.requests += 1;
+          return send(req);
+        }
+      : send,
   });
 }

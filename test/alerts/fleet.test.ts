@@ -133,7 +133,7 @@ describe("alerts through the fleet object", () => {
     await pass(name);
     const posts = (await received(name)).slice(before);
     expect(posts).toHaveLength(1);
-    const blocks = (posts[0]?.payload as { blocks: { type: string; text?: { text: string } }[] }).blocks;
+    const blocks = (posts[0]?.payload as { blocks: { type: string; text?: { text: string } }[] } | undefined)?.blocks ?? [];
     expect(blocks.filter((b) => b.type === "section" && /replaced: over_cost/.test(b.text?.text ?? ""))).toHaveLength(5);
   });
 

@@ -4,7 +4,7 @@ import {
   DEFAULT_GPUS,
   DEFAULTS,
   FIELD_VARS,
-  FleetConfig,
+  type FleetConfig,
   HF_COMMIT_BUDGET,
   HF_COMMITS_PER_HOUR,
   commitsPerHour,

@@ -176,7 +176,7 @@ async function newPage(viewport = { width: 1280, height: 800 }) {
     if (m.type() === "error" && !/status of 40[13]/.test(m.text())) problems.push(m.text());
   });
   page.on("pageerror", (e) => problems.push(String(e)));
-  await page.goto(base + "/");
+  await page.goto(`${base}/`);
   return { context, page, problems };
 }
 
@@ -233,7 +233,7 @@ try {
   console.log(`dashboard e2e: ${base} (wrangler log: ${logPath}), ${CHROMIUM} ${browser.version()}`);
 
   await scenario("the page shell loads without a token, under a strict CSP, and shows no fleet data", async () => {
-    const res = await fetch(base + "/");
+    const res = await fetch(`${base}/`);
     expect(res.status === 200, `GET / answered ${res.status}`);
     const csp = res.headers.get("content-security-policy") ?? "";
     for (const d of [
@@ -495,10 +495,9 @@ try {
     expect(await page.isDisabled(`${rowsSel} button[data-action=replace] >> nth=0`), "replace is enabled for the read token");
     expect(await page.isDisabled(`${rowsSel} button[data-action=block-host] >> nth=0`), "block host is enabled for the read token");
     // Past the disabled controls (as a user with devtools could): the API itself must refuse.
-    await page.evaluate(
-      (sel) => document.querySelectorAll(sel).forEach((e) => e.removeAttribute("disabled")),
-      `${fleetSel} form[data-action=scale] *`,
-    );
+    await page.evaluate((sel) => {
+      for (const e of document.querySelectorAll(sel)) e.removeAttribute("disabled");
+    }, `${fleetSel} form[data-action=scale] *`);
     await page.fill(`${fleetSel} form[data-action=scale] input[name=n]`, "1");
     await page.click(`${fleetSel} form[data-action=scale] button`);
     await page.waitForFunction((sel) => /refused/.test(document.querySelector(sel)?.textContent ?? ""), `${fleetSel} .msg`, {

@@ -7,7 +7,6 @@ import {
   register,
   rentForeign,
   resetMarket,
-  run,
   scale,
   simState,
   slots,

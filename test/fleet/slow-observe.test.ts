@@ -1,7 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { Lease } from "../../src/fleet/lease";
-import { FleetStore } from "../../src/fleet/store";
+import type { FleetStore } from "../../src/fleet/store";
 import { advance, allEvents, configure, control, fleet, owned, register, resetMarket, simState, stopFleet, tick } from "./harness";
 
 /**

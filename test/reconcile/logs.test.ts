@@ -515,7 +515,7 @@ describe("setup steps", () => {
 
   it.each(steps)("log ending at %j → setupStep %j, stage %s", (last, step, stage) => {
     const upTo = HEALTHY.split("\n");
-    const i = upTo.findIndex((l) => l === last);
+    const i = upTo.indexOf(last);
     const text = i >= 0 ? log(...upTo.slice(0, i + 1)) : log(...SETUP_PREFIX.slice(0, 2), last);
     expect(parseLogs(text)).toMatchObject({ stage, setupStep: step, fatal: null, lastBatch: null });
   });
@@ -569,15 +569,15 @@ const PATHOLOGICAL_TAIL = Array.from(
   (_, i) =>
     [
       "a".repeat(20_000),
-      "[" + "a".repeat(20_000),
+      `[${"a".repeat(20_000)}`,
       "A.".repeat(10_000),
       "Aaaa".repeat(5_000),
-      " ".repeat(20_000) + "x",
-      "batch 1: " + "1 ".repeat(10_000),
-      "401 Client Error " + "http://".repeat(3_000),
-      "403 Forbidden https://" + "a.".repeat(10_000),
+      `${" ".repeat(20_000)}x`,
+      `batch 1: ${"1 ".repeat(10_000)}`,
+      `401 Client Error ${"http://".repeat(3_000)}`,
+      `403 Forbidden https://${"a.".repeat(10_000)}`,
       "Traceback (most recent call last):",
-      " " + "k".repeat(20_000),
+      ` ${"k".repeat(20_000)}`,
     ][i % 10],
 ).join("\n");
 

@@ -48,7 +48,7 @@ describe("instance lifecycle", () => {
       /^ {2}upload_interval=240s \(folder upload\)$/,
       BATCH,
     ];
-    expected.forEach((re, i) => expect(lines[i]).toMatch(re));
+    for (const [i, re] of expected.entries()) expect(lines[i]).toMatch(re);
     const batches = lines.flatMap((l) => {
       const m = BATCH.exec(l);
       return m ? [{ n: Number(m[1]), gps: Number(m[2]), total: Number(m[4]) }] : [];

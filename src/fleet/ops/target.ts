@@ -11,6 +11,7 @@ import { clientFor } from "../../vast/transport";
 import type { Fence } from "../lease";
 import { invalid, type RpcResult, vastUnavailable } from "../rpc";
 import { ConfigOverrides, type FleetRunner } from "../runner";
+import type { Instance } from "../../vast/schemas";
 
 export interface DownResult {
   confirmed: boolean;
@@ -79,7 +80,7 @@ export async function up(
  */
 export async function down(r: FleetRunner, fence: Fence, confirm: boolean): Promise<RpcResult<DownResult>> {
   if (!confirm) {
-    let listed;
+    let listed: Instance[];
     try {
       listed = await clientFor(r.env).listInstances();
     } catch (e) {

@@ -11,6 +11,7 @@ import { clientFor } from "../../vast/transport";
 import type { Fence } from "../lease";
 import { invalid, type RpcResult, vastUnavailable } from "../rpc";
 import type { FleetRunner } from "../runner";
+import type { Instance } from "../../vast/schemas";
 
 /**
  * The runbook's "destroy it, then vast_up.sh 1" for one worker (on stale code, or on a host the
@@ -23,7 +24,7 @@ export async function replace(r: FleetRunner, fence: Fence, id: number): Promise
   if (!current.ok) return invalid(current.errors.join("; "));
   if (current.config.paused)
     return { ok: false, status: 409, error: "paused", message: `fleet ${r.fleet} is paused; POST /resume?fleet=${r.fleet} first` };
-  let instance;
+  let instance: Instance | null;
   try {
     instance = await clientFor(r.env).showInstance(id);
   } catch (e) {
