@@ -73,10 +73,16 @@ export function hfDeps(io: AlertIo): HfDeps {
 const loadHealth = (store: FleetStore) => store.get("health", HealthDoc) ?? emptyHealth();
 
 /** Before a pass: the weights check, which may set or lift `state.launchHold`. */
-export async function bootstrapStep(io: AlertIo, state: FleetState, config: FleetConfig, now: number): Promise<void> {
+export async function bootstrapStep(
+  io: AlertIo,
+  hold: FleetState["launchHold"],
+  config: FleetConfig,
+  now: number,
+): Promise<FleetState["launchHold"]> {
   const health = loadHealth(io.store);
-  await runBootstrap(hfDeps(io), health, state, config, now);
+  const next = await runBootstrap(hfDeps(io), health, hold, config, now);
   io.store.put("health", health);
+  return next;
 }
 
 /** Posts the queue as one message when Slack is configured, not in error, and not asking us to wait. */

@@ -109,11 +109,18 @@ export class FleetRunner {
       if (!options.dryRun) this.recordPass(report, null);
       return report;
     }
-    const state = this.state(now);
+    let state = this.state(now);
     const meter = { requests: 0 };
     const vast = clientFor(this.env, {}, meter);
     const firstSeen = kvFirstSeen(this.env.FIRST_SEEN, fleet, this.firstSeenCache);
-    if (!options.dryRun) await this.guarded(() => bootstrapStep({ store: this.store, env: this.env }, state, current.config, now));
+    if (!options.dryRun) {
+      // The weights check may set or lift the launch hold; if it fails, the hold stays as it was.
+      let launchHold = state.launchHold;
+      await this.guarded(async () => {
+        launchHold = await bootstrapStep({ store: this.store, env: this.env }, state.launchHold, current.config, now);
+      });
+      state = { ...state, launchHold };
+    }
     const shared = registry(this.env);
     const sharedBlocks = () => {
       this.usage.registryCalls++;

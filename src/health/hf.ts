@@ -241,11 +241,17 @@ export function applyWeights(hold: FleetState["launchHold"], result: WeightsResu
 }
 
 /** Bootstrap check before a pass: updates the health doc and the state's launch hold. */
-export async function runBootstrap(deps: HfDeps, health: HealthDoc, state: FleetState, config: FleetConfig, now: number): Promise<void> {
-  if (!bootstrapDue(health, config, now)) return;
+export async function runBootstrap(
+  deps: HfDeps,
+  health: HealthDoc,
+  hold: FleetState["launchHold"],
+  config: FleetConfig,
+  now: number,
+): Promise<FleetState["launchHold"]> {
+  if (!bootstrapDue(health, config, now)) return hold;
   const { result, detail } = await checkWeights(deps, config);
   health.weights = { key: weightsKey(config), result, detail, checkedAt: now };
-  state.launchHold = applyWeights(state.launchHold, result, detail);
+  return applyWeights(hold, result, detail);
 }
 
 /** When the running fleet started running: new workers have had no time to upload yet. */

@@ -98,15 +98,15 @@ describe("weights bootstrap check", () => {
   it("holds launches while missing, lifts only its own hold once present, and re-checks every 10 minutes", async () => {
     const hf = hfStandIn({ token: TOKEN, repos: { "me/zeb": {} } });
     const health = emptyHealth();
-    const state = emptyState();
-    await runBootstrap(deps(hf.handle), health, state, config, T0);
-    expect(state.launchHold).toMatch(/^Hugging Face: zeb-1\.pt not found/);
-    await runBootstrap(deps(hf.handle), health, state, config, T0 + 5 * MIN);
+    let hold = emptyState().launchHold;
+    hold = await runBootstrap(deps(hf.handle), health, hold, config, T0);
+    expect(hold).toMatch(/^Hugging Face: zeb-1\.pt not found/);
+    hold = await runBootstrap(deps(hf.handle), health, hold, config, T0 + 5 * MIN);
     expect(hf.seen).toHaveLength(1);
     hf.hub.repos["me/zeb"] = { "zeb-1.pt": "weights" };
-    await runBootstrap(deps(hf.handle), health, state, config, T0 + 10 * MIN);
-    expect(state.launchHold).toBeNull();
-    await runBootstrap(deps(hf.handle), health, state, config, T0 + 60 * MIN);
+    hold = await runBootstrap(deps(hf.handle), health, hold, config, T0 + 10 * MIN);
+    expect(hold).toBeNull();
+    await runBootstrap(deps(hf.handle), health, hold, config, T0 + 60 * MIN);
     expect(hf.seen).toHaveLength(2);
     expect(applyWeights("operator hold", "present", "")).toBe("operator hold");
   });
