@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { type FleetConfig, plannedUploadInterval } from "../config/fleet";
+import type { FleetConfig } from "../config/fleet";
+import { plannedUploadInterval } from "../config/uploads";
 import { examplesSilent, type HealthDoc, learnerCommand, learnerStalled } from "../health/hf";
 import { formatDuration } from "../format";
 import { type DestroyCause, fatalGraceS } from "../reconcile/plan";

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { type FleetConfig, plannedUploadInterval } from "../config/fleet";
+import type { FleetConfig } from "../config/fleet";
+import { plannedUploadInterval } from "../config/uploads";
 import type { Env } from "../env";
 import type { WorkerView } from "../reconcile/report";
 import type { FleetState } from "../reconcile/state";

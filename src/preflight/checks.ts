@@ -5,14 +5,8 @@
  * does I/O, so every message is table-tested (test/preflight/checks.test.ts).
  */
 import type { SendResult } from "../alerts/slack";
-import {
-  type ConfigResult,
-  type FleetConfig,
-  HF_COMMIT_BUDGET,
-  HF_COMMITS_PER_HOUR,
-  minUploadInterval,
-  plannedUploadInterval,
-} from "../config/fleet";
+import type { ConfigResult, FleetConfig } from "../config/fleet";
+import { HF_COMMIT_BUDGET, HF_COMMITS_PER_HOUR, minUploadInterval, plannedUploadInterval } from "../config/uploads";
 import { type HfRead, learnerCommand, type WeightsResult, type WhoAmI } from "../health/hf";
 import { chooseOffers, type OfferChoiceContext, rankOffers } from "../reconcile/offers";
 import type { Offer } from "../vast/schemas";

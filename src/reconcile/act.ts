@@ -7,7 +7,8 @@
  * Creates and destroys are spaced to Vast's intervals (src/vast/pacing.ts); what does not fit the
  * pass's budget is not sent and waits for the next pass, which plans it again.
  */
-import { type FleetConfig, launchUploadInterval } from "../config/fleet";
+import type { FleetConfig } from "../config/fleet";
+import { launchUploadInterval } from "../config/uploads";
 import type { VastClient } from "../vast/client";
 import { isTransient, mayHaveHappened, VastError } from "../vast/errors";
 import { ACT_BUDGET_MS, afterRefused, afterSent, PACING, type Pacer, virtualPacer, waitMs } from "../vast/pacing";

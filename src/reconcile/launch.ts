@@ -1,4 +1,5 @@
-import { type FleetConfig, plannedUploadInterval } from "../config/fleet";
+import type { FleetConfig } from "../config/fleet";
+import { plannedUploadInterval } from "../config/uploads";
 import type { CreateInstanceBody } from "../vast/schemas";
 
 /**

@@ -3,7 +3,8 @@
  * The Hugging Face commit budget's ledger: each worker's own upload interval, the uploaders a
  * launch shares the budget with, and the fleet's commit rate. Pure: the state carries the ledger.
  */
-import { commitsPerHour, type FleetConfig, HF_COMMIT_BUDGET, HF_COMMITS_PER_HOUR, plannedUploadInterval } from "../config/fleet";
+import type { FleetConfig } from "../config/fleet";
+import { commitsPerHour, HF_COMMIT_BUDGET, HF_COMMITS_PER_HOUR, plannedUploadInterval } from "../config/uploads";
 import type { FleetState } from "./state";
 
 /** A worker's own interval: what it was launched with, else the planned one (it was launched before the ledger). */

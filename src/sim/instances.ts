@@ -1,4 +1,5 @@
-import { AUTO_UPLOAD_MIN_S, DEFAULTS } from "../config/fleet";
+import { DEFAULTS } from "../config/fleet";
+import { AUTO_UPLOAD_MIN_S } from "../config/uploads";
 import { round } from "./catalog";
 import { isRecord } from "./http";
 import { milestones, statusAt } from "./lifecycle";

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { HF_COMMIT_BUDGET } from "../../src/config/fleet";
+import { HF_COMMIT_BUDGET } from "../../src/config/uploads";
 import { call, callJson, createFleet, reconcile as pass, resetMarket, sim } from "./helpers";
 
 interface SimState {

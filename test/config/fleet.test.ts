@@ -5,18 +5,20 @@ import {
   DEFAULTS,
   FIELD_VARS,
   type FleetConfig,
-  HF_COMMIT_BUDGET,
-  HF_COMMITS_PER_HOUR,
-  commitsPerHour,
   labelFor,
-  launchUploadInterval,
-  plannedUploadInterval,
-  minUploadInterval,
   patchConfig,
   slotOf,
   validateConfig,
   type ConfigResult,
 } from "../../src/config/fleet";
+import {
+  HF_COMMIT_BUDGET,
+  HF_COMMITS_PER_HOUR,
+  commitsPerHour,
+  launchUploadInterval,
+  plannedUploadInterval,
+  minUploadInterval,
+} from "../../src/config/uploads";
 
 const ok = (r: ConfigResult): FleetConfig => {
   if (!r.ok) throw new Error(`expected a valid config, got: ${r.errors.join("; ")}`);

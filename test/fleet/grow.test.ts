@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { actionEvents, fleet, owned, resetMarket, run, simState, slots, startFleet, stopFleet, until } from "./harness";
-import { minUploadInterval } from "../../src/config/fleet";
+import { minUploadInterval } from "../../src/config/uploads";
 
 /**
  * Issue 3 "Done when": a fleet grows from zero to target; a healthy fleet sees no action over

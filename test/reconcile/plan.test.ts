@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULTS, labelFor, plannedUploadInterval, type FleetConfig } from "../../src/config/fleet";
+import { DEFAULTS, labelFor, type FleetConfig } from "../../src/config/fleet";
+import { plannedUploadInterval } from "../../src/config/uploads";
 import { PROBE_INTERVAL_MS } from "../../src/reconcile/breaker";
 import { classify } from "../../src/reconcile/classify";
 import { FITS_AFTER_MS, oomFitsElsewhere } from "../../src/reconcile/learn";

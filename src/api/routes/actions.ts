@@ -9,7 +9,7 @@ import type {
   UpBody,
 } from "../../dashboard/api-types";
 import { newApi } from "../hono";
-import { upProblem } from "../../config/fleet";
+import { upProblem } from "../../config/uploads";
 import { answer, fail, failure } from "../respond";
 import {
   blockHostRoute,

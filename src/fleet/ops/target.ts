@@ -3,7 +3,8 @@
  * The operator's target and switches: `/scale`, `/up`, `/down`, `/pause` and `/resume`. Each runs
  * under the fleet's lease (object.ts) and, where it changes the target, acts on it in the same pass.
  */
-import { minUploadInterval, slotOf, upProblem } from "../../config/fleet";
+import { slotOf } from "../../config/fleet";
+import { minUploadInterval, upProblem } from "../../config/uploads";
 import { closedBreaker } from "../../reconcile/breaker";
 import type { PassReport } from "../../reconcile/report";
 import { redact } from "../../redact";

@@ -4,7 +4,8 @@
  * workers) or one host (replace that worker), decided by whether another worker vouches for the
  * token.
  */
-import { type FleetConfig, plannedUploadInterval } from "../../config/fleet";
+import type { FleetConfig } from "../../config/fleet";
+import { plannedUploadInterval } from "../../config/uploads";
 import type { FleetState } from "../state";
 import type { Worker } from "./types";
 
