@@ -12,7 +12,7 @@ import { resolveFleet } from "./fleet";
  * A whole number in a query string. Not z.coerce: it reads `?n=` as 0, and `/scale?n=` must not
  * mean "destroy everything".
  */
-const int = (min: number, max: number, range = `${min} to ${max}`) => {
+export const int = (min: number, max: number, range = `${min} to ${max}`) => {
   const message = `must be an integer from ${range}`;
   return z
     .string()
@@ -23,26 +23,26 @@ const int = (min: number, max: number, range = `${min} to ${max}`) => {
 };
 
 /** An on/off switch in a query string: `1` or `true` is on, `0`, `false` or absent is off. */
-const flag = z
+export const flag = z
   .enum(["0", "1", "true", "false"])
   .optional()
   .transform((v) => v === "1" || v === "true")
   .openapi({ type: "string", enum: ["0", "1", "true", "false"] });
 
 const MAX_WORKERS = FleetConfig.shape.workers.maxValue ?? 1000;
-const workers = (min: number) => int(min, MAX_WORKERS, `${min} to the fleet's maxWorkers (ZEB_MAX_WORKERS)`);
+export const workers = (min: number) => int(min, MAX_WORKERS, `${min} to the fleet's maxWorkers (ZEB_MAX_WORKERS)`);
 
 const fleet = FleetName.optional().openapi({ description: "the fleet; the default fleet (ZEB_FLEET) when absent" });
-const FleetQuery = z.object({ fleet });
+export const FleetQuery = z.object({ fleet });
 
 export const ErrorBody = z.object({ error: z.string(), message: z.string() }).openapi("Error");
 
-const Json = z.looseObject({}).openapi({ description: "see the route's description" });
-const ok = (description: string, schema: z.ZodType = Json) => ({ description, content: { "application/json": { schema } } });
+export const Json = z.looseObject({}).openapi({ description: "see the route's description" });
+export const ok = (description: string, schema: z.ZodType = Json) => ({ description, content: { "application/json": { schema } } });
 const err = (description: string) => ({ description, content: { "application/json": { schema: ErrorBody } } });
 
 /** What any authenticated route may answer besides its own success. */
-const errors = {
+export const errors = {
   400: err("invalid input; the message names the field"),
   401: err("missing or wrong bearer token (with WWW-Authenticate)"),
   403: err("the read-only token on a mutating route"),
@@ -52,7 +52,7 @@ const errors = {
   503: err("API_TOKEN not configured or a setting malformed (not_configured, naming it), or Vast unavailable"),
 };
 
-const security = [{ bearer: [] }];
+export const security = [{ bearer: [] }];
 
 export const statusRoute = createRoute({
   method: "get",
@@ -273,130 +273,4 @@ export const eventsRoute = createRoute({
     query: FleetQuery.extend({ limit: int(1, 1000).default(100), since: int(0, 8_640_000_000_000_000, "0 (epoch ms)").optional() }),
   },
   responses: { 200: ok("{ fleet, events }"), ...errors },
-});
-
-// Schemas from src/config were built before @hono/zod-openapi extended zod, so they have no
-// .openapi(); they are used as they are (documented inline), and only wrappers made here carry metadata.
-const FleetParam = z.object({ fleet: FleetName });
-
-export const fleetsRoute = createRoute({
-  method: "get",
-  path: "/fleets",
-  summary: "Every fleet's name with a summary",
-  security,
-  responses: { 200: ok("{ default, fleets }"), ...errors },
-});
-
-export const getFleetRoute = createRoute({
-  method: "get",
-  path: "/fleets/{fleet}",
-  summary: "A fleet's effective config, its stored overrides and config errors",
-  security,
-  request: { params: FleetParam },
-  responses: { 200: ok("{ fleet, config, overrides, errors }"), ...errors },
-});
-
-export const putFleetRoute = createRoute({
-  method: "put",
-  path: "/fleets/{fleet}",
-  summary: "Create a fleet or replace its whole config (unknown keys are rejected)",
-  security,
-  request: { params: FleetParam, body: { required: true, content: { "application/json": { schema: FleetConfig } } } },
-  responses: { 200: ok("{ fleet, config }"), ...errors },
-});
-
-export const deleteFleetRoute = createRoute({
-  method: "delete",
-  path: "/fleets/{fleet}",
-  summary: "Forget a fleet with no instances (not the default fleet)",
-  security,
-  request: { params: FleetParam },
-  responses: { 200: ok("{ deleted }"), ...errors },
-});
-
-const HealthCounts = {
-  lastPassAt: z
-    .number()
-    .nullable()
-    .openapi({ description: "the newest cron pass, whether it listed Vast or not (the passes' clock, epoch ms)" }),
-  fleets: z.number().int().openapi({ description: "fleets the last cron tick ran" }),
-  blind: z.number().int().openapi({ description: "of those, how many did not list Vast (failed listing, invalid config, error)" }),
-};
-
-export const HealthUp = z
-  .object({
-    ok: z.literal(true),
-    lastObservedAt: z.number().openapi({ description: "the newest cron pass that listed Vast (epoch ms)" }),
-    ...HealthCounts,
-  })
-  .openapi("HealthUp");
-
-export const HealthDown = z
-  .object({
-    ok: z.literal(false),
-    error: z.literal("vast_unobserved"),
-    message: z.string(),
-    lastObservedAt: z.number().nullable(),
-    ...HealthCounts,
-  })
-  .openapi("HealthDown");
-
-export const healthRoute = createRoute({
-  method: "get",
-  path: "/healthz",
-  summary: "No auth: 200 while a cron pass listed Vast within the last 5 minutes (5 ticks), else 503; names no fleet",
-  responses: {
-    200: ok("Vast observed recently", HealthUp),
-    503: ok("no pass listed Vast for 5 minutes (or none yet); or a malformed setting (not_configured)", z.union([HealthDown, ErrorBody])),
-  },
-});
-
-export const PreflightCheck = z
-  .object({
-    name: z.string().openapi({ example: "offers" }),
-    ok: z.boolean(),
-    detail: z.string().openapi({ description: "what was found; Vast's and Hugging Face's words quoted as data, secrets redacted" }),
-    fix: z.string().nullable().openapi({ description: "what to do about a failure (the setting, the page, the command); null when ok" }),
-  })
-  .openapi("PreflightCheck");
-
-export const PreflightRental = z
-  .object({
-    slot: z.number().int(),
-    gpu: z.string(),
-    machineId: z.number().int(),
-    offerId: z.number().int(),
-    dph: z.number().openapi({ description: "$/h, storage included" }),
-    gamesPerSec: z.number().openapi({ description: "expected: the fleet's measurements, else ZEB_GPU_PRIORS" }),
-    gamesPerDollar: z.number().int(),
-  })
-  .openapi("PreflightRental");
-
-export const PreflightBody = z
-  .object({
-    fleet: z.string(),
-    target: z.number().int().openapi({ description: "the target checked: n, else the fleet's" }),
-    ok: z.boolean().openapi({ description: "every check passed" }),
-    checks: z.array(PreflightCheck),
-    firstPass: z
-      .object({ rentals: z.array(PreflightRental), dph: z.number(), perDay: z.number().openapi({ description: "dph × 24" }) })
-      .nullable()
-      .openapi({ description: "what a pass of the empty fleet at the target would rent now; null when the market could not be searched" }),
-  })
-  .openapi("Preflight");
-
-export const preflightRoute = createRoute({
-  method: "get",
-  path: "/preflight",
-  summary:
-    "Admin only, rents and changes nothing: the Vast key, credit and runway, offers under the cap, Hugging Face access and weights, Slack, the config, and what the first pass would rent",
-  security,
-  middleware: [resolveFleet] as const,
-  request: {
-    query: FleetQuery.extend({
-      n: workers(0).optional().openapi({ description: "the target you are about to set; the fleet's own when absent" }),
-      slack: flag.openapi({ description: "1: send one test message to SLACK_WEBHOOK_URL" }),
-    }),
-  },
-  responses: { 200: ok("every check with its fix, and the first pass's rentals; 200 also when checks fail", PreflightBody), ...errors },
 });

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 // The Worker first: its API schemas extend zod when loaded, before any other module builds a schema.
 import worker from "../../src/index";
 import type { Env } from "../../src/env";
-import { HealthDown, HealthUp } from "../../src/api/schemas";
+import { HealthDown, HealthUp } from "../../src/api/fleet-schemas";
 import { advance, control, register, resetMarket, tick } from "../fleet/harness";
 import { callJson } from "./helpers";
 

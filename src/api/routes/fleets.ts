@@ -3,7 +3,7 @@ import { defaultFleet, fleetNames, registry } from "../../fleet/registry";
 import { lookupFleet, statusesOf } from "../fleet";
 import { newApi } from "../hono";
 import { answer, fail, failure } from "../respond";
-import { deleteFleetRoute, fleetsRoute, getFleetRoute, putFleetRoute } from "../schemas";
+import { deleteFleetRoute, fleetsRoute, getFleetRoute, putFleetRoute } from "../fleet-schemas";
 
 /** Fleet configs: how a second model's fleet (the runbook's `zeb-large`) comes to exist. */
 export const fleets = newApi();

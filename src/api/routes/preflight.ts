@@ -1,6 +1,6 @@
 import { runPreflight } from "../../preflight/run";
 import { newApi } from "../hono";
-import { preflightRoute } from "../schemas";
+import { preflightRoute } from "../fleet-schemas";
 
 /** `GET /preflight`: before the first rent, is everything in place? Checks that fail are a 200 that says so. */
 export const preflight = newApi();

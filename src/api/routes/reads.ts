@@ -6,7 +6,8 @@ import { newApi } from "../hono";
 import { answer, fail } from "../respond";
 import { statsText } from "../../fleet/stats";
 import { METRICS_CONTENT_TYPE, metricsText } from "../metrics";
-import { eventsRoute, healthRoute, hostsRoute, logsRoute, metricsRoute, statsRoute, statusRoute } from "../schemas";
+import { healthRoute } from "../fleet-schemas";
+import { eventsRoute, hostsRoute, logsRoute, metricsRoute, statsRoute, statusRoute } from "../schemas";
 import { statusText } from "../text";
 import { grandTotals } from "../totals";
 
