@@ -12,8 +12,9 @@ import type { HistoryBody } from "../fleet/history";
 /**
  * The JSON the dashboard's browser script reads, named from the types the server builds it from.
  * The routes type the bodies they build as these (`satisfies` or a return type), and
- * scripts/typecheck-client.ts checks the script against this module, so the script cannot drift
- * from what the API sends. Types only: that check loads it without the Workers runtime's types.
+ * scripts/typecheck-client.ts checks the browser client (src/dashboard/client/) against this module,
+ * so the page cannot drift from what the API sends. Types only: that check loads it without the
+ * Workers runtime's types.
  */
 
 export type { FleetEvent, FleetStatus, GrandTotals, HistoryBody };
@@ -29,6 +30,8 @@ export type WhoamiBody = { role: Role };
 export type StatusBody = { fleets: FleetStatus[]; totals: GrandTotals };
 export type EventsBody = { fleet: string; events: FleetEvent[] };
 export type HostsBody = Pick<FleetStats, "fleet" | "hosts">;
+export type StatsBody = FleetStats;
+export type LogsBody = { fleet: string } & Value<"logs">;
 export type FleetBody = { fleet: string } & Value<"getConfig">;
 export type ScaleBody = { fleet: string; target: number; report: Value<"scale"> };
 export type UpBody = { fleet: string; gpu: string | null } & Value<"up">;
@@ -49,6 +52,8 @@ export interface DashboardRoutes {
   "GET /history": HistoryBody;
   "GET /events": EventsBody;
   "GET /hosts": HostsBody;
+  "GET /stats": StatsBody;
+  "GET /instances/{id}/logs": LogsBody;
   "GET /fleets/{fleet}": FleetBody;
   "POST /scale": ScaleBody;
   "POST /up": UpBody;

@@ -7,7 +7,7 @@ import { newApi, type ApiEnv } from "../api/hono";
 import { fail } from "../api/respond";
 import { ErrorBody } from "../api/schemas";
 import { APP_CSS } from "./style";
-import { APP_JS } from "./client";
+import { APP_JS } from "./client.gen";
 import type { WhoamiBody } from "./api-types";
 import { BUCKET_MS, HistoryBody } from "../fleet/history";
 import { Page } from "./page";

@@ -166,7 +166,7 @@ function expect(cond, message) {
 const fleetSel = `section[data-fleet="${FLEET}"]`;
 const rowsSel = `${fleetSel} table.workers tbody tr`;
 
-async function newPage(viewport = { width: 1280, height: 800 }) {
+async function newPage(viewport = { width: 1366, height: 900 }) {
   const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
   const page = await context.newPage();
   open.add(page);
@@ -282,7 +282,7 @@ try {
     expect(/^(BOOT|SETUP|WAIT|RUNNING|STALLED|FATAL|DEAD)$/.test((await first.locator(".phase").textContent()) ?? ""), "no phase badge");
     for (const heading of ["Workers", "Last 24 hours", "GPU value", "Recent events", "Hosts with strikes", "Actions"])
       expect(await page.isVisible(`${fleetSel} h3:text-is("${heading}")`), `no ${heading} section`);
-    await page.waitForFunction((sel) => document.querySelectorAll(sel).length === 2, `${fleetSel} .chart svg`, { timeout: 15_000 });
+    await page.waitForFunction((sel) => document.querySelectorAll(sel).length === 4, `${fleetSel} .chart svg`, { timeout: 15_000 });
     expect(problems.length === 0, `browser errors: ${problems.join(" | ")}`);
   });
 
@@ -300,7 +300,7 @@ try {
     expect(problems.length === 0, `browser errors: ${problems.join(" | ")}`);
   });
 
-  await scenario("screenshots at desktop (1280×800) and phone (390×844) width; no sideways scrolling on the phone", async () => {
+  await scenario("screenshots at desktop (1366×900) and phone (390×844) width; no sideways scrolling on the phone", async () => {
     expect(admin, "not signed in");
     const { page } = admin;
     mkdirSync(SHOTS, { recursive: true });
