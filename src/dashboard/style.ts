@@ -24,7 +24,7 @@ h3 { font-size: .95rem; margin: 1rem 0 .4rem; color: var(--muted); text-transfor
 .top .who { font-size: .8rem; padding: .1rem .5rem; border-radius: 99px; background: var(--line); }
 .top .who.admin { background: var(--accent); color: #fff; }
 .top #updated { margin-left: auto; font-size: .85rem; }
-main { padding: .75rem; max-width: 1280px; margin: 0 auto; }
+main { padding: .75rem; max-width: 1440px; margin: 0 auto; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: .9rem; margin: 0 0 .9rem; }
 .signin { max-width: 26rem; margin: 2rem auto; }
 .signin form { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; }
@@ -68,7 +68,7 @@ th { font-size: .8rem; color: var(--muted); font-weight: 600; }
 td.num, th.num { text-align: right; }
 tr.best td { font-weight: 700; }
 .ssh { display: flex; gap: .35rem; align-items: center; }
-.ssh code { font-size: .8rem; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; max-width: 20rem; }
+.ssh code { font-size: .8rem; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; max-width: 13rem; }
 .ssh button, table.workers td > button { padding: .15rem .5rem; min-height: 0; font-size: .8rem; }
 table.workers td > button { margin: .1rem .35rem .1rem 0; white-space: nowrap; }
 .charts { display: grid; grid-template-columns: 1fr; gap: .75rem; }
@@ -136,9 +136,12 @@ p.more { margin: .3rem 0 0; }
 @media (max-width: 640px) {
   main { padding: .5rem; }
   .card { padding: .7rem; }
+  table.cards, table.cards tbody { display: block; }
   table.cards thead { display: none; }
   table.cards tr { display: block; border: 1px solid var(--line); border-radius: 8px; margin: 0 0 .5rem; padding: .3rem .5rem; }
-  table.cards td { display: flex; justify-content: space-between; gap: 1rem; border: 0; padding: .15rem 0; text-align: right; }
+  table.cards td { display: flex; flex-wrap: wrap; justify-content: space-between; gap: .2rem 1rem; border: 0; padding: .15rem 0; text-align: right; }
+  table.cards td.acts { justify-content: flex-end; gap: .3rem; }
+  table.cards td.acts::before { margin-right: auto; }
   table.cards td::before { content: attr(data-label); color: var(--muted); font-size: .8rem; text-align: left; }
   .ssh code { max-width: 11rem; }
   .events li { grid-template-columns: 3.8rem 1fr; }

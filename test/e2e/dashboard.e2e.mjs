@@ -300,6 +300,72 @@ try {
     expect(problems.length === 0, `browser errors: ${problems.join(" | ")}`);
   });
 
+  await scenario("a worker's logs open from its row: the API's redacted lines, as text, with refresh", async () => {
+    expect(admin, "not signed in");
+    const { page, problems } = admin;
+    const worker = await waitFor(
+      "a running worker",
+      async () => (await api(`/status?fleet=${FLEET}`)).body?.fleets?.[0]?.instances?.find((i) => i.phase === "RUNNING"),
+      60_000,
+      500,
+    );
+    const button = `${rowsSel}[data-id="${worker.id}"] button[data-action=logs]`;
+    await page.waitForSelector(button, { timeout: 30_000 });
+    await page.click(button);
+    const log = `${fleetSel} .logs[data-id="${worker.id}"] pre.log`;
+    await page.waitForFunction((sel) => /batch \d+/.test(document.querySelector(sel)?.textContent ?? ""), log, { timeout: 20_000 });
+    const shown = (await page.textContent(log)) ?? "";
+    const heading = (await page.textContent(`${fleetSel} .logs h3`)) ?? "";
+    expect(heading.includes(worker.label) && heading.includes(String(worker.id)), `heading: ${heading}`);
+    // The worker keeps logging: every line the page shows is one the API answers a moment later.
+    const answered = (await api(`/instances/${worker.id}/logs?fleet=${FLEET}&tail=1000`)).body?.text ?? "";
+    const lines = shown.split("\n").filter(Boolean);
+    expect(
+      lines.length > 0 && lines.every((l) => answered.includes(l)),
+      `lines not in the API's answer: ${lines.find((l) => !answered.includes(l))}`,
+    );
+    expect(!shown.includes(ADMIN) && !shown.includes("hf_e2esimulatortoken"), "a secret is in the logs panel");
+    let asked = 0;
+    const count = (req) => {
+      if (new URL(req.url()).pathname === `/instances/${worker.id}/logs`) asked++;
+    };
+    page.on("request", count);
+    await page.click(`${fleetSel} .logs button[data-action=logs-refresh]`);
+    await waitFor("the logs to be read again", async () => asked > 0, 10_000, 100);
+    page.off("request", count);
+    expect(problems.length === 0, `browser errors: ${problems.join(" | ")}`);
+  });
+
+  await scenario("a chart answers on hover and from the keyboard: the time and the API's value", async () => {
+    expect(admin, "not signed in");
+    const { page, problems } = admin;
+    const plot = `${fleetSel} .chart.gps svg`;
+    await page.waitForFunction((sel) => Number(document.querySelector(sel)?.getAttribute("data-points")) >= 2, `${fleetSel} .chart.gps`, {
+      timeout: 60_000,
+    });
+    const box = await page.locator(plot).boundingBox();
+    expect(box, "no chart");
+    // The right edge of the plot: the newest sample (hover scrolls it into view first).
+    await page.locator(plot).hover({ position: { x: box.width - 12, y: box.height / 2 } });
+    const readout = `${fleetSel} .chart.gps .readout`;
+    await page.waitForFunction((sel) => /games\/s \d/.test(document.querySelector(sel)?.textContent ?? ""), readout, { timeout: 5_000 });
+    const hovered = (await page.textContent(readout)) ?? "";
+    expect((await page.getAttribute(`${fleetSel} .chart.gps .tip`, "visibility")) === "visible", "no tooltip");
+    const points = (await api(`/history?fleet=${FLEET}`)).body.points;
+    // A new 5-minute sample may have landed since the page drew: the value is one of the last two.
+    const last = points.slice(-2).map((p) => `games/s ${p.gamesPerSec.toFixed(1)}`);
+    expect(
+      last.some((v) => hovered.endsWith(v)),
+      `tooltip ${JSON.stringify(hovered)}, API's last points ${last.join(", ")}`,
+    );
+    await page.focus(plot);
+    await page.keyboard.press("End");
+    await page.keyboard.press("ArrowLeft");
+    const before = (await page.textContent(readout)) ?? "";
+    expect(/^\d\d:\d\d · games\/s \d/.test(before) && before !== "", `keyboard readout: ${before}`);
+    expect(problems.length === 0, `browser errors: ${problems.join(" | ")}`);
+  });
+
   await scenario("screenshots at desktop (1366×900) and phone (390×844) width; no sideways scrolling on the phone", async () => {
     expect(admin, "not signed in");
     const { page } = admin;
@@ -494,6 +560,18 @@ try {
     }
     expect(await page.isDisabled(`${rowsSel} button[data-action=replace] >> nth=0`), "replace is enabled for the read token");
     expect(await page.isDisabled(`${rowsSel} button[data-action=block-host] >> nth=0`), "block host is enabled for the read token");
+    // Reading logs is reading: the read token opens them.
+    expect(!(await page.isDisabled(`${rowsSel} button[data-action=logs] >> nth=0`)), "logs are disabled for the read token");
+    await page.click(`${rowsSel} button[data-action=logs] >> nth=0`);
+    await page.waitForFunction(
+      (sel) => (document.querySelector(sel)?.textContent ?? "loading…") !== "loading…",
+      `${fleetSel} .logs pre.log`,
+      {
+        timeout: 20_000,
+      },
+    );
+    const logText = (await page.textContent(`${fleetSel} .logs pre.log`)) ?? "";
+    expect(!/could not read the logs/.test(logText), `logs for the read token: ${logText.slice(0, 120)}`);
     // Past the disabled controls (as a user with devtools could): the API itself must refuse.
     await page.evaluate((sel) => {
       for (const e of document.querySelectorAll(sel)) e.removeAttribute("disabled");

@@ -41,7 +41,10 @@ const R = 8;
 const T = 8;
 const B = 18;
 
-export function chart(spec: ChartSpec, span: Span): HTMLDivElement {
+/** Which sample each chart shows (by key), so that a refresh redrawing it keeps the tooltip and focus. */
+export type ChartMemory = Map<string, { at: number; focused: boolean }>;
+
+export function chart(spec: ChartSpec, span: Span, memory: ChartMemory): HTMLDivElement {
   const { start, end } = span;
   const max = niceMax(Math.max(0, ...spec.series.flatMap((s) => s.values.filter((v): v is number => v !== null))));
   const x = (at: number) => L + ((at - start) / Math.max(1, end - start)) * (W - L - R);
@@ -95,6 +98,7 @@ export function chart(spec: ChartSpec, span: Span): HTMLDivElement {
     const at = spec.at[i];
     if (at === undefined) return hide();
     shown = i;
+    memory.set(spec.key, { at, focused: document.activeElement === plot });
     const gx = x(at);
     guide.setAttribute("x1", String(gx));
     guide.setAttribute("x2", String(gx));
@@ -123,12 +127,15 @@ export function chart(spec: ChartSpec, span: Span): HTMLDivElement {
   };
   function hide(): void {
     shown = -1;
+    memory.delete(spec.key);
     tip.setAttribute("visibility", "hidden");
     readout.textContent = "";
   }
   const nearest = (clientX: number) => {
     const r = plot.getBoundingClientRect();
-    const at = start + (((clientX - r.left) / r.width) * W - L) * ((end - start) / (W - L - R));
+    return nearestAt(start + (((clientX - r.left) / r.width) * W - L) * ((end - start) / (W - L - R)));
+  };
+  const nearestAt = (at: number) => {
     let best = 0;
     spec.at.forEach((t, i) => {
       if (Math.abs(t - at) < Math.abs((spec.at[best] ?? 0) - at)) best = i;
@@ -137,8 +144,21 @@ export function chart(spec: ChartSpec, span: Span): HTMLDivElement {
   };
   plot.addEventListener("pointermove", (ev) => show(nearest(ev.clientX)));
   plot.addEventListener("pointerleave", hide);
-  plot.addEventListener("focus", () => show(spec.at.length - 1));
-  plot.addEventListener("blur", hide);
+  plot.addEventListener("focus", () => show(shown < 0 ? spec.at.length - 1 : shown));
+  // A blur because a refresh removed the chart is no leaving: the redrawn chart takes over.
+  plot.addEventListener("blur", () => {
+    if (plot.isConnected) hide();
+  });
+  const kept = memory.get(spec.key);
+  if (kept) {
+    // Once in the page: the tooltip is sized from rendered text.
+    requestAnimationFrame(() => {
+      if (!plot.isConnected) return;
+      shown = nearestAt(kept.at);
+      if (kept.focused) plot.focus();
+      show(shown);
+    });
+  }
   plot.addEventListener("keydown", (ev) => {
     const step = { ArrowLeft: -1, ArrowRight: 1, Home: -spec.at.length, End: spec.at.length }[ev.key];
     if (step === undefined) return;

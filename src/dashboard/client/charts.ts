@@ -33,8 +33,13 @@ export function renderCharts(s: Section, hist: HistoryBody): void {
         fmt: (v) => num(v, 1),
       },
       span,
+      s.chartMemory,
     ),
-    chart({ key: "dph", title: "$ / hour", at, series: [{ name: "$/h", values: points.map((p) => p.dph) }], fmt: usd }, span),
+    chart(
+      { key: "dph", title: "$ / hour", at, series: [{ name: "$/h", values: points.map((p) => p.dph) }], fmt: usd },
+      span,
+      s.chartMemory,
+    ),
     chart(
       {
         key: "gpd",
@@ -44,8 +49,9 @@ export function renderCharts(s: Section, hist: HistoryBody): void {
         fmt: int,
       },
       span,
+      s.chartMemory,
     ),
-    chart({ key: "gpd-gpu", title: "games per $ by GPU model", at, series: byGpu(points), fmt: int, legend: true }, span),
+    chart({ key: "gpd-gpu", title: "games per $ by GPU model", at, series: byGpu(points), fmt: int, legend: true }, span, s.chartMemory),
   );
 }
 

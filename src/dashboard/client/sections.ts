@@ -4,6 +4,7 @@
  * window survive the refreshes that fill it.
  */
 import { buildActions } from "./actions";
+import type { ChartMemory } from "./chart";
 import { $, fill, h } from "./dom";
 import { isAdmin, session } from "./session";
 
@@ -23,6 +24,7 @@ export interface Section {
   workers: HTMLDivElement;
   logs: HTMLElement;
   chartWindow: ChartWindow;
+  chartMemory: ChartMemory;
   chartsTitle: HTMLHeadingElement;
   charts: HTMLDivElement;
   value: HTMLDivElement;
@@ -82,6 +84,7 @@ function buildSection(name: string): Section {
     workers: h("div", { class: "scroll" }),
     logs: h("section", { class: "logs", "aria-label": "worker logs", hidden: true }),
     chartWindow: "24h",
+    chartMemory: new Map(),
     chartsTitle: h("h3", { text: "Last 24 hours" }),
     charts: h("div", { class: "charts" }),
     value: h("div", { class: "scroll" }),
