@@ -34,7 +34,7 @@ export interface Span {
   windowMs: number;
 }
 
-const W = 360;
+const W = 480;
 const H = 140;
 const L = 44;
 const R = 8;
@@ -49,9 +49,10 @@ export function chart(spec: ChartSpec, span: Span, memory: ChartMemory): HTMLDiv
   const max = niceMax(Math.max(0, ...spec.series.flatMap((s) => s.values.filter((v): v is number => v !== null))));
   const x = (at: number) => L + ((at - start) / Math.max(1, end - start)) * (W - L - R);
   const y = (v: number) => T + (1 - v / max) * (H - T - B);
+  const empty = spec.series.every((s) => s.values.every((v) => v === null));
   const grid = [0, 0.5, 1].map((f) => [
     svg("line", { class: "grid", x1: L, x2: W - R, y1: y(max * f), y2: y(max * f) }),
-    svg("text", { x: L - 4, y: y(max * f) + 3, "text-anchor": "end", text: spec.fmt(max * f) }),
+    empty ? null : svg("text", { x: L - 4, y: y(max * f) + 3, "text-anchor": "end", text: spec.fmt(max * f) }),
   ]);
   const ago = (at: number) => {
     const hrs = (end - at) / 3_600_000;
@@ -88,7 +89,7 @@ export function chart(spec: ChartSpec, span: Span, memory: ChartMemory): HTMLDiv
     grid,
     ticks,
     lines,
-    lines.some(Boolean) ? null : svg("text", { x: W / 2, y: H / 2, "text-anchor": "middle", text: "no samples yet" }),
+    empty ? svg("text", { x: W / 2, y: H / 2, "text-anchor": "middle", text: "no samples yet" }) : null,
     svg("rect", { class: "hit", x: L, y: T, width: W - L - R, height: H - T - B }),
     tip,
   );
