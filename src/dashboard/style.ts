@@ -145,6 +145,7 @@ p.more { margin: .3rem 0 0; }
   table.cards td::before { content: attr(data-label); color: var(--muted); font-size: .8rem; text-align: left; }
   .ssh code { max-width: 11rem; }
   .events li { grid-template-columns: 3.8rem 1fr; }
+  .chart text, .chart .tip-text { font-size: 14px; }
   .events li .why { grid-column: 1 / -1; }
 }
 `;

@@ -36,7 +36,7 @@ export interface Span {
 
 const W = 480;
 const H = 140;
-const L = 44;
+const L = 52;
 const R = 8;
 const T = 8;
 const B = 18;
@@ -113,17 +113,18 @@ export function chart(spec: ChartSpec, span: Span, memory: ChartMemory): HTMLDiv
       dot?.setAttribute("cy", String(y(v)));
       rows.push(`${s.name} ${spec.fmt(v)}`);
     });
-    text.replaceChildren(...rows.map((r, k) => svg("tspan", { x: 0, dy: k ? 12 : 0, text: r })));
+    text.replaceChildren(...rows.map((r, k) => svg("tspan", { x: 0, dy: k ? "1.2em" : 0, text: r })));
     tip.setAttribute("visibility", "visible");
-    // Sized after it is shown: the text's width is only known once rendered.
-    const width = Math.max(...[...text.querySelectorAll("tspan")].map((t) => t.getComputedTextLength())) + 10;
-    const height = rows.length * 12 + 6;
+    // Sized after it is shown: the text's box is only known once rendered (its font size is the stylesheet's).
+    text.setAttribute("transform", "translate(0 0)");
+    const b = text.getBBox();
+    const width = b.width + 10;
     const left = gx + 8 + width > W - R ? gx - 8 - width : gx + 8;
     box.setAttribute("x", String(left));
     box.setAttribute("y", String(T));
     box.setAttribute("width", String(width));
-    box.setAttribute("height", String(height));
-    text.setAttribute("transform", `translate(${left + 5} ${T + 12})`);
+    box.setAttribute("height", String(b.height + 6));
+    text.setAttribute("transform", `translate(${left + 5 - b.x} ${T + 3 - b.y})`);
     readout.textContent = rows.join(" · ");
   };
   function hide(): void {
