@@ -31,6 +31,8 @@ export default defineConfig({
     ? { include: ["bench/quota/*.workerd.ts"], testTimeout: 600_000 }
     : {
         include: ["test/**/*.test.ts"],
+        // test/node spawns processes, which workerd cannot: `npm run test:node` runs it under Node.
+        exclude: ["test/node/**"],
         // Integration tests drive hours of simulated passes; they take seconds, not milliseconds.
         testTimeout: 60_000,
         // One JSON line per pass (src/fleet/pass-log.ts) would bury the test output; test/fleet/pass-log.test.ts reads them.
