@@ -66,16 +66,19 @@ async function gather(o: Options): Promise<Answers | string[]> {
   let muted = false;
   const out = new Writable({ write: (chunk, _enc, done) => (muted ? done() : process.stdout.write(chunk, done)) });
   const rl = o.yes ? null : createInterface({ input: process.stdin, output: out, terminal: process.stdin.isTTY === true });
+  // Lines are read through one iterator, which buffers them: piped answers arrive before they are asked for.
+  const lines = rl?.[Symbol.asyncIterator]();
   const answers: Partial<Answers> = {};
   const missing: string[] = [];
   try {
     for (const [key, q] of Object.entries(QUESTIONS) as [AnswerKey, (typeof QUESTIONS)[AnswerKey]][]) {
       let value = o.given[key] ?? (q.env ? process.env[q.env] : undefined);
-      if (value === undefined && rl) {
+      if (value === undefined && lines) {
         const hint = q.fallback ? ` [${q.fallback}]` : "";
         process.stdout.write(`${q.ask}${hint}: `);
         muted = q.secret;
-        value = (await rl.question("")).trim() || q.fallback || "";
+        const next = await lines.next();
+        value = (next.done ? "" : String(next.value)).trim() || q.fallback || "";
         muted = false;
         if (q.secret) process.stdout.write("\n");
       }

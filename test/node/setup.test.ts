@@ -72,7 +72,7 @@ before(async () => {
 });
 after(() => server.close());
 
-function setup(args: string[], env: Record<string, string> = {}, fail = ""): Promise<Run> {
+function setup(args: string[], env: Record<string, string> = {}, fail = "", input: string | null = null): Promise<Run> {
   const dir = mkdtempSync(join(tmpdir(), "vastfleet-setup-test-"));
   const config = join(dir, "wrangler.toml");
   copyFileSync(join(ROOT, "wrangler.toml"), config);
@@ -87,12 +87,13 @@ function setup(args: string[], env: Record<string, string> = {}, fail = ""): Pro
       FAKE_WRANGLER_FAIL: fail,
       ...env,
     },
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: [input === null ? "ignore" : "pipe", "pipe", "pipe"],
   });
+  if (input !== null) child.stdin?.end(input);
   let stdout = "";
   let stderr = "";
-  child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+  child.stdout?.on("data", (c: Buffer) => (stdout += c.toString()));
+  child.stderr?.on("data", (c: Buffer) => (stderr += c.toString()));
   return new Promise((done) =>
     child.on("close", (code) => {
       const calls = existsSync(log)
@@ -152,6 +153,17 @@ describe("npm run setup", { concurrency: true }, () => {
     assert.match(run.stdout, /Preflight of fleet zeb at target 1: ready/);
     assert.ok(healthy >= 2, "waited past the 503");
     assert.match(run.stdout, new RegExp(`Dashboard: ${url}/ `));
+  });
+
+  it("asks what no flag or variable answered, in order, the defaults taken on an empty line", async () => {
+    const answers = ["me/a", "me/b", "w1", "https://github.com/me/c.git", "", "0.1", SECRETS.VAST_API_KEY, SECRETS.HF_TOKEN, ""];
+    const run = await setup(["--url", "http://127.0.0.1:1", "--wait", "0"], {}, "", `${answers.join("\n")}\n`);
+    assert.equal(run.code, 1, "deployed; the stand-in Worker is unreachable, so no preflight and no first pass");
+    assert.match(run.stdout, /^Hugging Face repository of the learner's weights \(owner\/name\): /);
+    assert.match(run.stdout, /its branch \[main\]: price cap per worker, \$\/h \[0\.09\]: /);
+    assert.ok(run.toml.includes('\nZEB_CODE_BRANCH = "main"\nZEB_MAX_DPH = "0.1"\n'));
+    assert.deepEqual(Object.keys(run.calls[1]?.secrets ?? {}), ["VAST_API_KEY", "HF_TOKEN", "API_TOKEN", "API_READ_TOKEN"]);
+    for (const secret of [SECRETS.VAST_API_KEY, SECRETS.HF_TOKEN]) assert.ok(!run.stdout.includes(secret), "secrets are not echoed");
   });
 
   it("with --yes and an answer missing, names every missing flag and changes nothing", async () => {
