@@ -99,7 +99,8 @@ export interface Sources {
   configFile: { path: string; text: string } | null;
 }
 
-export type Parsed = { ok: true; value: Invocation } | { ok: false; error: string };
+/** `help` when the usage was asked for (`--help`): printed to stdout, exit 0. */
+export type Parsed = { ok: true; value: Invocation } | { ok: false; error: string; help?: true };
 
 const problem = (error: string): Parsed => ({ ok: false, error: `${error}\n\n${USAGE}` });
 const issues = (e: z.ZodError) =>
@@ -128,7 +129,7 @@ export function parseArgs(argv: readonly string[], sources: Sources): Parsed {
   const flags: Record<string, string | true> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? "";
-    if (arg === "--help" || arg === "-h" || arg === "help") return { ok: false, error: USAGE };
+    if (arg === "--help" || arg === "-h" || arg === "help") return { ok: false, error: USAGE, help: true };
     if (!arg.startsWith("--")) {
       positional.push(arg);
       continue;

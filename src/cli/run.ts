@@ -24,7 +24,10 @@ const line = (s: string) => (s === "" || s.endsWith("\n") ? s : `${s}\n`);
 
 export async function runCli(argv: readonly string[], sources: Sources, fetch: Fetch): Promise<CliResult> {
   const parsed = parseArgs(argv, sources);
-  if (!parsed.ok) return { code: EXIT.usage, stdout: "", stderr: line(parsed.error) };
+  if (!parsed.ok)
+    return parsed.help
+      ? { code: EXIT.ok, stdout: line(parsed.error), stderr: "" }
+      : { code: EXIT.usage, stdout: "", stderr: line(parsed.error) };
   const inv = parsed.value;
   const req = buildRequest(inv);
   const origin = new URL(req.url).origin;

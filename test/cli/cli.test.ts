@@ -159,6 +159,12 @@ describe("errors and exit codes", () => {
     expect(odd.stderr).toMatch(/^pause: HTTP 200 but not the answer expected: paused: /);
   });
 
+  it("--help prints the usage to stdout, exit 0, without needing a URL or token", async () => {
+    const got = await cli(["--help"], { env: {} });
+    expect(got).toMatchObject({ code: EXIT.ok, stderr: "" });
+    expect(got.stdout).toMatch(/^usage: vastfleet <command>/);
+  });
+
   it.each([
     [[], "no command"],
     [["launch"], "unknown command launch"],
