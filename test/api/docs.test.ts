@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CSP } from "../../src/dashboard/routes";
+import { CSP } from "../../src/api/secure";
 import { ADMIN, call, callJson } from "./helpers";
 
 interface OpenApiDoc {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { app } from "../../src/api/app";
+import { app } from "../../src/app";
 import { SHELL_PATHS } from "../../src/dashboard/routes";
 import { callJson } from "./helpers";
 

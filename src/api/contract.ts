@@ -1,7 +1,7 @@
 import type { z } from "zod";
-import type { Role } from "../api/auth";
-import type { ErrorBody as ErrorSchema } from "../api/schemas";
-import type { GrandTotals } from "../api/totals";
+import type { Role } from "./auth";
+import type { ErrorBody as ErrorSchema } from "./schemas";
+import type { GrandTotals } from "./totals";
 import type { DownResult, FleetObject } from "../fleet/object";
 import type { RpcResult } from "../fleet/rpc";
 import type { FleetStats } from "../fleet/stats";
@@ -10,7 +10,8 @@ import type { FleetEvent } from "../fleet/store";
 import type { HistoryBody } from "../fleet/history";
 
 /**
- * The JSON the dashboard's browser script reads, named from the types the server builds it from.
+ * The API's answers as its clients read them (the dashboard's browser script among them), named
+ * from the types the server builds them from.
  * The routes type the bodies they build as these (`satisfies` or a return type), and
  * scripts/typecheck-client.ts checks the script against this module, so the script cannot drift
  * from what the API sends. Types only: that check loads it without the Workers runtime's types.
