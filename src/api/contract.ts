@@ -1,47 +1,41 @@
-import type { z } from "zod";
-import type { Role } from "./auth";
-import type { ErrorBody as ErrorSchema } from "./schemas";
-import type { GrandTotals } from "./totals";
-import type { DownResult, FleetObject } from "../fleet/object";
-import type { RpcResult } from "../fleet/rpc";
-import type { FleetStats } from "../fleet/stats";
-import type { FleetStatus } from "../fleet/status";
-import type { FleetEvent } from "../fleet/store";
-import type { HistoryBody } from "../fleet/history";
-
 /**
- * The API's answers as its clients read them (the dashboard's browser script among them), named
- * from the types the server builds them from.
- * The routes type the bodies they build as these (`satisfies` or a return type), and
- * scripts/typecheck-client.ts checks the script against this module, so the script cannot drift
- * from what the API sends. Types only: that check loads it without the Workers runtime's types.
+ * @module
+ * The API's answers as its clients read them (the dashboard's browser script among them): types
+ * inferred from the response schemas (responses/), which /openapi.json is generated from and
+ * test/api/responses.test.ts holds the real answers to. scripts/typecheck-client.ts checks the
+ * script against this module, so the script cannot drift from what the API sends. Types only:
+ * that check loads it without the Workers runtime's types.
  */
-
-export type { FleetEvent, FleetStatus, GrandTotals, HistoryBody };
-export type { HistoryPoint } from "../fleet/history";
-export type { HostRow } from "../fleet/stats";
+import type { z } from "zod";
+import type * as actions from "./responses/actions";
+import type * as events from "./responses/events";
+import type * as fleets from "./responses/fleets";
+import type * as session from "./responses/session";
+import type * as stats from "./responses/stats";
+import type * as status from "./responses/status";
+import type { ErrorBody as ErrorSchema } from "./schemas";
 
 export type ErrorBody = z.infer<typeof ErrorSchema>;
-
-/** What the fleet object's RPC method `M` hands its route when it succeeds. */
-type Value<M extends keyof FleetObject> = FleetObject[M] extends (...args: never[]) => Promise<RpcResult<infer T>> ? T : never;
-
-export type WhoamiBody = { role: Role };
-export type StatusBody = { fleets: FleetStatus[]; totals: GrandTotals };
-export type EventsBody = { fleet: string; events: FleetEvent[] };
-export type HostsBody = Pick<FleetStats, "fleet" | "hosts">;
-export type FleetBody = { fleet: string } & Value<"getConfig">;
-export type ScaleBody = { fleet: string; target: number; report: Value<"scale"> };
-export type UpBody = { fleet: string; gpu: string | null } & Value<"up">;
-export type PauseBody = { fleet: string } & Value<"setPaused">;
-export type ClearHostBody = { fleet: string } & Value<"clearHost">;
-export type BlockHostBody = { fleet: string } & Value<"blockHost">;
-export type ReplaceBody = { fleet: string } & Value<"replace">;
-export type RollBody = { fleet: string } & Value<"roll">;
+export type WhoamiBody = z.infer<typeof session.WhoamiBody>;
+export type HistoryBody = z.infer<typeof session.HistoryBody>;
+export type HistoryPoint = z.infer<typeof session.HistoryPoint>;
+export type FleetStatus = z.infer<typeof status.FleetStatus>;
+export type GrandTotals = z.infer<typeof status.GrandTotals>;
+export type StatusBody = z.infer<typeof status.StatusBody>;
+export type FleetEvent = z.infer<typeof events.FleetEvent>;
+export type EventsBody = z.infer<typeof events.EventsBody>;
+export type HostRow = z.infer<typeof stats.HostRow>;
+export type HostsBody = z.infer<typeof stats.HostsBody>;
+export type FleetBody = z.infer<typeof fleets.FleetBody>;
+export type ScaleBody = z.infer<typeof actions.ScaleBody>;
+export type UpBody = z.infer<typeof actions.UpBody>;
+export type PauseBody = z.infer<typeof actions.PauseBody>;
+export type ClearHostBody = z.infer<typeof actions.ClearHostBody>;
+export type BlockHostBody = z.infer<typeof actions.BlockHostBody>;
+export type ReplaceBody = z.infer<typeof actions.ReplaceBody>;
+export type RollBody = z.infer<typeof actions.RollBody>;
 /** Without `confirm=<fleet>`, /down only lists what it would destroy. */
-export type DownBody =
-  | ({ fleet: string; confirmed: true } & Pick<DownResult, "destroyed" | "errors" | "instances">)
-  | { fleet: string; confirmed: false; wouldDestroy: DownResult["instances"]; message: string };
+export type DownBody = z.infer<typeof actions.DownBody>;
 
 /** Each route the dashboard calls (path parameters in braces, as in /openapi.json) and its 2xx body. */
 export interface DashboardRoutes {

@@ -1,10 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { FleetName } from "../../config/fleet";
-import { BUCKET_MS, HistoryBody } from "../../fleet/history";
-import type { WhoamiBody } from "../contract";
+import { BUCKET_MS } from "../../fleet/history";
+import type { HistoryBody as HistoryBodyOf, WhoamiBody as WhoamiBodyOf } from "../contract";
 import { lookupFleet } from "../fleet";
 import { newApi } from "../hono";
 import { fail } from "../respond";
+import { HistoryBody, WhoamiBody } from "../responses/session";
 import { ErrorBody } from "../schemas";
 
 /**
@@ -43,7 +44,7 @@ export const whoamiRoute = createRoute({
   summary: "Which token this is (admin or read), so that a client can offer only what it may do",
   security,
   responses: {
-    200: { description: "the token's role", content: { "application/json": { schema: z.object({ role: z.enum(["admin", "read"]) }) } } },
+    200: { description: "the token's role", content: { "application/json": { schema: WhoamiBody } } },
     401: err("missing or wrong bearer token"),
   },
 });
@@ -55,7 +56,7 @@ dashboardReads.openapi(historyRoute, async (c) => {
   if (!found.ok) return fail(c, found);
   const { name, stub } = found.value;
   const history = await stub.history(name);
-  return c.json({ fleet: name, now: history.now, bucketMs: BUCKET_MS, points: history.points } satisfies HistoryBody, 200);
+  return c.json({ fleet: name, now: history.now, bucketMs: BUCKET_MS, points: history.points } satisfies HistoryBodyOf, 200);
 });
 
-dashboardReads.openapi(whoamiRoute, (c) => c.json({ role: c.get("role") } satisfies WhoamiBody, 200));
+dashboardReads.openapi(whoamiRoute, (c) => c.json({ role: c.get("role") } satisfies WhoamiBodyOf, 200));
