@@ -54,7 +54,7 @@ export const FleetQuery = z.object({ fleet });
 export const ErrorBody = z.object({ error: z.string(), message: z.string() }).openapi("Error");
 
 export const ok = <S extends z.ZodType>(description: string, schema: S) => ({ description, content: { "application/json": { schema } } });
-const err = (description: string) => ({ description, content: { "application/json": { schema: ErrorBody } } });
+export const err = (description: string) => ({ description, content: { "application/json": { schema: ErrorBody } } });
 
 /** What any authenticated route may answer besides its own success. */
 export const errors = {

@@ -1,30 +1,23 @@
-import { createRoute, z } from "@hono/zod-openapi";
-import { FleetName } from "../../config/fleet";
+/**
+ * @module
+ * The reads the dashboard needs besides /status, /events and /hosts: the fleet's 24-hour history
+ * for its charts, and which token it holds so that it offers only what that token may do.
+ */
+import { createRoute } from "@hono/zod-openapi";
 import { BUCKET_MS } from "../../fleet/history";
 import type { HistoryBody as HistoryBodyOf, WhoamiBody as WhoamiBodyOf } from "../contract";
 import { lookupFleet } from "../fleet";
 import { newApi } from "../hono";
 import { fail } from "../respond";
 import { HistoryBody, WhoamiBody } from "../responses/session";
-import { ErrorBody } from "../schemas";
-
-/**
- * @module
- * The reads the dashboard needs besides /status, /events and /hosts: the fleet's 24-hour history
- * for its charts, and which token it holds so that it offers only what that token may do.
- */
-
-const security = [{ bearer: [] }];
-const err = (description: string) => ({ description, content: { "application/json": { schema: ErrorBody } } });
+import { err, FleetQuery, security } from "../schemas";
 
 export const historyRoute = createRoute({
   method: "get",
   path: "/history",
   summary: "The fleet's games/s, $/hr and worker counts over the last 24 hours, one point per 5 minutes",
   security,
-  request: {
-    query: z.object({ fleet: FleetName.optional().openapi({ description: "the fleet; the default fleet (ZEB_FLEET) when absent" }) }),
-  },
+  request: { query: FleetQuery },
   responses: {
     200: {
       description: "points oldest first; `now` is the fleet's clock",
