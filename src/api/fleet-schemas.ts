@@ -1,7 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { FleetConfig, FleetName } from "../config/fleet";
+import type { Preflight } from "../preflight/checks";
 import { resolveFleet } from "./fleet";
 import { PreflightBody } from "./preflight-body";
+import type { Describes } from "./responses/describes";
+import { DeleteFleetBody, FleetBody, FleetsBody, PutFleetBody } from "./responses/fleets";
 import { ErrorBody, errors, FleetQuery, flag, ok, security, workers } from "./schemas";
 
 /**
@@ -19,7 +22,7 @@ export const fleetsRoute = createRoute({
   path: "/fleets",
   summary: "Every fleet's name with a summary",
   security,
-  responses: { 200: ok("{ default, fleets }"), ...errors },
+  responses: { 200: ok("the default fleet and every fleet's summary", FleetsBody), ...errors },
 });
 
 export const getFleetRoute = createRoute({
@@ -28,7 +31,7 @@ export const getFleetRoute = createRoute({
   summary: "A fleet's effective config, its stored overrides and config errors",
   security,
   request: { params: FleetParam },
-  responses: { 200: ok("{ fleet, config, overrides, errors }"), ...errors },
+  responses: { 200: ok("the effective config, the stored overrides and what is wrong with them", FleetBody), ...errors },
 });
 
 export const putFleetRoute = createRoute({
@@ -37,7 +40,7 @@ export const putFleetRoute = createRoute({
   summary: "Create a fleet or replace its whole config (unknown keys are rejected)",
   security,
   request: { params: FleetParam, body: { required: true, content: { "application/json": { schema: FleetConfig } } } },
-  responses: { 200: ok("{ fleet, config }"), ...errors },
+  responses: { 200: ok("the config stored", PutFleetBody), ...errors },
 });
 
 export const deleteFleetRoute = createRoute({
@@ -46,7 +49,7 @@ export const deleteFleetRoute = createRoute({
   summary: "Forget a fleet with no instances (not the default fleet)",
   security,
   request: { params: FleetParam },
-  responses: { 200: ok("{ deleted }"), ...errors },
+  responses: { 200: ok("the fleet forgotten", DeleteFleetBody), ...errors },
 });
 
 const HealthCounts = {
@@ -85,6 +88,9 @@ export const healthRoute = createRoute({
     503: ok("no pass listed Vast for 5 minutes (or none yet); or a malformed setting (not_configured)", z.union([HealthDown, ErrorBody])),
   },
 });
+
+/** Compiles only while the shell's types fit these schemas (describes.ts). */
+export type Checks = [Describes<typeof PreflightBody, Preflight>];
 
 export const preflightRoute = createRoute({
   method: "get",
