@@ -2,7 +2,7 @@
  * @module
  * Part of `npm run typecheck`: checks the dashboard's browser client (src/dashboard/client/) the
  * way a browser runs it, with its own tsconfig (the DOM library, no Workers types), against the
- * API's answers as the server types them (src/dashboard/api-types.ts); finds any expression typed
+ * API's answers as the server types them (src/api/contract.ts); finds any expression typed
  * `any`; and fails when src/dashboard/client.gen.ts, the bundle the Worker serves, is stale.
  */
 import { readFileSync } from "node:fs";
@@ -13,7 +13,7 @@ import { bundleClient, GENERATED } from "./client-bundle";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const CLIENT = fileURLToPath(new URL("../src/dashboard/client/", import.meta.url));
-const API_TYPES = fileURLToPath(new URL("../src/dashboard/api-types.ts", import.meta.url));
+const API_TYPES = fileURLToPath(new URL("../src/api/contract.ts", import.meta.url));
 
 /**
  * The client's expressions typed `any`. The server's modules come into this program for their

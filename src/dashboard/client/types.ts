@@ -3,7 +3,7 @@
  * The API's answers as the page reads them: the server's own types, imported in this one place so
  * that the page cannot drift from what the routes send.
  */
-export type * from "../api-types";
+export type * from "../../api/contract";
 
 /**
  * TEMPORARY, until the server's fields reach main: /status's per-fleet figures of issue 21, as
