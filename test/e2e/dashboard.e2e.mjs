@@ -336,6 +336,25 @@ try {
     expect(problems.length === 0, `browser errors: ${problems.join(" | ")}`);
   });
 
+  await scenario("events show their absolute time on hover, and 'more' asks the API for a longer list", async () => {
+    expect(admin, "not signed in");
+    const { page, problems } = admin;
+    const first = `${fleetSel} ul.events li time`;
+    await page.waitForSelector(first, { timeout: 20_000 });
+    const title = (await page.getAttribute(first, "title")) ?? "";
+    expect(/\d{4}, \d\d:\d\d:\d\d$/.test(title), `title: ${title}`);
+    const shown = await page.locator(`${fleetSel} ul.events li`).count();
+    const longer = page.waitForRequest(
+      (r) => new URL(r.url()).pathname === "/events" && Number(new URL(r.url()).searchParams.get("limit")) > 12,
+    );
+    await page.click(`${fleetSel} button[data-action=more-events]`);
+    await longer;
+    await page.waitForFunction(([sel, n]) => document.querySelectorAll(sel).length > n, [`${fleetSel} ul.events li`, shown], {
+      timeout: 10_000,
+    });
+    expect(problems.length === 0, `browser errors: ${problems.join(" | ")}`);
+  });
+
   await scenario("a chart answers on hover and from the keyboard: the time and the API's value", async () => {
     expect(admin, "not signed in");
     const { page, problems } = admin;
@@ -363,6 +382,15 @@ try {
     await page.keyboard.press("ArrowLeft");
     const before = (await page.textContent(readout)) ?? "";
     expect(/^\d\d:\d\d · games\/s \d/.test(before) && before !== "", `keyboard readout: ${before}`);
+    // The window switch: 7 days, asked of the API, then back to 24 hours.
+    const week = page.waitForRequest(
+      (r) => new URL(r.url()).pathname === "/history" && new URL(r.url()).searchParams.get("window") === "7d",
+    );
+    await page.click(`${fleetSel} button[data-window="7d"]`);
+    await week;
+    await page.waitForSelector(`${fleetSel} h3:text-is("Last 7 days")`, { timeout: 10_000 });
+    await page.click(`${fleetSel} button[data-window="24h"]`);
+    await page.waitForSelector(`${fleetSel} h3:text-is("Last 24 hours")`, { timeout: 10_000 });
     expect(problems.length === 0, `browser errors: ${problems.join(" | ")}`);
   });
 
