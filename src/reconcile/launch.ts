@@ -38,7 +38,7 @@ export function onstartScript(config: FleetConfig, uploadInterval = plannedUploa
   ].join(" ");
   return [
     "#!/bin/bash",
-    // Each step on its own line: `set -e` ignores a failure inside `a && b`, which used to let a
+    // Each step on its own line: `set -e` ignores a failure inside `a && b`, which would let a
     // failed clone run on into a 15-minute WAIT. The trap's line reads as a Python exception's
     // final line, which the classifier takes as fatal (a setup failure, not a stall).
     "set -eo pipefail",
