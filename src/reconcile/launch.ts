@@ -1,14 +1,15 @@
-import type { FleetConfig } from "../config/fleet";
-import { plannedUploadInterval } from "../config/uploads";
-import type { CreateInstanceBody } from "../vast/schemas";
-
 /**
  * What a launch sends to Vast: the runbook's instance settings and an onstart script whose output
  * is exactly what the log classifier (./logs.ts) reads. Every line goes to the container's stdout
  * so that Vast's logs endpoint shows it. With runtype `ssh` the onstart runs inside Vast's SSH
  * entrypoint, so a dead worker or a failed step leaves the instance `running`: the logs are the
  * only sign, and every step must end the script with a line the classifier calls fatal.
+ * @module
  */
+
+import type { FleetConfig } from "../config/fleet";
+import { plannedUploadInterval } from "../config/uploads";
+import type { CreateInstanceBody } from "../vast/schemas";
 
 /** Games in each batch the worker generates (and logs one line for). */
 export const GAMES_PER_BATCH = 256;

@@ -1,3 +1,9 @@
+/**
+ * The simulated market's machines and who rents them: GPU models and prices, new hosts, and the
+ * other renters, who take the best deals and give the duds back.
+ * @module
+ */
+
 import { RUNBOOK_GPU_PRIORS } from "../config/fleet";
 import { between, hash01, intBetween, nextFloat, pick, pickWeighted, type RngState } from "./rng";
 import { FAULT_KINDS, type FaultKind, type Machine, type MarketState } from "./types";
