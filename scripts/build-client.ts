@@ -1,6 +1,6 @@
 /**
- * @module
  * `npm run build:client`: writes src/dashboard/client.gen.ts from the client's TypeScript.
+ * @module
  */
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";

@@ -1,9 +1,9 @@
 /**
- * @module
  * Part of `npm run typecheck`: checks the dashboard's browser client (src/dashboard/client/) the
  * way a browser runs it, with its own tsconfig (the DOM library, no Workers types), against the
  * API's answers as the server types them (src/api/contract.ts); finds any expression typed
  * `any`; and fails when src/dashboard/client.gen.ts, the bundle the Worker serves, is stale.
+ * @module
  */
 import { readFileSync } from "node:fs";
 import { relative } from "node:path";

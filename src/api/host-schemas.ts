@@ -1,8 +1,9 @@
 /**
- * @module
  * The host routes (`GET /hosts`, `PUT` and `DELETE /hosts/{machineId}`): host reputation, and
  * blocking a host by hand. Declared like every route (schemas.ts), so /openapi.json describes them.
+ * @module
  */
+
 import { createRoute, z } from "@hono/zod-openapi";
 import { BLOCK_SCOPES } from "../reconcile/hosts";
 import { resolveFleet } from "./fleet";

@@ -1,9 +1,10 @@
 /**
- * @module
  * Every route's input and answer, declared once: the validators and /openapi.json are both
  * generated from these, so the document cannot drift from what the API accepts. The answers'
  * schemas are in responses/.
+ * @module
  */
+
 import { createRoute, z } from "@hono/zod-openapi";
 import { FleetConfig, FleetName, GpuName } from "../config/fleet";
 import { resolveFleet } from "./fleet";

@@ -1,3 +1,9 @@
+/**
+ * The read routes: `/status`, `/events`, `/hosts`, `/stats`, `/metrics`, a worker's logs and
+ * `/healthz`.
+ * @module
+ */
+
 import type { EventsBody, HostsBody, StatusBody } from "../contract";
 import { judgeHealth } from "../../fleet/cron";
 import { fleetNames, registry } from "../../fleet/registry";

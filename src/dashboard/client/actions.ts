@@ -1,7 +1,7 @@
 /**
- * @module
  * A fleet's action forms (scale, up, pause, resume, roll, down, block host) and the one-line
  * answers they show. Disabled for the read token; the API refuses it anyway.
+ * @module
  */
 import { api, expired, type Params, why } from "./api";
 import { fill, h, type Kids } from "./dom";

@@ -1,6 +1,6 @@
 /**
- * @module
  * Calls to the Worker's JSON API with the signed-in token, typed by the route's name.
+ * @module
  */
 import { session } from "./session";
 import type { DashboardRoutes, ErrorBody } from "./types";

@@ -1,9 +1,9 @@
 /**
- * @module
  * A hand-drawn SVG line chart with values on hover: pointer or keyboard (focus it, then the arrow
  * keys) shows a guide at the nearest sample and a tooltip with its time and every series' value.
  * A gap of more than one bucket breaks the line rather than drawing a slope through hours nobody
  * measured.
+ * @module
  */
 import { h, svg } from "./dom";
 import { clock } from "./format";

@@ -1,7 +1,7 @@
 /**
- * @module
  * The fleet's charts over the chosen window (GET /history?window=24h|7d): games/s, $/h, and games
  * per dollar, overall (the API's figure) and by GPU model.
+ * @module
  */
 import { chart, type Series, type Span } from "./chart";
 import { fill } from "./dom";

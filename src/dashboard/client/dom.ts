@@ -1,7 +1,7 @@
 /**
- * @module
  * The page's DOM, built with createElement and textContent only (never HTML from a string):
  * worker labels, event reasons and log lines are upstream text.
+ * @module
  */
 
 /** "text" sets the text; null, undefined and false leave the attribute out, true sets it empty. */

@@ -1,7 +1,7 @@
 /**
- * @module
  * The fleet's recent events: relative times, the absolute one on hover, and a "more" link that asks
  * GET /events for a longer list.
+ * @module
  */
 import { fill, h } from "./dom";
 import { ago, when } from "./format";

@@ -1,6 +1,6 @@
 /**
- * @module
  * A fleet's head: its badges, its state in a line, what needs attention, and its headline figures.
+ * @module
  */
 import { fill, h, stat } from "./dom";
 import { dur, int, num, perDay, perHour } from "./format";

@@ -1,7 +1,7 @@
 /**
- * @module
  * How the page writes figures: one money format everywhere ($6.08/day, $0.232/h, $12.40), counts,
  * and times (relative on the page, absolute on hover).
+ * @module
  */
 import { formatDuration } from "../../format";
 

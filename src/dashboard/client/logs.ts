@@ -1,7 +1,7 @@
 /**
- * @module
  * A worker's recent log lines (GET /instances/{id}/logs, redacted by the API), one click from its
  * row, with refresh. The lines are untrusted text: they go in with textContent only.
+ * @module
  */
 import { api, expired, why } from "./api";
 import { fill, h } from "./dom";

@@ -1,7 +1,7 @@
 /**
- * @module
  * The dashboard's browser script (bundled by scripts/build-client.ts into client.gen.ts, served as
  * /assets/app.js): wires sign-in, the refresh loop and the tab's visibility.
+ * @module
  */
 import { $ } from "./dom";
 import { refresh, stopRefresh } from "./refresh";

@@ -1,8 +1,8 @@
 /**
- * @module
  * The fleet's three figure panels, as /status reports them: money and output (spent, games
  * delivered and games per dollar today, over 24 hours and in total), credit and runway, and the
  * learner (its step, the examples repo's last commit, Hugging Face holds and alerts).
+ * @module
  */
 import { h, fill } from "./dom";
 import { ago, int, num, perHour, usd, when } from "./format";

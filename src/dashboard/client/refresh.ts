@@ -1,7 +1,7 @@
 /**
- * @module
  * The refresh loop: every 10 s, GET /status, then each fleet's history, events, stats (and once its
  * config, for the up form's GPU models), and fill the cards. A hidden tab does not poll.
+ * @module
  */
 import { api, expired, why } from "./api";
 import { renderCharts } from "./charts";

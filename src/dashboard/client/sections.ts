@@ -1,7 +1,7 @@
 /**
- * @module
  * A fleet's card: built once per fleet, so that typed input, an open log and the chosen chart
  * window survive the refreshes that fill it.
+ * @module
  */
 import { buildActions } from "./actions";
 import type { ChartMemory } from "./chart";

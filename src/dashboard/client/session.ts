@@ -1,7 +1,7 @@
 /**
- * @module
  * Who is signed in, and the two things any part of the page may need to do: refresh everything,
  * or sign out when the token stops being accepted. main.ts sets the handlers.
+ * @module
  */
 import type { WhoamiBody } from "./types";
 

@@ -1,7 +1,7 @@
 /**
- * @module
  * Signing in and out. The token stays in this tab's session storage and is sent only in the
  * Authorization header.
+ * @module
  */
 import { api, why } from "./api";
 import { $, fill } from "./dom";

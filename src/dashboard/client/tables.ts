@@ -1,7 +1,7 @@
 /**
- * @module
  * The fleet's market knowledge as GET /stats says it: games per dollar per GPU model (the runbook's
  * GPU table) and the hosts that failed the fleet, which an admin can forget.
+ * @module
  */
 import { say } from "./actions";
 import { api, expired, why } from "./api";

@@ -1,8 +1,8 @@
 /**
- * @module
  * Trade-ups as /status shows them: the new instance takes its slot's label while the old one still
  * runs, so two rows share a slot. The newest of a slot is on trial; the others leave once they
  * have uploaded. Pure, so that the headline and the rows say the same thing.
+ * @module
  */
 import type { FleetStatus } from "./types";
 

@@ -1,7 +1,7 @@
 /**
- * @module
  * The workers table: one row per instance, trade-up pairs marked, with its actions (logs, replace,
  * block host, copy ssh). At phone width each row becomes a labelled card (style.ts).
+ * @module
  */
 import { passLine, say } from "./actions";
 import { api, expired, why } from "./api";
