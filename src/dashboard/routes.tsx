@@ -9,7 +9,7 @@ import { ErrorBody } from "../api/schemas";
 import { APP_CSS } from "./style";
 import { APP_JS } from "./client";
 import type { WhoamiBody } from "./api-types";
-import { BUCKET_MS, HistoryBody } from "../fleet/history";
+import { HistoryBody, HistoryWindow, windowBucketMs } from "../fleet/history";
 import { Page } from "./page";
 
 /**
@@ -65,17 +65,21 @@ const err = (description: string) => ({ description, content: { "application/jso
 export const historyRoute = createRoute({
   method: "get",
   path: "/history",
-  summary: "The fleet's games/s, $/hr and worker counts over the last 24 hours, one point per 5 minutes",
+  summary:
+    "The fleet's games/s, $/hr, games per dollar (also by GPU model) and worker counts: the last 24 hours, one point per 5 minutes, or 7 days, one per hour",
   security,
   request: {
-    query: z.object({ fleet: FleetName.optional().openapi({ description: "the fleet; the default fleet (ZEB_FLEET) when absent" }) }),
+    query: z.object({
+      fleet: FleetName.optional().openapi({ description: "the fleet; the default fleet (ZEB_FLEET) when absent" }),
+      window: HistoryWindow.optional().openapi({ description: "24h (the default): 5-minute points; 7d: hourly means" }),
+    }),
   },
   responses: {
     200: {
       description: "points oldest first; `now` is the fleet's clock",
       content: { "application/json": { schema: HistoryBody } },
     },
-    400: err("invalid fleet name"),
+    400: err("invalid fleet name or window"),
     401: err("missing or wrong bearer token"),
     404: err("unknown fleet"),
     409: err("the fleet is busy"),
@@ -97,11 +101,16 @@ export const whoamiRoute = createRoute({
 export const dashboardApi = newApi();
 
 dashboardApi.openapi(historyRoute, async (c) => {
-  const found = await lookupFleet(c.env, c.req.valid("query").fleet);
+  const query = c.req.valid("query");
+  const found = await lookupFleet(c.env, query.fleet);
   if (!found.ok) return fail(c, found);
   const { name, stub } = found.value;
-  const history = await stub.history(name);
-  return c.json({ fleet: name, now: history.now, bucketMs: BUCKET_MS, points: history.points } satisfies HistoryBody, 200);
+  const window = query.window ?? "24h";
+  const history = await stub.history(name, window);
+  return c.json(
+    { fleet: name, now: history.now, window, bucketMs: windowBucketMs(window), points: history.points } satisfies HistoryBody,
+    200,
+  );
 });
 
 dashboardApi.openapi(whoamiRoute, (c) => c.json({ role: c.get("role") } satisfies WhoamiBody, 200));

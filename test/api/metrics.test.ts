@@ -65,6 +65,8 @@ describe("GET /metrics", () => {
       lastPass: null,
       hfCommits: null,
       alerts: { credit: null },
+      credit: { runwayHours: null },
+      money: { spent: { total: 0 }, games: { total: 0 } },
     };
     const text = metricsText([base as unknown as FleetStatus]);
     expect(text).toContain('vastfleet_target_workers{fleet="a\\"b\\\\c\\nd"} 1');

@@ -1,0 +1,18 @@
+/**
+ * @module
+ * What a recorded pass adds to the fleet's books and to the learner's progress: pure, applied by
+ * the fleet's runner to the state the pass leaves, before it is stored.
+ */
+import type { PassReport } from "../reconcile/report";
+import type { FleetState } from "../reconcile/state";
+import { advanceLearnerStep } from "./learner";
+import { advanceLedger, readingOf } from "./ledger";
+
+export function bookPass(state: FleetState, report: PassReport): FleetState {
+  if (!report.observed || report.dryRun) return state;
+  return {
+    ...state,
+    ledger: advanceLedger(state.ledger, readingOf(report), report.at),
+    learnerStep: advanceLearnerStep(state.learnerStep, report.workers, report.at),
+  };
+}
