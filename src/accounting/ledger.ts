@@ -7,7 +7,8 @@
  * an instance is loading or running; the disk alone (`storage_cost` $/GB-month × `disk_space`) for
  * every second it exists otherwise (created, stopped, exited, offline); nothing once destroyed.
  * Between two passes an instance is billed at the rate of the earlier reading, since that is what
- * was last seen; one the pass destroyed bills nothing after it.
+ * was last seen; one created in between, from its creation at its first reading's rate; one the
+ * pass destroyed bills nothing after it.
  */
 import { z } from "zod";
 import { HOUR_MS, round } from "../format";
@@ -140,7 +141,13 @@ export function advanceLedger(ledger: Ledger, reading: LedgerReading | null, now
   const destroyed = new Set(reading.destroyed);
   const instances: Ledger["instances"] = {};
   for (const w of reading.workers) {
-    const { uploaded, added } = gamesAdded(ledger, w, ledger.instances[String(w.id)]);
+    const before = ledger.instances[String(w.id)];
+    // One created since the last reading bills from its creation at the rate it shows now: none was seen before.
+    if (!before && ledger.at !== null && w.startedAt !== null && w.rate > 0) {
+      const from = Math.max(w.startedAt, ledger.at, now - MAX_GAP_MS);
+      for (const [hour, dollars] of spread(from, now, w.rate)) book(hour, w.gpu, dollars, 0);
+    }
+    const { uploaded, added } = gamesAdded(ledger, w, before);
     if (added > 0) book(Math.floor(now / HOUR_MS), w.gpu, 0, added);
     instances[String(w.id)] = { rate: destroyed.has(w.id) ? 0 : w.rate, gpu: w.gpu, uploaded };
   }

@@ -82,6 +82,13 @@ describe("advanceLedger", () => {
     expect(advanceLedger(after, see(), T0 + 3 * HOUR_MS + MIN).spent).toBeCloseTo(after.spent + 0.1 / 60, 6);
   });
 
+  it("bills an instance created between two passes from its creation, at its first reading's rate", () => {
+    const l = run([T0, T0 + 2 * MIN, T0 + 3 * MIN], (t) =>
+      reading(t === T0 ? [] : [w(1, t === T0 + 2 * MIN ? 0.003 : 0.6, { startedAt: T0 + 30_000 })]),
+    );
+    expect(l.spent).toBeCloseTo((0.003 * 1.5) / 60 + 0.003 / 60, 9);
+  });
+
   it("bills nothing for a pass that saw nothing; the next one bills the time", () => {
     const l = run([T0, T0 + MIN, T0 + 2 * MIN, T0 + 3 * MIN], (t) => (t === T0 + MIN || t === T0 + 2 * MIN ? null : reading([w(1, 0.6)])));
     expect(l.spent).toBeCloseTo(0.03, 6);
