@@ -57,7 +57,8 @@ export const security = [{ bearer: [] }];
 export const statusRoute = createRoute({
   method: "get",
   path: "/status",
-  summary: "Every fleet (or one): target, paused and breaker state, instances, totals, last pass",
+  summary:
+    "Every fleet (or one): target, paused and breaker state, instances, totals, last pass, money spent and games delivered, credit runway, the learner",
   security,
   request: {
     query: FleetQuery.extend({
@@ -177,7 +178,7 @@ export const statsRoute = createRoute({
   responses: {
     200: {
       description:
-        "{ fleet, gpus: [{ gpu, gamesPerSec, samples, prior, expected, dph, gamesPerDollar }], hosts: [{ machineId, strikes, blocked, reason, ... }] }",
+        "{ fleet, gpus: [{ gpu, gamesPerSec, samples, prior, expected, dph, gamesPerDollar }], hosts: [{ machineId, strikes, blocked, reason, ... }], money: { since, spent, games, gamesPerDollar } }",
       content: { "application/json": { schema: Json }, "text/plain": { schema: z.string() } },
     },
     ...errors,
@@ -188,7 +189,7 @@ export const metricsRoute = createRoute({
   method: "get",
   path: "/metrics",
   summary:
-    "Every fleet in Prometheus' text format: workers by phase, $/h, games/s, games per dollar, launches and destroys by cause, breaker, credit, passes, errors, subrequests",
+    "Every fleet in Prometheus' text format: workers by phase, $/h, games/s, games per dollar, launches and destroys by cause, breaker, credit and its runway, dollars spent and games delivered, passes, errors, subrequests",
   security,
   responses: {
     200: {
