@@ -1,3 +1,4 @@
+import { abortAllDurableObjects } from "cloudflare:test";
 import parsePrometheus from "parse-prometheus-text-format";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { FleetStats } from "../../src/fleet/stats";
@@ -116,5 +117,20 @@ describe("money, credit and learner in /status, /stats, /history and /metrics", 
     const res = await call("/history?fleet=books&window=30d");
     expect(res.status).toBe(400);
     expect(res.text).toContain("window");
+  });
+
+  it("keeps the books across a restart of the fleet's object, the time between counted once", async () => {
+    await abortAllDurableObjects();
+    await sim("/__sim/advance", { seconds: 600 });
+    await callJson("/reconcile?fleet=books", { method: "POST" });
+    const after = (await callJson<{ fleets: FleetStatus[] }>("/status?fleet=books")).fleets[0]!;
+    const later = (await sim("/__sim/state")) as SimState;
+    expect(after.usage.passes).toBe(1);
+    const spent = after.money.spent.total - status.money.spent.total;
+    const charged = market.credit - later.credit;
+    expect(charged).toBeGreaterThan(0.02);
+    expect(Math.abs(spent - charged)).toBeLessThan(0.01 * charged + 0.0002);
+    const metrics = (await call("/metrics", { token: READ })).text;
+    expect(metric(metrics, "vastfleet_spent_dollars_total")).toBe(after.money.spent.total);
   });
 });
