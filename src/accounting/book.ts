@@ -8,8 +8,8 @@ import type { FleetState } from "../reconcile/state";
 import { advanceLearnerStep } from "./learner";
 import { advanceLedger, readingOf } from "./ledger";
 
+/** A pass that saw nothing (or a dry run) changes neither: the next observed pass bills the time. */
 export function bookPass(state: FleetState, report: PassReport): FleetState {
-  if (!report.observed || report.dryRun) return state;
   return {
     ...state,
     ledger: advanceLedger(state.ledger, readingOf(report), report.at),
