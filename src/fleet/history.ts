@@ -37,16 +37,6 @@ export const HistoryPoint = z.object({
 });
 export type HistoryPoint = z.infer<typeof HistoryPoint>;
 
-/** `GET /history`'s answer; /openapi.json is generated from it. */
-export const HistoryBody = z.object({
-  fleet: z.string(),
-  now: z.number(),
-  window: HistoryWindow,
-  bucketMs: z.number(),
-  points: z.array(HistoryPoint),
-});
-export type HistoryBody = z.infer<typeof HistoryBody>;
-
 export const windowBucketMs = (window: HistoryWindow): number => (window === "7d" ? HOUR_MS : BUCKET_MS);
 
 type Row = { bucket: number; games_per_sec: number; dph: number; running: number; instances: number; by_gpu: string };

@@ -3,7 +3,7 @@ import parsePrometheus from "parse-prometheus-text-format";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { FleetStats } from "../../src/fleet/stats";
 import type { FleetStatus } from "../../src/fleet/status";
-import type { HistoryBody } from "../../src/fleet/history";
+import type { HistoryBody } from "../../src/api/contract";
 import { call, callJson, createFleet, READ, resetMarket, sim } from "./helpers";
 
 /** The fleet's own books through the real API, against what the simulator charged and received. */
