@@ -4,6 +4,7 @@
  * @module
  */
 
+import { moneyLine } from "../accounting/views";
 import type { FleetStatus, InstanceStatus } from "../fleet/status";
 import type { GrandTotals } from "./totals";
 import { formatDuration, type TextColumn, textTable } from "../format";
@@ -43,7 +44,7 @@ function notes(s: FleetStatus): string[] {
   const p = `${s.fleet}:`;
   const last = s.lastPass;
   const pass = last ? `last pass ${formatAge((s.now - last.at) / 1000)} ago, ${last.actions.length} action(s)` : "no pass yet";
-  const out = [`${p} target ${s.target ?? "-"}, ${s.totals.running} running, ${pass}`];
+  const out = [`${p} target ${s.target ?? "-"}, ${s.totals.running} running, ${pass}`, `${p} ${moneyLine(s.money)}`];
   if (s.paused) out.push(`${p} PAUSED: no autonomous actions (POST /resume?fleet=${s.fleet})`);
   if (s.breaker.open)
     out.push(

@@ -4,7 +4,9 @@
  */
 
 import { z } from "zod";
+import { type CreditView, creditView, type LearnerView, learnerView, type MoneyView, moneyView } from "../accounting/views";
 import type { AlertsView } from "../alerts/run";
+import type { HealthDoc } from "../health/hf";
 import type { FleetConfig } from "../config/fleet";
 import { expectedGpuRate, gamesPerDollar, isBlocked } from "../reconcile/offers";
 import type { PassReport, WorkerView } from "../reconcile/report";
@@ -55,6 +57,12 @@ export interface FleetStatus {
   /** Quota use of this fleet's object since it last started (see usage.ts). */
   usage: Usage;
   alerts: AlertsView;
+  /** The fleet's own books: spend and games delivered today (UTC), in the last 24 h and since they started. */
+  money: MoneyView;
+  /** The account's credit and how long it lasts at the fleet's burn. */
+  credit: CreditView;
+  /** The learner's progress and what holds it, in one place. */
+  learner: LearnerView;
 }
 
 export function fleetStatus(input: {
@@ -67,6 +75,7 @@ export function fleetStatus(input: {
   lastPass: PassReport | null;
   alerts: AlertsView;
   usage: Usage;
+  health: HealthDoc | null;
 }): FleetStatus {
   const { now, state, config, lastPass } = input;
   const instances: InstanceStatus[] = (lastPass?.workers ?? []).map((w) => ({
@@ -133,5 +142,8 @@ export function fleetStatus(input: {
       : null,
     usage: input.usage,
     alerts: input.alerts,
+    money: moneyView(state.ledger, now),
+    credit: creditView(input.alerts.credit, dph, config?.creditAlertHours ?? null),
+    learner: learnerView(state, input.health, input.alerts.firing),
   };
 }

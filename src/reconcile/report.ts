@@ -19,10 +19,14 @@ export interface WorkerView {
   since: number;
   startedAt: number | null;
   dph: number | null;
+  /** $/h of its disk alone (storage_cost × disk_space / 720), billed even while it does not run; null when Vast does not say. */
+  storageDph: number | null;
   gamesPerSec: number | null;
   batch: number | null;
   step: number | null;
   totalGames: number | null;
+  /** Games it had delivered (uploaded) at its newest completed upload the fleet saw. */
+  uploadedGames: number | null;
   ssh: string | null;
   hfAuthError: boolean;
   everRan: boolean;
@@ -115,16 +119,25 @@ export function view(w: Worker, memory: InstanceMemory): WorkerView {
     since: w.since,
     startedAt: i.start_date === null ? null : Math.round(i.start_date * 1000),
     dph: i.dph_total,
+    storageDph: storageDph(i),
     gamesPerSec: w.phase === "RUNNING" ? memory.gamesPerSec : null,
     batch: memory.lastBatch,
     step: memory.step,
     totalGames: memory.totalGames,
+    uploadedGames: memory.uploadedGames,
     ssh: i.ssh_host && i.ssh_port ? `ssh -p ${i.ssh_port} root@${i.ssh_host}` : null,
     hfAuthError: w.hfAuthError,
     everRan: w.everRan,
     fatalKind: w.fatalKind,
     logsUnreadableSince: memory.blindSince,
   };
+}
+
+/** Vast prices disk per GB and 30-day month (vast-cli `price_increase.py`, `_SEC_PER_MONTH`). */
+const HOURS_PER_MONTH = 720;
+
+function storageDph(i: Worker["instance"]): number | null {
+  return i.storage_cost === null || i.disk_space === null ? null : (i.storage_cost * i.disk_space) / HOURS_PER_MONTH;
 }
 
 /** An action as planned (a dry run), or before its call: done unless the call says otherwise. */

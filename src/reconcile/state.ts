@@ -7,6 +7,8 @@
  */
 
 import { z } from "zod";
+import { LearnerStep } from "../accounting/learner";
+import { emptyLedger, Ledger } from "../accounting/ledger";
 import { Sighting } from "./market";
 
 export const PHASES = ["BOOT", "SETUP", "WAIT", "RUNNING", "STALLED", "FATAL", "DEAD"] as const;
@@ -25,6 +27,8 @@ export const InstanceMemory = z.object({
   gamesPerSec: z.number().nullable(),
   step: z.number().int().nullable(),
   totalGames: z.number().int().nullable(),
+  /** The games it had delivered at its newest completed upload (logs.ts `uploadedGames`); kept while the tail shows none. */
+  uploadedGames: z.number().int().min(0).nullable().default(null),
   /** When the logs first showed Hugging Face refusing the token (401/403), while they still do. */
   hfAuthSince: z.number().nullable().default(null),
   /** Since when its logs cannot be read (null while they can): its phase timers stand still meanwhile. */
@@ -180,6 +184,10 @@ const FleetStateShape = z.object({
   notBefore: z.object({ create: z.number(), destroy: z.number() }).default({ create: 0, destroy: 0 }),
   /** Each launched instance's own upload interval (s), by instance id, while it is listed or pending: the HF commit budget's ledger. */
   uploadIntervals: z.record(z.string(), z.number().int().positive()).default({}),
+  /** The fleet's own books: spend and games delivered (src/accounting/ledger.ts). States saved before it start them empty. */
+  ledger: Ledger.default(emptyLedger),
+  /** The newest weights step the workers run, and when it rose (src/accounting/learner.ts). */
+  learnerStep: LearnerStep.nullable().default(null),
 });
 /** States saved with a floor per GPU model become one floor by memory: the highest of them. */
 function migrate(raw: unknown): unknown {
@@ -216,6 +224,8 @@ export function emptyState(): FleetState {
     rollBefore: null,
     notBefore: { create: 0, destroy: 0 },
     uploadIntervals: {},
+    ledger: emptyLedger(),
+    learnerStep: null,
   };
 }
 

@@ -63,7 +63,7 @@ export const MAX_LISTED = 80;
 /** Listed prices swing ±6% around the base price over a cycle of several hours. */
 const PRICE_SWING = 0.06;
 /** $/GB-month of disk; hosts set their own, the simulator lists one (the CLI's `list machine` default). */
-const STORAGE_COST = 0.15;
+export const STORAGE_COST = 0.15;
 /**
  * Vast prices storage per GB-month of 30 days (vast-cli `price_increase.py`, `_SEC_PER_MONTH`),
  * so an hour of it costs storage_cost × GB / 720.

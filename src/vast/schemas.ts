@@ -95,6 +95,10 @@ export const Instance = z
     num_gpus: nullableNumber,
     gpu_ram: nullableNumber,
     dph_total: nullableNumber,
+    /** $/GB a month of its disk (30-day months): billed for as long as the instance exists, running or not. */
+    storage_cost: nullableNumber,
+    /** GB of disk allocated. */
+    disk_space: nullableNumber,
     /** Epoch seconds (float). */
     start_date: nullableNumber,
     ssh_host: z

@@ -30,6 +30,8 @@ function worker(slot: number, over: Partial<InstanceStatus>): InstanceStatus {
     everRan: true,
     fatalKind: null,
     logsUnreadableSince: null,
+    storageDph: null,
+    uploadedGames: null,
     ageS: 3725,
     phaseForS: 100,
     ...over,
@@ -91,6 +93,12 @@ describe("statusText", () => {
         errors: ["list failed: HTTP 503"],
         subrequests: 3,
       },
+      money: {
+        since: now - 86_400_000,
+        spent: { today: 1.2345, last24h: 2.5, total: 10.75 },
+        games: { today: 14_000, last24h: 29_000, total: 123_456 },
+        gamesPerDollar: { today: 11_341, last24h: 11_600, total: 11_484 },
+      },
     };
     const text = statusText([fleet], grandTotals([fleet]));
     expect(text).toBe(
@@ -103,6 +111,7 @@ describe("statusText", () => {
         "-".repeat(130),
         "Total: 3 instances, $0.284/hr ($6.82/day)",
         "zeb: target 3, 2 running, last pass 0m42s ago, 0 action(s)",
+        "zeb: spent $1.23 today · $2.50 24h · $10.75 total; 123456 games; 11484 games/$",
         "zeb: PAUSED: no autonomous actions (POST /resume?fleet=zeb)",
         `zeb: circuit breaker OPEN since ${new Date(now - 600_000).toISOString()}: 5 launches in a row failed`,
         "zeb: config error: maxDph (ZEB_MAX_DPH): must be positive",

@@ -8,6 +8,7 @@ import { z } from "@hono/zod-openapi";
 import type { FleetStatus as FleetStatusOf, InstanceStatus as InstanceStatusOf } from "../../fleet/status";
 import type { GrandTotals as GrandTotalsOf } from "../totals";
 import type { Describes } from "./describes";
+import { Credit, Learner, Money } from "./money";
 import { ActionRecord, WorkerView } from "./report";
 
 export const InstanceStatus = WorkerView.extend({
@@ -98,6 +99,9 @@ export const FleetStatus = z
     hfCommits: CommitRate.nullable(),
     usage: Usage,
     alerts: Alerts,
+    money: Money,
+    credit: Credit,
+    learner: Learner,
   })
   .openapi("FleetStatus");
 
