@@ -28,6 +28,8 @@ function at(id: number, slot: number, phase: Instance["phase"], startedAt: numbe
     everRan: phase === "RUNNING",
     fatalKind: null,
     logsUnreadableSince: null,
+    storageDph: null,
+    uploadedGames: null,
     ageS: null,
     phaseForS: 0,
   };

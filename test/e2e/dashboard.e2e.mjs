@@ -394,6 +394,38 @@ try {
     expect(problems.length === 0, `browser errors: ${problems.join(" | ")}`);
   });
 
+  await scenario("the money, credit and learner panels show the figures of the /status answer the page read", async () => {
+    expect(admin, "not signed in");
+    const { page, problems } = admin;
+    await page.waitForSelector(`${fleetSel} .panel.money [data-figure=spent-total]`, { timeout: 30_000 });
+    // The figures move every second of the simulator: compare with the very answer the page drew.
+    const answer = await page.waitForResponse((r) => new URL(r.url()).pathname === "/status" && r.status() === 200, { timeout: 20_000 });
+    const f = (await answer.json()).fleets.find((x) => x.fleet === FLEET);
+    await sleep(500);
+    const shown = Object.fromEntries(
+      await page.$$eval(`${fleetSel} [data-figure]`, (els) => els.map((e) => [e.getAttribute("data-figure"), e.textContent])),
+    );
+    const usd = (x) => (x === null ? "—" : `$${x.toFixed(Math.abs(x) < 1 && x !== 0 ? 3 : 2)}`);
+    const int = (x) => (x === null ? "—" : Math.round(x).toLocaleString("en-US"));
+    const want = {
+      "spent-today": usd(f.money.spent.today),
+      "spent-last24h": usd(f.money.spent.last24h),
+      "spent-total": usd(f.money.spent.total),
+      "games-today": int(f.money.games.today),
+      "games-total": int(f.money.games.total),
+      "gpd-total": int(f.money.gamesPerDollar.total),
+      balance: usd(f.credit.balance),
+      burn: `${usd(f.credit.burnPerHour)}/h`,
+      runway: f.credit.runwayHours === null ? "—" : `${f.credit.runwayHours.toFixed(1)} h at this burn`,
+      step: f.learner.step === null ? "—" : String(f.learner.step),
+    };
+    for (const [k, v] of Object.entries(want))
+      expect(shown[k] === v, `${k}: the page shows ${JSON.stringify(shown[k])}, the API said ${v}`);
+    expect(f.money.spent.total > 0 && f.money.games.total > 0, `nothing spent or delivered yet: ${JSON.stringify(f.money)}`);
+    expect(f.credit.balance !== null, "the simulator's credit was not read");
+    expect(problems.length === 0, `browser errors: ${problems.join(" | ")}`);
+  });
+
   await scenario("screenshots at desktop (1366×900) and phone (390×844) width; no sideways scrolling on the phone", async () => {
     expect(admin, "not signed in");
     const { page } = admin;
@@ -412,7 +444,10 @@ try {
     await page.reload();
     // Three rows or more: a dud's slot can be empty for a pass or two between its destroy and the relaunch.
     await page.waitForFunction(
-      (sel) => document.querySelectorAll(sel).length >= 3 && Number(document.querySelector(".chart")?.getAttribute("data-points")) >= 6,
+      (sel) =>
+        document.querySelectorAll(sel).length >= 3 &&
+        Number(document.querySelector(".chart")?.getAttribute("data-points")) >= 6 &&
+        document.querySelector(".panel.money table") !== null,
       rowsSel,
       { timeout: 30_000 },
     );
@@ -420,9 +455,14 @@ try {
 
     const phone = await newPage({ width: 390, height: 844 });
     await signIn(phone.page, ADMIN);
-    await phone.page.waitForFunction((sel) => document.querySelectorAll(sel).length >= 3 && document.querySelector(".chart"), rowsSel, {
-      timeout: 30_000,
-    });
+    await phone.page.waitForFunction(
+      (sel) =>
+        document.querySelectorAll(sel).length >= 3 && document.querySelector(".chart") && document.querySelector(".panel.money table"),
+      rowsSel,
+      {
+        timeout: 30_000,
+      },
+    );
     const overflow = await phone.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow <= 0, `the page scrolls sideways by ${overflow}px at 390px`);
     await phone.page.screenshot({ path: join(SHOTS, "dashboard-phone.png"), fullPage: true });

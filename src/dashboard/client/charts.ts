@@ -7,7 +7,7 @@ import { chart, type Series, type Span } from "./chart";
 import { fill } from "./dom";
 import { int, num, usd } from "./format";
 import type { Section } from "./sections";
-import type { HistoryBody, HistoryFigures } from "./types";
+import type { HistoryBody, HistoryPoint } from "./types";
 
 const HOUR = 3_600_000;
 const WINDOW_MS = { "24h": 24 * HOUR, "7d": 7 * 24 * HOUR } as const;
@@ -15,8 +15,7 @@ const WINDOW_MS = { "24h": 24 * HOUR, "7d": 7 * 24 * HOUR } as const;
 export function renderCharts(s: Section, hist: HistoryBody): void {
   const windowMs = WINDOW_MS[s.chartWindow];
   const end = hist.now;
-  // TEMPORARY cast until the server's history figures reach main.
-  const points = (hist.points as (HistoryBody["points"][number] & Partial<HistoryFigures>)[]).filter((p) => p.at >= end - windowMs);
+  const points = hist.points.filter((p) => p.at >= end - windowMs);
   // A fleet younger than the window: from its first sample (at least an hour), not a sliver at the right.
   const start = Math.max(end - windowMs, Math.min(end - HOUR, points[0]?.at ?? end));
   const span: Span = { start, end, bucketMs: hist.bucketMs, windowMs };
@@ -45,7 +44,7 @@ export function renderCharts(s: Section, hist: HistoryBody): void {
         key: "gpd",
         title: "games per $",
         at,
-        series: [{ name: "games/$", values: points.map((p) => p.gamesPerDollar ?? null) }],
+        series: [{ name: "games/$", values: points.map((p) => p.gamesPerDollar) }],
         fmt: int,
       },
       span,
@@ -59,12 +58,12 @@ export function renderCharts(s: Section, hist: HistoryBody): void {
  * One series per GPU model. The API gives each model's games/s and $/h per sample; games per dollar
  * is their ratio, the one figure here not read as is.
  */
-function byGpu(points: Partial<HistoryFigures>[]): Series[] {
-  const models = [...new Set(points.flatMap((p) => (p.byGpu ?? []).map((g) => g.gpu)))].sort();
+function byGpu(points: HistoryPoint[]): Series[] {
+  const models = [...new Set(points.flatMap((p) => p.byGpu.map((g) => g.gpu)))].sort();
   return models.map((gpu) => ({
     name: gpu,
     values: points.map((p) => {
-      const g = p.byGpu?.find((x) => x.gpu === gpu);
+      const g = p.byGpu.find((x) => x.gpu === gpu);
       return g && g.dph > 0 ? Math.round((g.gamesPerSec * 3600) / g.dph) : null;
     }),
   }));

@@ -7,9 +7,9 @@
 import { h, fill } from "./dom";
 import { ago, int, num, perHour, usd, when } from "./format";
 import type { Section } from "./sections";
-import type { FleetFigures } from "./types";
+import type { FleetStatus } from "./types";
 
-type Figures = Pick<FleetFigures, "money" | "credit" | "learner">;
+type Figures = Pick<FleetStatus, "money" | "credit" | "learner">;
 
 export function renderPanels(s: Section, f: Figures & { now: number }): void {
   renderMoney(s, f.money);

@@ -15,7 +15,7 @@ import { renderPanels } from "./panels";
 import { notice } from "./signin";
 import { renderHosts, renderValue } from "./tables";
 import { tradeRoles } from "./trades";
-import type { FleetFigures, FleetStatus, GrandTotals } from "./types";
+import type { FleetStatus, GrandTotals } from "./types";
 import { renderWorkers } from "./workers";
 
 const REFRESH_MS = 10_000;
@@ -53,9 +53,7 @@ export async function refresh(): Promise<void> {
 async function renderFleet(s: Section, f: FleetStatus): Promise<void> {
   const roles = tradeRoles(f.instances);
   renderHead(s, f, roles);
-  // TEMPORARY guard until the server's figures reach main.
-  const { money, credit, learner } = f as FleetStatus & Partial<FleetFigures>;
-  if (money && credit && learner) renderPanels(s, { money, credit, learner, now: f.now });
+  renderPanels(s, f);
   renderWorkers(s, f, roles);
   const [history, events, stats, config] = await Promise.all([
     api("GET /history", { fleet: f.fleet, window: s.chartWindow }),
