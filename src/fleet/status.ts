@@ -4,6 +4,7 @@ import type { FleetConfig } from "../config/fleet";
 import { expectedGpuRate, gamesPerDollar, isBlocked } from "../reconcile/offers";
 import type { PassReport, WorkerView } from "../reconcile/report";
 import { startedBefore } from "../reconcile/roll";
+import { capacityNow } from "../reconcile/plan";
 import type { FleetState } from "../reconcile/state";
 import { type CommitRate, commitRate } from "../reconcile/uploads";
 import type { Usage } from "./usage";
@@ -52,6 +53,8 @@ export interface FleetStatus {
   /** Quota use of this fleet's object since it last started (see usage.ts). */
   usage: Usage;
   alerts: AlertsView;
+  /** ZEB_CAPACITY, what launches use now, and the fall back to on demand when interruption was too frequent. */
+  capacity: { configured: FleetConfig["capacity"]; now: FleetConfig["capacity"]; fallback: FleetState["capacityFallback"] } | null;
 }
 
 export function fleetStatus(input: {
@@ -68,6 +71,8 @@ export function fleetStatus(input: {
   const { now, state, config, lastPass } = input;
   const instances: InstanceStatus[] = (lastPass?.workers ?? []).map((w) => ({
     ...w,
+    capacity: w.capacity ?? "on-demand",
+    bid: w.bid ?? null,
     ageS: w.startedAt === null ? null : Math.max(0, Math.round((now - w.startedAt) / 1000)),
     phaseForS: Math.max(0, Math.round((now - w.since) / 1000)),
   }));
@@ -130,5 +135,10 @@ export function fleetStatus(input: {
       : null,
     usage: input.usage,
     alerts: input.alerts,
+    capacity: config && {
+      configured: config.capacity,
+      now: capacityNow(config, state, now),
+      fallback: state.capacityFallback !== null && state.capacityFallback.until > now ? state.capacityFallback : null,
+    },
   };
 }
