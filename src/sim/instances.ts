@@ -118,7 +118,7 @@ export function instanceJson(inst: SimInstance, machine: Machine | undefined, no
     gpu_util: status.actual_status === "running" ? round(70 + 25 * Math.sin(nowMs / 7919), 1) : 0,
     disk_space: inst.disk,
     dph_total: inst.dph,
-    is_bid: false,
+    is_bid: inst.bid != null,
     start_date: startS,
     end_date: startS + 2_592_000,
     duration: (nowMs - inst.createdMs) / 1000,
