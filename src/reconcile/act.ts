@@ -192,7 +192,8 @@ export async function act(actions: Action[], state: FleetState, config: FleetCon
       done.instanceId = id;
       next = {
         ...out.state,
-        bids: l.bid == null ? out.state.bids : { ...out.state.bids, [String(id)]: { price: l.bid, previous: null, at: now, uncertain: false } },
+        bids:
+          l.bid == null ? out.state.bids : { ...out.state.bids, [String(id)]: { price: l.bid, previous: null, at: now, uncertain: false } },
         uploadIntervals: { ...out.state.uploadIntervals, [String(id)]: uploadInterval },
         pendingLaunches: out.state.pendingLaunches.map((p) => (p === intent ? { ...p, instanceId: id } : p)),
         launches: [...out.state.launches, { at: now, ok: true }],

@@ -48,7 +48,15 @@ export const ControlInput = z
     /** `{"<machineId>": {bid, hours}}`: a competing bidder takes the machine at that bid ($/h) for that many sim hours. */
     rivalBids: z.record(
       z.string().regex(/^\d+$/),
-      z.object({ bid: z.number().min(0.001).max(128), hours: z.number().min(0).max(24 * 365) }).strict(),
+      z
+        .object({
+          bid: z.number().min(0.001).max(128),
+          hours: z
+            .number()
+            .min(0)
+            .max(24 * 365),
+        })
+        .strict(),
     ),
     /** The HF stand-in: a role per token (unlisted ones write), and repos (`owner/name`) that answer 403; each replaces what was set. */
     hf: z

@@ -60,9 +60,13 @@ function bill(state: MarketState, now: number): void {
   const from = state.tickedMs;
   const spans = state.instances.flatMap((inst) => {
     const span = billedSpan(inst, milestones(inst));
-    const running = span && span[1] > from && span[0] < now ? [{ inst, rate: inst.dph, start: Math.max(span[0], from), end: Math.min(span[1], now) }] : [];
+    const running =
+      span && span[1] > from && span[0] < now
+        ? [{ inst, rate: inst.dph, start: Math.max(span[0], from), end: Math.min(span[1], now) }]
+        : [];
     // A paused bid still bills its storage.
-    const paused = inst.pausedMs != null && inst.pausedMs < now ? [{ inst, rate: pausedDph(inst), start: Math.max(inst.pausedMs, from), end: now }] : [];
+    const paused =
+      inst.pausedMs != null && inst.pausedMs < now ? [{ inst, rate: pausedDph(inst), start: Math.max(inst.pausedMs, from), end: now }] : [];
     return [...running, ...paused];
   });
   if (spans.length === 0) return;

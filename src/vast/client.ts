@@ -180,7 +180,12 @@ export function createVastClient(opts: VastClientOptions): VastClient {
 
     async changeBid(id, price) {
       // Like a create, a bid change whose answer was lost may have been made: never retried (act.ts journals it first).
-      const c: Call = { method: "PUT", path: `/api/v0/instances/bid_price/${id}/`, body: { client_id: "me", price }, policy: CREATE_POLICY };
+      const c: Call = {
+        method: "PUT",
+        path: `/api/v0/instances/bid_price/${id}/`,
+        body: { client_id: "me", price },
+        policy: CREATE_POLICY,
+      };
       const reply = await http.request(c);
       const data = http.decode(reply, SuccessResponse);
       if (data.success === false) throw refused(reply.endpoint, data.msg);

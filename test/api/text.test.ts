@@ -96,11 +96,11 @@ describe("statusText", () => {
     expect(text).toBe(
       [
         "Label               GPU          Phase    Status     Age   $/hr  Cap     Bid  games/s  batch        ID  Machine  SSH",
-        "-".repeat(144),
+        "-".repeat(143),
         "zeb-worker-vast-1   RTX_3070     RUNNING  running  1h02m  0.093  BID  0.0412      4.6     12  87654322     1001  ssh -p 12346 root@ssh5.vast.ai",
         "zeb-worker-vast-2   RTX_3070     RUNNING  running  1h02m  0.102  OD        -      4.6     12  87654323     1002  ssh -p 12347 root@ssh5.vast.ai",
         "zeb-worker-vast-10  RTX_3060_Ti  BOOT     loading  2m05s  0.089  OD        -        -      -  87654331     1010  -",
-        "-".repeat(144),
+        "-".repeat(143),
         "Total: 3 instances, $0.284/hr ($6.82/day)",
         "zeb: target 3, 2 running, last pass 0m42s ago, 0 action(s)",
         "zeb: PAUSED: no autonomous actions (POST /resume?fleet=zeb)",
@@ -130,7 +130,8 @@ describe("statusText", () => {
       expect(lines[1]).toMatch(/^-+$/);
       const rows = lines.slice(2, 4);
       expect(rows.map((r) => r.split(/\s+/)[0])).toEqual(["curl-worker-vast-0", "curl-worker-vast-1"]);
-      for (const r of rows) expect(r).toMatch(/^curl-worker-vast-\d\s+RTX_\S+\s+[A-Z_]+\s+\S+\s+(\d+h\d\dm|\d+m\d\ds|-)\s+\d\.\d{3}\s+OD\s+-\s/);
+      for (const r of rows)
+        expect(r).toMatch(/^curl-worker-vast-\d\s+RTX_\S+\s+[A-Z_]+\s+\S+\s+(\d+h\d\dm|\d+m\d\ds|-)\s+\d\.\d{3}\s+OD\s+-\s/);
       expect(lines[4]).toMatch(/^-+$/);
       expect(lines[5]).toMatch(/^Total: 2 instances, \$\d+\.\d{3}\/hr \(\$\d+\.\d{2}\/day\)$/);
     }

@@ -8,7 +8,16 @@
 import type { FleetConfig } from "../../config/fleet";
 import { formatDuration, HOUR_MS } from "../../format";
 import { availability, bidFor, fleetOutbids, outbidRate, rankBidOffers } from "../interruptions";
-import { chooseOffers, chooseRanked, expectedRate, gamesPerDollar, type OfferChoiceContext, type RankedOffer, rankOffers, sortRanked } from "../offers";
+import {
+  chooseOffers,
+  chooseRanked,
+  expectedRate,
+  gamesPerDollar,
+  type OfferChoiceContext,
+  type RankedOffer,
+  rankOffers,
+  sortRanked,
+} from "../offers";
 import type { FleetState } from "../state";
 import { type BidAction, destroyOf, type Going, type LaunchAction, type PlanInput, type Worker } from "./types";
 
@@ -128,7 +137,9 @@ export function planBids(input: PlanInput, ctx: OfferChoiceContext, going: Going
     const waited = (now - w.since) / 1000;
     if (waited > config.outbidWaitS) {
       const limit = formatDuration(config.outbidWaitS);
-      going.add(destroyOf(w, "outbid", `outbid (paused) for ${formatDuration(waited)} (limit ${limit}); a paused instance still bills storage`));
+      going.add(
+        destroyOf(w, "outbid", `outbid (paused) for ${formatDuration(waited)} (limit ${limit}); a paused instance still bills storage`),
+      );
     } else held.push(`${w.label}: outbid, waits up to ${formatDuration(config.outbidWaitS - waited)} more to resume`);
   }
   return { actions, held };

@@ -73,8 +73,7 @@ export function plan(input: PlanInput): Plan {
   const watchDue = config.bounceWindowS > 0 && !input.gpu && scanDue;
   const actions: Action[] = [...going.actions, ...bids.actions];
   const outbid = input.workers.some((w) => w.phase === "OUTBID");
-  if (input.offers === null)
-    return { actions, wantedSlots, wantsOffers: launchSlots.length > 0 || tradesDue || watchDue || outbid, held };
+  if (input.offers === null) return { actions, wantedSlots, wantsOffers: launchSlots.length > 0 || tradesDue || watchDue || outbid, held };
 
   const chosen = chooseLaunches(input, launchSlots.length, ctx, going);
   if (chosen.length < launchSlots.length) {
