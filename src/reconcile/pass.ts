@@ -170,7 +170,9 @@ export async function runPass(
       // Only the fleet's own search says what the market lists; `/up?gpu=` looks at one model.
       if (!opts.gpu && config.bounceWindowS > 0) {
         // A search that filled its rows may have been cut: an absent machine may be past the last row.
-        const market = learnBounces(state, offers, listed, config, now, offers.length < SEARCH_ROW_CAP);
+        // A bid-only pass watches the market through its bid search (the same listed machines).
+        const watched = mode === "interruptible" ? (bidOffers ?? []) : offers;
+        const market = learnBounces(state, watched, listed, config, now, watched.length < SEARCH_ROW_CAP);
         state = market.state;
         findings.push(...market.share);
       }
