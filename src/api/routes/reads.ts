@@ -1,4 +1,4 @@
-import type { EventsBody, HostsBody, StatusBody } from "../../dashboard/api-types";
+import type { EventsBody, HostsBody, StatusBody } from "../contract";
 import { judgeHealth } from "../../fleet/cron";
 import { fleetNames, registry } from "../../fleet/registry";
 import { lookupFleet, statusesOf } from "../fleet";
@@ -7,7 +7,8 @@ import { answer, fail } from "../respond";
 import { statsText } from "../../fleet/stats";
 import { METRICS_CONTENT_TYPE, metricsText } from "../metrics";
 import { healthRoute } from "../fleet-schemas";
-import { eventsRoute, hostsRoute, logsRoute, metricsRoute, statsRoute, statusRoute } from "../schemas";
+import { hostsRoute } from "../host-schemas";
+import { eventsRoute, logsRoute, metricsRoute, statsRoute, statusRoute } from "../schemas";
 import { statusText } from "../text";
 import { grandTotals } from "../totals";
 
