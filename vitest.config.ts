@@ -1,6 +1,7 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
-import { slackStandIn } from "./test/alerts/standins";
+import { slackStandIn } from "./test/alerts/standins.ts";
 
 // Slack's webhook host is answered by a local stand-in (test/alerts/standins.ts), so no test posts to Slack.
 const slack = slackStandIn();
@@ -31,6 +32,16 @@ export default defineConfig({
     ? { include: ["bench/quota/*.workerd.ts"], testTimeout: 600_000 }
     : {
         include: ["test/**/*.test.ts"],
+        // test/node spawns processes, which workerd cannot: `npm run test:node` runs it under Node.
+        exclude: ["test/node/**"],
+        // One workerd per vitest worker, shared by the files it runs: a runtime per file cost more
+        // than the tests. test/fresh-storage.ts empties storage before each file, so none sees another's.
+        isolate: false,
+        setupFiles: ["test/fresh-storage.ts"],
+        // vitest's default on 2 cores is one worker; a second overlaps one file's waits on workerd with another's work.
+        maxWorkers: Math.max(2, availableParallelism()),
+        // Quiet: a line per failing test with its output, then the totals.
+        reporters: ["minimal"],
         // Integration tests drive hours of simulated passes; they take seconds, not milliseconds.
         testTimeout: 60_000,
         // One JSON line per pass (src/fleet/pass-log.ts) would bury the test output; test/fleet/pass-log.test.ts reads them.

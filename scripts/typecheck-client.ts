@@ -2,7 +2,7 @@
  * The dashboard's browser script is served as a string (src/dashboard/client.ts), so the project's
  * tsc never sees it as code. This checks it the way a browser runs it: strict checkJs against the
  * DOM library, its JSDoc annotations included, and against the API's answers as the server types
- * them (src/dashboard/api-types.ts, which the script imports as "./api"). Part of `npm run typecheck`.
+ * them (src/api/contract.ts, which the script imports as "./api"). Part of `npm run typecheck`.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { APP_JS } from "../src/dashboard/client";
 
-const API_TYPES = fileURLToPath(new URL("../src/dashboard/api-types.ts", import.meta.url));
+const API_TYPES = fileURLToPath(new URL("../src/api/contract.ts", import.meta.url));
 
 /**
  * The script's expressions typed `any`. The server's modules come into this program for their

@@ -1,5 +1,5 @@
 import type { Env } from "./env";
-import { app } from "./api/app";
+import { app } from "./app";
 import { tickAll } from "./fleet/cron";
 import { redact } from "./redact";
 

@@ -1,34 +1,35 @@
+/**
+ * @module
+ * The operator API, mounted by src/app.ts after the dashboard's shell (which is served before auth).
+ * Order matters: responses are guarded first (so even errors are redacted and uncached), then the
+ * settings are checked and every request is authenticated before its body is read (auth.ts), then
+ * size-capped.
+ * CORS stays closed: no route sets Access-Control-Allow-Origin, so browsers on other origins
+ * cannot read answers or send credentialed mutations.
+ */
+import type { ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { bodyLimit } from "hono/body-limit";
 import { redact } from "../redact";
 import { requireAuth } from "./auth";
-import { newApi } from "./hono";
+import { type ApiEnv, newApi } from "./hono";
 import { guardResponses } from "./redact-responses";
 import { actions } from "./routes/actions";
+import { dashboardReads } from "./routes/dashboard-reads";
 import { fleets } from "./routes/fleets";
 import { preflight } from "./routes/preflight";
 import { reads } from "./routes/reads";
 import { sim } from "./routes/sim";
-import { dashboardApi, secure, shell } from "../dashboard/routes";
 import { docsPage } from "./docs";
-
-/**
- * The operator API. Order matters: responses are guarded first (so even errors are redacted and
- * uncached), then the settings are checked and every request is authenticated before its body is
- * read (auth.ts), then size-capped.
- * CORS stays closed: no route sets Access-Control-Allow-Origin, so browsers on other origins
- * cannot read answers or send credentialed mutations.
- */
+import { secure } from "./secure";
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
-export const app = newApi();
+export const api = newApi();
 
-// The dashboard page and its assets hold no fleet data and load before sign-in: served ahead of auth.
-app.route("/", shell);
-app.use("*", guardResponses);
-app.use("*", requireAuth);
-app.use(
+api.use("*", guardResponses);
+api.use("*", requireAuth);
+api.use(
   "*",
   bodyLimit({
     maxSize: MAX_BODY_BYTES,
@@ -36,14 +37,14 @@ app.use(
   }),
 );
 
-app.route("/", reads);
-app.route("/", actions);
-app.route("/", fleets);
-app.route("/", preflight);
-app.route("/", dashboardApi);
-app.route("/", sim);
+api.route("/", reads);
+api.route("/", actions);
+api.route("/", fleets);
+api.route("/", preflight);
+api.route("/", dashboardReads);
+api.route("/", sim);
 
-app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+api.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
   type: "http",
   scheme: "bearer",
   description: "API_TOKEN for everything, API_READ_TOKEN for GET routes only",
@@ -58,15 +59,20 @@ const DOCUMENT = {
   },
 };
 // The API's description holds no fleet data or secret, so it is open (auth.ts OPEN_PATHS), as /docs is.
-app.doc31("/openapi.json", DOCUMENT);
-app.get("/docs", (c) => {
+api.doc31("/openapi.json", DOCUMENT);
+api.get("/docs", (c) => {
   secure(c);
-  return c.html(docsPage(app.getOpenAPI31Document(DOCUMENT)));
+  return c.html(docsPage(api.getOpenAPI31Document(DOCUMENT)));
 });
 
-app.notFound((c) => c.json({ error: "not_found", message: `no route for ${c.req.method} ${c.req.path}` }, 404));
+/**
+ * The API's answers for no route and for a thrown error. Set on the app that serves requests
+ * (src/app.ts): Hono uses the serving app's handlers, not those of an app mounted in it.
+ */
+export const notFound: NotFoundHandler<ApiEnv> = (c) =>
+  c.json({ error: "not_found", message: `no route for ${c.req.method} ${c.req.path}` }, 404);
 
-app.onError((err, c) => {
+export const onError: ErrorHandler<ApiEnv> = (err, c) => {
   if (err instanceof HTTPException) {
     const res = err.getResponse();
     // Hono's own errors (malformed JSON, 415) come as plain text; answer them in the API's shape.
@@ -78,4 +84,4 @@ app.onError((err, c) => {
   }
   console.error(`api ${c.req.method} ${c.req.path}: ${redact(String(err), c.env)}`);
   return c.json({ error: "internal", message: redact(err instanceof Error ? err.message : String(err), c.env) }, 500);
-});
+};

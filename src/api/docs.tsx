@@ -27,7 +27,17 @@ const Operation = z
       .object({ content: z.record(z.string(), z.object({ schema: Schema.optional() }).loose()).optional() })
       .loose()
       .optional(),
-    responses: z.record(z.string(), z.object({ description: z.string().optional() }).loose()).optional(),
+    responses: z
+      .record(
+        z.string(),
+        z
+          .object({
+            description: z.string().optional(),
+            content: z.record(z.string(), z.object({ schema: Schema.optional() }).loose()).optional(),
+          })
+          .loose(),
+      )
+      .optional(),
   })
   .loose();
 const METHODS = ["get", "put", "post", "delete", "patch"] as const;
@@ -35,6 +45,10 @@ const Doc = z
   .object({
     info: z.object({ title: z.string(), description: z.string().optional() }).loose(),
     paths: z.record(z.string(), z.record(z.string(), z.unknown())),
+    components: z
+      .object({ schemas: z.record(z.string(), Schema).optional() })
+      .loose()
+      .optional(),
   })
   .loose();
 
@@ -47,8 +61,31 @@ function typeOf(s: Record<string, unknown> | undefined): string {
     const options = s[key];
     if (Array.isArray(options)) return options.map((o) => typeOf(Schema.safeParse(o).data)).join(" | ");
   }
+  if (typeof s.$ref === "string") return refName(s.$ref);
+  const items = Schema.safeParse(s.items).data;
+  if (s.type === "array" && items) {
+    const of = typeOf(items);
+    return of.includes(" ") ? `(${of})[]` : `${of}[]`;
+  }
   const bounds = typeof s.minimum === "number" || typeof s.maximum === "number" ? ` ${s.minimum ?? ""}-${s.maximum ?? ""}` : "";
   return `${Array.isArray(s.type) ? s.type.join(" | ") : String(s.type ?? "any")}${bounds}`;
+}
+
+const refName = (ref: string) => ref.replace("#/components/schemas/", "");
+
+/** An answer's fields: its schema, the named one it refers to followed, each alternative of a union in turn. */
+function Answer({ schema, named }: { schema: Record<string, unknown>; named: Record<string, Record<string, unknown>> }) {
+  const s = typeof schema.$ref === "string" ? (named[refName(schema.$ref)] ?? schema) : schema;
+  const options = z.array(Schema).safeParse(s.oneOf ?? s.anyOf).data;
+  if (options)
+    return (
+      <>
+        {options.map((o) => (
+          <Answer schema={o} named={named} />
+        ))}
+      </>
+    );
+  return <Body schema={s} />;
 }
 
 function Body({ schema }: { schema: Record<string, unknown> }) {
@@ -151,11 +188,15 @@ export function docsPage(document: unknown) {
             ))}
             <h3>answers</h3>
             <ul>
-              {Object.entries(op.responses ?? {}).map(([code, r]) => (
-                <li>
-                  <code>{code}</code> {r.description}
-                </li>
-              ))}
+              {Object.entries(op.responses ?? {}).map(([code, r]) => {
+                const json = code.startsWith("2") ? r.content?.["application/json"]?.schema : undefined;
+                return (
+                  <li>
+                    <code>{code}</code> {r.description}
+                    {json && <Answer schema={json} named={doc.components?.schemas ?? {}} />}
+                  </li>
+                );
+              })}
             </ul>
           </section>
         ))}

@@ -1,6 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { FleetConfig, FleetName } from "../config/fleet";
+import type { Preflight } from "../preflight/checks";
 import { resolveFleet } from "./fleet";
+import { PreflightBody } from "./preflight-body";
+import type { Describes } from "./responses/describes";
+import { DeleteFleetBody, FleetBody, FleetsBody, PutFleetBody } from "./responses/fleets";
 import { ErrorBody, errors, FleetQuery, flag, ok, security, workers } from "./schemas";
 
 /**
@@ -18,7 +22,7 @@ export const fleetsRoute = createRoute({
   path: "/fleets",
   summary: "Every fleet's name with a summary",
   security,
-  responses: { 200: ok("{ default, fleets }"), ...errors },
+  responses: { 200: ok("the default fleet and every fleet's summary", FleetsBody), ...errors },
 });
 
 export const getFleetRoute = createRoute({
@@ -27,7 +31,7 @@ export const getFleetRoute = createRoute({
   summary: "A fleet's effective config, its stored overrides and config errors",
   security,
   request: { params: FleetParam },
-  responses: { 200: ok("{ fleet, config, overrides, errors }"), ...errors },
+  responses: { 200: ok("the effective config, the stored overrides and what is wrong with them", FleetBody), ...errors },
 });
 
 export const putFleetRoute = createRoute({
@@ -36,7 +40,7 @@ export const putFleetRoute = createRoute({
   summary: "Create a fleet or replace its whole config (unknown keys are rejected)",
   security,
   request: { params: FleetParam, body: { required: true, content: { "application/json": { schema: FleetConfig } } } },
-  responses: { 200: ok("{ fleet, config }"), ...errors },
+  responses: { 200: ok("the config stored", PutFleetBody), ...errors },
 });
 
 export const deleteFleetRoute = createRoute({
@@ -45,7 +49,7 @@ export const deleteFleetRoute = createRoute({
   summary: "Forget a fleet with no instances (not the default fleet)",
   security,
   request: { params: FleetParam },
-  responses: { 200: ok("{ deleted }"), ...errors },
+  responses: { 200: ok("the fleet forgotten", DeleteFleetBody), ...errors },
 });
 
 const HealthCounts = {
@@ -85,39 +89,8 @@ export const healthRoute = createRoute({
   },
 });
 
-export const PreflightCheck = z
-  .object({
-    name: z.string().openapi({ example: "offers" }),
-    ok: z.boolean(),
-    detail: z.string().openapi({ description: "what was found; Vast's and Hugging Face's words quoted as data, secrets redacted" }),
-    fix: z.string().nullable().openapi({ description: "what to do about a failure (the setting, the page, the command); null when ok" }),
-  })
-  .openapi("PreflightCheck");
-
-export const PreflightRental = z
-  .object({
-    slot: z.number().int(),
-    gpu: z.string(),
-    machineId: z.number().int(),
-    offerId: z.number().int(),
-    dph: z.number().openapi({ description: "$/h, storage included" }),
-    gamesPerSec: z.number().openapi({ description: "expected: the fleet's measurements, else ZEB_GPU_PRIORS" }),
-    gamesPerDollar: z.number().int(),
-  })
-  .openapi("PreflightRental");
-
-export const PreflightBody = z
-  .object({
-    fleet: z.string(),
-    target: z.number().int().openapi({ description: "the target checked: n, else the fleet's" }),
-    ok: z.boolean().openapi({ description: "every check passed" }),
-    checks: z.array(PreflightCheck),
-    firstPass: z
-      .object({ rentals: z.array(PreflightRental), dph: z.number(), perDay: z.number().openapi({ description: "dph × 24" }) })
-      .nullable()
-      .openapi({ description: "what a pass of the empty fleet at the target would rent now; null when the market could not be searched" }),
-  })
-  .openapi("Preflight");
+/** Compiles only while the shell's types fit these schemas (describes.ts). */
+export type Checks = [Describes<typeof PreflightBody, Preflight>];
 
 export const preflightRoute = createRoute({
   method: "get",

@@ -1,12 +1,28 @@
+/**
+ * @module
+ * Every route's input and answer, declared once: the validators and /openapi.json are both
+ * generated from these, so the document cannot drift from what the API accepts. The answers'
+ * schemas are in responses/.
+ */
 import { createRoute, z } from "@hono/zod-openapi";
 import { FleetConfig, FleetName, GpuName } from "../config/fleet";
 import { BLOCK_SCOPES } from "../reconcile/hosts";
 import { resolveFleet } from "./fleet";
-
-/**
- * Every route's input and answer, declared once: the validators and /openapi.json are both
- * generated from these, so the document cannot drift from what the API accepts.
- */
+import {
+  BlockHostBody,
+  ClearHostBody,
+  DownBody,
+  PauseBody,
+  ReconcileBody,
+  ReplaceBody,
+  RollBody,
+  ScaleBody,
+  UpBody,
+} from "./responses/actions";
+import { EventsBody } from "./responses/events";
+import { LogsBody } from "./responses/fleets";
+import { HostsBody, StatsBody } from "./responses/stats";
+import { StatusBody } from "./responses/status";
 
 /**
  * A whole number in a query string. Not z.coerce: it reads `?n=` as 0, and `/scale?n=` must not
@@ -37,9 +53,8 @@ export const FleetQuery = z.object({ fleet });
 
 export const ErrorBody = z.object({ error: z.string(), message: z.string() }).openapi("Error");
 
-export const Json = z.looseObject({}).openapi({ description: "see the route's description" });
-export const ok = (description: string, schema: z.ZodType = Json) => ({ description, content: { "application/json": { schema } } });
-const err = (description: string) => ({ description, content: { "application/json": { schema: ErrorBody } } });
+export const ok = <S extends z.ZodType>(description: string, schema: S) => ({ description, content: { "application/json": { schema } } });
+export const err = (description: string) => ({ description, content: { "application/json": { schema: ErrorBody } } });
 
 /** What any authenticated route may answer besides its own success. */
 export const errors = {
@@ -70,7 +85,7 @@ export const statusRoute = createRoute({
   responses: {
     200: {
       description: "fleets and grand totals",
-      content: { "application/json": { schema: Json }, "text/plain": { schema: z.string() } },
+      content: { "application/json": { schema: StatusBody }, "text/plain": { schema: z.string() } },
     },
     ...errors,
   },
@@ -83,7 +98,7 @@ export const scaleRoute = createRoute({
   security,
   middleware: [resolveFleet] as const,
   request: { query: FleetQuery.extend({ n: workers(0) }) },
-  responses: { 200: ok("the pass that acted on the new target"), ...errors },
+  responses: { 200: ok("the pass that acted on the new target", ScaleBody), ...errors },
 });
 
 export const upRoute = createRoute({
@@ -93,7 +108,7 @@ export const upRoute = createRoute({
   security,
   middleware: [resolveFleet] as const,
   request: { query: FleetQuery.extend({ n: workers(1), gpu: GpuName.optional().openapi({ example: "RTX_3090" }) }) },
-  responses: { 200: ok("the pass that launched"), ...errors },
+  responses: { 200: ok("the pass that launched", UpBody), ...errors },
 });
 
 export const downRoute = createRoute({
@@ -103,7 +118,7 @@ export const downRoute = createRoute({
   security,
   middleware: [resolveFleet] as const,
   request: { query: FleetQuery.extend({ confirm: z.string().max(64).optional().openapi({ description: "the fleet's name" }) }) },
-  responses: { 200: ok("confirmed: what was destroyed; unconfirmed: what would be"), ...errors },
+  responses: { 200: ok("confirmed: what was destroyed; unconfirmed: what would be", DownBody), ...errors },
 });
 
 export const pauseRoute = createRoute({
@@ -113,7 +128,7 @@ export const pauseRoute = createRoute({
   security,
   middleware: [resolveFleet] as const,
   request: { query: FleetQuery },
-  responses: { 200: ok("paused"), ...errors },
+  responses: { 200: ok("paused", PauseBody), ...errors },
 });
 
 export const resumeRoute = createRoute({
@@ -123,7 +138,7 @@ export const resumeRoute = createRoute({
   security,
   middleware: [resolveFleet] as const,
   request: { query: FleetQuery },
-  responses: { 200: ok("resumed"), ...errors },
+  responses: { 200: ok("resumed", PauseBody), ...errors },
 });
 
 export const reconcileRoute = createRoute({
@@ -133,7 +148,7 @@ export const reconcileRoute = createRoute({
   security,
   middleware: [resolveFleet] as const,
   request: { query: FleetQuery.extend({ dry_run: flag }) },
-  responses: { 200: ok("the pass report: workers, actions with reasons, held launches, errors"), ...errors },
+  responses: { 200: ok("the pass report: workers, actions with reasons, held launches, errors", ReconcileBody), ...errors },
 });
 
 export const rollRoute = createRoute({
@@ -143,7 +158,7 @@ export const rollRoute = createRoute({
   security,
   middleware: [resolveFleet] as const,
   request: { query: FleetQuery.extend({ cancel: flag }) },
-  responses: { 200: ok("{ fleet, rolling, remaining, report }"), ...errors },
+  responses: { 200: ok("whether a roll is under way, how many workers it has left, and the pass it ran", RollBody), ...errors },
 });
 
 const InstanceParam = z.object({
@@ -160,7 +175,7 @@ export const logsRoute = createRoute({
     params: InstanceParam,
     query: FleetQuery.extend({ tail: int(1, 1000).default(50) }),
   },
-  responses: { 200: ok("{ id, label, text }; text is null while Vast has no logs yet"), ...errors },
+  responses: { 200: ok("the instance's logs; text is null while Vast has no logs yet", LogsBody), ...errors },
 });
 
 export const statsRoute = createRoute({
@@ -176,9 +191,8 @@ export const statsRoute = createRoute({
   },
   responses: {
     200: {
-      description:
-        "{ fleet, gpus: [{ gpu, gamesPerSec, samples, prior, expected, dph, gamesPerDollar }], hosts: [{ machineId, strikes, blocked, reason, ... }] }",
-      content: { "application/json": { schema: Json }, "text/plain": { schema: z.string() } },
+      description: "throughput per GPU model and what is known of each host",
+      content: { "application/json": { schema: StatsBody }, "text/plain": { schema: z.string() } },
     },
     ...errors,
   },
@@ -207,7 +221,7 @@ export const hostsRoute = createRoute({
   security,
   middleware: [resolveFleet] as const,
   request: { query: FleetQuery },
-  responses: { 200: ok("{ fleet, hosts }"), ...errors },
+  responses: { 200: ok("every host the fleet knows", HostsBody), ...errors },
 });
 
 const MachineParam = z.object({
@@ -221,7 +235,7 @@ export const clearHostRoute = createRoute({
   security,
   middleware: [resolveFleet] as const,
   request: { params: MachineParam, query: FleetQuery },
-  responses: { 200: ok("{ fleet, cleared }"), ...errors },
+  responses: { 200: ok("the machine whose record was cleared", ClearHostBody), ...errors },
 });
 
 export const BlockHostInput = z
@@ -250,7 +264,7 @@ export const blockHostRoute = createRoute({
     query: FleetQuery,
     body: { required: true, content: { "application/json": { schema: BlockHostInput } } },
   },
-  responses: { 200: ok("{ fleet, blocked, scope }"), ...errors },
+  responses: { 200: ok("the machine blocked, for whom, and why", BlockHostBody), ...errors },
 });
 
 export const replaceRoute = createRoute({
@@ -260,7 +274,7 @@ export const replaceRoute = createRoute({
   security,
   middleware: [resolveFleet] as const,
   request: { params: InstanceParam, query: FleetQuery },
-  responses: { 200: ok("{ fleet, replaced, report }"), ...errors },
+  responses: { 200: ok("the instance replaced and the pass that refilled its slot", ReplaceBody), ...errors },
 });
 
 export const eventsRoute = createRoute({
@@ -272,5 +286,5 @@ export const eventsRoute = createRoute({
   request: {
     query: FleetQuery.extend({ limit: int(1, 1000).default(100), since: int(0, 8_640_000_000_000_000, "0 (epoch ms)").optional() }),
   },
-  responses: { 200: ok("{ fleet, events }"), ...errors },
+  responses: { 200: ok("the fleet's events, newest first", EventsBody), ...errors },
 });

@@ -1,6 +1,6 @@
 import type { FleetStatus, InstanceStatus } from "../fleet/status";
 import type { GrandTotals } from "./totals";
-import { formatDuration } from "../format";
+import { formatDuration, type TextColumn, textTable } from "../format";
 
 /**
  * `/status?format=text`: the runbook's `vast_status.sh` table for a terminal, with the fleet
@@ -12,20 +12,14 @@ export function formatAge(seconds: number | null): string {
   return seconds === null ? "-" : formatDuration(Math.floor(seconds));
 }
 
-interface Column {
-  title: string;
-  right: boolean;
-  cell: (i: InstanceStatus) => string;
-}
-
 const num = (x: number | null, digits: number) => (x === null ? "-" : x.toFixed(digits));
 
 // GPU names keep the runbook's underscores so that every column is one shell word.
-const COLUMNS: Column[] = [
-  { title: "Label", right: false, cell: (i) => i.label },
-  { title: "GPU", right: false, cell: (i) => (i.gpu ?? "-").replace(/ /g, "_") },
-  { title: "Phase", right: false, cell: (i) => i.phase },
-  { title: "Status", right: false, cell: (i) => i.status ?? "-" },
+const COLUMNS: TextColumn<InstanceStatus>[] = [
+  { title: "Label", cell: (i) => i.label },
+  { title: "GPU", cell: (i) => (i.gpu ?? "-").replace(/ /g, "_") },
+  { title: "Phase", cell: (i) => i.phase },
+  { title: "Status", cell: (i) => i.status ?? "-" },
   { title: "Age", right: true, cell: (i) => formatAge(i.ageS) },
   { title: "$/hr", right: true, cell: (i) => num(i.dph, 3) },
   { title: "games/s", right: true, cell: (i) => num(i.gamesPerSec, 1) },
@@ -33,21 +27,14 @@ const COLUMNS: Column[] = [
   { title: "ID", right: true, cell: (i) => String(i.id) },
   // The host, as PUT /hosts/:machineId takes it.
   { title: "Machine", right: true, cell: (i) => (i.machineId === null ? "-" : String(i.machineId)) },
-  { title: "SSH", right: false, cell: (i) => i.ssh ?? "-" },
+  { title: "SSH", cell: (i) => i.ssh ?? "-" },
 ];
 
 function table(instances: InstanceStatus[]): string[] {
-  const rows = [...instances]
-    .sort((a, b) => a.label.localeCompare(b.label, "en", { numeric: true }))
-    .map((i) => COLUMNS.map((col) => col.cell(i)));
-  const widths = COLUMNS.map((col, k) => Math.max(col.title.length, ...rows.map((r) => (r[k] ?? "").length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, k) => (COLUMNS[k]?.right ? cell.padStart(widths[k] ?? 0) : cell.padEnd(widths[k] ?? 0)))
-      .join("  ")
-      .trimEnd();
-  const rule = "-".repeat(widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1));
-  return [line(COLUMNS.map((c) => c.title)), rule, ...rows.map(line), rule];
+  return textTable(
+    COLUMNS,
+    [...instances].sort((a, b) => a.label.localeCompare(b.label, "en", { numeric: true })),
+  );
 }
 
 /** Why a fleet is not doing what its target says, one line per reason. */

@@ -4,7 +4,7 @@
  * the DOM with createElement and textContent only (never innerHTML): worker labels, event reasons
  * and log-derived text are upstream data. Keep it free of backticks and dollar-brace sequences,
  * which would end or interpolate this template literal. Its JSDoc types the API's answers from
- * src/dashboard/api-types.ts (as "./api"), which scripts/typecheck-client.ts supplies.
+ * src/api/contract.ts (as "./api"), which scripts/typecheck-client.ts supplies.
  */
 export const APP_JS = String.raw`// @ts-check
 "use strict";

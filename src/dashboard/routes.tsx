@@ -1,46 +1,18 @@
-import { createRoute, z } from "@hono/zod-openapi";
 import { Hono } from "hono";
-import type { Context } from "hono";
-import { FleetName } from "../config/fleet";
-import { lookupFleet } from "../api/fleet";
-import { newApi, type ApiEnv } from "../api/hono";
-import { fail } from "../api/respond";
-import { ErrorBody } from "../api/schemas";
+import type { ApiEnv } from "../api/hono";
+import { secure } from "../api/secure";
 import { APP_CSS } from "./style";
 import { APP_JS } from "./client";
-import type { WhoamiBody } from "./api-types";
-import { BUCKET_MS, HistoryBody } from "../fleet/history";
 import { Page } from "./page";
 
 /**
- * Two mounts. `shell` (the page, its script and stylesheet) is served before the API's auth
- * because it holds no fleet data and a browser cannot attach a bearer token to a navigation.
- * `dashboardApi` (history, whoami) is ordinary authenticated API, mounted after auth.
+ * The dashboard's shell: the page, its script and stylesheet. Served before the API's auth
+ * (src/app.ts) because it holds no fleet data and a browser cannot attach a bearer token to a
+ * navigation; the data comes from the authenticated API (/status, /history, /whoami, ...).
  */
 
 /** Paths the shell serves without a token; test/api/auth.test.ts allows exactly these. */
 export const SHELL_PATHS: readonly string[] = ["/", "/assets/app.js", "/assets/app.css"];
-
-export const CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "connect-src 'self'",
-  "img-src 'self' data:",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join("; ");
-
-/** The shell's headers, also the API page's (/docs): strict CSP, no sniffing, no framing, no caching. */
-export function secure(c: Context): void {
-  c.header("Content-Security-Policy", CSP);
-  c.header("X-Content-Type-Options", "nosniff");
-  c.header("Referrer-Policy", "no-referrer");
-  c.header("X-Frame-Options", "DENY");
-  // The shell is tiny; never caching it means a deploy is seen on the next reload.
-  c.header("Cache-Control", "no-store");
-}
 
 export const shell = new Hono<ApiEnv>();
 
@@ -58,50 +30,3 @@ shell.get("/assets/app.css", (c) => {
   secure(c);
   return c.body(APP_CSS, 200, { "Content-Type": "text/css; charset=utf-8" });
 });
-
-const security = [{ bearer: [] }];
-const err = (description: string) => ({ description, content: { "application/json": { schema: ErrorBody } } });
-
-export const historyRoute = createRoute({
-  method: "get",
-  path: "/history",
-  summary: "The fleet's games/s, $/hr and worker counts over the last 24 hours, one point per 5 minutes",
-  security,
-  request: {
-    query: z.object({ fleet: FleetName.optional().openapi({ description: "the fleet; the default fleet (ZEB_FLEET) when absent" }) }),
-  },
-  responses: {
-    200: {
-      description: "points oldest first; `now` is the fleet's clock",
-      content: { "application/json": { schema: HistoryBody } },
-    },
-    400: err("invalid fleet name"),
-    401: err("missing or wrong bearer token"),
-    404: err("unknown fleet"),
-    409: err("the fleet is busy"),
-    503: err("API_TOKEN not configured"),
-  },
-});
-
-export const whoamiRoute = createRoute({
-  method: "get",
-  path: "/whoami",
-  summary: "Which token this is (admin or read), so that a client can offer only what it may do",
-  security,
-  responses: {
-    200: { description: "the token's role", content: { "application/json": { schema: z.object({ role: z.enum(["admin", "read"]) }) } } },
-    401: err("missing or wrong bearer token"),
-  },
-});
-
-export const dashboardApi = newApi();
-
-dashboardApi.openapi(historyRoute, async (c) => {
-  const found = await lookupFleet(c.env, c.req.valid("query").fleet);
-  if (!found.ok) return fail(c, found);
-  const { name, stub } = found.value;
-  const history = await stub.history(name);
-  return c.json({ fleet: name, now: history.now, bucketMs: BUCKET_MS, points: history.points } satisfies HistoryBody, 200);
-});
-
-dashboardApi.openapi(whoamiRoute, (c) => c.json({ role: c.get("role") } satisfies WhoamiBody, 200));

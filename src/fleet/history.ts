@@ -20,10 +20,6 @@ export const HistoryPoint = z.object({
 });
 export type HistoryPoint = z.infer<typeof HistoryPoint>;
 
-/** `GET /history`'s answer; /openapi.json is generated from it. */
-export const HistoryBody = z.object({ fleet: z.string(), now: z.number(), bucketMs: z.number(), points: z.array(HistoryPoint) });
-export type HistoryBody = z.infer<typeof HistoryBody>;
-
 type Row = { bucket: number; games_per_sec: number; dph: number; running: number; instances: number };
 
 export class FleetHistory {

@@ -4,7 +4,7 @@
  * prints, so that a test runs them against the real route. scripts/preflight.ts only does the I/O.
  */
 import { z } from "zod";
-import { PreflightBody } from "../api/fleet-schemas";
+import { PreflightBody } from "../api/preflight-body";
 
 export const USAGE =
   "usage: npm run preflight -- --url https://vastfleet.<you>.workers.dev [--token T] [--fleet F] [--n N] [--slack]   (token also from VASTFLEET_TOKEN)";

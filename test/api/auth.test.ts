@@ -1,8 +1,9 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { app } from "../../src/api/app";
+import { app } from "../../src/app";
 import { ADMIN_PATHS, OPEN_PATHS } from "../../src/api/auth";
-import { CSP, SHELL_PATHS } from "../../src/dashboard/routes";
+import { CSP } from "../../src/api/secure";
+import { SHELL_PATHS } from "../../src/dashboard/routes";
 import { ADMIN, READ, call } from "./helpers";
 
 /**

@@ -21,7 +21,7 @@ describe("/__sim/* (the simulator's control API over HTTP, for npm start and ben
 describe("/__sim/* against a real Vast endpoint", () => {
   it("does not exist", async () => {
     const { env } = await import("cloudflare:workers");
-    const { app } = await import("../../src/api/app");
+    const { app } = await import("../../src/app");
     const res = await app.request(
       "/__sim/state",
       { headers: { authorization: "Bearer test-admin-token-SECRET" } },

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { app, MAX_BODY_BYTES } from "../../src/api/app";
+import { MAX_BODY_BYTES } from "../../src/api/app";
+import { app } from "../../src/app";
 import { SHELL_PATHS } from "../../src/dashboard/routes";
 import { ADMIN, READ, call } from "../api/helpers";
 

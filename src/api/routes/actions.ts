@@ -1,13 +1,4 @@
-import type {
-  BlockHostBody,
-  ClearHostBody,
-  DownBody,
-  PauseBody,
-  ReplaceBody,
-  RollBody,
-  ScaleBody,
-  UpBody,
-} from "../../dashboard/api-types";
+import type { BlockHostBody, ClearHostBody, DownBody, PauseBody, ReplaceBody, RollBody, ScaleBody, UpBody } from "../contract";
 import { newApi } from "../hono";
 import { upProblem } from "../../config/uploads";
 import { answer, fail, failure } from "../respond";

@@ -1,4 +1,4 @@
-import type { FleetBody } from "../../dashboard/api-types";
+import type { FleetBody } from "../contract";
 import { defaultFleet, fleetNames, registry } from "../../fleet/registry";
 import { lookupFleet, statusesOf } from "../fleet";
 import { newApi } from "../hono";

@@ -1,4 +1,4 @@
-import type { EventsBody, HostsBody, StatusBody } from "../../dashboard/api-types";
+import type { EventsBody, HostsBody, StatusBody } from "../contract";
 import { judgeHealth } from "../../fleet/cron";
 import { fleetNames, registry } from "../../fleet/registry";
 import { lookupFleet, statusesOf } from "../fleet";

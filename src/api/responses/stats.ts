@@ -1,0 +1,41 @@
+/**
+ * @module
+ * `GET /stats` and `GET /hosts`: what the fleet learned about GPU models and hosts
+ * (src/fleet/stats.ts builds it).
+ */
+import { z } from "@hono/zod-openapi";
+import type { FleetStats as FleetStatsOf, GpuRow as GpuRowOf, HostRow as HostRowOf } from "../../fleet/stats";
+import type { Describes } from "./describes";
+
+export const GpuRow = z
+  .object({
+    gpu: z.string(),
+    gamesPerSec: z.number().nullable().openapi({ description: "the fleet's own rolling mean; null before any sample" }),
+    samples: z.number().int(),
+    prior: z.number().nullable(),
+    expected: z.number().openapi({ description: "what ranking uses: the prior moving to the observations" }),
+    dph: z.number().nullable(),
+    gamesPerDollar: z.number().nullable(),
+  })
+  .openapi("GpuStats");
+
+export const HostRow = z
+  .object({
+    machineId: z.number().int(),
+    gpu: z.string().nullable(),
+    gamesPerSec: z.number().nullable(),
+    samples: z.number().int(),
+    strikes: z.number().openapi({ description: "after decay" }),
+    blocked: z.boolean(),
+    reason: z.string().nullable().openapi({ description: "why it is blocked for good, else why its latest strike" }),
+    lastStrikeAt: z.number().nullable(),
+    sharedFrom: z.string().nullable().openapi({ description: "the fleet whose block this is, when another fleet found the host bad" }),
+  })
+  .openapi("Host");
+
+export const StatsBody = z.object({ fleet: z.string(), gpus: z.array(GpuRow), hosts: z.array(HostRow) }).openapi("Stats");
+
+export const HostsBody = StatsBody.pick({ fleet: true, hosts: true }).openapi("Hosts");
+
+/** Compiles only while the shell's types fit these schemas (describes.ts). */
+export type Checks = [Describes<typeof GpuRow, GpuRowOf>, Describes<typeof HostRow, HostRowOf>, Describes<typeof StatsBody, FleetStatsOf>];
