@@ -1,9 +1,10 @@
 /**
- * @module
  * What `npx vastfleet` prints for each command's JSON answer: the fields a person reads, as tables
  * laid out like `/status?format=text` (src/format.ts textTable). Each answer is checked with zod
  * first: a body that is not the route's is an error, not a half-printed table.
+ * @module
  */
+
 import { z } from "zod";
 import { type TextColumn, textTable } from "../format";
 import { formatPreflight, readAnswer } from "../preflight/cli";

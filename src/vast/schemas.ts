@@ -1,11 +1,12 @@
-import { z } from "zod";
-
 /**
  * Vast.ai wire formats (../shared/reference/vast-api.md). Only the fields vastfleet reads are
  * declared, and Vast adds fields freely: the rows of a search or a list (offers, instances, each
  * with a hundred fields or so) keep only the declared ones, as copying the rest costs a pass most
  * of its decoding time; the small envelopes pass extra fields through untouched (`.loose()`).
+ * @module
  */
+
+import { z } from "zod";
 
 const trimmed = z.string().transform((s) => s.trim());
 const nullableNumber = z
