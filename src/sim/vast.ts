@@ -31,6 +31,8 @@ const PAGE_MAX = 25;
 const DEFAULT_DISK_GB = 10;
 const LOG_SNAPSHOTS_KEPT = 50;
 const LOG_SNAPSHOT_TTL_MS = 3_600_000;
+/** A pass requests every worker's logs before it polls any: a snapshot this young is kept past the cap, as Vast keeps it. */
+const LOG_SNAPSHOT_MIN_MS = 60_000;
 /** v1 list filters work on stored columns only; computed ones are refused (vast-api.md §3). */
 const FILTERABLE = new Set(["actual_status", "intended_status", "gpu_name", "id", "label", "verification", "machine_id"]);
 
@@ -285,7 +287,9 @@ async function requestLogs(ctx: Ctx, id: number): Promise<Response> {
   // Snapshots live in the persisted state, so only recent ones are kept (clients fetch within seconds).
   const tokens = Object.keys(state.logs);
   tokens.forEach((old, i) => {
-    if (i < tokens.length - LOG_SNAPSHOTS_KEPT || (state.logs[old]?.createdMs ?? 0) < now - LOG_SNAPSHOT_TTL_MS) delete state.logs[old];
+    const created = state.logs[old]?.createdMs ?? 0;
+    if ((i < tokens.length - LOG_SNAPSHOTS_KEPT && created < now - LOG_SNAPSHOT_MIN_MS) || created < now - LOG_SNAPSHOT_TTL_MS)
+      delete state.logs[old];
   });
   return json({ success: true, result_url: `${ctx.url.origin}/__sim/logs/${token}`, msg: "Logs will be available at result_url shortly." });
 }
