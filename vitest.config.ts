@@ -35,9 +35,9 @@ export default defineConfig({
         // test/node spawns processes, which workerd cannot: `npm run test:node` runs it under Node.
         exclude: ["test/node/**"],
         // One workerd per vitest worker, shared by the files it runs: a runtime per file cost more
-        // than the tests. test/setup.ts empties storage before each file, so none sees another's.
+        // than the tests. test/fresh-storage.ts empties storage before each file, so none sees another's.
         isolate: false,
-        setupFiles: ["test/setup.ts"],
+        setupFiles: ["test/fresh-storage.ts"],
         // vitest's default on 2 cores is one worker; a second overlaps one file's waits on workerd with another's work.
         maxWorkers: Math.max(2, availableParallelism()),
         // Quiet: a line per failing test with its output, then the totals.

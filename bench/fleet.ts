@@ -1,5 +1,5 @@
 /**
- * Fleet simulation benchmark (issue 19): each policy runs the product's real pass code (or, for the
+ * Fleet simulation benchmark: each policy runs the product's real pass code (or, for the
  * oracle, a rule that knows every host) against its own copy of a seed's paired market, several
  * seeds in parallel child processes. Yardsticks come from the same market without a fleet in it:
  * the running frontier (headline), the hindsight bound, and the oracle. A policy producing on

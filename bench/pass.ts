@@ -1,5 +1,5 @@
 /**
- * CPU of a whole reconcile pass (issue 19): observe → act as the fleet's Durable Object runs it,
+ * CPU of a whole reconcile pass: observe → act as the fleet's Durable Object runs it,
  * for 4, 20 and 100 workers. The simulator's answers to one steady pass with a market search are
  * recorded once, then the pass is replayed from them through a fetch stand-in many times: the
  * stored state decoded (JSON and its zod schema), the Vast answers decoded, the search ranked,
@@ -49,7 +49,7 @@ async function record(n: number): Promise<Recording> {
   let answers: Answer[] = [];
   // The calibrated market, duds included: without them other renters keep nearly every machine and a search finds none.
   const rig = simRig(7, 1_000_000, undefined, {
-    // Twice the calibrated market at least, so that a search under the cap fills most of its 64 rows, as the issue's figure assumes.
+    // Twice the calibrated market at least, so that the recorded search under the cap fills most of its 64 rows (the heaviest ranking a pass does).
     marketScale: Math.max(2, Math.ceil(n / 10)),
     tap: async (req, res) => {
       const url = new URL(req.url);

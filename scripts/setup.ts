@@ -1,5 +1,4 @@
 /**
- * @module
  * `npm run setup`: the first deploy, guided. Asks what the fleet needs (or takes it from flags and
  * the environment), writes the `ZEB_*` settings into wrangler.toml's [vars], generates the API
  * tokens, deploys with every secret in one `wrangler deploy --secrets-file` (which works before
@@ -9,6 +8,7 @@
  *
  * Exit 0 when deployed, ready and passing; 1 when a step failed (deploy, preflight, first pass);
  * 2 when the answers are incomplete or invalid (nothing was changed).
+ * @module
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";

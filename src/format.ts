@@ -1,7 +1,7 @@
 /**
- * @module
  * Formatting shared by the core, alerts, the API's views and the CLI: one way to write a duration,
  * to round a figure, to lay out a table for a terminal, and to fingerprint a secret.
+ * @module
  */
 
 /** `1h05m` from an hour up, `4m07s` below. */

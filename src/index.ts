@@ -1,3 +1,9 @@
+/**
+ * The Worker's entry: the HTTP API, the cron tick, and the Durable Object classes wrangler.toml
+ * binds.
+ * @module
+ */
+
 import type { Env } from "./env";
 import { app } from "./app";
 import { tickAll } from "./fleet/cron";

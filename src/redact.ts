@@ -1,10 +1,11 @@
-import type { Env } from "./env";
-
 /**
  * Secrets must never leave in a response, log line, event or alert. Known secret values are
  * removed wherever they appear, and so are token-shaped strings that are not ours to know (an
  * HF token in a worker's log, a key in a URL) because worker logs echo environments freely.
+ * @module
  */
+
+import type { Env } from "./env";
 
 const SECRET_NAMES = ["VAST_API_KEY", "HF_TOKEN", "API_TOKEN", "API_READ_TOKEN", "SLACK_WEBHOOK_URL"] as const;
 

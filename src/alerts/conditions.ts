@@ -1,3 +1,10 @@
+/**
+ * What fires after a pass: pure functions of the pass report, the new state, the config, the HF
+ * health doc and the last credit reading. Only what needs a human: a worker the automation is
+ * handling (replaced within its grace) is a notice at most, never a firing alert.
+ * @module
+ */
+
 import { z } from "zod";
 import type { FleetConfig } from "../config/fleet";
 import { plannedUploadInterval } from "../config/uploads";
@@ -8,12 +15,6 @@ import type { ActionRecord, PassReport } from "../reconcile/report";
 import type { FleetState } from "../reconcile/state";
 import type { StateDamage } from "../fleet/status";
 import type { AlertKind, Condition, Notice } from "./machine";
-
-/**
- * What fires after a pass: pure functions of the pass report, the new state, the config, the HF
- * health doc and the last credit reading. Only what needs a human: a worker the automation is
- * handling (replaced within its grace) is a notice at most, never a firing alert.
- */
 
 /** Destroys that are the fleet working as asked, not something going wrong. */
 const ROUTINE_DESTROYS: ReadonlySet<string> = new Set<DestroyCause>(["scale_down", "duplicate", "upgrade_done", "down", "replaced"]);

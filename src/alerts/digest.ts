@@ -1,13 +1,14 @@
-import { z } from "zod";
-import type { FleetConfig } from "../config/fleet";
-import type { PassReport } from "../reconcile/report";
-import type { Notice } from "./machine";
-
 /**
  * The daily digest: what the fleet did since the last one. Spend and games accumulate pass by
  * pass (the fleet's $/h times the time between passes; each worker's total_games delta), because
  * Vast's bills and HF's commit history are too coarse and too costly to query daily.
+ * @module
  */
+
+import { z } from "zod";
+import type { FleetConfig } from "../config/fleet";
+import type { PassReport } from "../reconcile/report";
+import type { Notice } from "./machine";
 
 export const Digest = z.object({
   /** UTC day (YYYY-MM-DD) of the last digest sent. */

@@ -1,11 +1,12 @@
-import { z } from "zod";
-
 /**
  * The alert state machine: pure, `now` passed in. Each pass says which conditions fire; the
  * machine remembers what it already told the user (by fingerprint) and answers only with what is
  * new: a condition that starts firing, one that stopped, a reminder after REMINDER_MS of firing,
  * and one-shot notices (replacements, the digest) that have no resolved state.
+ * @module
  */
+
+import { z } from "zod";
 
 export const REMINDER_MS = 6 * 3600_000;
 

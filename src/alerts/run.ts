@@ -1,3 +1,10 @@
+/**
+ * The alerts step, the I/O shell around the pure parts: it runs after a pass is recorded (and from
+ * the watchdog alarm), feeds the machine, and sends what it says in one Slack message. Nothing
+ * here may fail or hold up a pass: every remote call is bounded and every error is caught.
+ * @module
+ */
+
 import { z } from "zod";
 import type { FleetConfig } from "../config/fleet";
 import { sha256Hex } from "../format";
@@ -14,12 +21,6 @@ import { conditions, damageNotice, emptyTracking, nextStreak, replacementNotices
 import { accrue, Digest, startDigest, takeDigest } from "./digest";
 import { advance, AlertBook, type AlertKind, type Condition, type Notice, Outgoing } from "./machine";
 import { render, send } from "./slack";
-
-/**
- * The alerts step, the I/O shell around the pure parts: it runs after a pass is recorded (and from
- * the watchdog alarm), feeds the machine, and sends what it says in one Slack message. Nothing
- * here may fail or hold up a pass: every remote call is bounded and every error is caught.
- */
 
 /** No successful pass for this long means the reconciler stopped (5 cron ticks). */
 export const WATCHDOG_MS = 5 * 60_000;

@@ -1,14 +1,15 @@
-import { z } from "zod";
-import type { FetchLike } from "../vast/http";
-import type { Outgoing } from "./machine";
-
 /**
  * One Block Kit message per pass per fleet (incoming webhooks allow ~1 message/s), inside Slack's
  * limits: at most 50 blocks, section text at most 3,000 characters, header text at most 150.
  * Every text from outside (titles, details and todos quote worker logs and Vast's messages) is
  * redacted by `clean` and then escaped, so that it can neither mention `<!channel>` nor disguise a
  * link; the mrkdwn this file writes around it (`*bold*`, icons) stays as it is.
+ * @module
  */
+
+import { z } from "zod";
+import type { FetchLike } from "../vast/http";
+import type { Outgoing } from "./machine";
 
 export const MAX_BLOCKS = 50;
 export const MAX_SECTION_CHARS = 3000;

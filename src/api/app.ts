@@ -1,12 +1,13 @@
 /**
- * @module
  * The operator API, mounted by src/app.ts after the dashboard's shell (which is served before auth).
  * Order matters: responses are guarded first (so even errors are redacted and uncached), then the
  * settings are checked and every request is authenticated before its body is read (auth.ts), then
  * size-capped.
  * CORS stays closed: no route sets Access-Control-Allow-Origin, so browsers on other origins
  * cannot read answers or send credentialed mutations.
+ * @module
  */
+
 import type { ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { bodyLimit } from "hono/body-limit";

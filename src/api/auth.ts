@@ -1,16 +1,17 @@
-import type { MiddlewareHandler } from "hono";
-import { bearerAuth } from "hono/bearer-auth";
-import { timingSafeEqual } from "hono/utils/buffer";
-import { apiSettings } from "../config/settings";
-import type { ApiEnv } from "./hono";
-
 /**
  * Bearer auth for every route but the open ones. API_TOKEN may do everything, API_READ_TOKEN only
  * read. An unset API_TOKEN closes mutations (503) instead of opening them, because a Worker
  * deployed before its secrets are put must not hand the fleet's credit card to anyone. A malformed
  * endpoint or token closes every route, /healthz included, with a 503 naming it (settings.ts):
  * only tokens that passed validation are ever compared.
+ * @module
  */
+
+import type { MiddlewareHandler } from "hono";
+import { bearerAuth } from "hono/bearer-auth";
+import { timingSafeEqual } from "hono/utils/buffer";
+import { apiSettings } from "../config/settings";
+import type { ApiEnv } from "./hono";
 
 export type Role = "admin" | "read";
 

@@ -1,11 +1,12 @@
 /**
- * @module
  * The API's answers as its clients read them (the dashboard's browser script among them): types
  * inferred from the response schemas (responses/), which /openapi.json is generated from and
  * test/api/responses.test.ts holds the real answers to. scripts/typecheck-client.ts checks the
  * script against this module, so the script cannot drift from what the API sends. Types only:
  * that check loads it without the Workers runtime's types.
+ * @module
  */
+
 import type { z } from "zod";
 import type * as actions from "./responses/actions";
 import type * as events from "./responses/events";

@@ -1,10 +1,11 @@
 /**
- * @module
  * `GET /docs`: the API described for a browser, rendered on the server from the same OpenAPI
  * document `/openapi.json` serves. No script at all, so it keeps the dashboard's strict CSP
  * (`default-src 'none'`) with nothing fetched from a CDN: Swagger UI and Scalar are client-side
  * apps of 1-3 MB that `@hono/swagger-ui` and `@scalar/hono-api-reference` load from jsDelivr.
+ * @module
  */
+
 import { z } from "zod";
 
 const Schema = z.record(z.string(), z.unknown());

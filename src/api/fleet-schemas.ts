@@ -1,3 +1,9 @@
+/**
+ * The routes that manage fleets rather than run them: fleet configs, the open health check and the
+ * preflight, with their answers. Declared like every route (schemas.ts), so /openapi.json describes them.
+ * @module
+ */
+
 import { createRoute, z } from "@hono/zod-openapi";
 import { FleetConfig, FleetName } from "../config/fleet";
 import type { Preflight } from "../preflight/checks";
@@ -6,12 +12,6 @@ import { PreflightBody } from "./preflight-body";
 import type { Describes } from "./responses/describes";
 import { DeleteFleetBody, FleetBody, FleetsBody, PutFleetBody } from "./responses/fleets";
 import { ErrorBody, errors, FleetQuery, flag, ok, security, workers } from "./schemas";
-
-/**
- * @module
- * The routes that manage fleets rather than run them: fleet configs, the open health check and the
- * preflight, with their answers. Declared like every route (schemas.ts), so /openapi.json describes them.
- */
 
 // Schemas from src/config were built before @hono/zod-openapi extended zod, so they have no
 // .openapi(); they are used as they are (documented inline), and only wrappers made here carry metadata.

@@ -1,3 +1,9 @@
+/**
+ * Which fleet a request addresses, resolved once per request by the `resolveFleet` middleware
+ * (in the style of Hono's request-id middleware: the handler reads `c.var.fleet`).
+ * @module
+ */
+
 import { createMiddleware } from "hono/factory";
 import { z } from "zod";
 import { describeIssues, FleetName } from "../config/fleet";
@@ -6,12 +12,6 @@ import { defaultFleet, fleetNames } from "../fleet/registry";
 import type { RpcResult } from "../fleet/rpc";
 import type { FleetStatus } from "../fleet/status";
 import { fail, failure } from "./respond";
-
-/**
- * @module
- * Which fleet a request addresses, resolved once per request by the `resolveFleet` middleware
- * (in the style of Hono's request-id middleware: the handler reads `c.var.fleet`).
- */
 
 export type FleetStub = ReturnType<Env["FLEET"]["getByName"]>;
 

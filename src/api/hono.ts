@@ -1,3 +1,8 @@
+/**
+ * The API's Hono app: one validation hook for every route, so that a bad input's 400 names the field.
+ * @module
+ */
+
 import { OpenAPIHono, type OpenAPIHonoOptions } from "@hono/zod-openapi";
 import { describeIssues } from "../config/fleet";
 import type { Env } from "../env";

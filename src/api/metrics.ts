@@ -1,10 +1,11 @@
 /**
- * @module
  * `GET /metrics`: the fleets' status in Prometheus' text exposition format (version 0.0.4). A pure
  * function of what `/status` answers: gauges from the last pass, counters from each fleet object's
  * meter (usage.ts), which starts again at 0 when the object restarts (Prometheus' `rate()` and
  * `increase()` treat that as a counter reset).
+ * @module
  */
+
 import type { FleetStatus } from "../fleet/status";
 import { PHASES } from "../reconcile/state";
 

@@ -1,9 +1,10 @@
 /**
- * @module
  * `GET /preflight`'s answer. Apart from the route (fleet-schemas.ts) because `npm run preflight` and
  * `npx vastfleet preflight` check answers with it in Node, where the route's middleware (the
  * Workers runtime's modules) cannot load.
+ * @module
  */
+
 import { z } from "@hono/zod-openapi";
 
 export const PreflightCheck = z

@@ -1,7 +1,10 @@
+/**
+ * Errors are always `{ error, message }` so that curl users and scripts read one shape.
+ * @module
+ */
+
 import type { Context, TypedResponse } from "hono";
 import type { RpcResult } from "../fleet/rpc";
-
-/** Errors are always `{ error, message }` so that curl users and scripts read one shape. */
 
 export type Failure = Extract<RpcResult<unknown>, { ok: false }>;
 export type FailStatus = Failure["status"];

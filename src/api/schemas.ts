@@ -1,27 +1,17 @@
 /**
- * @module
  * Every route's input and answer, declared once: the validators and /openapi.json are both
  * generated from these, so the document cannot drift from what the API accepts. The answers'
  * schemas are in responses/.
+ * @module
  */
+
 import { createRoute, z } from "@hono/zod-openapi";
 import { FleetConfig, FleetName, GpuName } from "../config/fleet";
-import { BLOCK_SCOPES } from "../reconcile/hosts";
 import { resolveFleet } from "./fleet";
-import {
-  BlockHostBody,
-  ClearHostBody,
-  DownBody,
-  PauseBody,
-  ReconcileBody,
-  ReplaceBody,
-  RollBody,
-  ScaleBody,
-  UpBody,
-} from "./responses/actions";
+import { DownBody, PauseBody, ReconcileBody, ReplaceBody, RollBody, ScaleBody, UpBody } from "./responses/actions";
 import { EventsBody } from "./responses/events";
 import { LogsBody } from "./responses/fleets";
-import { HostsBody, StatsBody } from "./responses/stats";
+import { StatsBody } from "./responses/stats";
 import { StatusBody } from "./responses/status";
 
 /**
@@ -161,9 +151,10 @@ export const rollRoute = createRoute({
   responses: { 200: ok("whether a roll is under way, how many workers it has left, and the pass it ran", RollBody), ...errors },
 });
 
-const InstanceParam = z.object({
-  id: int(1, Number.MAX_SAFE_INTEGER, "1 up").openapi({ param: { name: "id", in: "path" }, type: "integer" }),
-});
+/** A whole number in a path, 1 up, named `name`. */
+export const idParam = (name: string) => int(1, Number.MAX_SAFE_INTEGER, "1 up").openapi({ param: { name, in: "path" }, type: "integer" });
+
+const InstanceParam = z.object({ id: idParam("id") });
 
 export const logsRoute = createRoute({
   method: "get",
@@ -211,60 +202,6 @@ export const metricsRoute = createRoute({
     },
     ...errors,
   },
-});
-
-export const hostsRoute = createRoute({
-  method: "get",
-  path: "/hosts",
-  summary:
-    "Host reputation: strikes (decayed), blocks and measured throughput per machine; sharedFrom names the fleet a block was adopted from",
-  security,
-  middleware: [resolveFleet] as const,
-  request: { query: FleetQuery },
-  responses: { 200: ok("every host the fleet knows", HostsBody), ...errors },
-});
-
-const MachineParam = z.object({
-  machineId: int(1, Number.MAX_SAFE_INTEGER, "1 up").openapi({ param: { name: "machineId", in: "path" }, type: "integer" }),
-});
-
-export const clearHostRoute = createRoute({
-  method: "delete",
-  path: "/hosts/{machineId}",
-  summary: "Forget a host's record: its strikes and block are cleared, and the block the account's fleets share",
-  security,
-  middleware: [resolveFleet] as const,
-  request: { params: MachineParam, query: FleetQuery },
-  responses: { 200: ok("the machine whose record was cleared", ClearHostBody), ...errors },
-});
-
-export const BlockHostInput = z
-  .strictObject({
-    reason: z
-      .string()
-      .trim()
-      .min(1, "say why, in a few words (it is shown in /hosts)")
-      .max(200, "at most 200 characters")
-      .regex(/^[^\p{Cc}]*$/u, "must be one line of text"),
-    scope: z
-      .enum(BLOCK_SCOPES)
-      .default("account")
-      .openapi({ description: "account (default): every fleet skips the host; fleet: only this one" }),
-  })
-  .openapi("BlockHost");
-
-export const blockHostRoute = createRoute({
-  method: "put",
-  path: "/hosts/{machineId}",
-  summary: "Block a host by hand until DELETE /hosts/:machineId (a worker running there stays)",
-  security,
-  middleware: [resolveFleet] as const,
-  request: {
-    params: MachineParam,
-    query: FleetQuery,
-    body: { required: true, content: { "application/json": { schema: BlockHostInput } } },
-  },
-  responses: { 200: ok("the machine blocked, for whom, and why", BlockHostBody), ...errors },
 });
 
 export const replaceRoute = createRoute({

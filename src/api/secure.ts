@@ -1,9 +1,10 @@
 /**
- * @module
  * The headers of every page a browser renders from this Worker (the dashboard's shell and the API's
  * /docs): strict CSP, no sniffing, no framing, no caching. Here so that the API and the dashboard
  * both use it without either importing the other.
+ * @module
  */
+
 import type { Context } from "hono";
 
 export const CSP = [

@@ -1,11 +1,12 @@
-import type { FleetStatus, InstanceStatus } from "../fleet/status";
-import type { GrandTotals } from "./totals";
-import { formatDuration, type TextColumn, textTable } from "../format";
-
 /**
  * `/status?format=text`: the runbook's `vast_status.sh` table for a terminal, with the fleet
  * keeper's extra columns (phase, age, throughput) and the lines that explain why it is idle.
+ * @module
  */
+
+import type { FleetStatus, InstanceStatus } from "../fleet/status";
+import type { GrandTotals } from "./totals";
+import { formatDuration, type TextColumn, textTable } from "../format";
 
 /** `1h02m` from an hour on, `2m05s` below; `-` when unknown. */
 export function formatAge(seconds: number | null): string {

@@ -1,9 +1,10 @@
 /**
- * @module
  * `npx vastfleet`'s command line: which command, its operands and flags, and where the Worker's URL,
  * the token and the fleet come from (a flag, else VASTFLEET_URL / VASTFLEET_TOKEN / VASTFLEET_FLEET,
  * else the config file). Pure: the entry reads the environment and the file and hands them in.
+ * @module
  */
+
 import { z } from "zod";
 import { FleetName, GpuName } from "../config/fleet";
 

@@ -1,6 +1,6 @@
 /**
- * @module
  * What `npx vastfleet` exits with, so that a script can tell what happened without reading the text.
+ * @module
  */
 
 export const EXIT = {

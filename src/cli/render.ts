@@ -1,10 +1,11 @@
 /**
- * @module
  * What `npx vastfleet` prints for each command's JSON answer: the fields a person reads, as tables
  * laid out like `/status?format=text` (src/format.ts textTable). Each answer is checked first with
  * the schema the API declares for it (src/api/responses/): a body that is not the route's is an
  * error, not a half-printed table.
+ * @module
  */
+
 import type { z } from "zod";
 import { DownBody, PauseBody, ScaleBody, UpBody } from "../api/responses/actions";
 import { EventsBody, type FleetEvent } from "../api/responses/events";

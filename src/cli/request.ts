@@ -1,8 +1,9 @@
 /**
- * @module
  * The HTTP request each CLI command is: the same routes a curl user calls (README, "A session with
  * curl"). The token travels only in the Authorization header, never in the URL.
+ * @module
  */
+
 import type { Invocation } from "./args";
 
 export interface CliRequest {

@@ -1,9 +1,10 @@
 /**
- * @module
  * One `npx vastfleet` invocation without Node: arguments in, a request through the injected
  * `fetch`, the answer rendered, an exit code out. bin/vastfleet.mjs does the process I/O; the
  * tests inject the Worker's own fetch handler.
+ * @module
  */
+
 import { z } from "zod";
 import { parseArgs, type Sources } from "./args";
 import { EXIT, type ExitCode, exitForStatus } from "./exit";

@@ -1,13 +1,14 @@
-import { z } from "zod";
-import { HF_COMMIT_BUDGET, HF_COMMITS_PER_HOUR, minUploadInterval } from "./uploads";
-
 /**
  * A fleet's configuration: the runbook's ZEB_* settings. It is the fleet's desired state
  * (like a Kubernetes spec): `/scale` and `PUT /fleets/:fleet` change it, every pass reads it.
  *
  * Each field has one ZEB_* variable name (FIELD_VARS) so that wrangler.toml vars, error
  * messages and the runbook speak the same language.
+ * @module
  */
+
+import { z } from "zod";
+import { HF_COMMIT_BUDGET, HF_COMMITS_PER_HOUR, minUploadInterval } from "./uploads";
 
 /** Fleet names become label prefixes (`<fleet>-worker-vast-<n>`) and URL path segments. */
 export const FleetName = z

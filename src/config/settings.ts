@@ -1,11 +1,12 @@
-import { z } from "zod";
-import type { Env } from "../env";
-
 /**
  * The Worker's endpoints and API tokens, validated like the ZEB_* settings: a malformed one is
  * named with what is wrong (never its value, which may be a secret), instead of surfacing as
  * "Invalid URL string" from every route and every tick, or as a token nobody can ever send.
+ * @module
  */
+
+import { z } from "zod";
+import type { Env } from "../env";
 
 /** Unset and empty are the same: `wrangler secret put` with nothing typed leaves an empty string. */
 const unsetIfEmpty = (v: unknown) => (v === "" ? undefined : v);

@@ -1,8 +1,9 @@
 /**
- * @module
  * Hugging Face's commit budget and the upload intervals that keep a fleet inside it: fixed, or
  * chosen per launch (`ZEB_UPLOAD_INTERVAL=auto`).
+ * @module
  */
+
 import type { FleetConfig } from "./fleet";
 
 /** Hugging Face allows 128 commits an hour per repository; keep a margin for the learner and retries. */

@@ -5,7 +5,9 @@
  * and log-derived text are upstream data. Keep it free of backticks and dollar-brace sequences,
  * which would end or interpolate this template literal. Its JSDoc types the API's answers from
  * src/api/contract.ts (as "./api"), which scripts/typecheck-client.ts supplies.
+ * @module
  */
+
 export const APP_JS = String.raw`// @ts-check
 "use strict";
 (function () {

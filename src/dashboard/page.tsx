@@ -3,6 +3,7 @@
  * cannot send a bearer header on navigation), so everything a fleet says arrives later, from the
  * JSON API, with the token the user typed. Scripts and styles are separate files because the
  * Content-Security-Policy forbids inline ones.
+ * @module
  */
 
 export const Page = () => (

@@ -1,7 +1,9 @@
 /**
  * The dashboard's stylesheet, served as /assets/app.css (the CSP allows no inline styles and no
  * outside asset). Mobile first: at phone width tables turn into labelled cards.
+ * @module
  */
+
 export const APP_CSS = `
 :root {
   --bg: #f5f6f8; --fg: #17202a; --muted: #5d6b7a; --card: #fff; --line: #dde2e8; --accent: #2563eb;

@@ -1,3 +1,9 @@
+/**
+ * The cron tick: a pass of every fleet in its own object, and the `/healthz` verdict from what the
+ * ticks saw.
+ * @module
+ */
+
 import { passSettingsErrors } from "../config/settings";
 import type { Env } from "../env";
 import { redact } from "../redact";

@@ -1,13 +1,14 @@
-import type { FirstSeen } from "../reconcile/observe";
-import type { Phase } from "../reconcile/state";
-
 /**
  * When each instance was first seen in each phase, in Workers KV (the design card's choice).
  * A key is written once per instance and phase, never per tick (Free allows 1,000 KV writes a
  * day), and expires by itself after the instance is long gone. The fleet's pass always runs in its
  * Durable Object, so reads follow that location's writes; the in-memory cache means KV is read
  * only after the object was evicted.
+ * @module
  */
+
+import type { FirstSeen } from "../reconcile/observe";
+import type { Phase } from "../reconcile/state";
 
 /** Far longer than any phase timeout; entries of destroyed instances disappear by themselves. */
 export const FIRST_SEEN_TTL_S = 7 * 86_400;

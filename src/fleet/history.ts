@@ -1,11 +1,12 @@
-import { z } from "zod";
-import type { PassReport } from "../reconcile/report";
-
 /**
  * The dashboard's 24-hour charts: one row per 5-minute bucket in the fleet object's SQLite store.
  * Written by the first observed pass of each bucket only, so a fleet adds at most 288 rows a day
  * (plus as many deletes) however often passes run: the Free plan allows 100,000 rows written a day.
+ * @module
  */
+
+import { z } from "zod";
+import type { PassReport } from "../reconcile/report";
 
 export const BUCKET_MS = 5 * 60_000;
 export const HISTORY_ROWS = 288;

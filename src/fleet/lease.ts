@@ -1,6 +1,3 @@
-import { z } from "zod";
-import type { FleetStore } from "./store";
-
 /**
  * The fleet's lease: at most one pass acts at a time. Inside one object an in-memory queue orders
  * passes; the stored lease with its fencing token covers what memory cannot: a pass of a crashed
@@ -10,7 +7,11 @@ import type { FleetStore } from "./store";
  *
  * A Durable Object has one live incarnation, so a lease held by an earlier incarnation belongs to a
  * pass that died with it (eviction, deploy, crash): it is taken over at once rather than waited out.
+ * @module
  */
+
+import { z } from "zod";
+import type { FleetStore } from "./store";
 
 export const LEASE_TTL_MS = 5 * 60_000;
 

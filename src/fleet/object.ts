@@ -1,3 +1,11 @@
+/**
+ * One Durable Object per fleet: a thin RPC surface over the fleet's lease. Every method that
+ * changes anything runs under the lease (`leased`), so no two passes or API actions of one fleet
+ * ever act at once, and a deleted fleet (tombstoned) never acts again. What each does is in
+ * runner.ts (passes, state, events) and ops/ (the operator's actions).
+ * @module
+ */
+
 import { DurableObject } from "cloudflare:workers";
 import { alertsView, WATCHDOG_MS, watchdogStep } from "../alerts/run";
 import { type FleetConfig, slotOf, validateConfig } from "../config/fleet";
@@ -22,14 +30,6 @@ import { meteredSql, newUsage } from "./usage";
 import type { Instance } from "../vast/schemas";
 
 export type { DownResult };
-
-/**
- * @module
- * One Durable Object per fleet: a thin RPC surface over the fleet's lease. Every method that
- * changes anything runs under the lease (`leased`), so no two passes or API actions of one fleet
- * ever act at once, and a deleted fleet (tombstoned) never acts again. What each does is in
- * runner.ts (passes, state, events) and ops/ (the operator's actions).
- */
 
 /** How long an API call waits for a running pass before answering 409. */
 export const API_LEASE_WAIT_MS = 10_000;

@@ -1,9 +1,10 @@
 /**
- * @module
  * One structured log line per pass, for `wrangler tail` and Workers Logs (wrangler.toml
  * `[observability]`): what the pass saw, did and could not do, as JSON fields a query can filter
  * on. Its free text (held, errors) is redacted like every event's; the rest is counts and names.
+ * @module
  */
+
 import { causeOf, tally, type PassReport } from "../reconcile/report";
 
 /** The `msg` of a pass line: `$metadata.message` / `msg = "pass"` in a Workers Logs query. */

@@ -1,7 +1,7 @@
 /**
- * @module
  * The answer of a fleet object's RPC: a value, or a failure the API turns into `{ error, message }`
  * with its status.
+ * @module
  */
 
 export type RpcResult<T> = { ok: true; value: T } | { ok: false; status: 400 | 404 | 409 | 503; error: string; message: string };

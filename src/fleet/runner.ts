@@ -1,9 +1,10 @@
 /**
- * @module
  * What a fleet object does for every RPC that changes something: its effective config, its stored
  * state (kept aside when damaged), its passes with their journal, and its event log. The object
  * (object.ts) holds one runner and calls it under the fleet's lease.
+ * @module
  */
+
 import { z } from "zod";
 import { alertsStep, bootstrapStep } from "../alerts/run";
 import { configFromVars, type FleetConfig, patchConfig, validateConfig } from "../config/fleet";

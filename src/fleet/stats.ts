@@ -1,12 +1,13 @@
+/**
+ * What the fleet has learned about the market: throughput per GPU model (the runbook's performance
+ * table, from this fleet's own batch lines) and per host. A pure view of the fleet's state.
+ * @module
+ */
+
 import type { FleetConfig } from "../config/fleet";
 import { decayedStrikes, expectedGpuRate, gamesPerDollar, isBlocked } from "../reconcile/offers";
 import type { FleetState } from "../reconcile/state";
 import { round } from "../format";
-
-/**
- * What the fleet has learned about the market: throughput per GPU model (the runbook's performance
- * table, from this fleet's own batch lines) and per host. A pure view of the fleet's state.
- */
 
 export interface GpuRow {
   gpu: string;

@@ -1,3 +1,8 @@
+/**
+ * What `/status` says about one fleet: a pure view of config, state and the last pass.
+ * @module
+ */
+
 import { z } from "zod";
 import type { AlertsView } from "../alerts/run";
 import type { FleetConfig } from "../config/fleet";
@@ -8,8 +13,6 @@ import type { FleetState } from "../reconcile/state";
 import { type CommitRate, commitRate } from "../reconcile/uploads";
 import type { Usage } from "./usage";
 import { round } from "../format";
-
-/** What `/status` says about one fleet: a pure view of config, state and the last pass. */
 
 /** A stored state that failed its schema: where it was kept aside, and what could not be recovered. */
 export const StateDamage = z.object({

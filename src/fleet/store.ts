@@ -1,10 +1,11 @@
-import type { z } from "zod";
-
 /**
  * The fleet object's SQLite storage: named JSON documents (config overrides, state, lease, last
  * pass) and a bounded event log. A document is written only when its JSON changed, so a quiet
  * fleet writes almost nothing (Free plan: 100,000 rows written a day).
+ * @module
  */
+
+import type { z } from "zod";
 
 export const MAX_EVENTS = 5000;
 

@@ -1,3 +1,12 @@
+/**
+ * Hugging Face checks: are the weights there before we rent anything, is the learner stepping,
+ * are examples arriving. The runbook's morning checklist, every few minutes. Each check runs at
+ * most every CHECK_INTERVAL_MS (HF rate limits and the Worker's subrequest budget), and every
+ * result is one of: a definite answer, or `unknown` (network, 5xx, rate limit) which never
+ * counts as "missing": cannot see is not gone.
+ * @module
+ */
+
 import { z } from "zod";
 import type { FleetConfig } from "../config/fleet";
 import { plannedUploadInterval } from "../config/uploads";
@@ -5,14 +14,6 @@ import type { Env } from "../env";
 import type { WorkerView } from "../reconcile/report";
 import type { FleetState } from "../reconcile/state";
 import type { FetchLike } from "../vast/http";
-
-/**
- * Hugging Face checks: are the weights there before we rent anything, is the learner stepping,
- * are examples arriving. The runbook's morning checklist, every few minutes. Each check runs at
- * most every CHECK_INTERVAL_MS (HF rate limits and the Worker's subrequest budget), and every
- * result is one of: a definite answer, or `unknown` (network, 5xx, rate limit) which never
- * counts as "missing": cannot see is not gone.
- */
 
 export const CHECK_INTERVAL_MS = 10 * 60_000;
 const HF_TIMEOUT_MS = 8_000;

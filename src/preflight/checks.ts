@@ -1,9 +1,10 @@
 /**
- * @module
  * The preflight's decisions (`GET /preflight`): which checks pass, what each says and how to fix
  * it, and what the first pass would rent. Pure: the runner (run.ts) gathers the facts, nothing here
  * does I/O, so every message is table-tested (test/preflight/checks.test.ts).
+ * @module
  */
+
 import type { SendResult } from "../alerts/slack";
 import type { ConfigResult, FleetConfig } from "../config/fleet";
 import { HF_COMMIT_BUDGET, HF_COMMITS_PER_HOUR, minUploadInterval, plannedUploadInterval } from "../config/uploads";

@@ -1,8 +1,9 @@
 /**
- * @module
  * `npm run preflight`'s logic without Node: its arguments, the request it sends and the report it
  * prints, so that a test runs them against the real route. scripts/preflight.ts only does the I/O.
+ * @module
  */
+
 import { z } from "zod";
 import { PreflightBody } from "../api/preflight-body";
 

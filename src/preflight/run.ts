@@ -1,10 +1,11 @@
 /**
- * @module
  * The preflight's I/O (`GET /preflight`): reads only, every call at once, and then `decide`
  * (checks.ts) says what they mean. Nothing is rented and nothing stored: the Vast calls are the
  * account and the fleet's own offer search, the Hugging Face calls are reads (whoami-v2, repo
  * info, a HEAD of the weights), and Slack hears one test message only when asked.
+ * @module
  */
+
 import type { Outgoing } from "../alerts/machine";
 import { render, send } from "../alerts/slack";
 import type { Env } from "../env";

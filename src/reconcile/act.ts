@@ -1,12 +1,13 @@
 /**
- * @module
  * The pass's hands: destroys first (they free money and slots), then launches, each written to the
  * journal before it is sent and completed when Vast answers. An answer that may hide a done deed
  * (a lost or garbled create) keeps its journal entry, so the slot waits for the listing instead of
  * renting twice. When the journal cannot be written (the pass lost its lease), nothing more is sent.
  * Creates and destroys are spaced to Vast's intervals (src/vast/pacing.ts); what does not fit the
  * pass's budget is not sent and waits for the next pass, which plans it again.
+ * @module
  */
+
 import type { FleetConfig } from "../config/fleet";
 import { launchUploadInterval } from "../config/uploads";
 import type { VastClient } from "../vast/client";

@@ -1,6 +1,3 @@
-import type { FleetConfig } from "../config/fleet";
-import type { FleetState } from "./state";
-
 /**
  * The fleet's circuit breaker. When launches keep failing, or many workers are fatal at once, the
  * cause is rarely the hosts: it is the image, the token or a downstream service, and every
@@ -8,7 +5,11 @@ import type { FleetState } from "./state";
  * #3962). The breaker stops launching and says why (broken workers are still destroyed: they
  * bill and produce nothing); one probe launch every PROBE_INTERVAL_MS tests whether the fault has
  * cleared, and the first worker to reach RUNNING closes it.
+ * @module
  */
+
+import type { FleetConfig } from "../config/fleet";
+import type { FleetState } from "./state";
 
 export const PROBE_INTERVAL_MS = 30 * 60_000;
 

@@ -1,11 +1,12 @@
-import type { Instance } from "../vast/schemas";
-import type { LogEvidence } from "./logs";
-import type { InstanceMemory, Phase } from "./state";
-
 /**
  * Which phase a worker is in, from what Vast says about it, what its logs say, and what we
  * remembered from the previous pass. Pure: the same inputs always give the same phase.
+ * @module
  */
+
+import type { Instance } from "../vast/schemas";
+import type { LogEvidence } from "./logs";
+import type { InstanceMemory, Phase } from "./state";
 
 /** Statuses from which Vast never brings a container back to running (vast-api.md §3). */
 const DEAD_STATUSES = new Set(["exited", "offline", "unknown", "stopped", "destroyed", "terminated", "frozen"]);

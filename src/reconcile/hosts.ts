@@ -1,10 +1,11 @@
-import { decayedStrikes, STRIKES_TO_BLOCK } from "./offers";
-import type { FleetState, HostRecord } from "./state";
-
 /**
  * Host reputation records: what a pass writes when a host fails, and what the operator writes when
  * they know better (PUT /hosts/:machineId). Reading them (strikes, blocks, ranking) is offers.ts.
+ * @module
  */
+
+import { decayedStrikes, STRIKES_TO_BLOCK } from "./offers";
+import type { FleetState, HostRecord } from "./state";
 
 /** Who skips a host the operator blocked: every fleet of the account, or only the one it was blocked in. */
 export const BLOCK_SCOPES = ["account", "fleet"] as const;

@@ -1,11 +1,12 @@
 /**
- * @module
  * The launch and destroy journal against the listing. Every create and destroy is written to the
  * fleet's state before it is sent (act.ts); each pass then settles the journal with what Vast
  * lists: a launch now listed is no longer pending (else it would count twice), a create whose
  * answer was lost is recognised by its label on the machine it rented, a destroy whose instance is
  * gone is confirmed, and a launch that never appeared within the boot budget is given up.
+ * @module
  */
+
 import { type FleetConfig, labelFor } from "../config/fleet";
 import { HOUR_MS } from "../format";
 import type { Instance } from "../vast/schemas";

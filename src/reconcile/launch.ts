@@ -1,14 +1,15 @@
-import type { FleetConfig } from "../config/fleet";
-import { plannedUploadInterval } from "../config/uploads";
-import type { CreateInstanceBody } from "../vast/schemas";
-
 /**
  * What a launch sends to Vast: the runbook's instance settings and an onstart script whose output
  * is exactly what the log classifier (./logs.ts) reads. Every line goes to the container's stdout
  * so that Vast's logs endpoint shows it. With runtype `ssh` the onstart runs inside Vast's SSH
  * entrypoint, so a dead worker or a failed step leaves the instance `running`: the logs are the
  * only sign, and every step must end the script with a line the classifier calls fatal.
+ * @module
  */
+
+import type { FleetConfig } from "../config/fleet";
+import { plannedUploadInterval } from "../config/uploads";
+import type { CreateInstanceBody } from "../vast/schemas";
 
 /** Games in each batch the worker generates (and logs one line for). */
 export const GAMES_PER_BATCH = 256;
@@ -38,7 +39,7 @@ export function onstartScript(config: FleetConfig, uploadInterval = plannedUploa
   ].join(" ");
   return [
     "#!/bin/bash",
-    // Each step on its own line: `set -e` ignores a failure inside `a && b`, which used to let a
+    // Each step on its own line: `set -e` ignores a failure inside `a && b`, which would let a
     // failed clone run on into a 15-minute WAIT. The trap's line reads as a Python exception's
     // final line, which the classifier takes as fatal (a setup failure, not a stall).
     "set -eo pipefail",

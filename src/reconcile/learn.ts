@@ -1,10 +1,11 @@
 /**
- * @module
  * What a pass learns, as pure functions of its observations: host strikes and blocks from the
  * workers it replaces, the fleet's VRAM floor from out-of-memory errors, throughput per GPU model
  * and per host from new batches, and hosts other renters gave back from its searches. The pass
  * applies them before it chooses offers, so a lesson already shapes the same pass's rentals.
+ * @module
  */
+
 import type { FleetConfig } from "../config/fleet";
 import { formatDuration } from "../format";
 import type { Instance, Offer } from "../vast/schemas";

@@ -6,6 +6,7 @@
  * substring matches, so a recovered Traceback or the word "room" condemned a healthy worker. Here
  * each decisive line overrides the ones before it (newest evidence wins) and fatal words must be
  * whole words.
+ * @module
  */
 
 export type LogStage = "boot" | "setup" | "wait" | "running" | "fatal" | "empty";

@@ -1,6 +1,3 @@
-import { z } from "zod";
-import type { Offer } from "../vast/schemas";
-
 /**
  * Market memory. Other renters find duds for us: a host that cannot start a container or has no
  * GPU is given back within minutes and listed again, while a good host stays rented for hours.
@@ -8,7 +5,12 @@ import type { Offer } from "../vast/schemas";
  * most likely rented and dropped ("the cheapest bad host wins again", peers.md), and the listing's
  * best deals are exactly where such hosts collect. Each pass that searched the market compares its
  * listing with the last one.
+ * @module
  */
+
+import { z } from "zod";
+import type { Offer } from "../vast/schemas";
+
 /**
  * A machine listed this close to the cap may have left the listing by drifting over it, not by
  * being rented: its absence proves nothing.

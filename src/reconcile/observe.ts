@@ -1,8 +1,9 @@
 /**
- * @module
  * The pass's eyes: every owned instance's logs (the ones worth reading), its phase, and how long it
  * has been in it. A log that cannot be read is "unknown", never "unhealthy" (classify.ts).
+ * @module
  */
+
 import { LOGS_CONNECTIONS, type VastClient } from "../vast/client";
 import { VastError } from "../vast/errors";
 import { mapLimit } from "../vast/http";

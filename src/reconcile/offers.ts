@@ -1,12 +1,13 @@
+/**
+ * Expected games per dollar: the number the user cares about. The cheapest GPU is not the best
+ * value (runbook: a $0.055 RTX 3060 Ti gives ~275K games/$, a $0.083 RTX 3060 ~169K).
+ * @module
+ */
+
 import type { FleetConfig } from "../config/fleet";
 import { SEARCH_ROW_CAP } from "../vast/client";
 import type { Offer, OfferQuery } from "../vast/schemas";
 import type { FleetState, GpuStat, HostRecord } from "./state";
-
-/**
- * Expected games per dollar: the number the user cares about. The cheapest GPU is not the best
- * value (runbook: a $0.055 RTX 3060 Ti gives ~275K games/$, a $0.083 RTX 3060 ~169K).
- */
 
 /** Samples after which the fleet's own observations of a GPU model outweigh the prior. */
 export const GPU_PRIOR_WEIGHT = 6;

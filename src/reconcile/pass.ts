@@ -1,10 +1,11 @@
 /**
- * @module
  * One reconcile pass: observe → classify → learn → plan → act → record. The imperative shell
  * around the pure core: all I/O arrives through `deps`, and `now` is given, so the simulator can
  * drive hours of passes in seconds. Every decision is made in a pure module: classify.ts,
  * learn.ts, plan/, breaker.ts, journal.ts.
+ * @module
  */
+
 import type { FleetConfig } from "../config/fleet";
 import { slotOf } from "../config/fleet";
 import { sha256Hex } from "../format";

@@ -1,8 +1,9 @@
 /**
- * @module
  * What a pass says it saw and did: the report the object stores, the API returns, the events and
  * alerts are made from. Built by the pass; pure helpers only.
+ * @module
  */
+
 import type { Action, Worker } from "./plan";
 import type { InstanceMemory, Phase } from "./state";
 

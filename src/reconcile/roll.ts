@@ -1,13 +1,14 @@
-import type { Instance } from "../vast/schemas";
-import type { FleetState } from "./state";
-
 /**
  * A roll (POST /roll) replaces every worker whose instance started before it, make before break
  * and one trial at a time, like a trade-up that needs no gain: the way new worker code reaches a
  * running fleet (the image pulls the repo when it starts, original-scripts.md `b100e47`) without a
  * gap in production or the loss of games not yet uploaded. A broken new version fails its trials
  * and trips the breaker while the old workers go on producing.
+ * @module
  */
+
+import type { Instance } from "../vast/schemas";
+import type { FleetState } from "./state";
 
 /** Started (ms) before the roll, so it may run the old code. An instance without a start time cannot be told, and is left alone. */
 export function startedBefore(startedAt: number | null, rollBefore: number | null): boolean {

@@ -1,7 +1,3 @@
-import { z } from "zod";
-import { BLOCK_AT, isBlocked, STRIKE_HALF_LIFE_MS, STRIKES_TO_BLOCK } from "./offers";
-import type { FleetState } from "./state";
-
 /**
  * Host blocks every fleet of the account shares. A host with no CUDA, one that never starts a
  * container, one that drops off the network, or one other renters give back within minutes is bad
@@ -9,7 +5,13 @@ import type { FleetState } from "./state";
  * scripts kept one bad-hosts file for all fleets, original-scripts.md §7). What depends on the
  * workload (OOM, crashes, stalls, setup, Hugging Face refusals) stays with the fleet that saw it.
  * The blocks live in the registry object; this module only decides, so it is tested without I/O.
+ * @module
  */
+
+import { z } from "zod";
+import { BLOCK_AT, isBlocked, STRIKE_HALF_LIFE_MS, STRIKES_TO_BLOCK } from "./offers";
+import type { FleetState } from "./state";
+
 export const SharedBlock = z.object({
   machineId: z.number().int(),
   gpuName: z.string().nullable(),

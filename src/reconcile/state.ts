@@ -1,12 +1,13 @@
-import { z } from "zod";
-import { Sighting } from "./market";
-
 /**
  * What a fleet remembers between passes. It lives in the fleet's Durable Object (strongly
  * consistent, single writer); only phase first-seen times live in KV (see src/fleet/first-seen.ts).
  * Every persisted shape is a zod schema so that a stored value from an older version that no
  * longer fits is noticed at load time instead of misread.
+ * @module
  */
+
+import { z } from "zod";
+import { Sighting } from "./market";
 
 export const PHASES = ["BOOT", "SETUP", "WAIT", "RUNNING", "STALLED", "FATAL", "DEAD"] as const;
 export const Phase = z.enum(PHASES);

@@ -1,8 +1,9 @@
 /**
- * @module
  * The Hugging Face commit budget's ledger: each worker's own upload interval, the uploaders a
  * launch shares the budget with, and the fleet's commit rate. Pure: the state carries the ledger.
+ * @module
  */
+
 import type { FleetConfig } from "../config/fleet";
 import { commitsPerHour, HF_COMMIT_BUDGET, HF_COMMITS_PER_HOUR, plannedUploadInterval } from "../config/uploads";
 import type { FleetState } from "./state";

@@ -1,9 +1,10 @@
 /**
- * @module
  * What `npm run setup` asks, and what the answers become: the fleet's `ZEB_*` settings (validated
  * as every pass validates them) and the Worker's secrets, with two API tokens generated here.
  * Pure: scripts/setup.ts asks the questions, runs wrangler and waits.
+ * @module
  */
+
 import { z } from "zod";
 import { configFromVars } from "../config/fleet";
 

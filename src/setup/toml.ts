@@ -1,7 +1,7 @@
 /**
- * @module
  * Setting `[vars]` in wrangler.toml without rewriting the file: each key's line is replaced where it
  * is, a missing key is added at the end of the table, and every comment and other table is kept.
+ * @module
  */
 
 const TABLE = /^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$/;

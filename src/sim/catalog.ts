@@ -1,3 +1,9 @@
+/**
+ * The simulated market's machines and who rents them: GPU models and prices, new hosts, and the
+ * other renters, who take the best deals and give the duds back.
+ * @module
+ */
+
 import { RUNBOOK_GPU_PRIORS } from "../config/fleet";
 import { between, hash01, intBetween, nextFloat, pick, pickWeighted, type RngState } from "./rng";
 import { FAULT_KINDS, type FaultKind, type Machine, type MarketState } from "./types";
@@ -49,8 +55,7 @@ const PLACES = [
 
 /**
  * Machines in the market at the start, listed or rented by other renters. With other renters
- * holding the best deals (see `demandPerHour`), about 40-60 of them are listed at a time, the same
- * listing size as before renters were modelled.
+ * holding the best deals (see `compete`), about 40-60 of them are listed at a time.
  */
 export const INITIAL_MACHINES = 160;
 export const MIN_LISTED = 40;
@@ -140,7 +145,7 @@ export function freeForOthers(machine: Machine): boolean {
 export function compete(state: MarketState, rng: RngState, fromMs: number, toMs: number): void {
   const lambda = (RENTERS_PER_HOUR * (state.marketScale ?? 1) * COMPETE_STEP_MS) / 3_600_000;
   const ours = new Set(state.instances.map((i) => i.machineId));
-  // Unpaired (the default, as before issue 19): renters choose among listed offers, drawing from the market's stream.
+  // Unpaired (the default): renters choose among listed offers, drawing from the market's stream.
   const paired = state.paired === true;
   const open = paired ? freeForOthers : (m: Machine) => m.offerId !== null;
   for (let k = Math.floor(fromMs / COMPETE_STEP_MS) + 1; k <= Math.floor(toMs / COMPETE_STEP_MS); k++) {

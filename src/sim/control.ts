@@ -1,3 +1,8 @@
+/**
+ * The simulator's own API under /__sim/, a prefix real Vast never uses.
+ * @module
+ */
+
 import { z } from "zod";
 import { drawFault } from "./catalog";
 import { setSpeed, simNow } from "./clock";
@@ -6,8 +11,6 @@ import { milestones, statusAt } from "./lifecycle";
 import { initialState } from "./state";
 import { learnerStepAt } from "./tick";
 import { type Endpoint, ENDPOINTS, FAULT_KINDS, HF_ROLES, type MarketState } from "./types";
-
-/** The simulator's own API under /__sim/, a prefix real Vast never uses. */
 
 const Rate = z.number().min(0).max(1);
 const ApiFaultRates = z

@@ -1,14 +1,15 @@
-import { json } from "./http";
-import { learnerStepAt } from "./tick";
-import type { HfRole, MarketState } from "./types";
-
 /**
  * A tiny Hugging Face stand-in under /__sim/hf (point HF_ENDPOINT at it): the weights and state
  * files a monitor checks, the examples repo's commit list that running workers fill, the token's
  * whoami-v2 and the repos' info. Any repo id serves any known model; the simulator tracks models by
  * weights name only. `/__sim/control` `hf` gives a token another role (read, or refused outright)
  * and makes repos answer 403, as a token without access to them sees.
+ * @module
  */
+
+import { json } from "./http";
+import { learnerStepAt } from "./tick";
+import type { HfRole, MarketState } from "./types";
 
 function notFound(): Response {
   return json({ error: "Entry not found" }, 404, { "X-Error-Code": "EntryNotFound" });

@@ -1,4 +1,7 @@
-/** Small response helpers shared by the Vast, HF and control routes. */
+/**
+ * Small response helpers shared by the Vast, HF and control routes.
+ * @module
+ */
 
 export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });

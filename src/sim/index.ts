@@ -1,4 +1,8 @@
-/** The Vast.ai market simulator: a pure Market (runs in Node too) and its Durable Object shell (./object). */
+/**
+ * The Vast.ai market simulator: a pure Market (runs in Node too) and its Durable Object shell (./object).
+ * @module
+ */
+
 export { Market } from "./market";
 export { initialState, DEFAULT_START_MS, DEFAULT_CREDIT, type MarketOptions } from "./state";
 export { DEFAULT_FAULT_RATES, DEFAULT_API_FAULTS } from "./faults";

@@ -38,12 +38,10 @@ function workerParams(env: [string, string][], label: string | null, onstart: st
 }
 
 /**
- * The image pull dominates boot. The runbook's pytorch image is a few GB compressed (~3 GB, 24,000
- * Mbit); Docker pulls reach 30-70% of a host's advertised link, and unpacking takes about a minute.
- * On the log-uniform 80-2500 Mbps links that gives a median of ~2.5 min and ~10 min on the slowest
- * hosts: the runbook's "3-5 min to start generating" with setup, original-scripts.md's "boot takes
- * about 4 min instead of 10" (b100e47), and dstack #2809's Vast hosts killed by a 10-minute
- * provisioning timeout on slow pulls. A restart finds the image cached (`inetDownMbps` null).
+ * The image pull dominates boot: the runbook's pytorch image (~3 GB compressed, 24,000 Mbit) at
+ * 30-70% of the host's advertised link, then about a minute of unpacking, so that slow links make
+ * the slow boots a boot timeout has to catch (the evidence: docs/benchmark.md, "Calibration and its
+ * evidence"). A restart finds the image cached (`inetDownMbps` null).
  */
 const IMAGE_PULL_MBIT = 24_000;
 

@@ -1,12 +1,13 @@
-import { type OnstartRun, runOnstart } from "./onstart";
-import { hash01 } from "./rng";
-import type { SimInstance } from "./types";
-
 /**
  * An instance's life is a pure function of its timeline and the clock: statuses, log lines,
  * billing and uploads are all derived from these milestones instead of being stepped, so a
  * simulated week costs the same as a minute.
+ * @module
  */
+
+import { type OnstartRun, runOnstart } from "./onstart";
+import { hash01 } from "./rng";
+import type { SimInstance } from "./types";
 
 export const GAMES_PER_BATCH = 256;
 export const EXAMPLES_PER_BATCH = 7168;

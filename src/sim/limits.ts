@@ -1,5 +1,3 @@
-import type { Endpoint, MarketState } from "./types";
-
 /**
  * Vast's rate limiter, opt-in (`/__sim/control` `rateLimits: true`): per endpoint and identity,
  * a minimum interval between calls ("Rate Limits and Errors"), with the thresholds of each
@@ -10,7 +8,11 @@ import type { Endpoint, MarketState } from "./types";
  * client's wall clock, which the market's speed does not change, and a test with a frozen market
  * stands for waiting by advancing it. A client that paces itself without waiting real time
  * declares its waits through `/__sim/wait`, which moves this clock only, not the market's.
+ * @module
  */
+
+import type { Endpoint, MarketState } from "./types";
+
 type Limit = { intervalS: number; penaltyS?: number } | { calls: number; perS: number };
 
 export const RATE_LIMITS: Partial<Record<Endpoint, Limit>> = {

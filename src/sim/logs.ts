@@ -1,3 +1,10 @@
+/**
+ * Container output as `vastai logs --tail N` shows it: what the onstart script prints on its host
+ * (./onstart.ts), then the worker's lines (original-scripts.md §6). Generated from the instance's
+ * milestones, so only the last `tail` batches are ever materialised.
+ * @module
+ */
+
 import {
   batchEndMs,
   batchesDone,
@@ -17,12 +24,6 @@ import {
 } from "./lifecycle";
 import { hash01 } from "./rng";
 import type { SimInstance } from "./types";
-
-/**
- * Container output as `vastai logs --tail N` shows it: what the onstart script prints on its host
- * (./onstart.ts), then the worker's lines (original-scripts.md §6). Generated from the instance's
- * milestones, so only the last `tail` batches are ever materialised.
- */
 
 export type StepAt = (simMs: number) => number;
 

@@ -1,13 +1,14 @@
-import { DEFAULTS } from "../config/fleet";
-import type { FaultKind } from "./types";
-
 /**
  * Runs an onstart script the way a host's bash would, as far as the simulator can tell: which
  * lines it prints, where it stops, and whether it reaches the worker. It knows one code
  * repository (the default repo and branch of src/config/fleet.ts) and the worker module in it;
  * anything else fails as git, bash or python would report it. Commands it does not know succeed
  * silently. Timings are fractions of the instance's setup time, one per kind of step.
+ * @module
  */
+
+import { DEFAULTS } from "../config/fleet";
+import type { FaultKind } from "./types";
 
 /** The module the known repository provides (its traceback names /root/code/forge/zeb/worker/run.py). */
 export const KNOWN_MODULE = "forge.zeb.worker.run";

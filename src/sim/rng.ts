@@ -3,6 +3,7 @@
  * timings) come from a stream stored in the state, so a seed plus a request sequence replays a
  * run exactly. Per-batch jitter in logs comes from `hash01` instead, so that log text is a pure
  * function of an instance and a time, no matter how often or when it is polled.
+ * @module
  */
 
 /** A mulberry32 stream; `s` is its whole state, a uint32 kept in the market's JSON. */

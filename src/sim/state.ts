@@ -1,3 +1,8 @@
+/**
+ * A new market: the options it is made with, and its initial state, warmed up before it opens.
+ * @module
+ */
+
 import { compete, INITIAL_MACHINES, newMachine, WARMUP_MS } from "./catalog";
 import { newClock } from "./clock";
 import { DEFAULT_API_FAULTS, DEFAULT_FAULT_RATES } from "./faults";

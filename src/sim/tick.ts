@@ -1,3 +1,9 @@
+/**
+ * Brings the derived bookkeeping up to `now`: market churn, credit, and uploads landing on the
+ * HF stand-in. Statuses and logs need no ticking; these three do because they accumulate.
+ * @module
+ */
+
 import { compete, freeForOthers, MAX_LISTED, MIN_LISTED, newMachine } from "./catalog";
 import {
   batchEndMs,
@@ -12,11 +18,6 @@ import {
 } from "./lifecycle";
 import { hashHex, nextFloat, type RngState } from "./rng";
 import type { HfModel, MarketState, SimInstance } from "./types";
-
-/**
- * Brings the derived bookkeeping up to `now`: market churn, credit, and uploads landing on the
- * HF stand-in. Statuses and logs need no ticking; these three do because they accumulate.
- */
 
 const CHURN_STEP_MS = 10 * 60_000;
 /** One learner step per cycle once the learner has data (its replay buffer filled by the first upload). */

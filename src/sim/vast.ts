@@ -1,3 +1,8 @@
+/**
+ * The Vast REST surface (vast-api.md). Each route names its endpoint so faults can target it.
+ * @module
+ */
+
 import { relist, rentalDph } from "./catalog";
 import { isRecord, json, readJson, vastError } from "./http";
 import { createInstance, drawTimeline, instanceJson } from "./instances";
@@ -6,8 +11,6 @@ import { matchesQuery, searchOffers, sortRows } from "./offers";
 import { hashHex, intBetween } from "./rng";
 import { hfModel, learnerStepAt } from "./tick";
 import type { Endpoint, MarketState, SimInstance } from "./types";
-
-/** The Vast REST surface (vast-api.md). Each route names its endpoint so faults can target it. */
 
 export interface Ctx {
   state: MarketState;

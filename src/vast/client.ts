@@ -1,3 +1,9 @@
+/**
+ * The Vast.ai REST client: the calls a fleet makes, each answer checked against its zod schema, and
+ * which of them may be retried.
+ * @module
+ */
+
 import type { z } from "zod";
 import { VastError } from "./errors";
 import { version } from "../../package.json";

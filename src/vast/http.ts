@@ -1,3 +1,9 @@
+/**
+ * The HTTP under the Vast client: one deadline per try, retries by policy, a cap on open
+ * connections, and the key kept out of every error.
+ * @module
+ */
+
 import type { z } from "zod";
 import { malformed, VastError } from "./errors";
 import type { PacingRule } from "./pacing";

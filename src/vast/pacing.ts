@@ -1,9 +1,9 @@
 /**
- * @module
  * Vast's rate limits as data, and the pure rules that keep a fleet inside them. Vast limits most
  * endpoints by a minimum interval between two calls of one identity ("Rate Limits and Errors");
  * a create sent inside its interval also pushes the next allowed one 12 s out. Pacing to the
  * interval costs a few seconds; a 429 costs a create the penalty and the rest of the pass.
+ * @module
  */
 
 export type PacedEndpoint = "create" | "destroy" | "list";

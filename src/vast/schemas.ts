@@ -1,9 +1,10 @@
-import { z } from "zod";
-
 /**
  * Vast.ai wire formats (../shared/reference/vast-api.md). Only the fields vastfleet reads are
  * declared; extra fields pass through untouched (`.loose()`), because Vast adds fields freely.
+ * @module
  */
+
+import { z } from "zod";
 
 const trimmed = z.string().transform((s) => s.trim());
 const nullableNumber = z

@@ -1,3 +1,9 @@
+/**
+ * Where Vast calls go, the real API or the embedded simulator (VAST_API_URL), and how a pass waits
+ * against each.
+ * @module
+ */
+
 import type { Env } from "../env";
 import { createVastClient, type VastClient, type VastClientOptions } from "./client";
 import type { FetchLike } from "./http";

@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Received } from "../alerts/standins";
 import { call, callJson, createFleet, READ, resetMarket, SECRETS, sim, simInstances } from "./helpers";
 
@@ -36,52 +36,81 @@ beforeEach(async () => {
 });
 
 describe("GET /preflight", () => {
-  it("passes every check on a healthy setup, lists what the first pass would rent, and rents nothing", async () => {
-    const fleetBefore = await callJson<{ config: unknown; overrides: unknown }>("/fleets/zeb");
-    const eventsBefore = await callJson<{ events: unknown[] }>("/events");
-    const body = await preflight("?n=2");
-    expect(body.checks.filter((c) => !c.ok)).toEqual([]);
-    expect(body.ok).toBe(true);
-    expect(body.target).toBe(2);
-    expect(body.checks.map((c) => c.name)).toEqual([
-      "config",
-      "hfCommitBudget",
-      "vastKey",
-      "credit",
-      "offers",
-      "hfToken",
-      "hfWeightsRepo",
-      "hfExamplesRepo",
-      "weights",
-      "slack",
-    ]);
-    for (const c of body.checks) expect(c.fix).toBeNull();
-    const first = body.firstPass;
-    if (!first) throw new Error("no firstPass");
-    expect(first.rentals.map((r) => r.slot)).toEqual([0, 1]);
-    for (const r of first.rentals) {
-      expect(r.dph).toBeLessThanOrEqual(0.09);
-      expect(r.gamesPerDollar).toBeGreaterThan(0);
-    }
-    // Best value first, as the plan rents them.
-    expect(first.rentals.map((r) => r.gamesPerDollar)).toEqual([...first.rentals.map((r) => r.gamesPerDollar)].sort((a, b) => b - a));
-    expect(first.dph).toBeCloseTo(
-      first.rentals.reduce((s, r) => s + r.dph, 0),
-      9,
-    );
-    expect(first.perDay).toBeCloseTo(first.dph * 24, 9);
-    expect(check(body, "credit").detail).toMatch(/^credit \$1000\.00 lasts [\d.]+ h \([\d.]+ days\) at \$0\.\d{3}\/h for 2 of 2 workers$/);
-    expect(check(body, "offers").detail).toMatch(/usable offers under \$0\.090\/h.*cheapest RTX .*best value RTX .*K games\/\$/);
-    expect(check(body, "hfExamplesRepo").detail).toBe(
-      "jasonyandell/zeb-42-examples: readable, and HF_TOKEN may write to it (nothing was committed)",
-    );
-    expect(check(body, "weights").detail).toBe("zeb-557k-1m.pt found in jasonyandell/zeb-42");
+  describe("on a healthy setup, at n=2", () => {
+    /** One preflight, with what it could have changed read before and after it. */
+    let seen: {
+      body: PreflightBody;
+      first: NonNullable<PreflightBody["firstPass"]>;
+      before: { fleet: unknown; events: unknown; credit: number };
+      after: { fleet: unknown; events: unknown; credit: number; instances: unknown };
+    };
+    beforeAll(async () => {
+      await resetMarket();
+      const before = { fleet: await callJson("/fleets/zeb"), events: await callJson("/events"), credit: await simCredit() };
+      const body = await preflight("?n=2");
+      const after = {
+        fleet: await callJson("/fleets/zeb"),
+        events: await callJson("/events"),
+        credit: await simCredit(),
+        instances: await simInstances(),
+      };
+      if (!body.firstPass) throw new Error("no firstPass");
+      seen = { body, first: body.firstPass, before, after };
+    });
 
-    // Rents nothing, changes nothing: no instance, the same credit, config and events.
-    expect(await simInstances()).toEqual([]);
-    expect(await simCredit()).toBe(1000);
-    expect(await callJson("/fleets/zeb")).toEqual(fleetBefore);
-    expect(await callJson("/events")).toEqual(eventsBefore);
+    it("passes every check, in order, none naming a fix", () => {
+      expect(seen.body.checks.filter((c) => !c.ok)).toEqual([]);
+      expect(seen.body.ok).toBe(true);
+      expect(seen.body.target).toBe(2);
+      expect(seen.body.checks.map((c) => c.name)).toEqual([
+        "config",
+        "hfCommitBudget",
+        "vastKey",
+        "credit",
+        "offers",
+        "hfToken",
+        "hfWeightsRepo",
+        "hfExamplesRepo",
+        "weights",
+        "slack",
+      ]);
+      for (const c of seen.body.checks) expect(c.fix).toBeNull();
+    });
+
+    it("lists one rental per slot under the cap, best value first, with their total $/h and $/day", () => {
+      const { first } = seen;
+      expect(first.rentals.map((r) => r.slot)).toEqual([0, 1]);
+      for (const r of first.rentals) {
+        expect(r.dph).toBeLessThanOrEqual(0.09);
+        expect(r.gamesPerDollar).toBeGreaterThan(0);
+      }
+      // Best value first, as the plan rents them.
+      expect(first.rentals.map((r) => r.gamesPerDollar)).toEqual([...first.rentals.map((r) => r.gamesPerDollar)].sort((a, b) => b - a));
+      expect(first.dph).toBeCloseTo(
+        first.rentals.reduce((s, r) => s + r.dph, 0),
+        9,
+      );
+      expect(first.perDay).toBeCloseTo(first.dph * 24, 9);
+    });
+
+    it("says in each check's detail what it found", () => {
+      expect(check(seen.body, "credit").detail).toMatch(
+        /^credit \$1000\.00 lasts [\d.]+ h \([\d.]+ days\) at \$0\.\d{3}\/h for 2 of 2 workers$/,
+      );
+      expect(check(seen.body, "offers").detail).toMatch(/usable offers under \$0\.090\/h.*cheapest RTX .*best value RTX .*K games\/\$/);
+      expect(check(seen.body, "hfExamplesRepo").detail).toBe(
+        "jasonyandell/zeb-42-examples: readable, and HF_TOKEN may write to it (nothing was committed)",
+      );
+      expect(check(seen.body, "weights").detail).toBe("zeb-557k-1m.pt found in jasonyandell/zeb-42");
+    });
+
+    it("rents nothing and changes nothing: no instance, the same credit, config and events", () => {
+      expect(seen.after.instances).toEqual([]);
+      expect(seen.after.credit).toBe(1000);
+      expect(seen.after.credit).toBe(seen.before.credit);
+      expect(seen.after.fleet).toEqual(seen.before.fleet);
+      expect(seen.after.events).toEqual(seen.before.events);
+    });
   });
 
   it("rents what the plan would: the same offers as a dry-run pass of the fleet at that target, and says when the market falls short", async () => {

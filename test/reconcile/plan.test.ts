@@ -62,8 +62,15 @@ describe("plan: the runbook's replacement triggers (strict: act only when time-i
     ["BOOT", "bootTimeoutS", 600, "boot_timeout"],
     ["WAIT", "waitTimeoutS", 900, "wait_timeout"],
   ];
+  /** Each timeout one second short of, at, and one second past its limit: only past it acts. */
   const table = rows.flatMap(([phase, key, timeout, cause]) =>
-    ([-1, 0, 1] as const).map((d) => [`${phase} ${key}=${timeout}s, in phase ${timeout + d}s`, phase, timeout, d, cause, d > 0] as const),
+    [-1, 0, 1].map((d) => ({
+      name: `${phase} ${key}=${timeout}s, in phase ${timeout + d}s`,
+      phase,
+      inPhaseS: timeout + d,
+      cause,
+      acts: d > 0,
+    })),
   );
 
   it("the defaults are the runbook's timeouts", () => {
@@ -71,8 +78,8 @@ describe("plan: the runbook's replacement triggers (strict: act only when time-i
     expect(DEFAULTS.stallTimeoutS).toBe(600);
   });
 
-  it.each(table)("%s → %s? %s", (_name, phase, timeout, d, cause, acts) => {
-    const w = worker({ phase, since: NOW - (timeout + d) * S });
+  it.each(table)("$name → destroyed: $acts", ({ phase, inPhaseS, cause, acts }) => {
+    const w = worker({ phase, since: NOW - inPhaseS * S });
     const p = run({ config: config({ workers: 1 }), workers: [w] });
     const gone = destroys(p.actions);
     if (acts) {
@@ -121,13 +128,13 @@ describe("plan: the runbook's replacement triggers (strict: act only when time-i
     expect(destroys(p.actions).map((a) => a.cause)).toEqual(acts ? ["stalled"] : []);
   });
 
-  it.each<[string, number, number, Phase, "kept" | "destroyed" | "traded"]>([
-    ["below the cap → kept", 0.089, 0.09, "RUNNING", "kept"],
-    ["at the cap → kept", 0.09, 0.09, "RUNNING", "kept"],
-    ["over the cap while running → traded make before break", 0.091, 0.09, "RUNNING", "traded"],
-    ["over the cap while booting → destroyed (it produces nothing yet)", 0.12, 0.09, "BOOT", "destroyed"],
-    ["cap lowered while the worker runs → traded make before break", 0.08, 0.07, "RUNNING", "traded"],
-  ])("over cost: %s ($%f/h, cap $%f/h)", (_name, dph, cap, phase, fate) => {
+  it.each<{ name: string; dph: number; cap: number; phase: Phase; fate: "kept" | "destroyed" | "traded" }>([
+    { name: "below the cap → kept", dph: 0.089, cap: 0.09, phase: "RUNNING", fate: "kept" },
+    { name: "at the cap → kept", dph: 0.09, cap: 0.09, phase: "RUNNING", fate: "kept" },
+    { name: "over the cap while running → traded make before break", dph: 0.091, cap: 0.09, phase: "RUNNING", fate: "traded" },
+    { name: "over the cap while booting → destroyed (it produces nothing yet)", dph: 0.12, cap: 0.09, phase: "BOOT", fate: "destroyed" },
+    { name: "cap lowered while the worker runs → traded make before break", dph: 0.08, cap: 0.07, phase: "RUNNING", fate: "traded" },
+  ])("over cost: $name ($dph an hour, cap $cap)", ({ dph, cap, phase, fate }) => {
     const w = worker({ phase, since: NOW, inst: { dph_total: dph } });
     const p = run({ config: config({ workers: 1, maxDph: cap }), workers: [w], state: state(), offers: offers(1, { dph_total: 0.05 }) });
     expect(destroys(p.actions).map((a) => a.cause)).toEqual(fate === "destroyed" ? ["over_cost"] : []);
@@ -214,44 +221,44 @@ describe("plan: replenish", () => {
 });
 
 describe("plan: duplicates sharing a label", () => {
-  // [phase, start_date offset (s before NOW)] per instance; the expected survivor's index.
-  it.each<[string, [Phase, number][], number]>([
-    [
-      "two RUNNING: the oldest stays",
-      [
-        ["RUNNING", 600],
-        ["RUNNING", 3600],
+  // Each instance's phase and how long before NOW it started; `keep` is the survivor's index.
+  it.each<{ name: string; group: { phase: Phase; agoS: number }[]; keep: number }>([
+    {
+      name: "two RUNNING: the oldest stays",
+      group: [
+        { phase: "RUNNING", agoS: 600 },
+        { phase: "RUNNING", agoS: 3600 },
       ],
-      1,
-    ],
-    [
-      "RUNNING beats an older BOOT",
-      [
-        ["BOOT", 3600],
-        ["RUNNING", 600],
+      keep: 1,
+    },
+    {
+      name: "RUNNING beats an older BOOT",
+      group: [
+        { phase: "BOOT", agoS: 3600 },
+        { phase: "RUNNING", agoS: 600 },
       ],
-      1,
-    ],
-    [
-      "WAIT beats SETUP beats BOOT",
-      [
-        ["BOOT", 60],
-        ["WAIT", 30],
-        ["SETUP", 90],
+      keep: 1,
+    },
+    {
+      name: "WAIT beats SETUP beats BOOT",
+      group: [
+        { phase: "BOOT", agoS: 60 },
+        { phase: "WAIT", agoS: 30 },
+        { phase: "SETUP", agoS: 90 },
       ],
-      1,
-    ],
-    [
-      "three BOOT: the oldest stays",
-      [
-        ["BOOT", 60],
-        ["BOOT", 300],
-        ["BOOT", 120],
+      keep: 1,
+    },
+    {
+      name: "three BOOT: the oldest stays",
+      group: [
+        { phase: "BOOT", agoS: 60 },
+        { phase: "BOOT", agoS: 300 },
+        { phase: "BOOT", agoS: 120 },
       ],
-      1,
-    ],
-  ])("%s", (_name, group, keep) => {
-    const ws = group.map(([phase, ago]) => worker({ slot: 0, phase, since: NOW, inst: { start_date: (NOW - ago * S) / 1000 } }));
+      keep: 1,
+    },
+  ])("$name", ({ group, keep }) => {
+    const ws = group.map(({ phase, agoS }) => worker({ slot: 0, phase, since: NOW, inst: { start_date: (NOW - agoS * S) / 1000 } }));
     const p = run({ config: config({ workers: 1 }), workers: ws });
     const gone = destroys(p.actions);
     expect(gone.map((d) => d.cause)).toEqual(ws.map(() => "duplicate").slice(1));

@@ -1,34 +1,64 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { EXAMPLES_PER_BATCH, GAMES_PER_BATCH, WEIGHT_SYNC_INTERVAL } from "../../src/sim/lifecycle";
 import { harness, ONSTART } from "./helpers";
 
-const BATCH = /\[worker-vast-0\] batch (\d+): 7168 examples, (\d+\.\d) games\/s, step=(\d+), total_games=(\d+)/;
+const BATCH = new RegExp(
+  `\\[worker-vast-0\\] batch (\\d+): ${EXAMPLES_PER_BATCH} examples, (\\d+\\.\\d) games/s, step=(\\d+), total_games=(\\d+)`,
+);
+/** Long enough for the slowest image pull the simulator draws (~18 min, src/sim/instances.ts). */
+const BOOT_WATCH_S = 20 * 60;
+/** How long it runs before its logs are read: long enough for more than ten batches and an upload. */
+const RUN_S = 20 * 60;
 
-describe("instance lifecycle", () => {
-  it("boots null → loading → running, and the logs follow the onstart script and the worker", async () => {
-    const h = harness(3);
-    await h.control({ forceFault: { next: "none" } });
-    const { id } = await h.launch();
-    const statuses: (string | null)[] = [];
-    let sawNoSuchContainer = false;
-    // Calibration change: boot is now an image pull paced by the host's link (instances.ts,
-    // IMAGE_PULL_MBIT), up to ~18 min on the slowest, so the test watches for 20 min, not 5.
-    for (let t = 0; t < 1200; t += 5) {
-      const inst = await h.show(id);
-      const status = (inst?.actual_status ?? null) as string | null;
-      if (statuses[statuses.length - 1] !== status) statuses.push(status);
-      if (status === "loading" && !sawNoSuchContainer)
-        sawNoSuchContainer = (await h.logs(id)).includes(`Error response from daemon: No such container: C.${id}`);
-      await h.advance(5);
-    }
-    expect(statuses).toEqual([null, "loading", "running"]);
-    expect(sawNoSuchContainer).toBe(true);
-    const running = await h.show(id);
-    expect(running?.ports).toBeDefined();
-    expect(running?.status_msg).toMatch(/^success, running /);
+/** One healthy instance watched through its boot (every 5 s), then its logs after running a while. */
+async function watchOneInstance() {
+  const h = harness(3);
+  await h.control({ forceFault: { next: "none" } });
+  const { id } = await h.launch();
+  const statuses: (string | null)[] = [];
+  let sawNoSuchContainer = false;
+  for (let t = 0; t < BOOT_WATCH_S; t += 5) {
+    const inst = await h.show(id);
+    const status = (inst?.actual_status ?? null) as string | null;
+    if (statuses[statuses.length - 1] !== status) statuses.push(status);
+    if (status === "loading" && !sawNoSuchContainer)
+      sawNoSuchContainer = (await h.logs(id)).includes(`Error response from daemon: No such container: C.${id}`);
+    await h.advance(5);
+  }
+  const running = await h.show(id);
+  await h.advance(RUN_S);
+  const text = await h.logs(id, 1000);
+  const lines = text.split("\n");
+  const batches = lines.flatMap((l) => {
+    const m = BATCH.exec(l);
+    return m ? [{ n: Number(m[1]), gps: Number(m[2]), total: Number(m[4]) }] : [];
+  });
+  const hidden = await h.hidden();
+  const gps = (hidden.instances[0] as unknown as { games_per_sec: number }).games_per_sec;
+  const tail = (await h.logs(id, 5)).trimEnd().split("\n");
+  return { statuses, sawNoSuchContainer, running, text, lines, batches, gps, tail };
+}
 
-    await h.advance(20 * 60);
-    const text = await h.logs(id, 1000);
-    const lines = text.split("\n");
+describe("instance lifecycle: one healthy instance", () => {
+  let seen: Awaited<ReturnType<typeof watchOneInstance>>;
+  beforeAll(async () => {
+    seen = await watchOneInstance();
+  });
+
+  it("boots null → loading → running", () => {
+    expect(seen.statuses).toEqual([null, "loading", "running"]);
+  });
+
+  it('answers "No such container" for its logs while loading', () => {
+    expect(seen.sawNoSuchContainer).toBe(true);
+  });
+
+  it("once running, has ports and a success status message", () => {
+    expect(seen.running?.ports).toBeDefined();
+    expect(seen.running?.status_msg).toMatch(/^success, running /);
+  });
+
+  it("logs the onstart script's steps, then the worker's start, then its first batch", () => {
     const expected = [
       /^=== Setup started at \w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d UTC 2026 ===$/,
       /^git installed$/,
@@ -44,36 +74,42 @@ describe("instance lifecycle", () => {
       /^Pipeline created in \d+\.\ds$/,
       /^$/,
       /^Worker worker-vast-0 starting \(output: jasonyandell\/zeb-42-examples \(namespace: zeb-557k-1m\)\)$/,
-      /^ {2}games_per_batch=256, weight_sync_interval=2$/,
+      new RegExp(`^ {2}games_per_batch=${GAMES_PER_BATCH}, weight_sync_interval=${WEIGHT_SYNC_INTERVAL}$`),
       /^ {2}upload_interval=240s \(folder upload\)$/,
       BATCH,
     ];
-    for (const [i, re] of expected.entries()) expect(lines[i]).toMatch(re);
-    const batches = lines.flatMap((l) => {
-      const m = BATCH.exec(l);
-      return m ? [{ n: Number(m[1]), gps: Number(m[2]), total: Number(m[4]) }] : [];
-    });
-    expect(batches.length).toBeGreaterThan(10);
-    batches.forEach((b, i) => {
-      expect(b.n).toBe(i + 1);
-      expect(b.total).toBe(256 * (i + 1));
-    });
-    const hidden = await h.hidden();
-    const gps = (hidden.instances[0] as unknown as { games_per_sec: number }).games_per_sec;
-    for (const b of batches) expect(Math.abs(b.gps - gps) / gps).toBeLessThan(0.07);
-    expect(text).toMatch(/\[worker-vast-0\] Uploading (\d+) batches to HF\.\.\.\n\[worker-vast-0\] Upload complete \(\1 batches\)/);
-    expect(text).toMatch(/\[worker-vast-0\] (Weights updated: step \d+ -> \d+|No new weights \(still step \d+\))/);
+    for (const [i, re] of expected.entries()) expect(seen.lines[i]).toMatch(re);
+  });
 
-    const tail = (await h.logs(id, 5)).trimEnd().split("\n");
-    expect(tail).toHaveLength(5);
-    expect(tail.join("\n")).toBe(
-      lines
-        .filter((l, i) => i < lines.length - 1 || l !== "")
+  it("numbers its batches from 1 and counts a batch's games into total_games", () => {
+    expect(seen.batches.length).toBeGreaterThan(10);
+    seen.batches.forEach((b, i) => {
+      expect(b.n).toBe(i + 1);
+      expect(b.total).toBe(GAMES_PER_BATCH * (i + 1));
+    });
+  });
+
+  it("reports games/s within 7% of the host's hidden rate", () => {
+    for (const b of seen.batches) expect(Math.abs(b.gps - seen.gps) / seen.gps).toBeLessThan(0.07);
+  });
+
+  it("uploads its batches and syncs weights", () => {
+    expect(seen.text).toMatch(/\[worker-vast-0\] Uploading (\d+) batches to HF\.\.\.\n\[worker-vast-0\] Upload complete \(\1 batches\)/);
+    expect(seen.text).toMatch(/\[worker-vast-0\] (Weights updated: step \d+ -> \d+|No new weights \(still step \d+\))/);
+  });
+
+  it("answers a tail of 5 with the last five lines of the full log", () => {
+    expect(seen.tail).toHaveLength(5);
+    expect(seen.tail.join("\n")).toBe(
+      seen.lines
+        .filter((l, i) => i < seen.lines.length - 1 || l !== "")
         .slice(-5)
         .join("\n"),
     );
   });
+});
 
+describe("instance lifecycle", () => {
   it("takes the worker's identity and repos from env and onstart", async () => {
     const h = harness(4);
     await h.control({ forceFault: { next: "none" } });
@@ -112,7 +148,7 @@ describe("instance lifecycle", () => {
     );
     expect(after.step).toBeGreaterThan(before.step);
     expect(after.total_games).toBeGreaterThan(before.total_games);
-    expect(after.total_games % 256).toBe(0);
+    expect(after.total_games % GAMES_PER_BATCH).toBe(0);
     const commits = await h.data<{ id: string; title: string; date: string }[]>(
       "GET",
       "/__sim/hf/api/datasets/jasonyandell/zeb-42-examples/commits/main",

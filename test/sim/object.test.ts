@@ -2,7 +2,8 @@ import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_GPUS } from "../../src/config/fleet";
-import type { MarketState } from "../../src/sim";
+import { DEFAULT_CREDIT, type MarketState } from "../../src/sim";
+import { EXAMPLES_PER_BATCH } from "../../src/sim/lifecycle";
 import { clientFor } from "../../src/vast/transport";
 import { ONSTART } from "./helpers";
 
@@ -41,11 +42,11 @@ describe("SimObject", () => {
     const listed = await client.listInstances();
     expect(listed.map((i) => i.id)).toEqual([id]);
     expect((await client.showInstance(id))?.actual_status).toBe("running");
-    expect(await client.getLogs(id, { tail: 50 })).toMatch(/\[worker-vast-0\] batch \d+: 7168 examples/);
+    expect(await client.getLogs(id, { tail: 50 })).toMatch(new RegExp(`\\[worker-vast-0\\] batch \\d+: ${EXAMPLES_PER_BATCH} examples`));
     await client.setLabel(id, "zeb-worker-vast-1");
     expect((await client.showInstance(id))?.label).toBe("zeb-worker-vast-1");
     const user = await client.currentUser();
-    expect(user.credit).toBeLessThan(50);
+    expect(user.credit).toBeLessThan(DEFAULT_CREDIT);
     expect(JSON.stringify(user)).not.toContain("SECRET");
 
     const stored = await runInDurableObject(sim(), async (_obj, state) => {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CreateResponse, InstancesPage, LogsResponse, Offer, OffersResponse, ShowInstanceResponse, User } from "../../src/vast/schemas";
+import { MAX_LISTED, MIN_LISTED } from "../../src/sim/catalog";
+import { DEFAULT_CREDIT } from "../../src/sim/state";
 import { harness, ORIGIN } from "./helpers";
 
 describe("simulator wire format (vast-api.md)", () => {
@@ -11,56 +13,82 @@ describe("simulator wire format (vast-api.md)", () => {
     expect((await h.call("GET", "/api/v0/users/current/", undefined, { authorization: "Bearer " })).status).toBe(401);
   });
 
-  it("answers offer searches with spaced GPU names, MB of RAM and cheapest first", async () => {
+  it("lists every offer of the market to an empty search", async () => {
     const h = harness();
     const all = OffersResponse.parse(await h.data("POST", "/api/v0/bundles/", {}));
-    expect(all.offers.length).toBeGreaterThanOrEqual(40);
-    expect(all.offers.length).toBeLessThanOrEqual(80);
-    const raw = await h.data<{ offers: Record<string, unknown>[] }>("POST", "/api/v0/bundles", {
-      verified: { eq: true },
-      external: { eq: false },
-      rentable: { eq: true },
-      rented: { eq: false },
-      gpu_name: { in: ["RTX 3060", "RTX 3070"] },
-      num_gpus: { eq: "1" },
-      dph_total: { lte: "0.09" },
-      gpu_ram: { gte: "8000.0" },
-      order: [["dph_total", "asc"]],
-      type: "on-demand",
-      limit: 10,
-      allocated_storage: 5.0,
+    expect(all.offers.length).toBeGreaterThanOrEqual(MIN_LISTED);
+    expect(all.offers.length).toBeLessThanOrEqual(MAX_LISTED);
+  });
+
+  describe("the fleet's own search", () => {
+    /** The query the fleet sends: two models, one GPU, under $0.09/h, at least 8 GB, cheapest first, 10 rows. */
+    const fleetSearch = async () =>
+      (
+        await harness().data<{ offers: Record<string, unknown>[] }>("POST", "/api/v0/bundles", {
+          verified: { eq: true },
+          external: { eq: false },
+          rentable: { eq: true },
+          rented: { eq: false },
+          gpu_name: { in: ["RTX 3060", "RTX 3070"] },
+          num_gpus: { eq: "1" },
+          dph_total: { lte: "0.09" },
+          gpu_ram: { gte: "8000.0" },
+          order: [["dph_total", "asc"]],
+          type: "on-demand",
+          limit: 10,
+          allocated_storage: 5.0,
+        })
+      ).offers;
+
+    it("answers some offers, at most the limit", async () => {
+      const offers = await fleetSearch();
+      expect(offers.length).toBeGreaterThan(0);
+      expect(offers.length).toBeLessThanOrEqual(10);
     });
-    expect(raw.offers.length).toBeGreaterThan(0);
-    expect(raw.offers.length).toBeLessThanOrEqual(10);
-    for (const o of raw.offers) {
-      for (const f of [
-        "id",
-        "machine_id",
-        "host_id",
-        "gpu_name",
-        "num_gpus",
-        "gpu_ram",
-        "gpu_total_ram",
-        "dph_total",
-        "dph_base",
-        "reliability2",
-        "geolocation",
-        "inet_down",
-        "cuda_max_good",
-        "rentable",
-        "rented",
-      ]) {
-        expect(o).toHaveProperty(f);
+
+    it("gives each offer Vast's field names", async () => {
+      for (const o of await fleetSearch()) {
+        for (const f of [
+          "id",
+          "machine_id",
+          "host_id",
+          "gpu_name",
+          "num_gpus",
+          "gpu_ram",
+          "gpu_total_ram",
+          "dph_total",
+          "dph_base",
+          "reliability2",
+          "geolocation",
+          "inet_down",
+          "cuda_max_good",
+          "rentable",
+          "rented",
+        ]) {
+          expect(o).toHaveProperty(f);
+        }
       }
-      const offer = Offer.parse(o);
-      expect(["RTX 3060", "RTX 3070"]).toContain(offer.gpu_name);
-      expect(offer.num_gpus).toBe(1);
-      expect(offer.dph_total).toBeLessThanOrEqual(0.09);
-      expect(offer.gpu_ram).toBe(offer.gpu_name === "RTX 3060" ? 12288 : 8192);
-      expect(offer.geolocation).toMatch(/, [A-Z]{2}$/);
-    }
-    const prices = raw.offers.map((o) => o.dph_total as number);
-    expect(prices).toEqual([...prices].sort((a, b) => a - b));
+    });
+
+    it("honours the filters: spaced GPU names, one GPU, the price cap, MB of RAM, a country code", async () => {
+      for (const o of await fleetSearch()) {
+        const offer = Offer.parse(o);
+        expect(["RTX 3060", "RTX 3070"]).toContain(offer.gpu_name);
+        expect(offer.num_gpus).toBe(1);
+        expect(offer.dph_total).toBeLessThanOrEqual(0.09);
+        expect(offer.gpu_ram).toBe(offer.gpu_name === "RTX 3060" ? 12288 : 8192);
+        expect(offer.geolocation).toMatch(/, [A-Z]{2}$/);
+      }
+    });
+
+    it("orders them cheapest first", async () => {
+      const prices = (await fleetSearch()).map((o) => o.dph_total as number);
+      expect(prices).toEqual([...prices].sort((a, b) => a - b));
+    });
+  });
+
+  it("filters on eq and gte", async () => {
+    const h = harness();
     const eq = await h.data<{ offers: { gpu_name: string }[] }>("POST", "/api/v0/bundles/", { gpu_name: { eq: "RTX 3090" } });
     expect(eq.offers.every((o) => o.gpu_name === "RTX 3090")).toBe(true);
     const big = await h.data<{ offers: { gpu_ram: number }[] }>("POST", "/api/v0/bundles/", { gpu_ram: { gte: 20000 } });
@@ -156,56 +184,76 @@ describe("simulator wire format (vast-api.md)", () => {
     expect(await h.data("GET", "/api/v0/instances/1/")).toEqual({ instances: null });
   });
 
-  it('pages the v1 list by 25 with next_token and counts unlabelled instances under ""', async () => {
-    const h = harness();
-    await h.control({
-      credit: 10_000,
-      faultRates: {
-        stuck_boot: 0,
-        no_cuda: 0,
-        oom: 0,
-        crash: 0,
-        stall: 0,
-        hf_auth: 0,
-        launch_broken: 0,
-        oci_error: 0,
-        offline: 0,
-        slow_setup: 0,
-      },
+  describe("the v1 list, with 30 instances of which 3 unlabelled", () => {
+    /** 30 healthy instances, the first three created with an empty label. */
+    const thirty = async () => {
+      const h = harness();
+      await h.control({
+        credit: 10_000,
+        faultRates: {
+          stuck_boot: 0,
+          no_cuda: 0,
+          oom: 0,
+          crash: 0,
+          stall: 0,
+          hf_auth: 0,
+          launch_broken: 0,
+          oci_error: 0,
+          offline: 0,
+          slow_setup: 0,
+        },
+      });
+      const ids: number[] = [];
+      for (let i = 0; i < 30; i++) ids.push((await h.launch(undefined, i, i < 3 ? { label: "" } : {})).id);
+      return { h, ids };
+    };
+
+    it('pages by 25 with next_token, counting every instance and the unlabelled ones under ""', async () => {
+      const { h, ids } = await thirty();
+      const seen: number[] = [];
+      let token: string | null = null;
+      let pages = 0;
+      do {
+        const q: string = token ? `&after_token=${encodeURIComponent(token)}` : "";
+        const raw = await h.data<Record<string, unknown>>("GET", `/api/v1/instances/?limit=${encodeURIComponent(JSON.stringify(100))}${q}`);
+        const page = InstancesPage.parse(raw);
+        expect(page.instances.length).toBeLessThanOrEqual(25);
+        expect(raw.success).toBe(true);
+        expect(raw.total_instances).toBe(30);
+        expect(raw.label_counts).toMatchObject({ "": 3, "zeb-worker-vast-3": 1 });
+        seen.push(...page.instances.map((i) => i.id));
+        token = page.next_token;
+        pages++;
+      } while (token);
+      expect(pages).toBe(2);
+      expect(seen.sort()).toEqual([...ids].sort());
     });
-    const ids: number[] = [];
-    for (let i = 0; i < 30; i++) ids.push((await h.launch(undefined, i, i < 3 ? { label: "" } : {})).id);
-    const seen: number[] = [];
-    let token: string | null = null;
-    let pages = 0;
-    do {
-      const q: string = token ? `&after_token=${encodeURIComponent(token)}` : "";
-      const raw = await h.data<Record<string, unknown>>("GET", `/api/v1/instances/?limit=${encodeURIComponent(JSON.stringify(100))}${q}`);
-      const page = InstancesPage.parse(raw);
-      expect(page.instances.length).toBeLessThanOrEqual(25);
-      expect(raw.success).toBe(true);
-      expect(raw.total_instances).toBe(30);
-      expect(raw.label_counts).toMatchObject({ "": 3, "zeb-worker-vast-3": 1 });
-      seen.push(...page.instances.map((i) => i.id));
-      token = page.next_token;
-      pages++;
-    } while (token);
-    expect(pages).toBe(2);
-    expect(seen.sort()).toEqual([...ids].sort());
-    const unlabelled = await h.data<{ instances: { label: string | null }[] }>("GET", "/api/v0/instances/");
-    expect(unlabelled.instances.filter((i) => i.label === null)).toHaveLength(3);
-    const filtered = await h.data<{ instances_found: number }>(
-      "GET",
-      `/api/v1/instances/?select_filters=${encodeURIComponent(JSON.stringify({ label: { in: ["zeb-worker-vast-5", null] } }))}`,
-    );
+
+    it("shows an empty label as null in the v0 list", async () => {
+      const { h } = await thirty();
+      const unlabelled = await h.data<{ instances: { label: string | null }[] }>("GET", "/api/v0/instances/");
+      expect(unlabelled.instances.filter((i) => i.label === null)).toHaveLength(3);
+    });
+
     // show_instances.yaml: instances_found is this page's count, total_instances every match.
-    expect(filtered.instances_found).toBe(4);
-    const first = await h.data<{ instances_found: number; total_instances: number }>("GET", "/api/v1/instances/");
-    expect(first).toMatchObject({ instances_found: 25, total_instances: 30 });
-    const bad = await h.call("GET", `/api/v1/instances/?select_filters=${encodeURIComponent(JSON.stringify({ dph_total: { lte: 1 } }))}`);
-    expect(bad.status).toBe(400);
-    expect((bad.body as { msg: string }).msg).toBe("dph_total is not a valid search key");
-    expect((await h.call("GET", "/api/v1/instances/?after_token=garbage")).status).toBe(400);
+    it("counts this page's matches in instances_found and every match in total_instances", async () => {
+      const { h } = await thirty();
+      const filtered = await h.data<{ instances_found: number }>(
+        "GET",
+        `/api/v1/instances/?select_filters=${encodeURIComponent(JSON.stringify({ label: { in: ["zeb-worker-vast-5", null] } }))}`,
+      );
+      expect(filtered.instances_found).toBe(4);
+      const first = await h.data<{ instances_found: number; total_instances: number }>("GET", "/api/v1/instances/");
+      expect(first).toMatchObject({ instances_found: 25, total_instances: 30 });
+    });
+
+    it("answers 400 to a filter on a key it cannot search and to a garbled after_token", async () => {
+      const { h } = await thirty();
+      const bad = await h.call("GET", `/api/v1/instances/?select_filters=${encodeURIComponent(JSON.stringify({ dph_total: { lte: 1 } }))}`);
+      expect(bad.status).toBe(400);
+      expect((bad.body as { msg: string }).msg).toBe("dph_total is not a valid search key");
+      expect((await h.call("GET", "/api/v1/instances/?after_token=garbage")).status).toBe(400);
+    });
   });
 
   it("destroys one or many, 404s on a missing id, and labels", async () => {
@@ -249,7 +297,7 @@ describe("simulator wire format (vast-api.md)", () => {
     const raw = await h.data<Record<string, unknown>>("GET", "/api/v0/users/current/");
     expect(raw.api_key).toBe("test-key");
     const user = User.parse(raw);
-    expect(user.credit).toBe(50);
+    expect(user.credit).toBe(DEFAULT_CREDIT);
     expect(user).not.toHaveProperty("api_key");
     for (const f of ["id", "email", "username", "balance"]) expect(raw).toHaveProperty(f);
   });

@@ -1,9 +1,10 @@
 /**
- * @module
  * What the runbook's actions answer (`/scale`, `/up`, `/down`, `/pause`, `/resume`, `/reconcile`,
  * `/roll`, `/instances/{id}/replace`, `PUT` and `DELETE /hosts/{machineId}`): the fleet's name with
  * what its object did (src/fleet/ops/*).
+ * @module
  */
+
 import { z } from "@hono/zod-openapi";
 import type { DownResult } from "../../fleet/ops/target";
 import { BLOCK_SCOPES } from "../../reconcile/hosts";

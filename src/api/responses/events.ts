@@ -1,7 +1,8 @@
 /**
- * @module
  * `GET /events`: the fleet's audit trail (src/fleet/store.ts keeps it).
+ * @module
  */
+
 import { z } from "@hono/zod-openapi";
 import type { FleetEvent as FleetEventOf } from "../../fleet/store";
 import type { Describes } from "./describes";

@@ -1,7 +1,8 @@
 /**
- * @module
  * The fleet-management answers: `/fleets`, `/fleets/{fleet}` (GET, PUT, DELETE) and `/instances/{id}/logs`.
+ * @module
  */
+
 import { z } from "@hono/zod-openapi";
 import { FleetConfig } from "../../config/fleet";
 import type { Describes, Value } from "./describes";

@@ -1,8 +1,9 @@
 /**
- * @module
  * A pass's report as the API sends it (`/reconcile`, `/scale`, `/up`, `/roll`, `/instances/{id}/replace`)
  * and the workers and actions `/status` shows: the schemas of src/reconcile/report.ts's types.
+ * @module
  */
+
 import { z } from "@hono/zod-openapi";
 import type { ActionRecord as ActionRecordOf, PassReport as PassReportOf, WorkerView as WorkerViewOf } from "../../reconcile/report";
 import { PHASES } from "../../reconcile/state";

@@ -1,8 +1,9 @@
 /**
- * @module
  * The dashboard's own reads: `/whoami` (which token it holds) and `/history` (its 24-hour charts,
  * from src/fleet/history.ts).
+ * @module
  */
+
 import { z } from "@hono/zod-openapi";
 import type { HistoryPoint as HistoryPointOf } from "../../fleet/history";
 import type { Role } from "../auth";

@@ -1,8 +1,9 @@
 /**
- * @module
  * `GET /stats` and `GET /hosts`: what the fleet learned about GPU models and hosts
  * (src/fleet/stats.ts builds it).
+ * @module
  */
+
 import { z } from "@hono/zod-openapi";
 import type { FleetStats as FleetStatsOf, GpuRow as GpuRowOf, HostRow as HostRowOf } from "../../fleet/stats";
 import type { Describes } from "./describes";

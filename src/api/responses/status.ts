@@ -1,8 +1,9 @@
 /**
- * @module
  * `GET /status`'s answer: every fleet as its last pass saw it (src/fleet/status.ts builds it) and
  * the account's totals (src/api/totals.ts).
+ * @module
  */
+
 import { z } from "@hono/zod-openapi";
 import type { FleetStatus as FleetStatusOf, InstanceStatus as InstanceStatusOf } from "../../fleet/status";
 import type { GrandTotals as GrandTotalsOf } from "../totals";

@@ -1,19 +1,9 @@
 import type { BlockHostBody, ClearHostBody, DownBody, PauseBody, ReplaceBody, RollBody, ScaleBody, UpBody } from "../contract";
+import { blockHostRoute, clearHostRoute } from "../host-schemas";
 import { newApi } from "../hono";
 import { upProblem } from "../../config/uploads";
 import { answer, fail, failure } from "../respond";
-import {
-  blockHostRoute,
-  clearHostRoute,
-  downRoute,
-  pauseRoute,
-  reconcileRoute,
-  replaceRoute,
-  resumeRoute,
-  rollRoute,
-  scaleRoute,
-  upRoute,
-} from "../schemas";
+import { downRoute, pauseRoute, reconcileRoute, replaceRoute, resumeRoute, rollRoute, scaleRoute, upRoute } from "../schemas";
 
 /** The runbook's scripts as requests: each one runs in the fleet's object, under its lease. */
 export const actions = newApi();

@@ -1,8 +1,9 @@
 /**
- * @module
  * The reads the dashboard needs besides /status, /events and /hosts: the fleet's 24-hour history
  * for its charts, and which token it holds so that it offers only what that token may do.
+ * @module
  */
+
 import { createRoute } from "@hono/zod-openapi";
 import { BUCKET_MS } from "../../fleet/history";
 import type { HistoryBody as HistoryBodyOf, WhoamiBody as WhoamiBodyOf } from "../contract";

@@ -1,3 +1,9 @@
+/**
+ * The read routes: `/status`, `/events`, `/hosts`, `/stats`, `/metrics`, a worker's logs and
+ * `/healthz`.
+ * @module
+ */
+
 import type { EventsBody, HostsBody, StatusBody } from "../contract";
 import { judgeHealth } from "../../fleet/cron";
 import { fleetNames, registry } from "../../fleet/registry";
@@ -7,7 +13,8 @@ import { answer, fail } from "../respond";
 import { statsText } from "../../fleet/stats";
 import { METRICS_CONTENT_TYPE, metricsText } from "../metrics";
 import { healthRoute } from "../fleet-schemas";
-import { eventsRoute, hostsRoute, logsRoute, metricsRoute, statsRoute, statusRoute } from "../schemas";
+import { hostsRoute } from "../host-schemas";
+import { eventsRoute, logsRoute, metricsRoute, statsRoute, statusRoute } from "../schemas";
 import { statusText } from "../text";
 import { grandTotals } from "../totals";
 

@@ -1,8 +1,9 @@
 /**
- * @module
  * The operator's word on hosts: block one by hand (`PUT /hosts/:machineId`), or forget what the
  * fleet knows of one (`DELETE /hosts/:machineId`), for this fleet or the whole account.
+ * @module
  */
+
 import { blockHost as block, type BlockScope } from "../../reconcile/hosts";
 import { redact } from "../../redact";
 import { registry } from "../registry";

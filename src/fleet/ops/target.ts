@@ -1,8 +1,9 @@
 /**
- * @module
  * The operator's target and switches: `/scale`, `/up`, `/down`, `/pause` and `/resume`. Each runs
  * under the fleet's lease (object.ts) and, where it changes the target, acts on it in the same pass.
+ * @module
  */
+
 import { slotOf } from "../../config/fleet";
 import { minUploadInterval, upProblem } from "../../config/uploads";
 import { closedBreaker } from "../../reconcile/breaker";

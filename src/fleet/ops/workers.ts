@@ -1,8 +1,9 @@
 /**
- * @module
  * The operator's hand on workers: replace one (`POST /instances/:id/replace`) or roll them all
  * (`POST /roll`). Both are passes with an option, so plan and act decide and journal as always.
+ * @module
  */
+
 import { slotOf } from "../../config/fleet";
 import type { PassReport } from "../../reconcile/report";
 import { startedBefore } from "../../reconcile/roll";

@@ -1,10 +1,11 @@
 /**
- * @module
  * Budgets as data: what may hold launches back (each gate a row with its reason), and how many
  * producing workers the fleet may take away by choice in one pass (the disruption budget, after
  * Karpenter's). Urgent destroys (dead, fatal, stuck, duplicate, down, the operator's replace) never
  * wait for a budget: they bill and produce nothing.
+ * @module
  */
+
 import { probeAllowed } from "../breaker";
 import { HOUR_MS } from "../../format";
 import type { PlanInput, Worker } from "./types";

@@ -1,8 +1,9 @@
 /**
- * @module
  * When a healthy worker that is leaving (traded away, or above target) may go: right after an
  * upload, so that the games it made since its last one reach the learner.
+ * @module
  */
+
 import { GAMES_PER_BATCH } from "../launch";
 import type { Worker } from "./types";
 

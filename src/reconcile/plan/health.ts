@@ -1,9 +1,10 @@
 /**
- * @module
  * What must go whatever the target: the operator's pick, dead workers, workers fatal past their
  * grace or stuck past a phase timeout, a host Hugging Face refuses, and destroys Vast has not yet
  * confirmed. These are urgent: they act at once, outside the disruption budget.
+ * @module
  */
+
 import type { FleetConfig } from "../../config/fleet";
 import { formatDuration } from "../../format";
 import type { FatalKind } from "../logs";

@@ -1,9 +1,10 @@
 /**
- * @module
  * Whom a Hugging Face 401/403 in a worker's logs blames: the token (hold launches, keep the
  * workers) or one host (replace that worker), decided by whether another worker vouches for the
  * token.
+ * @module
  */
+
 import type { FleetConfig } from "../../config/fleet";
 import { plannedUploadInterval } from "../../config/uploads";
 import type { FleetState } from "../state";

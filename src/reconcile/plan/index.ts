@@ -1,10 +1,11 @@
 /**
- * @module
  * The decision of one pass: observed fleet + remembered state + config + now → actions, each with
  * its reason. Pure and level-triggered: it compares what is wanted with what is seen, so the same
  * input always gives the same plan, and a plan whose actions took effect plans nothing more. Each
  * decision is a module of this folder; `plan` composes them in order of urgency.
+ * @module
  */
+
 import { labelFor } from "../../config/fleet";
 import { chooseOffers, type OfferChoiceContext } from "../offers";
 import { launchAllowance, disruptionBudget, tradesAllowed, type GateContext } from "./budget";

@@ -1,9 +1,10 @@
 /**
- * @module
  * One worker per slot, as many slots as the target: extra instances sharing a label go, the worst
  * workers leave when the fleet is above target (within the disruption budget), and the lowest free
  * slots are filled when it is below.
+ * @module
  */
+
 import { uploadIntervalOf } from "../uploads";
 import { awaitsUpload } from "./drain";
 import { workerValue } from "./trades";

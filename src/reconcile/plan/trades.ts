@@ -1,10 +1,11 @@
 /**
- * @module
  * Trades, make before break: a running worker is replaced by a new instance that must run before
  * the old one leaves. Three reasons: a better deal (at least `upgradeMinGain` more games per
  * dollar), a roll (POST /roll: every worker started before it, whatever the gain), and a price
  * over the cap (the cap was lowered, or the listing says so): never an empty fleet for a price.
+ * @module
  */
+
 import { formatDuration } from "../../format";
 import { chooseOffers, expectedRate, gamesPerDollar, type OfferChoiceContext } from "../offers";
 import { isStale } from "../roll";

@@ -1,8 +1,9 @@
 /**
- * @module
  * What the planner reads and writes: a classified worker, the actions it plans, its input and its
  * answer. Every decision module of the planner speaks these types.
+ * @module
  */
+
 import type { FleetConfig } from "../../config/fleet";
 import type { Instance, Offer } from "../../vast/schemas";
 import type { Classification } from "../classify";
