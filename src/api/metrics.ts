@@ -148,6 +148,24 @@ export function metricsText(fleets: FleetStatus[]): string {
       "The Vast account's credit in US dollars as the fleet last read it (every 10 minutes while it spends); absent before its first reading.",
       (f) => f.alerts.credit?.credit ?? null,
     ),
+    each(
+      "credit_runway_hours",
+      "gauge",
+      "Hours the account's credit lasts at the fleet's dollars_per_hour; absent before a credit reading or while the fleet costs nothing.",
+      (f) => f.credit.runwayHours,
+    ),
+    each(
+      "spent_dollars_total",
+      "counter",
+      "US dollars the fleet's instances cost since its books started (its own accounting: price × billed time, disk included), kept across object restarts.",
+      (f) => f.money.spent.total,
+    ),
+    each(
+      "games_delivered_total",
+      "counter",
+      "Self-play games the fleet's workers uploaded to Hugging Face since its books started, kept across object restarts.",
+      (f) => f.money.games.total,
+    ),
   ];
   return render(families);
 }

@@ -62,7 +62,8 @@ export const security = [{ bearer: [] }];
 export const statusRoute = createRoute({
   method: "get",
   path: "/status",
-  summary: "Every fleet (or one): target, paused and breaker state, instances, totals, last pass",
+  summary:
+    "Every fleet (or one): target, paused and breaker state, instances, totals, last pass, money spent and games delivered, credit runway, the learner",
   security,
   request: {
     query: FleetQuery.extend({
@@ -182,7 +183,7 @@ export const statsRoute = createRoute({
   },
   responses: {
     200: {
-      description: "throughput per GPU model and what is known of each host",
+      description: "throughput per GPU model, what is known of each host, and the fleet's books (money)",
       content: { "application/json": { schema: StatsBody }, "text/plain": { schema: z.string() } },
     },
     ...errors,
@@ -193,7 +194,7 @@ export const metricsRoute = createRoute({
   method: "get",
   path: "/metrics",
   summary:
-    "Every fleet in Prometheus' text format: workers by phase, $/h, games/s, games per dollar, launches and destroys by cause, breaker, credit, passes, errors, subrequests",
+    "Every fleet in Prometheus' text format: workers by phase, $/h, games/s, games per dollar, launches and destroys by cause, breaker, credit and its runway, dollars spent and games delivered, passes, errors, subrequests",
   security,
   responses: {
     200: {

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { moneyLine } from "../accounting/views";
 import type { FleetStatus, InstanceStatus } from "../fleet/status";
 import type { GrandTotals } from "./totals";
 import { formatDuration, type TextColumn, textTable } from "../format";
@@ -23,6 +24,9 @@ const COLUMNS: TextColumn<InstanceStatus>[] = [
   { title: "Status", cell: (i) => i.status ?? "-" },
   { title: "Age", right: true, cell: (i) => formatAge(i.ageS) },
   { title: "$/hr", right: true, cell: (i) => num(i.dph, 3) },
+  // OD on demand, BID interruptible (its bid in the next column).
+  { title: "Cap", right: false, cell: (i) => (i.capacity === "interruptible" ? "BID" : "OD") },
+  { title: "Bid", right: true, cell: (i) => num(i.bid ?? null, 4) },
   { title: "games/s", right: true, cell: (i) => num(i.gamesPerSec, 1) },
   { title: "batch", right: true, cell: (i) => num(i.batch, 0) },
   { title: "ID", right: true, cell: (i) => String(i.id) },
@@ -43,13 +47,17 @@ function notes(s: FleetStatus): string[] {
   const p = `${s.fleet}:`;
   const last = s.lastPass;
   const pass = last ? `last pass ${formatAge((s.now - last.at) / 1000)} ago, ${last.actions.length} action(s)` : "no pass yet";
-  const out = [`${p} target ${s.target ?? "-"}, ${s.totals.running} running, ${pass}`];
+  const out = [`${p} target ${s.target ?? "-"}, ${s.totals.running} running, ${pass}`, `${p} ${moneyLine(s.money)}`];
   if (s.paused) out.push(`${p} PAUSED: no autonomous actions (POST /resume?fleet=${s.fleet})`);
   if (s.breaker.open)
     out.push(
       `${p} circuit breaker OPEN since ${s.breaker.since === null ? "?" : new Date(s.breaker.since).toISOString()}: ${s.breaker.reason ?? "no reason recorded"}`,
     );
   if (s.launchHold) out.push(`${p} launches held: ${s.launchHold}`);
+  if (s.capacity && s.capacity.configured !== "on-demand")
+    out.push(
+      `${p} capacity ${s.capacity.configured}${s.capacity.fallback ? `, on demand until ${new Date(s.capacity.fallback.until).toISOString()}: ${s.capacity.fallback.reason}` : ""}`,
+    );
   if (s.roll)
     out.push(
       `${p} rolling since ${new Date(s.roll.since).toISOString()}: ${s.roll.remaining} worker(s) started before it left (POST /roll?fleet=${s.fleet}&cancel=1 stops it)`,

@@ -10,13 +10,14 @@ import { DurableObject } from "cloudflare:workers";
 import { alertsView, WATCHDOG_MS, watchdogStep } from "../alerts/run";
 import { type FleetConfig, slotOf, validateConfig } from "../config/fleet";
 import type { Env } from "../env";
+import { HealthDoc } from "../health/hf";
 import type { BlockScope } from "../reconcile/hosts";
 import type { PassOptions } from "../reconcile/pass";
 import type { PassReport } from "../reconcile/report";
 import type { FleetState } from "../reconcile/state";
 import { redact } from "../redact";
 import { clientFor } from "../vast/transport";
-import { FleetHistory, type HistoryPoint } from "./history";
+import { FleetHistory, type HistoryPoint, type HistoryWindow } from "./history";
 import { type Fence, LeaseManager } from "./lease";
 import { type Blocked, blockHost, clearHost } from "./ops/hosts";
 import { down, type DownResult, scale, setPaused, up } from "./ops/target";
@@ -217,14 +218,15 @@ export class FleetObject extends DurableObject<Env> {
       lastPass: r.store.get("lastPass", LastPass),
       alerts: alertsView(r.store),
       usage: { ...r.usage },
+      health: r.store.get("health", HealthDoc),
     });
   }
 
-  /** `GET /history`: the last 24 hours in 5-minute buckets, oldest first. */
-  async history(fleet: string): Promise<{ now: number; points: HistoryPoint[] }> {
+  /** `GET /history`: the last 24 hours in 5-minute buckets, or 7 days in hourly ones, oldest first. */
+  async history(fleet: string, window: HistoryWindow = "24h"): Promise<{ now: number; points: HistoryPoint[] }> {
     const r = this.bound(fleet);
     const now = await r.now();
-    return { now, points: r.samples.points(now) };
+    return { now, points: r.samples.points(now, window) };
   }
 
   /** What the fleet has learned: throughput per GPU model and per host, and host reputation. */

@@ -6,6 +6,7 @@
  */
 
 import { z } from "zod";
+import { bookPass } from "../accounting/book";
 import { alertsStep, bootstrapStep } from "../alerts/run";
 import { configFromVars, type FleetConfig, patchConfig, validateConfig } from "../config/fleet";
 import { passSettingsErrors } from "../config/settings";
@@ -145,6 +146,7 @@ export class FleetRunner {
     this.usage.kvReads += firstSeen.ops.reads;
     this.usage.kvWrites += firstSeen.ops.writes;
     if (options.dryRun) return outcome.report;
+    outcome.state = bookPass(outcome.state, outcome.report);
     try {
       journal(outcome.state);
     } catch (e) {

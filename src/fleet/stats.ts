@@ -4,6 +4,7 @@
  * @module
  */
 
+import { type MoneyView, moneyLine, moneyView } from "../accounting/views";
 import type { FleetConfig } from "../config/fleet";
 import { decayedStrikes, expectedGpuRate, gamesPerDollar, isBlocked } from "../reconcile/offers";
 import type { FleetState } from "../reconcile/state";
@@ -42,6 +43,8 @@ export interface FleetStats {
   fleet: string;
   gpus: GpuRow[];
   hosts: HostRow[];
+  /** The fleet's own books, as in /status. */
+  money: MoneyView;
 }
 
 export function fleetStats(fleet: string, config: FleetConfig, state: FleetState, now: number): FleetStats {
@@ -76,7 +79,7 @@ export function fleetStats(fleet: string, config: FleetConfig, state: FleetState
       }),
     )
     .sort((a, b) => Number(b.blocked) - Number(a.blocked) || b.strikes - a.strikes || a.machineId - b.machineId);
-  return { fleet, gpus, hosts };
+  return { fleet, gpus, hosts, money: moneyView(state.ledger, now) };
 }
 
 /** The runbook's "GPU performance reference" table, for curl. */
@@ -98,6 +101,8 @@ export function statsText(stats: FleetStats): string {
     line(head),
     "-".repeat(line(head).length),
     ...rows.map(line),
+    "",
+    moneyLine(stats.money),
     "",
     `${stats.hosts.length} host(s) known, ${blocked.length} blocked${blocked.length ? `: ${blocked.map((h) => `${h.machineId} (${h.reason ?? `${h.strikes} strikes`})`).join(", ")}` : ""}`,
     "",

@@ -4,11 +4,14 @@
  */
 
 import { z } from "zod";
+import { type CreditView, creditView, type LearnerView, learnerView, type MoneyView, moneyView } from "../accounting/views";
 import type { AlertsView } from "../alerts/run";
+import type { HealthDoc } from "../health/hf";
 import type { FleetConfig } from "../config/fleet";
 import { expectedGpuRate, gamesPerDollar, isBlocked } from "../reconcile/offers";
 import type { PassReport, WorkerView } from "../reconcile/report";
 import { startedBefore } from "../reconcile/roll";
+import { capacityNow } from "../reconcile/plan";
 import type { FleetState } from "../reconcile/state";
 import { type CommitRate, commitRate } from "../reconcile/uploads";
 import type { Usage } from "./usage";
@@ -55,6 +58,14 @@ export interface FleetStatus {
   /** Quota use of this fleet's object since it last started (see usage.ts). */
   usage: Usage;
   alerts: AlertsView;
+  /** The fleet's own books: spend and games delivered today (UTC), in the last 24 h and since they started. */
+  money: MoneyView;
+  /** The account's credit and how long it lasts at the fleet's burn. */
+  credit: CreditView;
+  /** The learner's progress and what holds it, in one place. */
+  learner: LearnerView;
+  /** ZEB_CAPACITY, what launches use now, and the fall back to on demand when interruption was too frequent. */
+  capacity: { configured: FleetConfig["capacity"]; now: FleetConfig["capacity"]; fallback: FleetState["capacityFallback"] } | null;
 }
 
 export function fleetStatus(input: {
@@ -67,10 +78,13 @@ export function fleetStatus(input: {
   lastPass: PassReport | null;
   alerts: AlertsView;
   usage: Usage;
+  health: HealthDoc | null;
 }): FleetStatus {
   const { now, state, config, lastPass } = input;
   const instances: InstanceStatus[] = (lastPass?.workers ?? []).map((w) => ({
     ...w,
+    capacity: w.capacity ?? "on-demand",
+    bid: w.bid ?? null,
     ageS: w.startedAt === null ? null : Math.max(0, Math.round((now - w.startedAt) / 1000)),
     phaseForS: Math.max(0, Math.round((now - w.since) / 1000)),
   }));
@@ -133,5 +147,13 @@ export function fleetStatus(input: {
       : null,
     usage: input.usage,
     alerts: input.alerts,
+    money: moneyView(state.ledger, now),
+    credit: creditView(input.alerts.credit, dph, config?.creditAlertHours ?? null),
+    learner: learnerView(state, input.health, input.alerts.firing),
+    capacity: config && {
+      configured: config.capacity,
+      now: capacityNow(config, state, now),
+      fallback: state.capacityFallback !== null && state.capacityFallback.until > now ? state.capacityFallback : null,
+    },
   };
 }

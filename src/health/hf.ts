@@ -48,6 +48,8 @@ export const HealthDoc = z.object({
     .object({
       key: z.string(),
       newestAt: z.number().nullable(),
+      /** The newest commit's id; docs saved before it was kept read as unknown. */
+      commit: z.string().nullable().default(null),
       detail: z.string(),
       checkedAt: z.number(),
       silentForMs: z.number().nullable(),
@@ -143,10 +145,13 @@ export async function readLearnerStep(
 }
 
 /** The newest commit's time (ms) in the examples dataset; null when there is none, undefined when unreadable. */
-export async function readNewestCommit(deps: HfDeps, examplesRepoId: string): Promise<{ at: number | null; detail: string } | undefined> {
+export async function readNewestCommit(
+  deps: HfDeps,
+  examplesRepoId: string,
+): Promise<{ at: number | null; commit: string | null; detail: string } | undefined> {
   const res = await send(deps, `/api/datasets/${examplesRepoId}/commits/main`, "GET");
   if (res === null) return undefined;
-  if (res.status === 404) return { at: null, detail: `${examplesRepoId} not found (${describe(res)})` };
+  if (res.status === 404) return { at: null, commit: null, detail: `${examplesRepoId} not found (${describe(res)})` };
   if (res.status !== 200) return undefined;
   const parsed = Commits.safeParse(await res.json().catch(() => null));
   if (!parsed.success) return undefined;
@@ -154,8 +159,8 @@ export async function readNewestCommit(deps: HfDeps, examplesRepoId: string): Pr
   const newest = parsed.data[0];
   const at = newest ? Date.parse(newest.date) : null;
   return at === null || Number.isNaN(at)
-    ? { at: null, detail: `no commits in ${examplesRepoId}` }
-    : { at, detail: `newest commit ${newest?.id.slice(0, 8)} in ${examplesRepoId}` };
+    ? { at: null, commit: null, detail: `no commits in ${examplesRepoId}` }
+    : { at, commit: newest?.id ?? null, detail: `newest commit ${newest?.id.slice(0, 8)} in ${examplesRepoId}` };
 }
 
 /**
@@ -292,6 +297,7 @@ export async function runProgressChecks(
       health.examples = {
         key: config.examplesRepoId,
         newestAt: newest.at,
+        commit: newest.commit,
         detail: newest.detail,
         checkedAt: now,
         silentForMs: now - Math.max(newest.at ?? since, since),

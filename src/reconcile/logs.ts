@@ -36,6 +36,11 @@ export interface LogEvidence {
    * for the next cycle).
    */
   unsentBatches: number | null;
+  /**
+   * The worker's total_games at the batch before its newest "Upload complete": the games it has
+   * delivered to the learner. Null when the tail shows no completed upload.
+   */
+  uploadedGames: number | null;
   /** Label of the newest setup or worker-start marker, e.g. "repo cloned", "Model loaded". */
   setupStep: string | null;
 }
@@ -245,6 +250,7 @@ export function parseLogs(text: string): LogEvidence {
   let fatal: { kind: FatalKind; line: string } | null = null;
   let hfAuthError = false;
   let unsentBatches: number | null = null;
+  let uploadedGames: number | null = null;
   let setupStep: string | null = null;
   let progress = false;
   let launchErrors = 0;
@@ -284,8 +290,10 @@ export function parseLogs(text: string): LogEvidence {
       case "loop":
         stage = "running";
         progress = true;
-        if (event.upload === "complete") unsentBatches = 0;
-        else if (event.upload === "failed") unsentBatches = null;
+        if (event.upload === "complete") {
+          unsentBatches = 0;
+          if (lastBatch !== null) uploadedGames = lastBatch.totalGames;
+        } else if (event.upload === "failed") unsentBatches = null;
         break;
       case "marker":
         stage = event.marker.stage;
@@ -323,6 +331,7 @@ export function parseLogs(text: string): LogEvidence {
     fatal: stage === "fatal" ? fatal : null,
     hfAuthError,
     unsentBatches,
+    uploadedGames,
     setupStep,
   };
 }

@@ -3,8 +3,7 @@
  * alerts are made from. Built by the pass; pure helpers only.
  * @module
  */
-
-import type { Action, Worker } from "./plan";
+import { type Action, launchDph, type Worker } from "./plan";
 import type { InstanceMemory, Phase } from "./state";
 
 export interface WorkerView {
@@ -19,10 +18,14 @@ export interface WorkerView {
   since: number;
   startedAt: number | null;
   dph: number | null;
+  /** $/h of its disk alone (storage_cost × disk_space / 720), billed even while it does not run; null when Vast does not say. */
+  storageDph: number | null;
   gamesPerSec: number | null;
   batch: number | null;
   step: number | null;
   totalGames: number | null;
+  /** Games it had delivered (uploaded) at its newest completed upload the fleet saw. */
+  uploadedGames: number | null;
   ssh: string | null;
   hfAuthError: boolean;
   everRan: boolean;
@@ -30,6 +33,9 @@ export interface WorkerView {
   fatalKind: string | null;
   /** Since when its logs cannot be read; null while they can. */
   logsUnreadableSince: number | null;
+  /** On demand or interruptible (Vast's `is_bid`), and the fleet's bid for it ($/h), null on demand or unknown; absent in reports stored before bids. */
+  capacity?: "on-demand" | "interruptible";
+  bid?: number | null;
 }
 
 /** A launch or destroy of a pass, planned or done. */
@@ -101,7 +107,7 @@ export function emptyReport(fleet: string, at: number, dryRun: boolean, errors: 
   };
 }
 
-export function view(w: Worker, memory: InstanceMemory): WorkerView {
+export function view(w: Worker, memory: InstanceMemory, bid: number | null = null): WorkerView {
   const i = w.instance;
   return {
     id: i.id,
@@ -115,20 +121,45 @@ export function view(w: Worker, memory: InstanceMemory): WorkerView {
     since: w.since,
     startedAt: i.start_date === null ? null : Math.round(i.start_date * 1000),
     dph: i.dph_total,
+    storageDph: storageDph(i),
     gamesPerSec: w.phase === "RUNNING" ? memory.gamesPerSec : null,
     batch: memory.lastBatch,
     step: memory.step,
     totalGames: memory.totalGames,
+    uploadedGames: memory.uploadedGames,
     ssh: i.ssh_host && i.ssh_port ? `ssh -p ${i.ssh_port} root@${i.ssh_host}` : null,
     hfAuthError: w.hfAuthError,
     everRan: w.everRan,
     fatalKind: w.fatalKind,
     logsUnreadableSince: memory.blindSince,
+    capacity: i.is_bid ? "interruptible" : "on-demand",
+    bid: i.is_bid ? bid : null,
   };
+}
+
+/** Vast prices disk per GB and 30-day month (vast-cli `price_increase.py`, `_SEC_PER_MONTH`). */
+const HOURS_PER_MONTH = 720;
+
+function storageDph(i: Worker["instance"]): number | null {
+  return i.storage_cost === null || i.disk_space === null ? null : (i.storage_cost * i.disk_space) / HOURS_PER_MONTH;
 }
 
 /** An action as planned (a dry run), or before its call: done unless the call says otherwise. */
 export function record(a: Action): ActionRecord {
+  if (a.kind === "bid")
+    return {
+      kind: "bid",
+      label: a.label,
+      slot: a.slot,
+      instanceId: a.instanceId,
+      reason: a.reason,
+      ok: true,
+      error: null,
+      gpu: a.gpuName,
+      dph: null,
+      machineId: a.machineId,
+      cause: "outbid",
+    };
   return a.kind === "destroy"
     ? {
         kind: "destroy",
@@ -152,7 +183,7 @@ export function record(a: Action): ActionRecord {
         ok: true,
         error: null,
         gpu: a.offer.gpu_name,
-        dph: a.offer.dph_total,
+        dph: launchDph(a),
         machineId: a.offer.machine_id,
         cause: a.upgradeOf === null ? null : "upgrade",
       };

@@ -1,6 +1,6 @@
 import { DEFAULTS } from "../config/fleet";
 import { AUTO_UPLOAD_MIN_S } from "../config/uploads";
-import { round } from "./catalog";
+import { round, STORAGE_COST } from "./catalog";
 import { isRecord } from "./http";
 import { milestones, statusAt } from "./lifecycle";
 import { between, intBetween, nextFloat, type RngState } from "./rng";
@@ -115,8 +115,9 @@ export function instanceJson(inst: SimInstance, machine: Machine | undefined, no
     gpu_totalram: inst.gpuRamMb,
     gpu_util: status.actual_status === "running" ? round(70 + 25 * Math.sin(nowMs / 7919), 1) : 0,
     disk_space: inst.disk,
+    storage_cost: STORAGE_COST,
     dph_total: inst.dph,
-    is_bid: false,
+    is_bid: inst.bid != null,
     start_date: startS,
     end_date: startS + 2_592_000,
     duration: (nowMs - inst.createdMs) / 1000,

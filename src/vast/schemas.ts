@@ -27,8 +27,10 @@ export const Offer = z
     num_gpus: z.number(),
     /** MB per GPU. */
     gpu_ram: z.number(),
-    /** $/hour including storage. */
+    /** $/hour including storage; in a `type: "bid"` search, priced at `min_bid`. */
     dph_total: z.number(),
+    /** The lowest bid that wins the machine now, $/h (vast.py `search offers` help: "current minimum bid price"). */
+    min_bid: nullableNumber,
     reliability2: nullableNumber,
     geolocation: z
       .string()
@@ -95,6 +97,16 @@ export const Instance = z
     num_gpus: nullableNumber,
     gpu_ram: nullableNumber,
     dph_total: nullableNumber,
+    /** $/GB a month of its disk (30-day months): billed for as long as the instance exists, running or not. */
+    storage_cost: nullableNumber,
+    /** GB of disk allocated. */
+    disk_space: nullableNumber,
+    /** An interruptible rental (vast-api.md §3); absent reads as on demand. */
+    is_bid: z
+      .boolean()
+      .nullable()
+      .optional()
+      .transform((v) => v === true),
     /** Epoch seconds (float). */
     start_date: nullableNumber,
     ssh_host: z
@@ -173,6 +185,8 @@ export interface OfferQuery {
   minCuda: number;
   /** At most SEARCH_ROW_CAP rows come back whatever this asks. */
   limit: number;
+  /** `bid` lists interruptible prices (vast.py `search offers --type`); on demand when absent. */
+  type?: "on-demand" | "bid";
 }
 
 /** What `PUT /api/v0/asks/{offer}/` receives. */

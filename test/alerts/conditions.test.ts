@@ -29,6 +29,8 @@ function worker(id: number, hfAuthError: boolean): WorkerView {
     everRan: true,
     fatalKind: null,
     logsUnreadableSince: null,
+    storageDph: null,
+    uploadedGames: null,
   };
 }
 

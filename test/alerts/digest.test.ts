@@ -30,6 +30,8 @@ function worker(id: number, totalGames: number | null, phase: WorkerView["phase"
     everRan: true,
     fatalKind: null,
     logsUnreadableSince: null,
+    storageDph: null,
+    uploadedGames: null,
   };
 }
 

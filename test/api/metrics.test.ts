@@ -49,6 +49,14 @@ describe("GET /metrics", () => {
     expect(value(families, "vastfleet_passes_total", { fleet: "metered" })).toBe(String(status.usage.passes));
     expect(value(families, "vastfleet_breaker_open", { fleet: "metered" })).toBe("0");
     expect(Number(value(families, "vastfleet_last_pass_subrequests", { fleet: "metered" }))).toBe(status.lastPass!.subrequests);
+    // The books: counters kept in the fleet's state, equal to /status's money.
+    expect(Number(value(families, "vastfleet_spent_dollars_total", { fleet: "metered" }))).toBe(status.money.spent.total);
+    expect(status.money.spent.total).toBeGreaterThan(0);
+    expect(Number(value(families, "vastfleet_games_delivered_total", { fleet: "metered" }))).toBe(status.money.games.total);
+    const runway = value(families, "vastfleet_credit_runway_hours", { fleet: "metered" });
+    expect(runway === undefined ? null : Number(runway)).toBe(status.credit.runwayHours);
+    expect(families.find((f) => f.name === "vastfleet_spent_dollars_total")?.type).toBe("COUNTER");
+    expect(families.find((f) => f.name === "vastfleet_games_delivered_total")?.type).toBe("COUNTER");
     expect(families.find((f) => f.name === "vastfleet_launches_total")?.type).toBe("COUNTER");
     expect(families.find((f) => f.name === "vastfleet_workers")?.type).toBe("GAUGE");
   });
@@ -65,6 +73,8 @@ describe("GET /metrics", () => {
       lastPass: null,
       hfCommits: null,
       alerts: { credit: null },
+      credit: { runwayHours: null },
+      money: { spent: { total: 0 }, games: { total: 0 } },
     };
     const text = metricsText([base as unknown as FleetStatus]);
     expect(text).toContain('vastfleet_target_workers{fleet="a\\"b\\\\c\\nd"} 1');

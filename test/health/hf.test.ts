@@ -42,6 +42,8 @@ function worker(id: number, since: number): WorkerView {
     everRan: true,
     fatalKind: null,
     logsUnreadableSince: null,
+    storageDph: null,
+    uploadedGames: null,
   };
 }
 function report(at: number, workers: WorkerView[]): PassReport {

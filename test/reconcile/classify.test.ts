@@ -253,3 +253,14 @@ describe("classify: cannot see is not unhealthy (unreadable logs)", () => {
     expect(moved.memory.blindMs).toBe(0);
   });
 });
+
+describe("classify: games delivered", () => {
+  it.each<[string, LogEvidence | null, number | null]>([
+    ["a tail with a completed upload says how many", evidence({ stage: "running", lastBatch: batch(9), uploadedGames: 2048 }), 2048],
+    ["a tail without one keeps the last count", evidence({ stage: "running", lastBatch: batch(9), uploadedGames: null }), 1024],
+    ["unreadable logs keep it", null, 1024],
+    ["a fatal tail still counts its upload", evidence({ stage: "fatal", fatal: { kind: "oom", line: "OOM" }, uploadedGames: 1536 }), 1536],
+  ])("%s", (_name, logs, uploaded) => {
+    expect(run(logs, memory({ uploadedGames: 1024 })).memory.uploadedGames).toBe(uploaded);
+  });
+});

@@ -159,6 +159,7 @@ export function memory(over: Partial<InstanceMemory> = {}): InstanceMemory {
     gamesPerSec: 4,
     step: 142,
     totalGames: 1280,
+    uploadedGames: null,
     hfAuthSince: null,
     blindSince: null,
     blindMs: 0,
@@ -172,7 +173,16 @@ export function batch(n: number, gamesPerSec = 4): BatchLine {
 
 /** Parsed log evidence without going through the parser. */
 export function evidence(over: Partial<LogEvidence> = {}): LogEvidence {
-  return { stage: "wait", lastBatch: null, fatal: null, hfAuthError: false, unsentBatches: null, setupStep: null, ...over };
+  return {
+    stage: "wait",
+    lastBatch: null,
+    fatal: null,
+    hfAuthError: false,
+    unsentBatches: null,
+    uploadedGames: null,
+    setupStep: null,
+    ...over,
+  };
 }
 
 export const destroys = (actions: Action[]): DestroyAction[] => actions.filter((a): a is DestroyAction => a.kind === "destroy");
@@ -204,6 +214,7 @@ export function scriptedVast(over: Partial<VastClient> = {}): VastClient {
     showInstance: async () => null,
     destroyInstance: async () => "destroyed",
     setLabel: async () => {},
+    changeBid: async () => {},
     currentUser: async () => ({ id: 1, credit: 100, balance: null }),
     ...over,
     ...logsOf(over.getLogs ?? (async () => "")),

@@ -405,6 +405,26 @@ describe("parseLogs stage and evidence", () => {
       ),
       { stage: "running", fatal: null, unsentBatches: null, hfAuthError: false },
     ],
+    // Games delivered: total_games at the batch before the newest completed upload.
+    ["delivered: none before an upload", log(...batches(1, 3)), { uploadedGames: null }],
+    [
+      "delivered: the games before the newest completed upload",
+      log(
+        ...batches(1, 2),
+        "[w] Uploading 2 batches to HF...",
+        "[w] Upload complete (2 batches)",
+        ...batches(3, 5),
+        "[w] Uploading 3 batches to HF...",
+        "[w] Upload complete (3 batches)",
+        batchLine(6),
+      ),
+      { uploadedGames: 5 * 256, unsentBatches: 1 },
+    ],
+    [
+      "delivered: a failed upload delivers nothing more",
+      log(batchLine(2), "[w] Upload complete (2 batches)", batchLine(3), "[w] Upload failed (503 Server Error), will retry next cycle"),
+      { uploadedGames: 2 * 256 },
+    ],
     // Unsent batches: what a worker destroyed now would take with it.
     [
       "unsent: none right after an upload",

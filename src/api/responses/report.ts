@@ -24,21 +24,28 @@ export const WorkerView = z
     since: z.number().openapi({ description: "in this phase since (epoch ms)" }),
     startedAt: z.number().nullable(),
     dph: z.number().nullable(),
+    storageDph: z.number().nullable().openapi({ description: "$/h of its disk alone, billed even while it does not run" }),
     gamesPerSec: z.number().nullable(),
     batch: z.number().nullable(),
     step: z.number().nullable(),
     totalGames: z.number().nullable(),
+    uploadedGames: z.number().nullable().openapi({ description: "games delivered at its newest completed upload" }),
     ssh: z.string().nullable(),
     hfAuthError: z.boolean(),
     everRan: z.boolean(),
     fatalKind: z.string().nullable().openapi({ description: "the fatal error its logs showed (no_cuda, oom, ...)" }),
     logsUnreadableSince: z.number().nullable(),
+    capacity: z
+      .enum(["on-demand", "interruptible"])
+      .optional()
+      .openapi({ description: "Vast's is_bid; absent in reports stored before interruptible capacity" }),
+    bid: z.number().nullable().optional().openapi({ description: "the fleet's bid for it, $/h; null on demand or unknown" }),
   })
   .openapi("Worker");
 
 export const ActionRecord = z
   .object({
-    kind: z.enum(["destroy", "launch"]),
+    kind: z.enum(["destroy", "launch", "bid"]).openapi({ description: "bid: a raised bid for an outbid worker" }),
     label: z.string(),
     slot: z.number().int(),
     instanceId: z.number().int().nullable(),

@@ -7,6 +7,7 @@
 import { z } from "@hono/zod-openapi";
 import type { FleetStats as FleetStatsOf, GpuRow as GpuRowOf, HostRow as HostRowOf } from "../../fleet/stats";
 import type { Describes } from "./describes";
+import { Money } from "./money";
 
 export const GpuRow = z
   .object({
@@ -34,7 +35,7 @@ export const HostRow = z
   })
   .openapi("Host");
 
-export const StatsBody = z.object({ fleet: z.string(), gpus: z.array(GpuRow), hosts: z.array(HostRow) }).openapi("Stats");
+export const StatsBody = z.object({ fleet: z.string(), gpus: z.array(GpuRow), hosts: z.array(HostRow), money: Money }).openapi("Stats");
 
 export const HostsBody = StatsBody.pick({ fleet: true, hosts: true }).openapi("Hosts");
 

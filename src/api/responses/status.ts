@@ -8,6 +8,7 @@ import { z } from "@hono/zod-openapi";
 import type { FleetStatus as FleetStatusOf, InstanceStatus as InstanceStatusOf } from "../../fleet/status";
 import type { GrandTotals as GrandTotalsOf } from "../totals";
 import type { Describes } from "./describes";
+import { Credit, Learner, Money } from "./money";
 import { ActionRecord, WorkerView } from "./report";
 
 export const InstanceStatus = WorkerView.extend({
@@ -39,6 +40,8 @@ const CommitRate = z.object({
   limit: z.number(),
   uploadInterval: z.union([z.literal("auto"), z.number().int()]),
 });
+
+const Capacity = z.enum(["on-demand", "interruptible", "mixed"]);
 
 const Usage = z
   .object({
@@ -98,6 +101,17 @@ export const FleetStatus = z
     hfCommits: CommitRate.nullable(),
     usage: Usage,
     alerts: Alerts,
+    money: Money,
+    credit: Credit,
+    learner: Learner,
+    capacity: z
+      .object({
+        configured: Capacity,
+        now: Capacity.openapi({ description: "what launches use now: on demand while the fleet has fallen back" }),
+        fallback: z.object({ since: z.number(), until: z.number(), reason: z.string() }).nullable(),
+      })
+      .nullable()
+      .openapi({ description: "ZEB_CAPACITY, and the fall back to on demand when interruption was too frequent" }),
   })
   .openapi("FleetStatus");
 

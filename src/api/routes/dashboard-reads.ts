@@ -1,11 +1,11 @@
 /**
- * The reads the dashboard needs besides /status, /events and /hosts: the fleet's 24-hour history
- * for its charts, and which token it holds so that it offers only what that token may do.
+ * The reads the dashboard needs besides /status, /events and /hosts: the fleet's history (24 hours
+ * or 7 days) for its charts, and which token it holds so that it offers only what that token may do.
  * @module
  */
 
 import { createRoute } from "@hono/zod-openapi";
-import { BUCKET_MS } from "../../fleet/history";
+import { HistoryWindow, windowBucketMs } from "../../fleet/history";
 import type { HistoryBody as HistoryBodyOf, WhoamiBody as WhoamiBodyOf } from "../contract";
 import { lookupFleet } from "../fleet";
 import { newApi } from "../hono";
@@ -16,15 +16,20 @@ import { err, FleetQuery, security } from "../schemas";
 export const historyRoute = createRoute({
   method: "get",
   path: "/history",
-  summary: "The fleet's games/s, $/hr and worker counts over the last 24 hours, one point per 5 minutes",
+  summary:
+    "The fleet's games/s, $/hr, games per dollar (also by GPU model) and worker counts: the last 24 hours, one point per 5 minutes, or 7 days, one per hour",
   security,
-  request: { query: FleetQuery },
+  request: {
+    query: FleetQuery.extend({
+      window: HistoryWindow.optional().openapi({ description: "24h (the default): 5-minute points; 7d: hourly means" }),
+    }),
+  },
   responses: {
     200: {
       description: "points oldest first; `now` is the fleet's clock",
       content: { "application/json": { schema: HistoryBody } },
     },
-    400: err("invalid fleet name"),
+    400: err("invalid fleet name or window"),
     401: err("missing or wrong bearer token"),
     404: err("unknown fleet"),
     409: err("the fleet is busy"),
@@ -46,11 +51,16 @@ export const whoamiRoute = createRoute({
 export const dashboardReads = newApi();
 
 dashboardReads.openapi(historyRoute, async (c) => {
-  const found = await lookupFleet(c.env, c.req.valid("query").fleet);
+  const query = c.req.valid("query");
+  const found = await lookupFleet(c.env, query.fleet);
   if (!found.ok) return fail(c, found);
   const { name, stub } = found.value;
-  const history = await stub.history(name);
-  return c.json({ fleet: name, now: history.now, bucketMs: BUCKET_MS, points: history.points } satisfies HistoryBodyOf, 200);
+  const window = query.window ?? "24h";
+  const history = await stub.history(name, window);
+  return c.json(
+    { fleet: name, now: history.now, window, bucketMs: windowBucketMs(window), points: history.points } satisfies HistoryBodyOf,
+    200,
+  );
 });
 
 dashboardReads.openapi(whoamiRoute, (c) => c.json({ role: c.get("role") } satisfies WhoamiBodyOf, 200));
