@@ -25,7 +25,7 @@ import { memoryFirstSeen, simRig, type SimRig } from "./harness";
 
 export const WORKERS = 4;
 const STEP_S = 60;
-export const POLICIES = ["original", "vastfleet", "oracle"] as const;
+export const POLICIES = ["original", "vastfleet", "interruptible", "oracle"] as const;
 export type PolicyName = (typeof POLICIES)[number];
 
 /** One cell of the benchmark: the knobs a run is made of (bench/fleet.ts flags). */
@@ -38,6 +38,9 @@ export interface Cell {
   bounce: boolean;
   /** Hours the fleet idles at target 0 first, watching the market. */
   warmH: number;
+  /** Bids: min_bid over the on-demand price (Vast's "50-80% savings" is 0.2-0.5), and mean hours between competing bidders. */
+  bidRatio: number;
+  preemptMeanH: number;
   policies: PolicyName[];
 }
 
@@ -98,10 +101,18 @@ interface FleetPolicy {
   offerPolicy: "value" | "cheapest";
 }
 
-function fleetPolicy(name: "original" | "vastfleet", cell: Cell): FleetPolicy {
+type FleetPolicyName = Exclude<PolicyName, "oracle">;
+
+function fleetPolicy(name: FleetPolicyName, cell: Cell): FleetPolicy {
   const base = { ...DEFAULTS, workers: WORKERS, maxDph: cell.maxDph };
-  if (name === "vastfleet") {
-    return { config: { ...base, ...(cell.bounce ? {} : { bounceWindowS: 0 }) }, interval: () => 60, amnesic: false, offerPolicy: "value" };
+  if (name === "vastfleet" || name === "interruptible") {
+    const capacity = name === "interruptible" ? ({ capacity: "interruptible" } as const) : {};
+    return {
+      config: { ...base, ...(cell.bounce ? {} : { bounceWindowS: 0 }), ...capacity },
+      interval: () => 60,
+      amnesic: false,
+      offerPolicy: "value",
+    };
   }
   return {
     config: {
@@ -251,9 +262,9 @@ async function market(seed: number, cell: Cell, config: FleetConfig): Promise<{ 
 const count = (ls: { faulty: boolean }[]) => ({ n: ls.length, duds: ls.filter((l) => l.faulty).length });
 
 /** One policy's run of the product's real pass code against its copy of the seed's market. */
-async function run(name: "original" | "vastfleet", seed: number, cell: Cell): Promise<PolicyResult> {
+async function run(name: FleetPolicyName, seed: number, cell: Cell): Promise<PolicyResult> {
   const policy = fleetPolicy(name, cell);
-  const rig = simRig(seed, 1_000_000, faultRates(cell.duds));
+  const rig = simRig(seed, 1_000_000, faultRates(cell.duds), { bidRatio: cell.bidRatio, preemptMeanH: cell.preemptMeanH });
   const { market } = rig;
   const credit0 = market.state.credit;
   const causes: Record<string, number> = {};
@@ -273,7 +284,9 @@ async function run(name: "original" | "vastfleet", seed: number, cell: Cell): Pr
     rig.advance(60);
   }
   const start = rig.now();
-  const games = new Map<number, number>();
+  /** Games per life of an instance: a resumed bid starts a new timeline (its container restarts). */
+  const games = new Map<string, number>();
+  const lifeKey = (inst: Market["state"]["instances"][number]) => `${inst.id}:${inst.timeline.startMs}`;
   const life = new Map<number, { first: number; last: number; faulty: boolean }>();
   let replacements = 0;
   let nextPass = start;
@@ -286,7 +299,7 @@ async function run(name: "original" | "vastfleet", seed: number, cell: Cell): Pr
     // Sampled before the pass, so an instance it destroys has its games up to now.
     for (const inst of market.state.instances) {
       const done = batchesDone(inst, milestones(inst), now);
-      games.set(inst.id, Math.max(games.get(inst.id) ?? 0, done * GAMES_PER_BATCH));
+      games.set(lifeKey(inst), Math.max(games.get(lifeKey(inst)) ?? 0, done * GAMES_PER_BATCH));
       const l = life.get(inst.id) ?? { first: now, last: now, faulty: inst.fault !== null };
       l.last = now;
       life.set(inst.id, l);
@@ -325,7 +338,7 @@ async function run(name: "original" | "vastfleet", seed: number, cell: Cell): Pr
   const end = rig.now();
   await rig.sync(); // bills up to the end
   const dollars = credit0 - market.state.credit;
-  for (const inst of market.state.instances) games.set(inst.id, batchesDone(inst, milestones(inst), end) * GAMES_PER_BATCH);
+  for (const inst of market.state.instances) games.set(lifeKey(inst), batchesDone(inst, milestones(inst), end) * GAMES_PER_BATCH);
   // Uploaded, plus what live workers still hold: the run's end is not their end.
   const held = market.state.instances.reduce((sum, inst) => {
     const m = milestones(inst);

@@ -6,7 +6,7 @@
  * under 95% of its target worker-hours fails whatever its games per dollar.
  *
  *   npm run bench:fleet -- --hours 8 --seeds 1-48 --duds 0.2 --cap 0.11 --bounce on --warm 0 \
- *     --policies original,vastfleet,oracle [--json] [--jobs N] [--causes]
+ *     --bid-ratio 0.45 --preempt-mean-h 6 --policies original,vastfleet,interruptible,oracle [--json] [--jobs N] [--causes]
  *
  * See docs/benchmark.md for what each knob is calibrated on.
  */
@@ -51,6 +51,8 @@ const cell: Cell = {
   maxDph: Number(flag("cap", "BENCH_MAX_DPH", "0.11")),
   bounce: flag("bounce", "BENCH_BOUNCE", "on") !== "off",
   warmH: Number(flag("warm", "BENCH_WARM_H", "0")),
+  bidRatio: Number(flag("bid-ratio", "BENCH_BID_RATIO", "0.45")),
+  preemptMeanH: Number(flag("preempt-mean-h", "BENCH_PREEMPT_MEAN_H", "6")),
   policies: policiesOf(flag("policies", "BENCH_POLICIES", "original,vastfleet,oracle")),
 };
 const jobs = Math.max(1, Math.min(seeds.length, Number(flag("jobs", "BENCH_JOBS", String(availableParallelism())))));
@@ -153,7 +155,7 @@ if (has("json")) {
   const widths = [10, 17, 15, 14, 13, 10, 10, 10, 13, 11, 5];
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(" ");
   console.log(
-    `\nFleet simulation: ${cell.hours} simulated hours, ${WORKERS} workers, cap $${cell.maxDph}/h, ${pct(cell.duds, 0)} dud hosts, market memory ${cell.bounce ? "on" : "off"}, ` +
+    `\nFleet simulation: ${cell.hours} simulated hours, ${WORKERS} workers, cap $${cell.maxDph}/h, ${pct(cell.duds, 0)} dud hosts, market memory ${cell.bounce ? "on" : "off"}, bid ratio ${cell.bidRatio}, a competing bidder every ${cell.preemptMeanH} h, ` +
       `${cell.warmH} h idle first, seeds ${seedSpec} (mean ± sd; shares are means of per-seed ratios)`,
   );
   console.log(line(head));
@@ -218,6 +220,14 @@ if (has("json")) {
         `${s.policy} vs original: ${pct(s.gamesPerDollar / original.gamesPerDollar - 1)} games per dollar (per seed: median ${pct(perSeed[Math.floor(perSeed.length / 2)] ?? 0)}, min ${pct(perSeed[0] ?? 0)})`,
       );
     }
+  }
+  const onDemand = summaries.find((s) => s.policy === "vastfleet");
+  const bids = summaries.find((s) => s.policy === "interruptible");
+  if (onDemand && bids) {
+    const ratio = (f: (r: PolicyResult) => number) => mean(bids.runs.map((r, i) => f(r) / f(onDemand.runs[i] as PolicyResult)));
+    console.log(
+      `interruptible vs vastfleet (bid ratio ${cell.bidRatio}, a competing bidder every ${cell.preemptMeanH} h): ${pct(ratio((r) => r.gamesPerDollar) - 1)} games per dollar, ${pct(ratio((r) => r.gamesDelivered))} of its games`,
+    );
   }
   if (has("causes") || process.env.BENCH_CAUSES) {
     const causes = new Map<string, number>();

@@ -25,6 +25,9 @@ export interface RigOptions {
   marketScale?: number;
   /** Sees every request and a copy of its answer (bench/pass.ts records a pass with it). */
   tap?: (req: Request, res: Response) => Promise<void>;
+  /** Bids (src/sim/bids.ts): min_bid over the on-demand price, and mean hours between competing bidders. */
+  bidRatio?: number;
+  preemptMeanH?: number;
 }
 
 export function simRig(seed: number, credit = 1_000_000, faultRates?: Record<FaultKind, number>, options: RigOptions = {}): SimRig {
@@ -36,6 +39,8 @@ export function simRig(seed: number, credit = 1_000_000, faultRates?: Record<Fau
     paired: true,
     ...(faultRates ? { faultRates } : {}),
     ...(options.marketScale ? { marketScale: options.marketScale } : {}),
+    ...(options.bidRatio === undefined ? {} : { bidRatio: options.bidRatio }),
+    ...(options.preemptMeanH === undefined ? {} : { preemptMeanH: options.preemptMeanH }),
   });
   let count = 0;
   const vast = createVastClient({

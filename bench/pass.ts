@@ -4,10 +4,15 @@
  * recorded once, then the pass is replayed from them through a fetch stand-in many times: the
  * stored state decoded (JSON and its zod schema), the Vast answers decoded, the search ranked,
  * the plan, and the state encoded at each journal and at the end. Only the network is left out.
- * Prints p50 and p95 of process CPU time (user + system, V8's GC and compiler threads included) and
- * of wall time per pass, and the fastest pass's wall time: on a busy machine, the nearest to one
- * uncontended core's figure.
+ * Prints p50 and p95 of process CPU time (user + system, V8's GC and compiler threads included), of
+ * the main thread's CPU time alone (the thread that runs the pass) and of wall time per pass, and
+ * the fastest pass's wall time: on a busy machine, the nearest to one uncontended core's figure.
+ *
+ * `--workers 4,20` measures only those sizes; `--cpu-prof DIR` writes a V8 CPU profile of each
+ * size's measured replays (recording and warm-up left out) to DIR/pass-<n>.cpuprofile.
  */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
 import { DEFAULTS } from "../src/config/fleet";
 import { runPass } from "../src/reconcile/pass";
 import { emptyState, FleetState } from "../src/reconcile/state";
@@ -130,29 +135,60 @@ function cpuOf(f: () => void, reps: number): number {
 
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? NaN;
 
+const arg = (name: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+const sizes = arg("workers")?.split(",").map(Number);
+const profileDir = arg("cpu-prof");
+
+/** Starts a V8 CPU profile when asked; the returned function writes it. */
+async function profile(n: number): Promise<() => Promise<void>> {
+  if (profileDir === undefined) return async () => {};
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.setSamplingInterval", { interval: 100 });
+  await session.post("Profiler.start");
+  return async () => {
+    const { profile } = await session.post("Profiler.stop");
+    mkdirSync(profileDir, { recursive: true });
+    writeFileSync(`${profileDir}/pass-${n}.cpuprofile`, JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+
 console.log("\nCPU of a whole pass, replayed from the simulator's recorded answers (Node/V8; ms, p50 / p95):");
 for (const [n, reps] of [
   [4, 400],
   [20, 200],
   [100, 60],
 ] as const) {
+  if (sizes && !sizes.includes(n)) continue;
   const rec = await record(n);
   const cpu: number[] = [];
+  const thread: number[] = [];
   const wall: number[] = [];
   let journals = 0;
+  let stopProfile = async () => {};
   for (let r = 0; r < reps + 20; r++) {
+    if (r === 20) stopProfile = await profile(n);
     const c0 = process.cpuUsage();
+    const t0 = process.threadCpuUsage();
     const w0 = performance.now();
     journals = await replay(rec, n);
     const c = process.cpuUsage(c0);
+    const t = process.threadCpuUsage(t0);
     // The first 20 warm the JIT; a Worker's isolate stays warm between a fleet's passes.
     if (r < 20) continue;
     cpu.push((c.user + c.system) / 1000);
+    thread.push((t.user + t.system) / 1000);
     wall.push(performance.now() - w0);
   }
+  await stopProfile();
   console.log(
     `  ${String(n).padStart(3)} workers (${rec.workers} running, ${rec.answers.length} answers, search of ${rec.offers} offers, state ${(rec.stateText.length / 1024).toFixed(1)} KB): ` +
-      `CPU ${quantile(cpu, 0.5).toFixed(2)} / ${quantile(cpu, 0.95).toFixed(2)}, wall ${quantile(wall, 0.5).toFixed(2)} / ${quantile(wall, 0.95).toFixed(2)}, fastest ${Math.min(...wall).toFixed(2)} (${reps} passes)`,
+      `CPU ${quantile(cpu, 0.5).toFixed(2)} / ${quantile(cpu, 0.95).toFixed(2)}, main thread ${quantile(thread, 0.5).toFixed(2)} / ${quantile(thread, 0.95).toFixed(2)}, wall ${quantile(wall, 0.5).toFixed(2)} / ${quantile(wall, 0.95).toFixed(2)}, fastest ${Math.min(...wall).toFixed(2)} (${reps} passes)`,
   );
   const state = FleetState.parse(JSON.parse(rec.stateText));
   console.log(

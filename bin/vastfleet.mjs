@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 /**
- * @module
  * `npx vastfleet <command>`: the process around src/cli/run.ts. It reads VASTFLEET_URL,
  * VASTFLEET_TOKEN, VASTFLEET_FLEET and the config file ($XDG_CONFIG_HOME or ~/.config,
  * vastfleet/config.json), loads the TypeScript core through tsx (so Node 20 runs it as well as 22),
  * and exits with the code the core decided.
+ * @module
  */
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";

@@ -24,6 +24,9 @@ const COLUMNS: TextColumn<InstanceStatus>[] = [
   { title: "Status", cell: (i) => i.status ?? "-" },
   { title: "Age", right: true, cell: (i) => formatAge(i.ageS) },
   { title: "$/hr", right: true, cell: (i) => num(i.dph, 3) },
+  // OD on demand, BID interruptible (its bid in the next column).
+  { title: "Cap", right: false, cell: (i) => (i.capacity === "interruptible" ? "BID" : "OD") },
+  { title: "Bid", right: true, cell: (i) => num(i.bid ?? null, 4) },
   { title: "games/s", right: true, cell: (i) => num(i.gamesPerSec, 1) },
   { title: "batch", right: true, cell: (i) => num(i.batch, 0) },
   { title: "ID", right: true, cell: (i) => String(i.id) },
@@ -51,6 +54,10 @@ function notes(s: FleetStatus): string[] {
       `${p} circuit breaker OPEN since ${s.breaker.since === null ? "?" : new Date(s.breaker.since).toISOString()}: ${s.breaker.reason ?? "no reason recorded"}`,
     );
   if (s.launchHold) out.push(`${p} launches held: ${s.launchHold}`);
+  if (s.capacity && s.capacity.configured !== "on-demand")
+    out.push(
+      `${p} capacity ${s.capacity.configured}${s.capacity.fallback ? `, on demand until ${new Date(s.capacity.fallback.until).toISOString()}: ${s.capacity.fallback.reason}` : ""}`,
+    );
   if (s.roll)
     out.push(
       `${p} rolling since ${new Date(s.roll.since).toISOString()}: ${s.roll.remaining} worker(s) started before it left (POST /roll?fleet=${s.fleet}&cancel=1 stops it)`,

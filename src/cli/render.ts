@@ -1,60 +1,25 @@
 /**
  * What `npx vastfleet` prints for each command's JSON answer: the fields a person reads, as tables
- * laid out like `/status?format=text` (src/format.ts textTable). Each answer is checked with zod
- * first: a body that is not the route's is an error, not a half-printed table.
+ * laid out like `/status?format=text` (src/format.ts textTable). Each answer is checked first with
+ * the schema the API declares for it (src/api/responses/): a body that is not the route's is an
+ * error, not a half-printed table.
  * @module
  */
 
-import { z } from "zod";
+import type { z } from "zod";
+import { DownBody, PauseBody, ScaleBody, UpBody } from "../api/responses/actions";
+import { EventsBody, type FleetEvent } from "../api/responses/events";
+import { LogsBody } from "../api/responses/fleets";
+import type { ActionRecord, PassReport } from "../api/responses/report";
+import { HostsBody, type HostRow } from "../api/responses/stats";
 import { type TextColumn, textTable } from "../format";
 import { formatPreflight, readAnswer } from "../preflight/cli";
 import type { Command, CommandName } from "./args";
 
-const Action = z.looseObject({
-  kind: z.string(),
-  label: z.string(),
-  instanceId: z.number().nullable(),
-  ok: z.boolean(),
-  reason: z.string(),
-  error: z.string().nullable(),
-});
-type Action = z.infer<typeof Action>;
-const Report = z.looseObject({ actions: z.array(Action), held: z.array(z.string()), errors: z.array(z.string()) });
-const Listed = z.looseObject({ id: z.number(), label: z.string(), gpu: z.string().nullable(), status: z.string().nullable() });
-type Listed = z.infer<typeof Listed>;
-const Event = z.looseObject({
-  at: z.number(),
-  action: z.string(),
-  label: z.string().nullable(),
-  phase: z.string().nullable(),
-  ok: z.boolean(),
-  reason: z.string(),
-});
-type Event = z.infer<typeof Event>;
-const Host = z.looseObject({
-  machineId: z.number(),
-  gpu: z.string().nullable(),
-  gamesPerSec: z.number().nullable(),
-  strikes: z.number(),
-  blocked: z.boolean(),
-  reason: z.string().nullable(),
-  sharedFrom: z.string().nullable(),
-});
-type Host = z.infer<typeof Host>;
-
-const ANSWERS = {
-  scale: z.looseObject({ fleet: z.string(), target: z.number(), report: Report }),
-  up: z.looseObject({ fleet: z.string(), added: z.number(), gpu: z.string().nullable(), report: Report }),
-  down: z.discriminatedUnion("confirmed", [
-    z.looseObject({ fleet: z.string(), confirmed: z.literal(true), destroyed: z.array(z.number()), errors: z.array(z.string()) }),
-    z.looseObject({ fleet: z.string(), confirmed: z.literal(false), wouldDestroy: z.array(Listed), message: z.string() }),
-  ]),
-  pause: z.looseObject({ fleet: z.string(), paused: z.boolean() }),
-  resume: z.looseObject({ fleet: z.string(), paused: z.boolean() }),
-  events: z.looseObject({ fleet: z.string(), events: z.array(Event) }),
-  logs: z.looseObject({ id: z.number(), label: z.string(), text: z.string().nullable() }),
-  hosts: z.looseObject({ fleet: z.string(), hosts: z.array(Host) }),
-} satisfies Partial<Record<CommandName, z.ZodType>>;
+type Action = z.infer<typeof ActionRecord>;
+type Listed = Extract<z.infer<typeof DownBody>, { confirmed: false }>["wouldDestroy"][number];
+type Event = z.infer<typeof FleetEvent>;
+type Host = z.infer<typeof HostRow>;
 
 const ACTION_COLUMNS: TextColumn<Action>[] = [
   { title: "Action", cell: (a) => (a.ok ? a.kind : `${a.kind} FAILED`) },
@@ -88,7 +53,7 @@ const HOST_COLUMNS: TextColumn<Host>[] = [
 ];
 
 /** A pass's actions, then what held it back and what failed. */
-function report(r: z.infer<typeof Report>): string[] {
+function report(r: z.infer<typeof PassReport>): string[] {
   const lines = r.actions.length > 0 ? textTable(ACTION_COLUMNS, r.actions) : ["no action"];
   return [...lines, ...r.held.map((h) => `held: ${h}`), ...r.errors.map((e) => `error: ${e}`)];
 }
@@ -124,11 +89,11 @@ function parsed<T>(schema: z.ZodType<T>, json: unknown, view: (value: T) => stri
 function linesFor(command: Exclude<CommandName, "status" | "preflight">, json: unknown): Lines {
   switch (command) {
     case "scale":
-      return parsed(ANSWERS.scale, json, (a) => [`${a.fleet}: target ${a.target}`, ...report(a.report)]);
+      return parsed(ScaleBody, json, (a) => [`${a.fleet}: target ${a.target}`, ...report(a.report)]);
     case "up":
-      return parsed(ANSWERS.up, json, (a) => [`${a.fleet}: ${a.added} added${a.gpu ? ` on ${a.gpu}` : ""}`, ...report(a.report)]);
+      return parsed(UpBody, json, (a) => [`${a.fleet}: ${a.added} added${a.gpu ? ` on ${a.gpu}` : ""}`, ...report(a.report)]);
     case "down":
-      return parsed(ANSWERS.down, json, (a) =>
+      return parsed(DownBody, json, (a) =>
         a.confirmed
           ? [
               `${a.fleet}: target 0, ${a.destroyed.length} instance(s) destroyed${a.destroyed.length ? `: ${a.destroyed.join(", ")}` : ""}`,
@@ -138,12 +103,12 @@ function linesFor(command: Exclude<CommandName, "status" | "preflight">, json: u
       );
     case "pause":
     case "resume":
-      return parsed(ANSWERS[command], json, (a) => [`${a.fleet}: ${a.paused ? "paused (no autonomous actions)" : "resumed"}`]);
+      return parsed(PauseBody, json, (a) => [`${a.fleet}: ${a.paused ? "paused (no autonomous actions)" : "resumed"}`]);
     case "events":
-      return parsed(ANSWERS.events, json, (a) => (a.events.length ? textTable(EVENT_COLUMNS, a.events) : [`${a.fleet}: no events`]));
+      return parsed(EventsBody, json, (a) => (a.events.length ? textTable(EVENT_COLUMNS, a.events) : [`${a.fleet}: no events`]));
     case "logs":
-      return parsed(ANSWERS.logs, json, (a) => [a.text?.trimEnd() ?? `${a.label} (${a.id}): no logs yet`]);
+      return parsed(LogsBody, json, (a) => [a.text?.trimEnd() ?? `${a.label} (${a.id}): no logs yet`]);
     case "hosts":
-      return parsed(ANSWERS.hosts, json, (a) => (a.hosts.length ? textTable(HOST_COLUMNS, a.hosts) : [`${a.fleet}: no host learned yet`]));
+      return parsed(HostsBody, json, (a) => (a.hosts.length ? textTable(HOST_COLUMNS, a.hosts) : [`${a.fleet}: no host learned yet`]));
   }
 }

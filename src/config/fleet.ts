@@ -133,6 +133,14 @@ export const FleetConfig = z
     upgradeCooldownS: seconds(0, 7 * 86_400),
     bounceWindowS: seconds(0, 86_400),
     gpuPriors: GpuPriors,
+    /** On-demand, interruptible (bid) or both (docs/vast-interruptible.md; the bid policy: src/reconcile/plan/bids.ts). */
+    capacity: z.enum(["on-demand", "interruptible", "mixed"]),
+    /** `mixed`: at least this many workers stay on demand. */
+    minOnDemand: z.number().int().min(0).max(1000),
+    /** A bid starts this fraction above the offer's `min_bid`. */
+    bidMargin: z.number().min(0).max(5),
+    /** How long an outbid (paused) worker may wait to resume before it is destroyed and replaced. */
+    outbidWaitS: seconds(0, 86_400),
     paused: z.boolean(),
   })
   .strict();
@@ -181,6 +189,11 @@ export const DEFAULTS: FleetConfig = {
   // Other renters give a dud back 10-30 minutes after renting it; a good host they keep for hours.
   bounceWindowS: 2700,
   gpuPriors: RUNBOOK_GPU_PRIORS,
+  // On demand until the benchmark says otherwise (docs/benchmark.md, "Interruptible capacity").
+  capacity: "on-demand",
+  minOnDemand: 1,
+  bidMargin: 0.15,
+  outbidWaitS: 600,
   paused: false,
 };
 
@@ -222,6 +235,10 @@ export const FIELD_VARS: Record<keyof FleetConfig, string> = {
   upgradeCooldownS: "ZEB_UPGRADE_COOLDOWN_S",
   bounceWindowS: "ZEB_BOUNCE_WINDOW_S",
   gpuPriors: "ZEB_GPU_PRIORS",
+  capacity: "ZEB_CAPACITY",
+  minOnDemand: "ZEB_MIN_ON_DEMAND",
+  bidMargin: "ZEB_BID_MARGIN",
+  outbidWaitS: "ZEB_OUTBID_WAIT_S",
   paused: "ZEB_PAUSED",
 };
 

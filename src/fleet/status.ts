@@ -11,6 +11,7 @@ import type { FleetConfig } from "../config/fleet";
 import { expectedGpuRate, gamesPerDollar, isBlocked } from "../reconcile/offers";
 import type { PassReport, WorkerView } from "../reconcile/report";
 import { startedBefore } from "../reconcile/roll";
+import { capacityNow } from "../reconcile/plan";
 import type { FleetState } from "../reconcile/state";
 import { type CommitRate, commitRate } from "../reconcile/uploads";
 import type { Usage } from "./usage";
@@ -63,6 +64,8 @@ export interface FleetStatus {
   credit: CreditView;
   /** The learner's progress and what holds it, in one place. */
   learner: LearnerView;
+  /** ZEB_CAPACITY, what launches use now, and the fall back to on demand when interruption was too frequent. */
+  capacity: { configured: FleetConfig["capacity"]; now: FleetConfig["capacity"]; fallback: FleetState["capacityFallback"] } | null;
 }
 
 export function fleetStatus(input: {
@@ -80,6 +83,8 @@ export function fleetStatus(input: {
   const { now, state, config, lastPass } = input;
   const instances: InstanceStatus[] = (lastPass?.workers ?? []).map((w) => ({
     ...w,
+    capacity: w.capacity ?? "on-demand",
+    bid: w.bid ?? null,
     ageS: w.startedAt === null ? null : Math.max(0, Math.round((now - w.startedAt) / 1000)),
     phaseForS: Math.max(0, Math.round((now - w.since) / 1000)),
   }));
@@ -145,5 +150,10 @@ export function fleetStatus(input: {
     money: moneyView(state.ledger, now),
     credit: creditView(input.alerts.credit, dph, config?.creditAlertHours ?? null),
     learner: learnerView(state, input.health, input.alerts.firing),
+    capacity: config && {
+      configured: config.capacity,
+      now: capacityNow(config, state, now),
+      fallback: state.capacityFallback !== null && state.capacityFallback.until > now ? state.capacityFallback : null,
+    },
   };
 }

@@ -16,7 +16,8 @@ import { ACT_BUDGET_MS, afterRefused, afterSent, PACING, type Pacer, virtualPace
 import type { Outcome } from "./breaker";
 import { errorText } from "./observe";
 import { createBody } from "./launch";
-import type { Action, DestroyAction, LaunchAction } from "./plan";
+import { sendBids } from "./act-bids";
+import { type Action, type BidAction, type DestroyAction, launchDph, type LaunchAction } from "./plan";
 import { record, type ActionRecord } from "./report";
 import type { FleetState, PendingDestroy, PendingLaunch } from "./state";
 import { uploaderIntervals } from "./uploads";
@@ -143,6 +144,14 @@ export async function act(actions: Action[], state: FleetState, config: FleetCon
     }
   }
 
+  const bidding = await sendBids(
+    actions.filter((a): a is BidAction => a.kind === "bid"),
+    out.state,
+    { vast, now, journal },
+  );
+  out.actions.push(...bidding.actions);
+  if (!bidding.ok) return out;
+
   const planned = actions.filter((a): a is LaunchAction => a.kind === "launch");
   const launches = planned.filter((l) => !waiting.has(l.slot));
   if (launches.length < planned.length)
@@ -165,11 +174,12 @@ export async function act(actions: Action[], state: FleetState, config: FleetCon
       offerId: l.offer.id,
       machineId: l.offer.machine_id,
       gpuName: l.offer.gpu_name,
-      dph: l.offer.dph_total,
+      dph: launchDph(l),
       at: now,
       upgradeOf: l.upgradeOf,
       reason: l.reason,
       uploadInterval,
+      ...(l.bid == null ? {} : { bid: l.bid }),
     };
     const breaker = out.state.breaker.open ? { ...out.state.breaker, lastProbeAt: now } : out.state.breaker;
     if (!journal({ ...out.state, breaker, notBefore: sending("create"), pendingLaunches: [...out.state.pendingLaunches, intent] }))
@@ -178,10 +188,13 @@ export async function act(actions: Action[], state: FleetState, config: FleetCon
     out.actions.push(done);
     let next: FleetState;
     try {
-      const { id } = await vast.createInstance(l.offer.id, createBody(config, l.label, l.slot, deps.hfToken, uploadInterval));
+      const body = createBody(config, l.label, l.slot, deps.hfToken, uploadInterval);
+      const { id } = await (l.bid == null ? vast.createInstance(l.offer.id, body) : vast.createInstance(l.offer.id, body, l.bid));
       done.instanceId = id;
       next = {
         ...out.state,
+        bids:
+          l.bid == null ? out.state.bids : { ...out.state.bids, [String(id)]: { price: l.bid, previous: null, at: now, uncertain: false } },
         uploadIntervals: { ...out.state.uploadIntervals, [String(id)]: uploadInterval },
         pendingLaunches: out.state.pendingLaunches.map((p) => (p === intent ? { ...p, instanceId: id } : p)),
         launches: [...out.state.launches, { at: now, ok: true }],

@@ -42,7 +42,7 @@ export function classify(
   now: number,
   stallTimeoutS: number,
 ): Classification {
-  const base: InstanceMemory = previous ?? {
+  const remembered: InstanceMemory = previous ?? {
     phase: "BOOT",
     lastBatch: null,
     batchAdvancedAt: null,
@@ -56,6 +56,12 @@ export function classify(
     blindSince: null,
     blindMs: 0,
   };
+  const paused = instance.is_bid && instance.actual_status === "stopped";
+  // Resumed after an outbid: the container starts again from its onstart, so its progress markers start over.
+  const base: InstanceMemory =
+    remembered.phase === "OUTBID" && !paused
+      ? { ...remembered, phase: "BOOT", lastBatch: null, batchAdvancedAt: null, doubtfulPolls: 0, blindSince: null, blindMs: 0 }
+      : remembered;
   // An unreadable poll neither starts nor ends the HF refusal clock.
   const hfAuthSince = logs === null ? base.hfAuthSince : logs?.hfAuthError ? (base.hfAuthSince ?? now) : null;
   // Logs that say nothing reliable: unreadable, or "No such container" from a container that ran
@@ -83,6 +89,10 @@ export function classify(
 
   const status = instance.actual_status;
   const msg = instance.status_msg ?? "";
+  // Vast pauses a bid that is no longer the highest (or that an on-demand renter outranks): its
+  // container is stopped, its storage kept and billed, until the bid wins again. The fleet never
+  // stops its own instances, so a stopped bid is read as outbid, not dead (docs/vast-interruptible.md).
+  if (paused) return result("OUTBID", `outbid: paused by Vast${msg ? ` (${msg.slice(0, 120)})` : ""}`);
   if (status === "created" && instance.intended_status === "stopped") {
     return result("DEAD", `boot abandoned by Vast${msg ? `: ${msg.slice(0, 160)}` : ""}`);
   }

@@ -69,7 +69,7 @@ export function isBlocked(host: HostRecord | undefined, now: number): boolean {
 
 export interface OfferChoiceContext {
   config: FleetConfig;
-  state: Pick<FleetState, "gpuStats" | "hosts" | "vramFloorMb">;
+  state: Pick<FleetState, "gpuStats" | "hosts" | "vramFloorMb"> & Partial<Pick<FleetState, "interruptions">>;
   now: number;
   /** Only this GPU model (the runbook's `vast_up.sh 2 RTX_3090`). */
   gpu?: string | null;
@@ -82,7 +82,12 @@ export interface OfferChoiceContext {
 export interface RankedOffer {
   offer: Offer;
   expectedGamesPerSec: number;
+  /** Expected games per dollar; for a bid, net of expected interruption losses (interruptions.ts). */
   gamesPerDollar: number;
+  /** The bid to create it with ($/h), null on demand. */
+  bid: number | null;
+  /** $/h it will cost while it runs: dph_total on demand, the bid plus storage on a bid. */
+  dph: number;
 }
 
 /** Why an offer cannot be used, or null when it can. */
@@ -106,11 +111,15 @@ export function rankOffers(offers: Offer[], ctx: OfferChoiceContext): RankedOffe
     .filter((o) => offerRejection(o, ctx) === null)
     .map((offer) => {
       const rate = expectedRate(ctx.config, ctx.state, offer.gpu_name, offer.machine_id);
-      return { offer, expectedGamesPerSec: rate, gamesPerDollar: gamesPerDollar(rate, offer.dph_total) };
+      return { offer, expectedGamesPerSec: rate, gamesPerDollar: gamesPerDollar(rate, offer.dph_total), bid: null, dph: offer.dph_total };
     });
+  return sortRanked(ranked, ctx);
+}
+
+export function sortRanked(ranked: RankedOffer[], ctx: Pick<OfferChoiceContext, "policy">): RankedOffer[] {
   return ctx.policy === "cheapest"
-    ? ranked.sort((a, b) => a.offer.dph_total - b.offer.dph_total || a.offer.id - b.offer.id)
-    : ranked.sort((a, b) => b.gamesPerDollar - a.gamesPerDollar || a.offer.dph_total - b.offer.dph_total || a.offer.id - b.offer.id);
+    ? ranked.sort((a, b) => a.dph - b.dph || a.offer.id - b.offer.id)
+    : ranked.sort((a, b) => b.gamesPerDollar - a.gamesPerDollar || a.dph - b.dph || a.offer.id - b.offer.id);
 }
 
 /** The fleet's offer search: its models (or only `gpu`), caps and floors; shared by the pass and the preflight. */
@@ -129,16 +138,21 @@ export function offerQuery(config: FleetConfig, vramFloorMb: number, gpu: string
 
 /** Best distinct offers for `count` launches, one machine each, inside the fleet-wide $/h ceiling. */
 export function chooseOffers(offers: Offer[], count: number, ctx: OfferChoiceContext): RankedOffer[] {
+  return chooseRanked(rankOffers(offers, ctx), count, ctx);
+}
+
+/** The first `count` of a ranking, one machine each (none of `taken`), inside the fleet-wide $/h ceiling. */
+export function chooseRanked(ranked: RankedOffer[], count: number, ctx: OfferChoiceContext, taken: RankedOffer[] = []): RankedOffer[] {
   const chosen: RankedOffer[] = [];
-  const machines = new Set<number>();
-  let spend = ctx.fleetDph;
-  for (const r of rankOffers(offers, ctx)) {
+  const machines = new Set<number>(taken.map((r) => r.offer.machine_id));
+  let spend = ctx.fleetDph + taken.reduce((s, r) => s + r.dph, 0);
+  for (const r of ranked) {
     if (chosen.length >= count) break;
     if (machines.has(r.offer.machine_id)) continue;
-    if (ctx.config.maxFleetDph !== null && spend + r.offer.dph_total > ctx.config.maxFleetDph + 1e-9) continue;
+    if (ctx.config.maxFleetDph !== null && spend + r.dph > ctx.config.maxFleetDph + 1e-9) continue;
     chosen.push(r);
     machines.add(r.offer.machine_id);
-    spend += r.offer.dph_total;
+    spend += r.dph;
   }
   return chosen;
 }

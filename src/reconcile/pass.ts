@@ -15,10 +15,11 @@ import type { Instance, Offer } from "../vast/schemas";
 import { act } from "./act";
 import { failureSignature, largestSameFailure, nextBreaker, type Outcome } from "./breaker";
 import { settle } from "./journal";
+import { learnInterruptions } from "./interruptions";
 import { learnBounces, learnFromDestroys, learnThroughput, type Finding } from "./learn";
 import { errorText, type FirstSeen, observeWorkers } from "./observe";
 import { offerQuery } from "./offers";
-import { hfRefusesHost, hfTokenVoucher, plan, type DestroyAction, type PlanInput } from "./plan";
+import { capacityNow, hfRefusesHost, hfTokenVoucher, nextFallback, plan, type DestroyAction, type PlanInput } from "./plan";
 import { emptyReport, record, view, type PassReport } from "./report";
 import { rollFinished } from "./roll";
 import { adoptBlocks, type SharedBlock } from "./shared-hosts";
@@ -108,7 +109,9 @@ export async function runPass(
   report.errors.push(...seen.errors);
   report.phaseChanges = seen.phaseChanges;
   report.firstRunning = seen.firstRunning;
-  report.workers = workers.map((w) => view(w, seen.memories[String(w.instance.id)]!));
+  report.workers = workers.map((w) => view(w, seen.memories[String(w.instance.id)]!, state.bids[String(w.instance.id)]?.price ?? null));
+  // Interruption too frequent: launches go on demand for a while (plan/bids.ts).
+  state = { ...state, capacityFallback: nextFallback(config, state, now) };
 
   // The breaker judges what this pass observed before it plans, so that a pass that sees several
   // hosts fail the same way does not relaunch into the same fault. A container that exited on an
@@ -158,16 +161,23 @@ export async function runPass(
       }
     }
     try {
-      const offers: Offer[] = await vast.searchOffers(offerQuery(config, state.vramFloorMb, opts.gpu ?? null));
+      const query = offerQuery(config, state.vramFloorMb, opts.gpu ?? null);
+      const mode = capacityNow(config, state, now);
+      const offers: Offer[] = mode === "interruptible" ? [] : await vast.searchOffers(query);
+      // Bid offers: for bid launches, and for an outbid worker's machine (its min_bid says what wins it back).
+      const bidOffers =
+        mode !== "on-demand" || workers.some((w) => w.phase === "OUTBID") ? await vast.searchOffers({ ...query, type: "bid" }) : null;
       scanned = true;
       // Only the fleet's own search says what the market lists; `/up?gpu=` looks at one model.
       if (!opts.gpu && config.bounceWindowS > 0) {
         // A search that filled its rows may have been cut: an absent machine may be past the last row.
-        const market = learnBounces(state, offers, listed, config, now, offers.length < SEARCH_ROW_CAP);
+        // A bid-only pass watches the market through its bid search (the same listed machines).
+        const watched = mode === "interruptible" ? (bidOffers ?? []) : offers;
+        const market = learnBounces(state, watched, listed, config, now, watched.length < SEARCH_ROW_CAP);
         state = market.state;
         findings.push(...market.share);
       }
-      decided = plan({ ...input, state, offers });
+      decided = plan({ ...input, state, offers, bidOffers });
     } catch (e) {
       report.errors.push(`offer search failed (${errorText(e)}): no launches this pass`);
       decided = plan({ ...input, state });
@@ -204,12 +214,13 @@ export async function runPass(
   for (const u of next.upgrades.filter(over)) slotCooldowns[String(u.slot)] = now;
   // The ledger keeps only the uploaders still there (listed, or launched and not yet listed).
   const uploadIntervals = Object.fromEntries(Object.entries(next.uploadIntervals).filter(([id]) => present.has(Number(id))));
-  next = { ...next, upgrades: next.upgrades.filter((u) => !over(u)), slotCooldowns, uploadIntervals };
+  const bids = Object.fromEntries(Object.entries(next.bids).filter(([id]) => present.has(Number(id))));
+  next = { ...next, upgrades: next.upgrades.filter((u) => !over(u)), slotCooldowns, uploadIntervals, bids };
 
   let hfAuthHold = next.hfAuthHold && next.hfAuthHold.token !== token ? null : next.hfAuthHold;
   if (voucher) hfAuthHold = null;
   else if (workers.some((w) => w.hfAuthError)) hfAuthHold ??= { since: now, token };
-  next = learnThroughput({ ...next, hfAuthHold }, workers, state, now);
+  next = learnInterruptions(learnThroughput({ ...next, hfAuthHold }, workers, state, now), workers, state, now);
   next = {
     ...next,
     breaker: nextBreaker(next.breaker, { ownedCount: workers.length, fatalCount: 0, outcomes: acted.outcomes }, config, now),

@@ -3,8 +3,7 @@
  * alerts are made from. Built by the pass; pure helpers only.
  * @module
  */
-
-import type { Action, Worker } from "./plan";
+import { type Action, launchDph, type Worker } from "./plan";
 import type { InstanceMemory, Phase } from "./state";
 
 export interface WorkerView {
@@ -34,6 +33,9 @@ export interface WorkerView {
   fatalKind: string | null;
   /** Since when its logs cannot be read; null while they can. */
   logsUnreadableSince: number | null;
+  /** On demand or interruptible (Vast's `is_bid`), and the fleet's bid for it ($/h), null on demand or unknown; absent in reports stored before bids. */
+  capacity?: "on-demand" | "interruptible";
+  bid?: number | null;
 }
 
 /** A launch or destroy of a pass, planned or done. */
@@ -105,7 +107,7 @@ export function emptyReport(fleet: string, at: number, dryRun: boolean, errors: 
   };
 }
 
-export function view(w: Worker, memory: InstanceMemory): WorkerView {
+export function view(w: Worker, memory: InstanceMemory, bid: number | null = null): WorkerView {
   const i = w.instance;
   return {
     id: i.id,
@@ -130,6 +132,8 @@ export function view(w: Worker, memory: InstanceMemory): WorkerView {
     everRan: w.everRan,
     fatalKind: w.fatalKind,
     logsUnreadableSince: memory.blindSince,
+    capacity: i.is_bid ? "interruptible" : "on-demand",
+    bid: i.is_bid ? bid : null,
   };
 }
 
@@ -142,6 +146,20 @@ function storageDph(i: Worker["instance"]): number | null {
 
 /** An action as planned (a dry run), or before its call: done unless the call says otherwise. */
 export function record(a: Action): ActionRecord {
+  if (a.kind === "bid")
+    return {
+      kind: "bid",
+      label: a.label,
+      slot: a.slot,
+      instanceId: a.instanceId,
+      reason: a.reason,
+      ok: true,
+      error: null,
+      gpu: a.gpuName,
+      dph: null,
+      machineId: a.machineId,
+      cause: "outbid",
+    };
   return a.kind === "destroy"
     ? {
         kind: "destroy",
@@ -165,7 +183,7 @@ export function record(a: Action): ActionRecord {
         ok: true,
         error: null,
         gpu: a.offer.gpu_name,
-        dph: a.offer.dph_total,
+        dph: launchDph(a),
         machineId: a.offer.machine_id,
         cause: a.upgradeOf === null ? null : "upgrade",
       };

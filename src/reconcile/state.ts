@@ -11,7 +11,8 @@ import { LearnerStep } from "../accounting/learner";
 import { emptyLedger, Ledger } from "../accounting/ledger";
 import { Sighting } from "./market";
 
-export const PHASES = ["BOOT", "SETUP", "WAIT", "RUNNING", "STALLED", "FATAL", "DEAD"] as const;
+/** OUTBID: an interruptible worker Vast paused for a higher bid or an on-demand renter; never the host's fault. */
+export const PHASES = ["BOOT", "SETUP", "WAIT", "RUNNING", "OUTBID", "STALLED", "FATAL", "DEAD"] as const;
 export const Phase = z.enum(PHASES);
 export type Phase = z.infer<typeof Phase>;
 
@@ -57,6 +58,8 @@ export const PendingLaunch = z.object({
   reason: z.string().default(""),
   /** The upload interval (s) it was launched with; absent in journals written before it was kept. */
   uploadInterval: z.number().int().positive().optional(),
+  /** The bid it was created with ($/h), null on demand; journals written before bids read as on demand. */
+  bid: z.number().positive().nullable().optional(),
 });
 export type PendingLaunch = z.infer<typeof PendingLaunch>;
 
@@ -75,6 +78,7 @@ export const DESTROY_CAUSES = [
   "upgrade_failed",
   "down",
   "replaced",
+  "outbid",
 ] as const;
 export const DestroyCause = z.enum(DESTROY_CAUSES);
 export type DestroyCause = z.infer<typeof DestroyCause>;
@@ -128,6 +132,22 @@ export const Upgrade = z.object({
   reason: z.string(),
 });
 export type Upgrade = z.infer<typeof Upgrade>;
+
+/**
+ * A bid of the fleet, by instance id: written before it is sent (create or change). `uncertain`
+ * while Vast's answer to a change is unknown: it may have happened, so the higher price is assumed.
+ */
+export const BidRecord = z.object({
+  price: z.number().positive(),
+  previous: z.number().positive().nullable(),
+  at: z.number(),
+  uncertain: z.boolean(),
+});
+export type BidRecord = z.infer<typeof BidRecord>;
+
+/** Interruptions seen, per `gpu:<model>` and `m:<machine_id>`: hours on a bid and times outbid, decayed (interruptions.ts). */
+export const Interruptions = z.object({ hours: z.number().min(0), outbids: z.number().min(0), at: z.number() });
+export type Interruptions = z.infer<typeof Interruptions>;
 
 const FleetStateShape = z.object({
   instances: z.record(z.string(), InstanceMemory),
@@ -188,6 +208,11 @@ const FleetStateShape = z.object({
   ledger: Ledger.default(emptyLedger),
   /** The newest weights step the workers run, and when it rose (src/accounting/learner.ts). */
   learnerStep: LearnerStep.nullable().default(null),
+  /** The fleet's bids, by instance id, while the instance is listed or pending. */
+  bids: z.record(z.string(), BidRecord).default({}),
+  interruptions: z.record(z.string(), Interruptions).default({}),
+  /** Interruption was too frequent: launches go on demand until `until` (plan/bids.ts). */
+  capacityFallback: z.object({ since: z.number(), until: z.number(), reason: z.string() }).nullable().default(null),
 });
 /** States saved with a floor per GPU model become one floor by memory: the highest of them. */
 function migrate(raw: unknown): unknown {
@@ -226,6 +251,9 @@ export function emptyState(): FleetState {
     uploadIntervals: {},
     ledger: emptyLedger(),
     learnerStep: null,
+    bids: {},
+    interruptions: {},
+    capacityFallback: null,
   };
 }
 
@@ -241,6 +269,8 @@ const PARTS: Partial<Record<keyof FleetState, z.ZodType>> = {
   slotCooldowns: z.number(),
   market: Sighting,
   uploadIntervals: z.number().int().positive(),
+  bids: BidRecord,
+  interruptions: Interruptions,
 };
 
 /**

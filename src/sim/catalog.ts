@@ -144,7 +144,8 @@ export function freeForOthers(machine: Machine): boolean {
  */
 export function compete(state: MarketState, rng: RngState, fromMs: number, toMs: number): void {
   const lambda = (RENTERS_PER_HOUR * (state.marketScale ?? 1) * COMPETE_STEP_MS) / 3_600_000;
-  const ours = new Set(state.instances.map((i) => i.machineId));
+  // Our bids do not hold a machine: an on-demand renter outranks them (./bids.ts).
+  const ours = new Set(state.instances.filter((i) => i.bid == null).map((i) => i.machineId));
   // Unpaired (the default): renters choose among listed offers, drawing from the market's stream.
   const paired = state.paired === true;
   const open = paired ? freeForOthers : (m: Machine) => m.offerId !== null;
@@ -229,12 +230,12 @@ export function priceAt(machine: Machine, simMs: number): number {
 }
 
 /** $/h of `gb` of disk. */
-function storageDph(gb: number): number {
+export function storageDph(gb: number): number {
   return (STORAGE_COST * gb) / HOURS_PER_MONTH;
 }
 
 /** The GPU's own $/h (`dph_base`): the price cycle less the storage it included. */
-function gpuDph(machine: Machine, simMs: number): number {
+export function gpuDph(machine: Machine, simMs: number): number {
   return priceAt(machine, simMs) - storageDph(RUNBOOK_DISK_GB);
 }
 
@@ -251,9 +252,17 @@ export function listingLeftS(machine: Machine, simMs: number): number {
 /** Offer types as search_offers.yaml defines them; the simulator has no prepaid discounts, so `reserved` lists on-demand prices. */
 export type OfferType = "on-demand" | "bid" | "reserved";
 
-export function offerJson(machine: Machine, offerId: number, simMs: number, allocatedGb: number, type: OfferType): Record<string, unknown> {
+/** `minBid`: the lowest bid that wins the machine now (./bids.ts); `rented`: the account rents it already (a bid of ours). */
+export function offerJson(
+  machine: Machine,
+  offerId: number,
+  simMs: number,
+  allocatedGb: number,
+  type: OfferType,
+  market: { minBid: number; rented: boolean },
+): Record<string, unknown> {
   const base = gpuDph(machine, simMs);
-  const minBid = round(base * 0.6, 6);
+  const minBid = market.minBid;
   const storage = storageDph(allocatedGb);
   // A bid search prices the offer at its minimum bid (search_offers.yaml `type`).
   const dph = round((type === "bid" ? minBid : base) + storage, 6);
@@ -278,7 +287,7 @@ export function offerJson(machine: Machine, offerId: number, simMs: number, allo
     verified: true,
     external: false,
     rentable: true,
-    rented: false,
+    rented: market.rented,
     // From the model's typical speed, not the host's own: Vast cannot know how fast our workload runs there.
     score: round(((RUNBOOK_GPU_PRIORS[machine.gpuName] ?? 4) * machine.reliability) / dph, 3),
     geolocation: machine.geolocation,

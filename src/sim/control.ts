@@ -4,6 +4,7 @@
  */
 
 import { z } from "zod";
+import { settleBids } from "./bids";
 import { drawFault } from "./catalog";
 import { setSpeed, simNow } from "./clock";
 import { json } from "./http";
@@ -44,6 +45,22 @@ export const ControlInput = z
     forceFault: z.record(z.string().regex(/^(next|\d+)$/), FaultOrNone),
     /** Every Vast key gets the 401 of a revoked key. */
     refuseKeys: z.boolean(),
+    /** Bids (./bids.ts): `min_bid` over the on-demand price, and mean hours between competing bidders on a machine we bid on. */
+    bidRatio: z.number().min(0.01).max(1),
+    preemptMeanH: z.number().min(0.01).max(10_000),
+    /** `{"<machineId>": {bid, hours}}`: a competing bidder takes the machine at that bid ($/h) for that many sim hours. */
+    rivalBids: z.record(
+      z.string().regex(/^\d+$/),
+      z
+        .object({
+          bid: z.number().min(0.001).max(128),
+          hours: z
+            .number()
+            .min(0)
+            .max(24 * 365),
+        })
+        .strict(),
+    ),
     /** The HF stand-in: a role per token (unlisted ones write), and repos (`owner/name`) that answer 403; each replaces what was set. */
     hf: z
       .object({
@@ -100,6 +117,8 @@ export function applyControl(state: MarketState, input: ControlInput, realNowMs:
   if (unknown) return `forceFault.${unknown}: no such machine`;
   const unlisted = Object.keys(input.listingEndsInH ?? {}).find((k) => !state.machines.some((m) => m.id === Number(k)));
   if (unlisted) return `listingEndsInH.${unlisted}: no such machine`;
+  const unbid = Object.keys(input.rivalBids ?? {}).find((k) => !state.machines.some((m) => m.id === Number(k)));
+  if (unbid) return `rivalBids.${unbid}: no such machine`;
 
   if (input.seed !== undefined) {
     state.rng.s = input.seed;
@@ -118,6 +137,8 @@ export function applyControl(state: MarketState, input: ControlInput, realNowMs:
     for (const [name, r] of Object.entries(endpoints ?? {})) Object.assign((state.apiFaults.endpoints[name as Endpoint] ??= {}), r);
   }
   if (input.refuseKeys !== undefined) state.refuseKeys = input.refuseKeys;
+  if (input.bidRatio !== undefined) state.bidRatio = input.bidRatio;
+  if (input.preemptMeanH !== undefined) state.preemptMeanH = input.preemptMeanH;
   if (input.hf) {
     const access = state.hf.access ?? { roles: {}, forbidden: [] };
     state.hf.access = { roles: input.hf.roles ?? access.roles, forbidden: input.hf.forbidden ?? access.forbidden };
@@ -135,6 +156,11 @@ export function applyControl(state: MarketState, input: ControlInput, realNowMs:
     const machine = state.machines.find((m) => m.id === Number(id));
     if (machine) machine.listingEndsMs = now + hours * 3_600_000;
   }
+  for (const [id, r] of Object.entries(input.rivalBids ?? {})) {
+    const machine = state.machines.find((m) => m.id === Number(id));
+    if (machine) machine.rival = { bid: r.bid, untilMs: now + r.hours * 3_600_000 };
+  }
+  if (input.rivalBids) settleBids(state, now, now);
   for (const [key, kind] of Object.entries(input.forceFault ?? {})) {
     if (key === "next") state.forced.next.push(kind);
     else {
@@ -173,6 +199,8 @@ export function describeState(state: MarketState, realNowMs: number): Response {
       gpu_name: inst.gpuName,
       dph_total: inst.dph,
       actual_status: status.actual_status,
+      bid: inst.bid ?? null,
+      paused_since_ms: inst.pausedMs ?? null,
       fault: inst.fault,
       games_per_sec: inst.gamesPerSec,
       worker_id: inst.worker.workerId,

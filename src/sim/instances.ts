@@ -117,7 +117,7 @@ export function instanceJson(inst: SimInstance, machine: Machine | undefined, no
     disk_space: inst.disk,
     storage_cost: STORAGE_COST,
     dph_total: inst.dph,
-    is_bid: false,
+    is_bid: inst.bid != null,
     start_date: startS,
     end_date: startS + 2_592_000,
     duration: (nowMs - inst.createdMs) / 1000,

@@ -185,15 +185,18 @@ function firstUploadBatch(inst: SimInstance, m: Milestones): number {
   return b;
 }
 
-/** Output stops here: the process died, the host vanished, or the instance was stopped. */
+/** Output stops here: the process died, the host vanished, or the instance was stopped or outbid (paused). */
 export function freezeMs(inst: SimInstance, m: Milestones, now: number): number {
-  return Math.min(now, m.endMs ?? Infinity, m.unknownMs ?? Infinity, inst.stoppedMs ?? Infinity);
+  return Math.min(now, m.endMs ?? Infinity, m.unknownMs ?? Infinity, inst.stoppedMs ?? Infinity, inst.pausedMs ?? Infinity);
 }
 
-/** Billing runs from loading until the container exits, the host drops, or the instance stops: a dead worker in a running container still bills. */
+/**
+ * Billing runs from loading until the container exits, the host drops, or the instance stops or is
+ * outbid: a dead worker in a running container still bills. A paused bid bills its storage (tick.ts).
+ */
 export function billedSpan(inst: SimInstance, m: Milestones): [number, number] | null {
   if (m.abandonedMs !== null) return null;
-  const end = Math.min(m.exitMs ?? Infinity, m.unknownMs ?? Infinity, inst.stoppedMs ?? Infinity);
+  const end = Math.min(m.exitMs ?? Infinity, m.unknownMs ?? Infinity, inst.stoppedMs ?? Infinity, inst.pausedMs ?? Infinity);
   return end > m.loadingMs ? [m.loadingMs, end] : null;
 }
 
@@ -226,6 +229,11 @@ export function statusAt(inst: SimInstance, m: Milestones, t: number): Status {
       next_state: "stopped",
       status_msg: "Instance stopped",
     };
+  }
+  // Outbid: Vast stops the container but the rental stands and resumes when its bid wins again.
+  // What the listing shows is not documented; this is the conservative reading (docs/vast-interruptible.md).
+  if (inst.pausedMs != null && t >= inst.pausedMs) {
+    return { actual_status: "stopped", intended_status: "running", cur_state: "stopped", next_state: "running", status_msg: null };
   }
   if (m.abandonedMs !== null && t >= m.abandonedMs) {
     return { actual_status: "created", intended_status: "stopped", cur_state: "stopped", next_state: "stopped", status_msg: OCI_ERROR_MSG };

@@ -1,3 +1,4 @@
+import { minBidOf } from "./bids";
 import { offerJson, type OfferType } from "./catalog";
 import { isRecord } from "./http";
 import type { MarketState } from "./types";
@@ -90,7 +91,10 @@ export function searchOffers(
   if (type === undefined) return { error: `type must be one of ${Object.keys(TYPES).join(", ")}` };
   const storage = query.allocated_storage === undefined ? DEFAULT_ALLOCATED_GB : Number(query.allocated_storage);
   if (!Number.isFinite(storage) || storage < 0) return { error: "allocated_storage must be a number of GB" };
-  const rows = state.machines.flatMap((m) => (m.offerId === null ? [] : [offerJson(m, m.offerId, now, storage, type)]));
+  const ours = new Set(state.instances.map((i) => i.machineId));
+  const rows = state.machines.flatMap((m) =>
+    m.offerId === null ? [] : [offerJson(m, m.offerId, now, storage, type, { minBid: minBidOf(state, m, now), rented: ours.has(m.id) })],
+  );
   const found = rows.filter((row) => matchesQuery(row, query));
   sortRows(found, parseOrder(query.order));
   const limit = Number(query.limit);

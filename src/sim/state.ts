@@ -23,6 +23,9 @@ export interface MarketOptions {
   marketScale?: number;
   /** Paired: other renters act as if our fleet were not there (see MarketState.paired). */
   paired?: boolean;
+  /** `min_bid` over the on-demand price, and the mean hours between competing bidders (./bids.ts). */
+  bidRatio?: number;
+  preemptMeanH?: number;
 }
 
 export const DEFAULT_START_MS = Date.UTC(2026, 1, 6, 12, 0, 0);
@@ -62,6 +65,8 @@ export function initialState(options: MarketOptions = {}): MarketState {
   };
   if (options.marketScale !== undefined && options.marketScale !== 1) state.marketScale = options.marketScale;
   if (options.paired) state.paired = true;
+  if (options.bidRatio !== undefined) state.bidRatio = options.bidRatio;
+  if (options.preemptMeanH !== undefined) state.preemptMeanH = options.preemptMeanH;
   for (let i = 0; i < INITIAL_MACHINES * (state.marketScale ?? 1); i++) state.machines.push(newMachine(state));
   // A day of other renters before the market opens, so it starts as it would be mid-day: the best
   // healthy deals mostly rented, duds bouncing back (catalog.ts, "Other renters").

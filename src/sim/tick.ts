@@ -4,6 +4,7 @@
  * @module
  */
 
+import { pausedDph, settleBids } from "./bids";
 import { compete, freeForOthers, MAX_LISTED, MIN_LISTED, newMachine } from "./catalog";
 import {
   batchEndMs,
@@ -30,6 +31,8 @@ export function tick(state: MarketState, now: number): void {
   churn(state, now);
   bill(state, now);
   uploads(state, now);
+  // Bids pause and resume at the tick's end: billing and uploads above saw the state they had until now.
+  settleBids(state, state.tickedMs, now);
   state.tickedMs = now;
 }
 
@@ -58,7 +61,14 @@ function bill(state: MarketState, now: number): void {
   const from = state.tickedMs;
   const spans = state.instances.flatMap((inst) => {
     const span = billedSpan(inst, milestones(inst));
-    return span && span[1] > from && span[0] < now ? [{ inst, start: Math.max(span[0], from), end: Math.min(span[1], now) }] : [];
+    const running =
+      span && span[1] > from && span[0] < now
+        ? [{ inst, rate: inst.dph, start: Math.max(span[0], from), end: Math.min(span[1], now) }]
+        : [];
+    // A paused bid still bills its storage.
+    const paused =
+      inst.pausedMs != null && inst.pausedMs < now ? [{ inst, rate: pausedDph(inst), start: Math.max(inst.pausedMs, from), end: now }] : [];
+    return [...running, ...paused];
   });
   if (spans.length === 0) return;
   const cuts = [...new Set([from, now, ...spans.flatMap((s) => [s.start, s.end])])].sort((a, b) => a - b);
@@ -66,7 +76,7 @@ function bill(state: MarketState, now: number): void {
     const a = cuts[i] as number;
     const b = cuts[i + 1] as number;
     const live = spans.filter((s) => s.start <= a && s.end >= b);
-    const rate = live.reduce((sum, s) => sum + s.inst.dph, 0) / 3_600_000;
+    const rate = live.reduce((sum, s) => sum + s.rate, 0) / 3_600_000;
     if (rate <= 0) continue;
     const cost = rate * (b - a);
     if (cost < state.credit) {

@@ -53,6 +53,8 @@ export interface Machine {
   retiring?: boolean;
   /** Sim ms the host's listing ends (set through /__sim/control); absent, it rolls a month ahead. */
   listingEndsMs?: number | null;
+  /** The highest competing bid on this machine ($/h) and until when its bidder holds it (./bids.ts). */
+  rival?: { bid: number; untilMs: number } | null;
 }
 
 /** What the worker inside an instance was told to do (from env, label and onstart). */
@@ -103,6 +105,10 @@ export interface SimInstance {
   timeline: Timeline;
   /** Set when the user or the credit system stops the instance. */
   stoppedMs: number | null;
+  /** An interruptible rental's bid ($/h, the create's `price`); absent or null on demand. */
+  bid?: number | null;
+  /** Since when Vast keeps it paused: a higher bid or an on-demand renter holds its machine (./bids.ts). */
+  pausedMs?: number | null;
 }
 
 export interface LogSnapshot {
@@ -172,6 +178,10 @@ export interface MarketState {
   hf: { models: Record<string, HfModel>; commits: Record<string, HfCommit[]>; access?: HfAccess };
   /** Every key gets Vast's 401, as a revoked key does (set through /__sim/control). */
   refuseKeys?: boolean;
+  /** `min_bid` over the on-demand GPU price (absent = 0.6, the simulator's listing before bids were modelled). */
+  bidRatio?: number;
+  /** Mean hours between competing bidders arriving on a machine we bid on (absent = 6). */
+  preemptMeanH?: number;
 }
 
 /** The token roles Hugging Face's whoami-v2 reports (hub-docs security-tokens.md), or a token it refuses. */

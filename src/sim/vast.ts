@@ -3,6 +3,7 @@
  * @module
  */
 
+import { bidDph, minBidOf, settleBids } from "./bids";
 import { relist, rentalDph } from "./catalog";
 import { isRecord, json, readJson, vastError } from "./http";
 import { createInstance, drawTimeline, instanceJson } from "./instances";
@@ -30,6 +31,8 @@ const PAGE_MAX = 25;
 const DEFAULT_DISK_GB = 10;
 const LOG_SNAPSHOTS_KEPT = 50;
 const LOG_SNAPSHOT_TTL_MS = 3_600_000;
+/** A pass requests every worker's logs before it polls any: a snapshot this young is kept past the cap, as Vast keeps it. */
+const LOG_SNAPSHOT_MIN_MS = 60_000;
 /** v1 list filters work on stored columns only; computed ones are refused (vast-api.md §3). */
 const FILTERABLE = new Set(["actual_status", "intended_status", "gpu_name", "id", "label", "verification", "machine_id"]);
 
@@ -85,20 +88,29 @@ async function create(ctx: Ctx, offerId: number): Promise<Response> {
     return vastError(400, "invalid_args", "label must be at most 256 characters");
   if (typeof body.onstart === "string" && body.onstart.length > 4096)
     return vastError(400, "invalid_args", "onstart must be at most 4096 characters");
+  // create_instance.yaml: `price` is the bid of an interruptible rental, $0.001-128/h; null or absent rents on demand.
+  const bid = body.price ?? null;
+  if (bid !== null && (typeof bid !== "number" || !(bid >= 0.001 && bid <= 128)))
+    return vastError(400, "invalid_price", "price must be a bid between 0.001 and 128 $/h");
   const forced = state.forced.next.shift();
   const instId = state.nextIds.instance;
   state.nextIds.instance += intBetween(state.rng, 1, 60);
+  const disk = typeof body.disk === "number" ? body.disk : DEFAULT_DISK_GB;
   const inst = createInstance(state.rng, {
     id: instId,
     machine,
-    dph: rentalDph(machine, now, typeof body.disk === "number" ? body.disk : DEFAULT_DISK_GB),
+    dph: bid === null ? rentalDph(machine, now, disk) : bidDph(bid, disk),
     body,
     fault: forced === undefined ? machine.fault : forced === "none" ? null : forced,
     nowMs: now,
   });
-  machine.offerId = null;
+  // A bid does not hold the machine: it stays listed, and an on-demand renter outranks it.
+  if (bid === null) machine.offerId = null;
+  else inst.bid = bid;
   hfModel(state, inst.worker.weightsName);
   state.instances.push(inst);
+  // A bid under what wins the machine now starts paused.
+  if (bid !== null) settleBids(state, now, now);
   return json({ success: true, new_contract: instId, instance_api_key: hashHex(inst.seed, 64) });
 }
 
@@ -231,14 +243,24 @@ async function manage(ctx: Ctx, id: number): Promise<Response> {
 
 /**
  * `vastai change bid` (docs change_bid.yaml): $0.001-32/h, or null for Vast's winning bid (the
- * CLI's default). The simulator rents on demand only, so an accepted bid changes nothing else.
+ * CLI's default). A bid that is now the highest resumes its paused instance at once. An on-demand
+ * instance keeps its price: Vast says a rental's type cannot change.
  */
 async function changeBid(ctx: Ctx, id: number): Promise<Response> {
-  if (!ctx.state.instances.some((i) => i.id === id)) return vastError(404, "no_such_instance", "Instance with that ID does not exist.");
+  const { state, now } = ctx;
+  const inst = state.instances.find((i) => i.id === id);
+  if (!inst) return vastError(404, "no_such_instance", "Instance with that ID does not exist.");
   const body = await readJson(ctx.req);
   const price = isRecord(body) ? body.price : undefined;
   if (price !== null && (typeof price !== "number" || price < 0.001 || price > 32))
     return vastError(400, "invalid_args", "Please set a bid price >= 0.001.");
+  if (inst.bid == null) return json({ success: true });
+  const machine = state.machines.find((m) => m.id === inst.machineId);
+  inst.bid = null; // its own bid is not what it has to beat
+  const bid = typeof price === "number" ? price : machine ? minBidOf(state, machine, now) : inst.dph;
+  inst.bid = bid;
+  inst.dph = bidDph(bid, inst.disk);
+  settleBids(state, now, now);
   return json({ success: true });
 }
 
@@ -265,7 +287,9 @@ async function requestLogs(ctx: Ctx, id: number): Promise<Response> {
   // Snapshots live in the persisted state, so only recent ones are kept (clients fetch within seconds).
   const tokens = Object.keys(state.logs);
   tokens.forEach((old, i) => {
-    if (i < tokens.length - LOG_SNAPSHOTS_KEPT || (state.logs[old]?.createdMs ?? 0) < now - LOG_SNAPSHOT_TTL_MS) delete state.logs[old];
+    const created = state.logs[old]?.createdMs ?? 0;
+    if ((i < tokens.length - LOG_SNAPSHOTS_KEPT && created < now - LOG_SNAPSHOT_MIN_MS) || created < now - LOG_SNAPSHOT_TTL_MS)
+      delete state.logs[old];
   });
   return json({ success: true, result_url: `${ctx.url.origin}/__sim/logs/${token}`, msg: "Logs will be available at result_url shortly." });
 }

@@ -42,7 +42,10 @@ export interface VastClientOptions {
 
 export interface VastClient {
   searchOffers(q: OfferQuery): Promise<Offer[]>;
-  createInstance(offerId: number, body: CreateInstanceBody): Promise<{ id: number }>;
+  /** `bid`: an interruptible rental at this $/h (vast.py `create instance --bid_price`); on demand when absent. */
+  createInstance(offerId: number, body: CreateInstanceBody, bid?: number): Promise<{ id: number }>;
+  /** `PUT /api/v0/instances/bid_price/{id}/` (vast.py `change__bid`): the instance's new bid, $/h. */
+  changeBid(id: number, price: number): Promise<void>;
   listInstances(): Promise<Instance[]>;
   showInstance(id: number): Promise<Instance | null>;
   destroyInstance(id: number): Promise<"destroyed" | "not_found">;
@@ -146,7 +149,7 @@ export function createVastClient(opts: VastClientOptions): VastClient {
         ...(q.minDurationH > 0 ? { duration: { gte: q.minDurationH * 3600 } } : {}),
         ...(q.minCuda > 0 ? { cuda_max_good: { gte: q.minCuda } } : {}),
         order: [["dph_total", "asc"]],
-        type: "on-demand",
+        type: q.type ?? "on-demand",
         limit: Math.min(q.limit, SEARCH_ROW_CAP),
         // dph_total then includes the storage of the disk the fleet creates with.
         allocated_storage: q.diskGb,
@@ -156,12 +159,12 @@ export function createVastClient(opts: VastClientOptions): VastClient {
       return (await call({ method: "POST", path: "/api/v0/bundles/", body }, OffersResponse)).offers;
     },
 
-    async createInstance(offerId, body) {
+    async createInstance(offerId, body, bid) {
       const c: Call = {
         method: "PUT",
         path: `/api/v0/asks/${offerId}/`,
         // cancel_unavail: an offer that cannot be scheduled fails with no_such_ask instead of leaving a stopped instance that bills for storage.
-        body: { client_id: "me", ...body, price: null, cancel_unavail: true },
+        body: { client_id: "me", ...body, price: bid ?? null, cancel_unavail: true },
         policy: CREATE_POLICY,
         timeoutMs: createTimeoutMs,
       };
@@ -179,6 +182,19 @@ export function createVastClient(opts: VastClientOptions): VastClient {
         });
       }
       return { id: http.decode(reply, CreateResponse).new_contract };
+    },
+
+    async changeBid(id, price) {
+      // Like a create, a bid change whose answer was lost may have been made: never retried (act.ts journals it first).
+      const c: Call = {
+        method: "PUT",
+        path: `/api/v0/instances/bid_price/${id}/`,
+        body: { client_id: "me", price },
+        policy: CREATE_POLICY,
+      };
+      const reply = await http.request(c);
+      const data = http.decode(reply, SuccessResponse);
+      if (data.success === false) throw refused(reply.endpoint, data.msg);
     },
 
     async listInstances() {

@@ -77,11 +77,32 @@ type Outcome = { ok: true; status: number; text: string } | { ok: false; kind: "
 
 const MAX_DETAIL = 300;
 
+/** The single-character escapes JSON allows and what they decode to (`\uXXXX` is not among them: it could be any character). */
+const UNESCAPED = new Map(Object.entries({ '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" }));
+
 export function createHttp(o: HttpOptions) {
   const key = o.apiKey ? o.apiKey : null;
 
   /** The key must never surface, even if a server or a fetch error echoes it back. */
   const redact = (s: string): string => (key === null ? s : s.split(key).join("[redacted]"));
+  const keyChars = new Set(key ?? "");
+
+  /**
+   * Whether a JSON text could decode to a string holding the key: written out, or spelled with an
+   * escape that yields one of its characters (any `\u` escape counts). When it cannot, a reviver
+   * would return every value unchanged, and one scan of the text is far cheaper than a reviver
+   * call for every value.
+   */
+  function mayHoldKey(text: string): boolean {
+    if (key === null) return false;
+    if (text.includes(key)) return true;
+    // From each backslash past the character it escapes, so that an escaped backslash (`\\`) is one escape.
+    for (let i = text.indexOf("\\"); i >= 0; i = text.indexOf("\\", i + 2)) {
+      const char = UNESCAPED.get(text.charAt(i + 1));
+      if (char === undefined || keyChars.has(char)) return true;
+    }
+    return false;
+  }
 
   /** One try under its own deadline. Racing the timer (not only aborting) also covers a fetch that ignores its signal. */
   async function attempt(url: string, init: RequestInit, timeoutMs = o.timeoutMs): Promise<Outcome> {
@@ -179,7 +200,9 @@ export function createHttp(o: HttpOptions) {
     if (reply.status < 200 || reply.status > 299) throw failure(reply);
     let raw: unknown;
     try {
-      raw = JSON.parse(reply.text, (_k, v: unknown) => (typeof v === "string" ? redact(v) : v));
+      raw = mayHoldKey(reply.text)
+        ? JSON.parse(reply.text, (_k, v: unknown) => (typeof v === "string" ? redact(v) : v))
+        : JSON.parse(reply.text);
     } catch {
       throw new VastError("malformed", reply.endpoint, `malformed response from ${reply.endpoint}: body is not JSON`, {
         status: reply.status,

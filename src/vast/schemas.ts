@@ -1,6 +1,8 @@
 /**
  * Vast.ai wire formats (../shared/reference/vast-api.md). Only the fields vastfleet reads are
- * declared; extra fields pass through untouched (`.loose()`), because Vast adds fields freely.
+ * declared, and Vast adds fields freely: the rows of a search or a list (offers, instances, each
+ * with a hundred fields or so) keep only the declared ones, as copying the rest costs a pass most
+ * of its decoding time; the small envelopes pass extra fields through untouched (`.loose()`).
  * @module
  */
 
@@ -13,106 +15,110 @@ const nullableNumber = z
   .optional()
   .transform((v) => v ?? null);
 
-export const Offer = z
-  .object({
-    id: z.number().int(),
-    machine_id: z.number().int(),
-    host_id: z
-      .number()
-      .int()
-      .nullable()
-      .optional()
-      .transform((v) => v ?? null),
-    gpu_name: trimmed,
-    num_gpus: z.number(),
-    /** MB per GPU. */
-    gpu_ram: z.number(),
-    /** $/hour including storage. */
-    dph_total: z.number(),
-    reliability2: nullableNumber,
-    geolocation: z
-      .string()
-      .nullable()
-      .optional()
-      .transform((v) => v ?? null),
-    /** True on a machine this account already rents (search_offers.yaml `rented`). */
-    rented: z
-      .boolean()
-      .nullable()
-      .optional()
-      .transform((v) => v ?? null),
-  })
-  .loose();
+export const Offer = z.object({
+  id: z.number().int(),
+  machine_id: z.number().int(),
+  host_id: z
+    .number()
+    .int()
+    .nullable()
+    .optional()
+    .transform((v) => v ?? null),
+  gpu_name: trimmed,
+  num_gpus: z.number(),
+  /** MB per GPU. */
+  gpu_ram: z.number(),
+  /** $/hour including storage; in a `type: "bid"` search, priced at `min_bid`. */
+  dph_total: z.number(),
+  /** The lowest bid that wins the machine now, $/h (vast.py `search offers` help: "current minimum bid price"). */
+  min_bid: nullableNumber,
+  reliability2: nullableNumber,
+  geolocation: z
+    .string()
+    .nullable()
+    .optional()
+    .transform((v) => v ?? null),
+  /** True on a machine this account already rents (search_offers.yaml `rented`). */
+  rented: z
+    .boolean()
+    .nullable()
+    .optional()
+    .transform((v) => v ?? null),
+});
 export type Offer = z.infer<typeof Offer>;
 
 export const OffersResponse = z.object({ offers: z.array(Offer) }).loose();
 
-export const Instance = z
-  .object({
-    id: z.number().int(),
-    label: z
-      .string()
-      .nullable()
-      .optional()
-      .transform((v) => (v == null ? null : v.trim())),
-    actual_status: z
-      .string()
-      .nullable()
-      .optional()
-      .transform((v) => v ?? null),
-    intended_status: z
-      .string()
-      .nullable()
-      .optional()
-      .transform((v) => v ?? null),
-    cur_state: z
-      .string()
-      .nullable()
-      .optional()
-      .transform((v) => v ?? null),
-    status_msg: z
-      .string()
-      .nullable()
-      .optional()
-      .transform((v) => (v == null ? null : v.trim())),
-    machine_id: z
-      .number()
-      .int()
-      .nullable()
-      .optional()
-      .transform((v) => v ?? null),
-    host_id: z
-      .number()
-      .int()
-      .nullable()
-      .optional()
-      .transform((v) => v ?? null),
-    gpu_name: z
-      .string()
-      .nullable()
-      .optional()
-      .transform((v) => (v == null ? null : v.trim())),
-    num_gpus: nullableNumber,
-    gpu_ram: nullableNumber,
-    dph_total: nullableNumber,
-    /** $/GB a month of its disk (30-day months): billed for as long as the instance exists, running or not. */
-    storage_cost: nullableNumber,
-    /** GB of disk allocated. */
-    disk_space: nullableNumber,
-    /** Epoch seconds (float). */
-    start_date: nullableNumber,
-    ssh_host: z
-      .string()
-      .nullable()
-      .optional()
-      .transform((v) => (v == null ? null : v.trim())),
-    ssh_port: z
-      .union([z.number(), z.string()])
-      .nullable()
-      .optional()
-      .transform((v) => (v == null || v === "" ? null : Number(v))),
-  })
-  .loose();
+export const Instance = z.object({
+  id: z.number().int(),
+  label: z
+    .string()
+    .nullable()
+    .optional()
+    .transform((v) => (v == null ? null : v.trim())),
+  actual_status: z
+    .string()
+    .nullable()
+    .optional()
+    .transform((v) => v ?? null),
+  intended_status: z
+    .string()
+    .nullable()
+    .optional()
+    .transform((v) => v ?? null),
+  cur_state: z
+    .string()
+    .nullable()
+    .optional()
+    .transform((v) => v ?? null),
+  status_msg: z
+    .string()
+    .nullable()
+    .optional()
+    .transform((v) => (v == null ? null : v.trim())),
+  machine_id: z
+    .number()
+    .int()
+    .nullable()
+    .optional()
+    .transform((v) => v ?? null),
+  host_id: z
+    .number()
+    .int()
+    .nullable()
+    .optional()
+    .transform((v) => v ?? null),
+  gpu_name: z
+    .string()
+    .nullable()
+    .optional()
+    .transform((v) => (v == null ? null : v.trim())),
+  num_gpus: nullableNumber,
+  gpu_ram: nullableNumber,
+  dph_total: nullableNumber,
+  /** $/GB a month of its disk (30-day months): billed for as long as the instance exists, running or not. */
+  storage_cost: nullableNumber,
+  /** GB of disk allocated. */
+  disk_space: nullableNumber,
+  /** An interruptible rental (vast-api.md §3); absent reads as on demand. */
+  is_bid: z
+    .boolean()
+    .nullable()
+    .optional()
+    .transform((v) => v === true),
+  /** Epoch seconds (float). */
+  start_date: nullableNumber,
+  ssh_host: z
+    .string()
+    .nullable()
+    .optional()
+    .transform((v) => (v == null ? null : v.trim())),
+  ssh_port: z
+    .union([z.number(), z.string()])
+    .nullable()
+    .optional()
+    .transform((v) => (v == null || v === "" ? null : Number(v))),
+});
 export type Instance = z.infer<typeof Instance>;
 
 export const InstancesPage = z
@@ -177,6 +183,8 @@ export interface OfferQuery {
   minCuda: number;
   /** At most SEARCH_ROW_CAP rows come back whatever this asks. */
   limit: number;
+  /** `bid` lists interruptible prices (vast.py `search offers --type`); on demand when absent. */
+  type?: "on-demand" | "bid";
 }
 
 /** What `PUT /api/v0/asks/{offer}/` receives. */

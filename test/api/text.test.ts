@@ -6,7 +6,7 @@ import { call, callJson, createFleet, resetMarket } from "./helpers";
 
 /** `/status?format=text`: the table a curl user reads, like the runbook's vast_status.sh. */
 
-const HEADER = /^Label\s+GPU\s+Phase\s+Status\s+Age\s+\$\/hr\s+games\/s\s+batch\s+ID\s+Machine\s+SSH$/;
+const HEADER = /^Label\s+GPU\s+Phase\s+Status\s+Age\s+\$\/hr\s+Cap\s+Bid\s+games\/s\s+batch\s+ID\s+Machine\s+SSH$/;
 
 function worker(slot: number, over: Partial<InstanceStatus>): InstanceStatus {
   return {
@@ -82,7 +82,7 @@ describe("statusText", () => {
           ssh: null,
         }),
         worker(2, {}),
-        worker(1, { dph: 0.093 }),
+        worker(1, { dph: 0.093, capacity: "interruptible", bid: 0.0412 }),
       ],
       totals: { instances: 3, running: 2, dph: 0.284, dpd: 6.82, gamesPerSec: 9.22, gamesPerDollar: null },
       lastPass: {
@@ -103,12 +103,12 @@ describe("statusText", () => {
     const text = statusText([fleet], grandTotals([fleet]));
     expect(text).toBe(
       [
-        "Label               GPU          Phase    Status     Age   $/hr  games/s  batch        ID  Machine  SSH",
-        "-".repeat(130),
-        "zeb-worker-vast-1   RTX_3070     RUNNING  running  1h02m  0.093      4.6     12  87654322     1001  ssh -p 12346 root@ssh5.vast.ai",
-        "zeb-worker-vast-2   RTX_3070     RUNNING  running  1h02m  0.102      4.6     12  87654323     1002  ssh -p 12347 root@ssh5.vast.ai",
-        "zeb-worker-vast-10  RTX_3060_Ti  BOOT     loading  2m05s  0.089        -      -  87654331     1010  -",
-        "-".repeat(130),
+        "Label               GPU          Phase    Status     Age   $/hr  Cap     Bid  games/s  batch        ID  Machine  SSH",
+        "-".repeat(143),
+        "zeb-worker-vast-1   RTX_3070     RUNNING  running  1h02m  0.093  BID  0.0412      4.6     12  87654322     1001  ssh -p 12346 root@ssh5.vast.ai",
+        "zeb-worker-vast-2   RTX_3070     RUNNING  running  1h02m  0.102  OD        -      4.6     12  87654323     1002  ssh -p 12347 root@ssh5.vast.ai",
+        "zeb-worker-vast-10  RTX_3060_Ti  BOOT     loading  2m05s  0.089  OD        -        -      -  87654331     1010  -",
+        "-".repeat(143),
         "Total: 3 instances, $0.284/hr ($6.82/day)",
         "zeb: target 3, 2 running, last pass 0m42s ago, 0 action(s)",
         "zeb: spent $1.23 today · $2.50 24h · $10.75 total; 123456 games; 11484 games/$",
@@ -139,7 +139,8 @@ describe("statusText", () => {
       expect(lines[1]).toMatch(/^-+$/);
       const rows = lines.slice(2, 4);
       expect(rows.map((r) => r.split(/\s+/)[0])).toEqual(["curl-worker-vast-0", "curl-worker-vast-1"]);
-      for (const r of rows) expect(r).toMatch(/^curl-worker-vast-\d\s+RTX_\S+\s+[A-Z_]+\s+\S+\s+(\d+h\d\dm|\d+m\d\ds|-)\s+\d\.\d{3}\s/);
+      for (const r of rows)
+        expect(r).toMatch(/^curl-worker-vast-\d\s+RTX_\S+\s+[A-Z_]+\s+\S+\s+(\d+h\d\dm|\d+m\d\ds|-)\s+\d\.\d{3}\s+OD\s+-\s/);
       expect(lines[4]).toMatch(/^-+$/);
       expect(lines[5]).toMatch(/^Total: 2 instances, \$\d+\.\d{3}\/hr \(\$\d+\.\d{2}\/day\)$/);
     }

@@ -87,12 +87,13 @@ function expectStatus(reply: Reply, status: number): void {
 }
 
 /** The body `vastai create instance ID --image IMAGE [...]` sends (CLI vastai/cli/commands/instances.py create_instance_impl). */
-function createBody(opts: { env?: Record<string, string>; disk?: number; label?: string; onstart?: string }): PyValue {
+function createBody(opts: { env?: Record<string, string>; disk?: number; label?: string; onstart?: string; bidPrice?: number }): PyValue {
   return {
     client_id: "me",
     image: IMAGE,
     env: opts.env ?? {},
-    price: null,
+    // --bid_price: an interruptible instance at that bid (vast.py create__instance `"price": args.bid_price`).
+    price: opts.bidPrice === undefined ? null : new PyFloat(opts.bidPrice),
     disk: new PyFloat(opts.disk ?? 10),
     label: opts.label ?? null,
     extra: null,
@@ -405,6 +406,42 @@ describe("Vast's CLI against `npm run sim`", () => {
     const missing = await cli.put("/instances/bid_price/1/", { client_id: "me", price: 0.2 });
     expectStatus(missing, 404);
     assert.equal(body(missing, ErrorBody).error, "no_such_instance");
+  });
+
+  it("interruptible: search --type bid, create --bid_price, outbid is paused, change bid wins it back (CLI vast.py search__offers, create__instance, change__bid; docs/vast-interruptible.md)", async () => {
+    // vastai search offers 'num_gpus=1 gpu_name=RTX_3090' -i -o dph_total --storage 15 --raw: `--type interruptible` is sent as "bid".
+    const search = await cli.post("/bundles/", {
+      verified: { eq: true },
+      external: { eq: false },
+      rentable: { eq: true },
+      rented: { eq: false },
+      num_gpus: { eq: "1" },
+      gpu_name: { eq: "RTX 3090" },
+      order: [["dph_total", "asc"]],
+      type: "bid",
+      allocated_storage: new PyFloat(15),
+    });
+    expectStatus(search, 200);
+    const offers = body(search, z.object({ offers: z.array(Offer) }).loose()).offers;
+    const offer = offers[0];
+    assert.ok(offer, "a bid offer");
+    const minBid = z.number().positive().parse(offer.min_bid);
+    const bid = Math.round(minBid * 1.15 * 1e4) / 1e4;
+    // vastai create instance OFFER --image IMAGE --disk 15 --label zeb-worker-vast-9 --bid_price BID --raw
+    const created = await cli.put(`/asks/${offer.id}/`, createBody({ disk: 15, label: "zeb-worker-vast-9", bidPrice: bid }));
+    expectStatus(created, 200);
+    const id = body(created, z.object({ success: z.literal(true), new_contract: z.number().int() }).loose()).new_contract;
+    assert.equal((await showInstance(cli, id))?.is_bid, true);
+    // A competing bid above ours: the instance is paused, still listed (its storage bills).
+    await simControl(sim, "control", { rivalBids: { [String(offer.machine_id)]: { bid: bid * 2, hours: 10 } } });
+    const paused = await showInstance(cli, id);
+    assert.equal(paused?.actual_status, "stopped");
+    assert.equal(paused?.intended_status, "running");
+    // vastai change bid ID --price P: PUT /instances/bid_price/ID/ {"client_id": "me", "price": P}
+    const raised = await cli.put(`/instances/bid_price/${id}/`, { client_id: "me", price: new PyFloat(bid * 3) });
+    expectStatus(raised, 200);
+    assert.notEqual((await showInstance(cli, id))?.actual_status, "stopped");
+    expectStatus(await cli.delete(`/instances/${id}/`), 200);
   });
 
   it("destroy instance, then it is gone (CLI vastai/api/instances.py destroy_instance, vastai/cli/commands/instances.py destroy__instance; DOCS destroy_instance.yaml)", async () => {

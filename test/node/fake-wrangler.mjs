@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 /**
- * @module
  * A stand-in for wrangler in test/node/setup.test.ts: it appends each call (argv, and for a deploy
  * the secrets file's content as wrangler would read it) to $FAKE_WRANGLER_LOG as one JSON line, and
  * answers as wrangler does. $FAKE_WRANGLER_FAIL names a command to fail.
+ * @module
  */
 import { appendFileSync, readFileSync } from "node:fs";
 

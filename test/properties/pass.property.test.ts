@@ -66,6 +66,9 @@ function fakeVast(listing: () => Promise<Instance[]>, offers: Offer[], logPick: 
     async setLabel() {
       calls.other.push("setLabel");
     },
+    async changeBid() {
+      calls.other.push("changeBid");
+    },
     async currentUser() {
       calls.other.push("currentUser");
       return { id: 1, credit: 100, balance: null };

@@ -214,6 +214,7 @@ export function scriptedVast(over: Partial<VastClient> = {}): VastClient {
     showInstance: async () => null,
     destroyInstance: async () => "destroyed",
     setLabel: async () => {},
+    changeBid: async () => {},
     currentUser: async () => ({ id: 1, credit: 100, balance: null }),
     ...over,
     ...logsOf(over.getLogs ?? (async () => "")),

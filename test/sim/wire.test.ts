@@ -292,6 +292,25 @@ describe("simulator wire format (vast-api.md)", () => {
     expect(statuses).toEqual([404, 404, 404, 200]);
   });
 
+  it("keeps every log snapshot a pass asked for at once, past its cap of 50, and drops the extra ones a minute later", async () => {
+    const h = harness();
+    const { id } = await h.launch();
+    const ask = async () =>
+      (LogsResponse.parse(await h.data("PUT", `/api/v0/instances/request_logs/${id}/`, {})).result_url as string).slice(ORIGIN.length);
+    const status = async (path: string) => {
+      await h.call("GET", path, undefined, {});
+      return (await h.call("GET", path, undefined, {})).status;
+    };
+    const paths: string[] = [];
+    for (let i = 0; i < 60; i++) paths.push(await ask());
+    expect(await status(paths[0]!)).toBe(200);
+    expect(await status(paths[59]!)).toBe(200);
+    await h.advance(120);
+    await ask();
+    expect(await status(paths[0]!)).toBe(404);
+    expect(await status(paths[59]!)).toBe(200);
+  });
+
   it("reports the user's credit and echoes the key it was called with", async () => {
     const h = harness();
     const raw = await h.data<Record<string, unknown>>("GET", "/api/v0/users/current/");

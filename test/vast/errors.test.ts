@@ -105,7 +105,11 @@ describe("the API key never leaks", () => {
   it("in returned data, even in fields the schemas pass through", async () => {
     const user = await make(() => json({ id: 9, credit: 3.5, api_key: KEY, note: `key is ${KEY}` })).currentUser();
     const rows = await make(() =>
-      json({ success: true, next_token: null, instances: [instanceRow(1, null, { onstart: `export VAST_KEY=${KEY}` })] }),
+      json({
+        success: true,
+        next_token: null,
+        instances: [instanceRow(1, null, { status_msg: `export VAST_KEY=${KEY}`, onstart: `export VAST_KEY=${KEY}` })],
+      }),
     ).listInstances();
     const fake = standIn((s) =>
       s.method === "PUT"
@@ -115,8 +119,32 @@ describe("the API key never leaks", () => {
     const logs = await createVastClient({ baseUrl: BASE, apiKey: KEY, fetch: fake.fetch, sleep: sleeps().sleep }).getLogs(1);
 
     expect(user).toMatchObject({ id: 9, credit: 3.5 });
-    expect(rows[0]?.onstart).toBe("export VAST_KEY=[redacted]");
+    expect(rows[0]?.status_msg).toBe("export VAST_KEY=[redacted]");
+    // A row keeps only the fields vastfleet reads.
+    expect(rows[0]).not.toHaveProperty("onstart");
+    expect(user).toHaveProperty("note", "key is [redacted]");
     expect(logs).toBe("echo [redacted]\n");
     expect(JSON.stringify([user, rows, logs])).not.toContain(KEY);
+  });
+
+  it("in returned data, even when the answer spells the key with JSON escapes", async () => {
+    const raw = (body: string) => () => new Response(body, { status: 200, headers: { "Content-Type": "application/json" } });
+    const page = (status: string) =>
+      `{"success":true,"next_token":null,"instances":[${JSON.stringify(instanceRow(1, null, { status_msg: "@" })).replace('"@"', status)}]}`;
+    const unicode = `\\u${KEY.charCodeAt(0).toString(16).padStart(4, "0")}${KEY.slice(1)}`;
+    const [spelled] = await make(raw(page(`"export VAST_KEY=${unicode}\\n# done"`))).listInstances();
+    expect(spelled?.status_msg).toBe("export VAST_KEY=[redacted]\n# done");
+
+    // A key with a slash, which JSON may write as `\/`; and an answer without the key decodes as it is.
+    const slashed = "vast/key/SECRET";
+    const client = createVastClient({
+      baseUrl: BASE,
+      apiKey: slashed,
+      fetch: scripted(raw(page(`"k=vast\\/key\\/SECRET\\tend"`)), raw(page(`"a\\/b\\nc"`))).fetch,
+      sleep: sleeps().sleep,
+      retries: 1,
+    });
+    expect((await client.listInstances())[0]?.status_msg).toBe("k=[redacted]\tend");
+    expect((await client.listInstances())[0]?.status_msg).toBe("a/b\nc");
   });
 });

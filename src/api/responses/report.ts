@@ -35,12 +35,17 @@ export const WorkerView = z
     everRan: z.boolean(),
     fatalKind: z.string().nullable().openapi({ description: "the fatal error its logs showed (no_cuda, oom, ...)" }),
     logsUnreadableSince: z.number().nullable(),
+    capacity: z
+      .enum(["on-demand", "interruptible"])
+      .optional()
+      .openapi({ description: "Vast's is_bid; absent in reports stored before interruptible capacity" }),
+    bid: z.number().nullable().optional().openapi({ description: "the fleet's bid for it, $/h; null on demand or unknown" }),
   })
   .openapi("Worker");
 
 export const ActionRecord = z
   .object({
-    kind: z.enum(["destroy", "launch"]),
+    kind: z.enum(["destroy", "launch", "bid"]).openapi({ description: "bid: a raised bid for an outbid worker" }),
     label: z.string(),
     slot: z.number().int(),
     instanceId: z.number().int().nullable(),

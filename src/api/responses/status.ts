@@ -41,6 +41,8 @@ const CommitRate = z.object({
   uploadInterval: z.union([z.literal("auto"), z.number().int()]),
 });
 
+const Capacity = z.enum(["on-demand", "interruptible", "mixed"]);
+
 const Usage = z
   .object({
     since: z.number(),
@@ -102,6 +104,14 @@ export const FleetStatus = z
     money: Money,
     credit: Credit,
     learner: Learner,
+    capacity: z
+      .object({
+        configured: Capacity,
+        now: Capacity.openapi({ description: "what launches use now: on demand while the fleet has fallen back" }),
+        fallback: z.object({ since: z.number(), until: z.number(), reason: z.string() }).nullable(),
+      })
+      .nullable()
+      .openapi({ description: "ZEB_CAPACITY, and the fall back to on demand when interruption was too frequent" }),
   })
   .openapi("FleetStatus");
 

@@ -7,7 +7,8 @@
  */
 
 import { labelFor } from "../../config/fleet";
-import { chooseOffers, type OfferChoiceContext } from "../offers";
+import type { OfferChoiceContext } from "../offers";
+import { chooseLaunches, planBids } from "./bids";
 import { launchAllowance, disruptionBudget, tradesAllowed, type GateContext } from "./budget";
 import { planHealth } from "./health";
 import { hfAuthHolds, hfTokenVoucher } from "./hf";
@@ -20,6 +21,18 @@ export { fatalGraceS, REPLACE_TIMEOUTS } from "./health";
 export { hfRefusesHost, hfTokenVoucher } from "./hf";
 export { awaitsUpload, drained } from "./drain";
 export { MARKET_SCAN_MS, UPGRADE_MIN_RUNNING_MS } from "./trades";
+export { capacityNow, launchDph, nextFallback } from "./bids";
+
+/** How offers are judged for this plan: the fleet's $/h that stays (workers not going, launches not yet listed) counts toward the ceiling. */
+function offerContext(input: PlanInput, going: Going): OfferChoiceContext {
+  const { config, state, now } = input;
+  const listed = new Set(input.workers.map((w) => w.instance.id));
+  const unlisted = state.pendingLaunches.filter((p) => p.instanceId === null || !listed.has(p.instanceId));
+  const staying =
+    input.workers.filter((w) => !going.has(w.instance.id)).reduce((sum, w) => sum + (w.instance.dph_total ?? 0), 0) +
+    unlisted.reduce((s, p) => s + p.dph, 0);
+  return { config, state, now, gpu: input.gpu ?? null, fleetDph: staying, policy: input.policy ?? "value" };
+}
 
 export function plan(input: PlanInput): Plan {
   const { config, state, now } = input;
@@ -34,6 +47,8 @@ export function plan(input: PlanInput): Plan {
   const budget = disruptionBudget(input);
   const voucher = hfTokenVoucher(input.workers, state, config, now);
   const held = [...planHealth(input, voucher, going), ...planTrials(input, going, budget.take)];
+  const bids = planBids(input, offerContext(input, going), going);
+  held.push(...bids.held);
   planDuplicates(input, going);
   const scaled = planScaleDown(input, going, budget.take);
   held.push(...scaled.held);
@@ -44,12 +59,7 @@ export function plan(input: PlanInput): Plan {
   held.push(...allowance.held);
   const launchSlots = wantedSlots.slice(0, allowance.allowed);
 
-  const listed = new Set(input.workers.map((w) => w.instance.id));
-  const unlisted = state.pendingLaunches.filter((p) => p.instanceId === null || !listed.has(p.instanceId));
-  const staying =
-    input.workers.filter((w) => !going.has(w.instance.id)).reduce((sum, w) => sum + (w.instance.dph_total ?? 0), 0) +
-    unlisted.reduce((s, p) => s + p.dph, 0);
-  const ctx: OfferChoiceContext = { config, state, now, gpu: input.gpu ?? null, fleetDph: staying, policy: input.policy ?? "value" };
+  const ctx = offerContext(input, going);
 
   const scanDue = state.lastMarketScanAt === null || now - state.lastMarketScanAt >= MARKET_SCAN_MS;
   // No trade while above target: its new instance would only add to what the budget still has to take away.
@@ -62,10 +72,11 @@ export function plan(input: PlanInput): Plan {
   // Market memory learns only from searches, so it watches whatever the fleet is doing (holds,
   // breaker, target 0); `/up?gpu=` sees one model, which says nothing of the others.
   const watchDue = config.bounceWindowS > 0 && !input.gpu && scanDue;
-  const actions: Action[] = [...going.actions];
-  if (input.offers === null) return { actions, wantedSlots, wantsOffers: launchSlots.length > 0 || tradesDue || watchDue, held };
+  const actions: Action[] = [...going.actions, ...bids.actions];
+  const outbid = input.workers.some((w) => w.phase === "OUTBID");
+  if (input.offers === null) return { actions, wantedSlots, wantsOffers: launchSlots.length > 0 || tradesDue || watchDue || outbid, held };
 
-  const chosen = chooseOffers(input.offers, launchSlots.length, ctx);
+  const chosen = chooseLaunches(input, launchSlots.length, ctx, going);
   if (chosen.length < launchSlots.length) {
     held.push(
       `no offers for ${launchSlots.length - chosen.length} slot(s)${input.gpu ? ` on ${input.gpu.replace(/_/g, " ")}` : ""} under $${config.maxDph}/h${config.maxFleetDph !== null ? ` within the fleet ceiling $${config.maxFleetDph}/h` : ""}`,
@@ -77,10 +88,11 @@ export function plan(input: PlanInput): Plan {
       kind: "launch",
       slot,
       label: labelFor(input.fleet, slot),
-      reason: `slot ${slot} empty (target ${config.workers}): ${r.offer.gpu_name} @ $${r.offer.dph_total.toFixed(3)}/h, ~${Math.round(r.gamesPerDollar / 1000)}K games/$`,
+      reason: `slot ${slot} empty (target ${config.workers}): ${r.offer.gpu_name} @ $${r.dph.toFixed(3)}/h${r.bid === null ? "" : ` (bid $${r.bid.toFixed(4)})`}, ~${Math.round(r.gamesPerDollar / 1000)}K games/$`,
       offer: r.offer,
       expectedGamesPerSec: r.expectedGamesPerSec,
       upgradeOf: null,
+      bid: r.bid,
     });
   });
   if (tradesDue) {

@@ -126,6 +126,8 @@ export function planTrades(
       offer: r.offer,
       expectedGamesPerSec: r.expectedGamesPerSec,
       upgradeOf: c.w.instance.id,
+      // Trades rent on demand: a bid's price is not a lasting deal to trade for.
+      bid: null,
     });
   }
   const first = candidates[0];

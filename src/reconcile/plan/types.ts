@@ -79,9 +79,25 @@ export interface LaunchAction {
   expectedGamesPerSec: number;
   /** The running instance this launch replaces once it runs (make before break), if any. */
   upgradeOf: number | null;
+  /** An interruptible rental at this bid ($/h, `price` of the create); on demand when null or absent. */
+  bid?: number | null;
 }
 
-export type Action = DestroyAction | LaunchAction;
+/** A new bid for an outbid worker (`PUT /instances/bid_price/{id}/`). */
+export interface BidAction {
+  kind: "bid";
+  instanceId: number;
+  label: string;
+  slot: number;
+  reason: string;
+  machineId: number | null;
+  gpuName: string | null;
+  /** The bid it had and the bid it gets, $/h. */
+  from: number;
+  to: number;
+}
+
+export type Action = DestroyAction | LaunchAction | BidAction;
 
 export interface PlanInput {
   fleet: string;
@@ -91,6 +107,8 @@ export interface PlanInput {
   workers: Worker[];
   /** Offers, when fetched; the first plan runs without them and says whether it wants them. */
   offers: Offer[] | null;
+  /** A `type: "bid"` search's offers, fetched when the fleet rents interruptible capacity or a worker is outbid. */
+  bidOffers?: Offer[] | null;
   /** `/up?gpu=`: launches of this pass only on this GPU model. */
   gpu?: string | null;
   /** How offers are ranked: by expected games per dollar, or cheapest first (the original scripts, for the benchmark). */
@@ -131,7 +149,7 @@ export function destroyOf(w: Worker, cause: DestroyCause, reason: string, retry 
 }
 
 /** How far along a worker is: duplicates keep the most advanced, scale-down removes the least. */
-export const PROGRESS: Record<Phase, number> = { DEAD: 0, FATAL: 1, STALLED: 2, BOOT: 3, SETUP: 4, WAIT: 5, RUNNING: 6 };
+export const PROGRESS: Record<Phase, number> = { DEAD: 0, FATAL: 1, STALLED: 2, OUTBID: 3, BOOT: 4, SETUP: 5, WAIT: 6, RUNNING: 7 };
 
 /** The destroys a plan has chosen so far, once each. */
 export class Going {

@@ -1,0 +1,146 @@
+/**
+ * Interruptible capacity (docs/vast-interruptible.md): which capacity a launch rents (on demand,
+ * a bid, or both with a floor of on-demand workers), what happens to an outbid worker (a raised bid
+ * when that pays better than a replacement, else a bounded wait, then a replacement), and the fall
+ * back to on demand when interruptions are frequent. Pure.
+ * @module
+ */
+import type { FleetConfig } from "../../config/fleet";
+import { formatDuration, HOUR_MS } from "../../format";
+import { availability, bidFor, fleetOutbids, outbidRate, rankBidOffers } from "../interruptions";
+import {
+  chooseOffers,
+  chooseRanked,
+  expectedRate,
+  gamesPerDollar,
+  type OfferChoiceContext,
+  type RankedOffer,
+  rankOffers,
+  sortRanked,
+} from "../offers";
+import type { FleetState } from "../state";
+import { type BidAction, destroyOf, type Going, type LaunchAction, type PlanInput, type Worker } from "./types";
+
+export type Capacity = FleetConfig["capacity"];
+
+/** A raise bids this much above the `min_bid` that now wins the machine. */
+export const RAISE_MARGIN = 0.05;
+/** A replacement boots from nothing (image pull, setup): a raise is worth it down to this share of the best replacement's value. */
+export const RAISE_KEEPS_AT = 0.9;
+/** Outbids (decayed) the fleet must have seen before it judges the market. */
+export const FALLBACK_MIN_OUTBIDS = 3;
+/** Below this share of productive time, bids are not worth it: launches go on demand. */
+export const FALLBACK_AVAILABILITY = 0.75;
+export const FALLBACK_HOLD_MS = 6 * HOUR_MS;
+
+/** The capacity launches use now: the configured one, unless the fleet fell back to on demand. */
+export function capacityNow(config: FleetConfig, state: Pick<FleetState, "capacityFallback">, now: number): Capacity {
+  if (config.capacity === "on-demand") return "on-demand";
+  const fb = state.capacityFallback;
+  return fb !== null && fb.until > now ? "on-demand" : config.capacity;
+}
+
+/**
+ * The fall back to on demand: set for FALLBACK_HOLD_MS when the fleet's own outbid rate leaves its
+ * bids productive less than FALLBACK_AVAILABILITY of the time; kept while it lasts; then bids are
+ * tried again (old outbids weigh less every day, interruptions.ts).
+ */
+export function nextFallback(config: FleetConfig, state: FleetState, now: number): FleetState["capacityFallback"] {
+  if (config.capacity === "on-demand") return null;
+  const fb = state.capacityFallback;
+  if (fb !== null && fb.until > now) return fb;
+  const seen = fleetOutbids(state, now);
+  const share = availability(seen.rate, config);
+  if (seen.outbids < FALLBACK_MIN_OUTBIDS || share >= FALLBACK_AVAILABILITY) return null;
+  return {
+    since: now,
+    until: now + FALLBACK_HOLD_MS,
+    reason: `outbid ${seen.rate.toFixed(2)} times an hour: a bid would produce games ${Math.round(share * 100)}% of the time; launches go on demand for ${formatDuration(FALLBACK_HOLD_MS / 1000)}`,
+  };
+}
+
+/** $/h a launch will cost while it runs: its bid plus the storage a bid search's price includes, or the on-demand price. */
+export function launchDph(l: Pick<LaunchAction, "offer" | "bid">): number {
+  return l.bid == null ? l.offer.dph_total : l.offer.dph_total - (l.offer.min_bid ?? 0) + l.bid;
+}
+
+/** Workers that stay on demand, launches not yet listed included. */
+function onDemandCount(input: PlanInput, going: Going): number {
+  const listed = new Set(input.workers.map((w) => w.instance.id));
+  const staying = input.workers.filter((w) => !going.has(w.instance.id) && !w.instance.is_bid).length;
+  const pending = input.state.pendingLaunches.filter((p) => p.bid == null && (p.instanceId === null || !listed.has(p.instanceId))).length;
+  return staying + pending;
+}
+
+/** The offers `count` launches take, by the capacity in force: on demand, bids, or both with `minOnDemand` on demand. */
+export function chooseLaunches(input: PlanInput, count: number, ctx: OfferChoiceContext, going: Going): RankedOffer[] {
+  const mode = capacityNow(input.config, input.state, input.now);
+  const od = input.offers ?? [];
+  if (mode === "on-demand") return chooseOffers(od, count, ctx);
+  const bids = rankBidOffers(input.bidOffers ?? [], ctx);
+  if (mode === "interruptible") return chooseRanked(bids, count, ctx);
+  const need = Math.min(count, Math.max(0, input.config.minOnDemand - onDemandCount(input, going)));
+  const first = chooseOffers(od, need, ctx);
+  const rest = chooseRanked(sortRanked([...rankOffers(od, ctx), ...bids], ctx), count - first.length, ctx, first);
+  return [...first, ...rest];
+}
+
+/** The bid that wins the worker's machine back, when that pays better than a replacement; null otherwise. */
+function raiseFor(w: Worker, input: PlanInput, ctx: OfferChoiceContext, going: Going): BidAction | null {
+  const { config, state, now } = input;
+  const mine = state.bids[String(w.instance.id)];
+  // An unconfirmed change may have happened: the listing says soon whether the worker runs again.
+  const bidOffers = input.bidOffers ?? null;
+  if (!mine || mine.uncertain || bidOffers === null || w.instance.machine_id === null) return null;
+  // A machine an on-demand renter holds is not listed: no bid wins it back.
+  const offer = bidOffers.find((o) => o.machine_id === w.instance.machine_id && o.min_bid !== null);
+  if (!offer || offer.min_bid === null) return null;
+  const to = bidFor(offer.min_bid, RAISE_MARGIN);
+  if (to <= mine.price) return null;
+  const dph = (w.instance.dph_total ?? mine.price) - mine.price + to;
+  if (dph > config.maxDph) return null;
+  const gpu = w.instance.gpu_name ?? offer.gpu_name;
+  const keep =
+    gamesPerDollar(expectedRate(config, state, gpu, w.instance.machine_id), dph) *
+    availability(outbidRate(state, gpu, w.instance.machine_id, now), config);
+  const best = chooseLaunches({ ...input, bidOffers: bidOffers.filter((o) => o !== offer) }, 1, ctx, going)[0];
+  if (best && keep < best.gamesPerDollar * RAISE_KEEPS_AT) return null;
+  return {
+    kind: "bid",
+    instanceId: w.instance.id,
+    label: w.label,
+    slot: w.slot,
+    machineId: w.instance.machine_id,
+    gpuName: w.instance.gpu_name,
+    from: mine.price,
+    to,
+    reason: `outbid: bid $${mine.price.toFixed(4)} → $${to.toFixed(4)}/h (min_bid $${offer.min_bid.toFixed(4)}), ~${Math.round(keep / 1000)}K games/$${best ? ` against ~${Math.round(best.gamesPerDollar / 1000)}K for a replacement` : ", no replacement offer"}`,
+  };
+}
+
+/**
+ * Each outbid worker: a raised bid when that pays, else it waits up to `outbidWaitS` to resume
+ * (Vast pauses it until its bid is highest again), then it is destroyed, as a paused instance still
+ * bills storage, and its slot refilled. Never the host's fault: no strike, and the breaker ignores it.
+ */
+export function planBids(input: PlanInput, ctx: OfferChoiceContext, going: Going): { actions: BidAction[]; held: string[] } {
+  const { config, now } = input;
+  const actions: BidAction[] = [];
+  const held: string[] = [];
+  for (const w of input.workers) {
+    if (w.phase !== "OUTBID" || going.has(w.instance.id)) continue;
+    const raise = raiseFor(w, input, ctx, going);
+    if (raise) {
+      actions.push(raise);
+      continue;
+    }
+    const waited = (now - w.since) / 1000;
+    if (waited > config.outbidWaitS) {
+      const limit = formatDuration(config.outbidWaitS);
+      going.add(
+        destroyOf(w, "outbid", `outbid (paused) for ${formatDuration(waited)} (limit ${limit}); a paused instance still bills storage`),
+      );
+    } else held.push(`${w.label}: outbid, waits up to ${formatDuration(config.outbidWaitS - waited)} more to resume`);
+  }
+  return { actions, held };
+}
