@@ -9,21 +9,18 @@
 import { z } from "zod";
 
 const trimmed = z.string().transform((s) => s.trim());
-const nullableNumber = z
-  .number()
-  .nullable()
-  .optional()
-  .transform((v) => v ?? null);
+/** Vast omits a field or sends it as null as it pleases: both read as null. */
+const orNull = <T extends z.ZodType>(schema: T) =>
+  schema
+    .nullable()
+    .optional()
+    .transform((v): z.output<T> | null => v ?? null);
+const nullableNumber = orNull(z.number());
 
 export const Offer = z.object({
   id: z.number().int(),
   machine_id: z.number().int(),
-  host_id: z
-    .number()
-    .int()
-    .nullable()
-    .optional()
-    .transform((v) => v ?? null),
+  host_id: orNull(z.number().int()),
   gpu_name: trimmed,
   num_gpus: z.number(),
   /** MB per GPU. */
@@ -33,17 +30,9 @@ export const Offer = z.object({
   /** The lowest bid that wins the machine now, $/h (vast.py `search offers` help: "current minimum bid price"). */
   min_bid: nullableNumber,
   reliability2: nullableNumber,
-  geolocation: z
-    .string()
-    .nullable()
-    .optional()
-    .transform((v) => v ?? null),
+  geolocation: orNull(z.string()),
   /** True on a machine this account already rents (search_offers.yaml `rented`). */
-  rented: z
-    .boolean()
-    .nullable()
-    .optional()
-    .transform((v) => v ?? null),
+  rented: orNull(z.boolean()),
 });
 export type Offer = z.infer<typeof Offer>;
 
@@ -51,48 +40,14 @@ export const OffersResponse = z.object({ offers: z.array(Offer) }).loose();
 
 export const Instance = z.object({
   id: z.number().int(),
-  label: z
-    .string()
-    .nullable()
-    .optional()
-    .transform((v) => (v == null ? null : v.trim())),
-  actual_status: z
-    .string()
-    .nullable()
-    .optional()
-    .transform((v) => v ?? null),
-  intended_status: z
-    .string()
-    .nullable()
-    .optional()
-    .transform((v) => v ?? null),
-  cur_state: z
-    .string()
-    .nullable()
-    .optional()
-    .transform((v) => v ?? null),
-  status_msg: z
-    .string()
-    .nullable()
-    .optional()
-    .transform((v) => (v == null ? null : v.trim())),
-  machine_id: z
-    .number()
-    .int()
-    .nullable()
-    .optional()
-    .transform((v) => v ?? null),
-  host_id: z
-    .number()
-    .int()
-    .nullable()
-    .optional()
-    .transform((v) => v ?? null),
-  gpu_name: z
-    .string()
-    .nullable()
-    .optional()
-    .transform((v) => (v == null ? null : v.trim())),
+  label: orNull(trimmed),
+  actual_status: orNull(z.string()),
+  intended_status: orNull(z.string()),
+  cur_state: orNull(z.string()),
+  status_msg: orNull(trimmed),
+  machine_id: orNull(z.number().int()),
+  host_id: orNull(z.number().int()),
+  gpu_name: orNull(trimmed),
   num_gpus: nullableNumber,
   gpu_ram: nullableNumber,
   dph_total: nullableNumber,
@@ -108,11 +63,7 @@ export const Instance = z.object({
     .transform((v) => v === true),
   /** Epoch seconds (float). */
   start_date: nullableNumber,
-  ssh_host: z
-    .string()
-    .nullable()
-    .optional()
-    .transform((v) => (v == null ? null : v.trim())),
+  ssh_host: orNull(trimmed),
   ssh_port: z
     .union([z.number(), z.string()])
     .nullable()
@@ -129,11 +80,7 @@ export const InstancesPage = z
       .nullable()
       .optional()
       .transform((v) => v ?? []),
-    next_token: z
-      .string()
-      .nullable()
-      .optional()
-      .transform((v) => v ?? null),
+    next_token: orNull(z.string()),
     /** Rows in this page (show_instances.yaml); `total_instances` counts every match. */
     instances_found: z.number().optional(),
   })
@@ -155,11 +102,7 @@ export const User = z
   .object({
     id: z.number().int(),
     credit: z.number(),
-    balance: z
-      .number()
-      .nullable()
-      .optional()
-      .transform((v) => v ?? null),
+    balance: nullableNumber,
   })
   .loose()
   .transform(({ api_key: _dropped, ...rest }) => rest);
