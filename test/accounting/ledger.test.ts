@@ -51,6 +51,17 @@ describe("billingRate: what Vast bills in each status", () => {
   });
 });
 
+describe("an interruptible worker's bill", () => {
+  // Outbid, Vast pauses the instance (listed stopped, intended running: docs/vast-interruptible.md) and bills its disk only.
+  it("bills the bid while it runs, only the disk while outbid, and the bid again once resumed", () => {
+    const bid = 0.05;
+    const disk = 0.003;
+    const statusAt = (t: number) => (t < T0 + HOUR_MS ? "running" : t < T0 + 2 * HOUR_MS ? "stopped" : "running");
+    const l = run(every(T0, T0 + 3 * HOUR_MS), (t) => reading([w(1, billingRate({ status: statusAt(t), dph: bid, storageDph: disk }))]));
+    expect(l.spent).toBeCloseTo(bid + disk + bid, 6);
+  });
+});
+
 describe("advanceLedger", () => {
   it("starts the books at the first reading and bills nothing before it", () => {
     const l = advanceLedger(emptyLedger(), reading([w(1, 0.12)]), T0);
