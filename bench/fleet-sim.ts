@@ -7,9 +7,7 @@
 import { DEFAULTS, type FleetConfig } from "../src/config/fleet";
 import { runPass } from "../src/reconcile/pass";
 import { emptyState, type FleetState } from "../src/reconcile/state";
-import { priceAt } from "../src/sim/catalog";
 import { DEFAULT_FAULT_RATES } from "../src/sim/faults";
-import { drawTimeline } from "../src/sim/instances";
 import {
   batchEndMs,
   batchesDone,
@@ -21,6 +19,7 @@ import {
   uploadsAfter,
 } from "../src/sim/lifecycle";
 import { FAULT_KINDS, type FaultKind } from "../src/sim/types";
+import { type Deal, dealOf, oracle, value } from "./fleet-oracle";
 import { memoryFirstSeen, simRig, type SimRig } from "./harness";
 
 export const WORKERS = 4;
@@ -130,75 +129,6 @@ function fleetPolicy(name: FleetPolicyName, cell: Cell): FleetPolicy {
   };
 }
 
-type Market = SimRig["market"];
-type Machine = Market["state"]["machines"][number];
-
-interface Deal {
-  rate: number;
-  dph: number;
-}
-
-const value = (d: Deal) => d.rate / d.dph;
-
-/** A healthy listed machine's true speed and price now, under the cap. */
-function dealOf(m: Machine, config: FleetConfig, now: number): Deal | null {
-  if (m.offerId === null || m.fault !== null || !config.gpus.includes(m.gpuName)) return null;
-  const dph = priceAt(m, now);
-  return dph > config.maxDph ? null : { rate: m.gamesPerSec, dph };
-}
-
-/**
- * A reference policy, not a bound: knows every host's defect and speed, starts on the four best
- * listed, and swaps its worst for a listed one whenever that is `minGain` better (no failed trial,
- * no other renter taking what it holds). With `payBoots`, each machine it takes is paid from the
- * swap and produces only once it has pulled the image and run the setup (the simulator's own draw
- * for that host's link), while the machine it leaves keeps producing until then: make before break,
- * as vastfleet trades up. Without, swaps are instant and free.
- */
-function oracle(seed: number, minGain: number, payBoots: boolean) {
-  const rng = { s: seed };
-  const bootMs = (m: Machine) => {
-    if (!payBoots) return 0;
-    const tl = drawTimeline(rng, 0, null, m.inetDown);
-    return (tl.bootS + tl.setupS) * 1000;
-  };
-  /** What it rents: producing from `readyAt`; `leaveAt` once the machine taking its place produces. */
-  const held = new Map<number, Deal & { readyAt: number; leaveAt: number }>();
-  let games = 0;
-  let dollars = 0;
-  let producingMs = 0;
-  let launches = 0;
-  return {
-    step(now: number, listed: (Deal & { machine: Machine })[]): void {
-      for (const d of listed) {
-        if (held.has(d.machine.id)) continue;
-        const staying = [...held].filter(([, h]) => h.leaveAt === Infinity);
-        if (staying.length < WORKERS) {
-          held.set(d.machine.id, { ...d, readyAt: now + bootMs(d.machine), leaveAt: Infinity });
-          launches++;
-          continue;
-        }
-        const [worstId, worst] = staying.reduce((a, b) => (value(b[1]) < value(a[1]) ? b : a));
-        if (value(d) < value(worst) * (1 + minGain)) break;
-        const readyAt = now + bootMs(d.machine);
-        held.set(worstId, { ...worst, leaveAt: readyAt });
-        held.set(d.machine.id, { ...d, readyAt, leaveAt: Infinity });
-        launches++;
-      }
-      const end = now + STEP_S * 1000;
-      for (const [id, h] of held) {
-        const paidTo = Math.min(end, h.leaveAt);
-        const producing = Math.max(0, paidTo - Math.max(now, h.readyAt));
-        producingMs += producing;
-        games += (h.rate * producing) / 1000;
-        dollars += (h.dph * Math.max(0, paidTo - now)) / 3_600_000;
-        if (h.leaveAt <= end) held.delete(id);
-      }
-    },
-    result: (targetMs: number) => ({ games, dollars, producingShare: producingMs / targetMs, launches }),
-  };
-}
-
 /**
  * The fleetless copy of the seed's market, watched every simulated minute: the bound, the running
  * frontier, and the oracles (the paid one is also reported as the "oracle" policy).
@@ -209,8 +139,8 @@ async function market(seed: number, cell: Cell, config: FleetConfig): Promise<{ 
   const seen = new Map<number, Deal>();
   const best = () => [...seen.values()].sort((a, b) => value(b) - value(a)).slice(0, WORKERS);
   const frontier = { games: 0, dollars: 0 };
-  const free = oracle(seed, config.upgradeMinGain, false);
-  const paid = oracle(seed, config.upgradeMinGain, true);
+  const free = oracle(seed, config.upgradeMinGain, false, WORKERS, STEP_S);
+  const paid = oracle(seed, config.upgradeMinGain, true, WORKERS, STEP_S);
   for (let t = 0; t < cell.hours * 3600; t += STEP_S) {
     const now = rig.now();
     await rig.sync();
@@ -286,7 +216,7 @@ async function run(name: FleetPolicyName, seed: number, cell: Cell): Promise<Pol
   const start = rig.now();
   /** Games per life of an instance: a resumed bid starts a new timeline (its container restarts). */
   const games = new Map<string, number>();
-  const lifeKey = (inst: Market["state"]["instances"][number]) => `${inst.id}:${inst.timeline.startMs}`;
+  const lifeKey = (inst: SimRig["market"]["state"]["instances"][number]) => `${inst.id}:${inst.timeline.startMs}`;
   const life = new Map<number, { first: number; last: number; faulty: boolean }>();
   let replacements = 0;
   let nextPass = start;
