@@ -10,7 +10,7 @@
  * 2 when the answers are incomplete or invalid (nothing was changed).
  * @module
  */
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -92,29 +92,56 @@ async function gather(o: Options): Promise<Answers | string[]> {
   return missing.length > 0 ? missing : (answers as Answers);
 }
 
+/** Scratch directories and running children that must not outlive setup, however it ends. */
+const scratch = new Set<string>();
+const children = new Set<ChildProcess>();
+const removeScratch = () => {
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+  scratch.clear();
+};
+// Node's default SIGINT/SIGTERM/SIGHUP handling exits without running `finally`: it would leave the
+// secrets file behind. The handlers stop wrangler, remove it, and exit as the signal would (128 + n).
+process.on("exit", removeScratch);
+for (const [signal, code] of [
+  ["SIGINT", 130],
+  ["SIGTERM", 143],
+  ["SIGHUP", 129],
+] as const)
+  process.on(signal, () => {
+    for (const child of children) child.kill(signal);
+    removeScratch();
+    process.exit(code);
+  });
+
 /** Runs wrangler with its output shown as it comes, and kept to read the deployed URL from. */
 function wrangler(args: string[]): Promise<{ code: number; output: string }> {
   return new Promise((done, fail) => {
     const child = spawn(WRANGLER, args, { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+    children.add(child);
     let output = "";
     child.stdout.on("data", (chunk: Buffer) => {
       output += chunk.toString();
       process.stdout.write(chunk);
     });
     child.on("error", fail);
-    child.on("close", (code) => done({ code: code ?? 1, output }));
+    child.on("close", (code) => {
+      children.delete(child);
+      done({ code: code ?? 1, output });
+    });
   });
 }
 
 /** The deploy, its secrets in a file only wrangler reads (mode 600, outside the repository), deleted whatever happens. */
 async function deploy(config: string, secrets: Record<string, string>): Promise<{ code: number; output: string }> {
   const dir = mkdtempSync(join(tmpdir(), "vastfleet-setup-"));
+  scratch.add(dir);
   const file = join(dir, "secrets.json");
   try {
     writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
     return await wrangler(["deploy", "--config", config, "--secrets-file", file]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    scratch.delete(dir);
   }
 }
 
