@@ -23,7 +23,8 @@ export const USAGE = `usage: vastfleet <command> [--url URL] [--token TOKEN] [--
 
 URL and token: --url/--token, else VASTFLEET_URL/VASTFLEET_TOKEN, else ~/.config/vastfleet/config.json
 ({"url": "...", "token": "...", "fleet": "..."}; $XDG_CONFIG_HOME/vastfleet/config.json when set).
-Exit codes: 0 ok, 1 API error or failed preflight, 2 usage, 3 auth, 4 not found, 5 busy, 6 unreachable.`;
+Exit codes: 0 ok, 1 API error or failed preflight, 2 usage, 3 auth, 4 not found, 5 busy, 6 unreachable,
+7 an action sent but not answered (it may have been applied: check status before retrying).`;
 
 const count = (what: string, max: number) =>
   z

@@ -159,6 +159,32 @@ describe("errors and exit codes", () => {
     expect(odd.stderr).toMatch(/^pause: HTTP 200 but not the answer expected: paused: /);
   });
 
+  // An action that may have reached the Worker must not read as "cannot reach": a rerun of /up rents as many again.
+  const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:443"), { code: "ECONNREFUSED" });
+  const reset = Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" });
+  it.each([
+    ["scale", "a timeout", new DOMException("The operation was aborted due to timeout", "TimeoutError"), EXIT.uncertain],
+    ["scale", "an abort", new DOMException("This operation was aborted", "AbortError"), EXIT.uncertain],
+    ["up", "a dropped connection", new TypeError("fetch failed", { cause: reset }), EXIT.uncertain],
+    ["down", "an error without a cause", new TypeError("fetch failed"), EXIT.uncertain],
+    ["scale", "a refused connection", new TypeError("fetch failed", { cause: refused }), EXIT.unreachable],
+    ["up", "every address refused", new TypeError("fetch failed", { cause: new AggregateError([refused, refused]) }), EXIT.unreachable],
+    ["pause", "an unknown host", new TypeError("fetch failed", { cause: { code: "ENOTFOUND" } }), EXIT.unreachable],
+    ["resume", "a bad certificate", new TypeError("fetch failed", { cause: { code: "CERT_HAS_EXPIRED" } }), EXIT.unreachable],
+    ["status", "a timeout on a read", new DOMException("The operation was aborted due to timeout", "TimeoutError"), EXIT.unreachable],
+  ] as const)("%s after %s: exit %i", async (command, _what, error, code) => {
+    const argv = command === "scale" || command === "up" ? [command, "1"] : [command];
+    const got = await cli(argv, {}, async () => {
+      throw error;
+    });
+    expect(got.code).toBe(code);
+    if (code === EXIT.uncertain)
+      expect(got.stderr).toBe(
+        `${command}: no answer from http://vastfleet.test (${error.message}): it may have been applied; check \`vastfleet status\` before retrying\n`,
+      );
+    else expect(got.stderr).toBe(`cannot reach http://vastfleet.test: ${error.message}\n`);
+  });
+
   it("--help prints the usage to stdout, exit 0, without needing a URL or token", async () => {
     const got = await cli(["--help"], { env: {} });
     expect(got).toMatchObject({ code: EXIT.ok, stderr: "" });
