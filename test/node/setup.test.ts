@@ -209,8 +209,8 @@ describe("npm run setup", { concurrency: true }, () => {
   it("Ctrl-C during the deploy removes the secrets file, stops wrangler and exits 130", async () => {
     const run = await setup([...FLAGS, "--yes", "--url", url], SECRETS, "", null, true);
     assert.equal(run.code, 130, run.stderr);
-    const file = run.calls[1]?.args[4];
-    assert.ok(file?.endsWith("secrets.json"));
+    const file = run.calls[1]?.args[4] ?? "";
+    assert.ok(file.endsWith("secrets.json"));
     assert.equal(existsSync(dirname(file)), false, "the secrets directory is gone");
     assert.ok(!run.stdout.includes("API_TOKEN "), "no token printed");
   });
