@@ -17,6 +17,7 @@ import { join, resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
 import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
+import { urlProblem } from "../src/cli/args";
 import { formatPreflight, preflightRequest, readAnswer } from "../src/preflight/cli";
 import { type AnswerKey, type Answers, answerProblems, deployedUrl, newToken, QUESTIONS, secretsFor, varsFor } from "../src/setup/answers";
 import { setVars } from "../src/setup/toml";
@@ -56,9 +57,11 @@ function parseFlags(argv: string[]): Options | string {
     else if (name === "n" && /^\d{1,4}$/.test(value)) o.n = Number(value);
     else if (name === "wait" && /^\d+$/.test(value)) o.waitS = Number(value);
     else if (name === "poll" && /^\d+(\.\d+)?$/.test(value)) o.pollS = Number(value);
-    else return `unknown or malformed argument ${argv[i - (inline === undefined ? 1 : 0)]}`;
+    // The flag's name only, never its value: `--vast-kye=SECRET` is a typo of a secret.
+    else return `unknown or malformed argument --${name}`;
   }
-  return o;
+  const unsafe = o.url === null ? null : urlProblem(o.url);
+  return unsafe ? `--url: ${unsafe}` : o;
 }
 
 /** Flag, else environment, else the prompt (a secret without echo), else with --yes the default. */

@@ -197,6 +197,20 @@ describe("npm run setup", { concurrency: true }, () => {
     assert.deepEqual(run.calls, []);
   });
 
+  for (const [args, message] of [
+    [["--vast-kye=vast-SECRET-0123"], "unknown or malformed argument --vast-kye\n"],
+    [["--n", "many-SECRET"], "unknown or malformed argument --n\n"],
+    [["--url", "https://me:pw-SECRET@vastfleet.example.com"], "--url: the URL carries user:password@ credentials"],
+    [["--url", "http://vastfleet.example.com"], "--url: an http:// URL is allowed only for localhost"],
+  ] as const)
+    it(`${JSON.stringify(args)} is refused, naming the flag but never its value, before anything runs`, async () => {
+      const run = await setup([...FLAGS, "--yes", ...args], SECRETS);
+      assert.equal(run.code, 2);
+      assert.ok(run.stderr.includes(message), run.stderr);
+      assert.ok(!`${run.stdout}${run.stderr}`.includes("SECRET"), "no value printed");
+      assert.deepEqual(run.calls, []);
+    });
+
   it("a failed deploy issues no token and leaves no secrets file", async () => {
     const run = await setup([...FLAGS, "--yes", "--url", url], SECRETS, "deploy");
     assert.equal(run.code, 1);
