@@ -10,13 +10,14 @@
  * 2 when the answers are incomplete or invalid (nothing was changed).
  * @module
  */
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
 import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
+import { urlProblem } from "../src/cli/args";
 import { formatPreflight, preflightRequest, readAnswer } from "../src/preflight/cli";
 import { type AnswerKey, type Answers, answerProblems, deployedUrl, newToken, QUESTIONS, secretsFor, varsFor } from "../src/setup/answers";
 import { setVars } from "../src/setup/toml";
@@ -56,9 +57,11 @@ function parseFlags(argv: string[]): Options | string {
     else if (name === "n" && /^\d{1,4}$/.test(value)) o.n = Number(value);
     else if (name === "wait" && /^\d+$/.test(value)) o.waitS = Number(value);
     else if (name === "poll" && /^\d+(\.\d+)?$/.test(value)) o.pollS = Number(value);
-    else return `unknown or malformed argument ${argv[i - (inline === undefined ? 1 : 0)]}`;
+    // The flag's name only, never its value: `--vast-kye=SECRET` is a typo of a secret.
+    else return `unknown or malformed argument --${name}`;
   }
-  return o;
+  const unsafe = o.url === null ? null : urlProblem(o.url);
+  return unsafe ? `--url: ${unsafe}` : o;
 }
 
 /** Flag, else environment, else the prompt (a secret without echo), else with --yes the default. */
@@ -92,29 +95,56 @@ async function gather(o: Options): Promise<Answers | string[]> {
   return missing.length > 0 ? missing : (answers as Answers);
 }
 
+/** Scratch directories and running children that must not outlive setup, however it ends. */
+const scratch = new Set<string>();
+const children = new Set<ChildProcess>();
+const removeScratch = () => {
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+  scratch.clear();
+};
+// Node's default SIGINT/SIGTERM/SIGHUP handling exits without running `finally`: it would leave the
+// secrets file behind. The handlers stop wrangler, remove it, and exit as the signal would (128 + n).
+process.on("exit", removeScratch);
+for (const [signal, code] of [
+  ["SIGINT", 130],
+  ["SIGTERM", 143],
+  ["SIGHUP", 129],
+] as const)
+  process.on(signal, () => {
+    for (const child of children) child.kill(signal);
+    removeScratch();
+    process.exit(code);
+  });
+
 /** Runs wrangler with its output shown as it comes, and kept to read the deployed URL from. */
 function wrangler(args: string[]): Promise<{ code: number; output: string }> {
   return new Promise((done, fail) => {
     const child = spawn(WRANGLER, args, { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+    children.add(child);
     let output = "";
     child.stdout.on("data", (chunk: Buffer) => {
       output += chunk.toString();
       process.stdout.write(chunk);
     });
     child.on("error", fail);
-    child.on("close", (code) => done({ code: code ?? 1, output }));
+    child.on("close", (code) => {
+      children.delete(child);
+      done({ code: code ?? 1, output });
+    });
   });
 }
 
 /** The deploy, its secrets in a file only wrangler reads (mode 600, outside the repository), deleted whatever happens. */
 async function deploy(config: string, secrets: Record<string, string>): Promise<{ code: number; output: string }> {
   const dir = mkdtempSync(join(tmpdir(), "vastfleet-setup-"));
+  scratch.add(dir);
   const file = join(dir, "secrets.json");
   try {
     writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
     return await wrangler(["deploy", "--config", config, "--secrets-file", file]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    scratch.delete(dir);
   }
 }
 

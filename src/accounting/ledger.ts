@@ -22,6 +22,11 @@ export const LEDGER_HOURS = 168;
  * count the last hour of the gap, once, and the account's credit stays the authority.
  */
 export const MAX_GAP_MS = HOUR_MS;
+/**
+ * How long an instance missing from the listings stays in the books: one that comes back (a listing
+ * that left it out) then adds only its growth, not its whole cumulative uploads again.
+ */
+export const KEEP_ABSENT_MS = 24 * HOUR_MS;
 
 /** Vast statuses in which the GPU bills (the simulator's `billedSpan` agrees). */
 const GPU_BILLED = new Set(["loading", "running"]);
@@ -32,6 +37,8 @@ export const LedgerInstance = z.object({
   gpu: z.string(),
   /** Games it had delivered at the last reading: the books count what it adds. */
   uploaded: z.number().int().min(0),
+  /** The last reading that listed it; absent (books saved before it was kept) means the ledger's `at`. */
+  seenAt: z.number().optional(),
 });
 export type LedgerInstance = z.infer<typeof LedgerInstance>;
 
@@ -50,7 +57,7 @@ export const Ledger = z.object({
   games: z.number().int().min(0),
   /** Since start, by GPU model. */
   byGpu: z.record(z.string(), Sums),
-  /** By instance id, the instances of the last reading. */
+  /** By instance id, the instances of the last reading, and for KEEP_ABSENT_MS those of earlier ones. */
   instances: z.record(z.string(), LedgerInstance),
   /** Oldest first, the last LEDGER_HOURS hours that had any spend or games. */
   hours: z.array(LedgerHour),
@@ -77,9 +84,12 @@ export interface LedgerReading {
   destroyed: number[];
 }
 
+/** A price as the books take it: a negative or non-finite one would fail the schema and lose the whole ledger. */
+const price = (x: number | null | undefined): number => (x !== null && x !== undefined && Number.isFinite(x) ? Math.max(0, x) : 0);
+
 /** What an instance bills at in its Vast status: everything while it runs or loads, its disk otherwise. */
 export function billingRate(w: Pick<WorkerView, "status" | "dph" | "storageDph">): number {
-  return GPU_BILLED.has(w.status ?? "") ? (w.dph ?? 0) : (w.storageDph ?? 0);
+  return price(GPU_BILLED.has(w.status ?? "") ? w.dph : w.storageDph);
 }
 
 /** The reading a pass gives, null when it saw nothing (unlisted, or a dry run): that time is billed by the next one. */
@@ -109,7 +119,7 @@ function spread(from: number, to: number, rate: number): Map<number, number> {
   return out;
 }
 
-/** Games an instance adds: what it delivered since the last reading (all of it when its worker started counting again). */
+/** Games an instance adds: what it delivered since the last reading that listed it (all of it when its worker started counting again). */
 function gamesAdded(ledger: Ledger, w: LedgerWorker, before: LedgerInstance | undefined): { uploaded: number; added: number } {
   const uploaded = w.uploaded ?? before?.uploaded ?? 0;
   if (before) return { uploaded, added: uploaded >= before.uploaded ? uploaded - before.uploaded : uploaded };
@@ -132,10 +142,12 @@ export function advanceLedger(ledger: Ledger, reading: LedgerReading | null, now
     spent += dollars;
     games += n;
   };
+  // Only the last reading's instances bill the time since; those kept from earlier ones were not seen.
+  const listed = (i: LedgerInstance | undefined): i is LedgerInstance => i !== undefined && (i.seenAt ?? ledger.at) === ledger.at;
   if (ledger.at !== null && now > ledger.at) {
     const from = Math.max(ledger.at, now - MAX_GAP_MS);
     for (const i of Object.values(ledger.instances)) {
-      if (i.rate > 0) for (const [hour, dollars] of spread(from, now, i.rate)) book(hour, i.gpu, dollars, 0);
+      if (listed(i) && i.rate > 0) for (const [hour, dollars] of spread(from, now, i.rate)) book(hour, i.gpu, dollars, 0);
     }
   }
   const destroyed = new Set(reading.destroyed);
@@ -143,13 +155,17 @@ export function advanceLedger(ledger: Ledger, reading: LedgerReading | null, now
   for (const w of reading.workers) {
     const before = ledger.instances[String(w.id)];
     // One created since the last reading bills from its creation at the rate it shows now: none was seen before.
-    if (!before && ledger.at !== null && w.startedAt !== null && w.rate > 0) {
+    if (!listed(before) && ledger.at !== null && w.startedAt !== null && w.rate > 0) {
       const from = Math.max(w.startedAt, ledger.at, now - MAX_GAP_MS);
       for (const [hour, dollars] of spread(from, now, w.rate)) book(hour, w.gpu, dollars, 0);
     }
     const { uploaded, added } = gamesAdded(ledger, w, before);
     if (added > 0) book(Math.floor(now / HOUR_MS), w.gpu, 0, added);
-    instances[String(w.id)] = { rate: destroyed.has(w.id) ? 0 : w.rate, gpu: w.gpu, uploaded };
+    instances[String(w.id)] = { rate: destroyed.has(w.id) ? 0 : w.rate, gpu: w.gpu, uploaded, seenAt: now };
+  }
+  for (const [id, i] of Object.entries(ledger.instances)) {
+    const seenAt = i.seenAt ?? ledger.at ?? now;
+    if (!(id in instances) && now - seenAt < KEEP_ABSENT_MS) instances[id] = { ...i, seenAt };
   }
   const current = Math.floor(now / HOUR_MS);
   return {

@@ -23,7 +23,8 @@ export const USAGE = `usage: vastfleet <command> [--url URL] [--token TOKEN] [--
 
 URL and token: --url/--token, else VASTFLEET_URL/VASTFLEET_TOKEN, else ~/.config/vastfleet/config.json
 ({"url": "...", "token": "...", "fleet": "..."}; $XDG_CONFIG_HOME/vastfleet/config.json when set).
-Exit codes: 0 ok, 1 API error or failed preflight, 2 usage, 3 auth, 4 not found, 5 busy, 6 unreachable.`;
+Exit codes: 0 ok, 1 API error or failed preflight, 2 usage, 3 auth, 4 not found, 5 busy, 6 unreachable,
+7 an action sent but not answered (it may have been applied: check status before retrying).`;
 
 const count = (what: string, max: number) =>
   z
@@ -86,6 +87,26 @@ const Target = z.object({
   fleet: FleetName.optional(),
 });
 
+const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/**
+ * Why the token must not go to this URL, or null. Never quotes the URL: it may hold a password.
+ * Plain http only to this machine (the bearer token would cross the network in clear text).
+ */
+export function urlProblem(url: string): string | null {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return "the URL is not a valid http(s) URL";
+  }
+  if (u.username !== "" || u.password !== "")
+    return "the URL carries user:password@ credentials: remove them (the token goes with --token, VASTFLEET_TOKEN or the config file)";
+  if (u.protocol === "http:" && !LOOPBACK.has(u.hostname))
+    return "an http:// URL is allowed only for localhost, 127.0.0.1 or [::1]: the token would travel in clear text; use https://";
+  return null;
+}
+
 export interface Invocation {
   command: Command;
   url: string;
@@ -141,7 +162,7 @@ export function parseArgs(argv: readonly string[], sources: Sources): Parsed {
       const value = inline ?? argv[++i];
       if (value === undefined || (inline === undefined && value.startsWith("--"))) return problem(`--${name} needs a value`);
       flags[name] = value;
-    } else return problem(`unknown option ${arg}`);
+    } else return problem(`unknown option --${name}`); // never the value: `--tokn=SECRET` is a typo of a secret
   }
   const [name, operand, ...extra] = positional;
   if (name === undefined) return problem("no command");
@@ -169,5 +190,7 @@ export function parseArgs(argv: readonly string[], sources: Sources): Parsed {
   });
   if (!target.success) return problem(issues(target.error).join("; "));
   const { url: base, token: secret, fleet: chosen } = target.data;
+  const unsafe = urlProblem(base);
+  if (unsafe) return problem(unsafe);
   return { ok: true, value: { command: command.data, url: base, token: secret, fleet: chosen, json: json === true } };
 }

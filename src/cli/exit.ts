@@ -15,8 +15,10 @@ export const EXIT = {
   notFound: 4,
   /** A pass of the fleet is running (409): try again in a few seconds. */
   busy: 5,
-  /** No HTTP answer: DNS, connection refused, timeout. */
+  /** No connection: DNS, connection refused, TLS; or no answer to a read (a timeout). Nothing was changed. */
   unreachable: 6,
+  /** An action sent, then no answer (a timeout, the connection dropped): it may have been applied. */
+  uncertain: 7,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

@@ -21,6 +21,29 @@ export type Fetch = (url: string, init: { method: string; headers: Record<string
 
 const ApiError = z.object({ error: z.string(), message: z.string() });
 
+/** Socket errors raised before a connection exists: the request cannot have reached the Worker. */
+const NO_CONNECTION = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EADDRNOTAVAIL",
+  "UND_ERR_CONNECT_TIMEOUT",
+]);
+const TLS = /^(CERT_|ERR_TLS_|ERR_SSL_)|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/;
+
+/** Node's fetch wraps the socket's error as `cause`; trying several addresses makes it an AggregateError of them. */
+export function neverSent(e: unknown): boolean {
+  if (typeof e !== "object" || e === null) return false;
+  const code = "code" in e ? e.code : undefined;
+  if (typeof code === "string" && (NO_CONNECTION.has(code) || TLS.test(code))) return true;
+  // The fetch standard's blocked ports (1, 25, ...) fail before connecting, with no code.
+  if (e instanceof Error && e.message === "bad port") return true;
+  if (e instanceof AggregateError && e.errors.length > 0) return e.errors.every(neverSent);
+  return "cause" in e && e.cause !== e && neverSent(e.cause);
+}
+
 const line = (s: string) => (s === "" || s.endsWith("\n") ? s : `${s}\n`);
 
 export async function runCli(argv: readonly string[], sources: Sources, fetch: Fetch): Promise<CliResult> {
@@ -41,7 +64,18 @@ export async function runCli(argv: readonly string[], sources: Sources, fetch: F
     body = await res.text();
   } catch (e) {
     // Names the origin only: the message of a failed fetch never carries the token, which is in a header.
-    return { code: EXIT.unreachable, stdout: "", stderr: line(`cannot reach ${origin}: ${e instanceof Error ? e.message : String(e)}`) };
+    const why = e instanceof Error ? e.message : String(e);
+    // An action that may have reached the Worker (a timeout, a dropped connection) is not "unreachable":
+    // /up raises the target before its pass, so rerunning it would rent as many again.
+    if (req.method !== "GET" && !neverSent(e))
+      return {
+        code: EXIT.uncertain,
+        stdout: "",
+        stderr: line(
+          `${inv.command.command}: no answer from ${origin} (${why}): it may have been applied; check \`vastfleet status\` before retrying`,
+        ),
+      };
+    return { code: EXIT.unreachable, stdout: "", stderr: line(`cannot reach ${origin}: ${why}`) };
   }
 
   const code = exitForStatus(status);

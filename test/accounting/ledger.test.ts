@@ -4,6 +4,8 @@ import {
   advanceLedger,
   billingRate,
   emptyLedger,
+  KEEP_ABSENT_MS,
+  Ledger as LedgerSchema,
   LEDGER_HOURS,
   type Ledger,
   type LedgerReading,
@@ -62,11 +64,28 @@ describe("an interruptible worker's bill", () => {
   });
 });
 
+describe("billingRate: a price the books cannot store is none", () => {
+  it.each([
+    ["running", -0.5, 0.002],
+    ["running", Number.NaN, 0.002],
+    ["running", Number.POSITIVE_INFINITY, 0.002],
+    ["loading", Number.NEGATIVE_INFINITY, 0.002],
+    ["stopped", 0.1, -0.002],
+    ["exited", 0.1, Number.NaN],
+    ["offline", 0.1, Number.POSITIVE_INFINITY],
+  ])("%s at dph %s, disk %s $/h bills 0, and the books stay valid", (status, dph, storageDph) => {
+    const rate = billingRate({ status, dph, storageDph });
+    expect(rate).toBe(0);
+    const l = run([T0, T0 + MIN, T0 + 2 * MIN], () => reading([w(1, rate)]));
+    expect(LedgerSchema.safeParse(l).success).toBe(true);
+  });
+});
+
 describe("advanceLedger", () => {
   it("starts the books at the first reading and bills nothing before it", () => {
     const l = advanceLedger(emptyLedger(), reading([w(1, 0.12)]), T0);
     expect(l).toMatchObject({ since: T0, at: T0, spent: 0, games: 0, hours: [] });
-    expect(l.instances["1"]).toEqual({ rate: 0.12, gpu: "RTX 3060", uploaded: 0 });
+    expect(l.instances["1"]).toEqual({ rate: 0.12, gpu: "RTX 3060", uploaded: 0, seenAt: T0 });
   });
 
   it("bills an hour of passes a minute apart as one hour at the price, in that hour's bucket", () => {
@@ -115,13 +134,15 @@ describe("advanceLedger", () => {
           : reading([w(1, 0.1)]),
     );
     expect(l.spent).toBeCloseTo(0.1 + 0.2 / 2, 6);
-    expect(Object.keys(l.instances)).toEqual(["1"]);
+    // Kept a day for its uploads, billing nothing.
+    expect(l.instances["2"]).toMatchObject({ rate: 0, seenAt: T0 + 30 * MIN });
   });
 
   it("bills a worker that vanished without our destroy until the pass that saw it gone", () => {
-    const l = run([T0, T0 + 20 * MIN], (t) => reading(t === T0 ? [w(1, 0.3)] : []));
+    const l = run([T0, T0 + 20 * MIN, T0 + 40 * MIN], (t) => reading(t === T0 ? [w(1, 0.3)] : []));
     expect(l.spent).toBeCloseTo(0.1, 6);
-    expect(l.instances).toEqual({});
+    // Kept a day for its uploads, should it be listed again; not billed while it is not.
+    expect(l.instances).toEqual({ "1": { rate: 0.3, gpu: "RTX 3060", uploaded: 0, seenAt: T0 } });
   });
 
   it("bills only the disk while an instance is stopped or exited, and the GPU again while it loads", () => {
@@ -148,6 +169,28 @@ describe("advanceLedger", () => {
     expect(first.games).toBe(0);
     const l = advanceLedger(first, reading([w(1, 0.1, { uploaded: 5000 }), w(2, 0.1, { uploaded: 256, startedAt: T0 + 1 })]), T0 + 2 * MIN);
     expect(l.games).toBe(256);
+  });
+
+  // Worker 1 (newer than the books) has delivered 1000 games, is missing from the listings for `absent`
+  // (two passes see it gone), then comes back.
+  it.each([
+    ["two passes", 1500, 1500, 2 * MIN],
+    ["23 hours", 1500, 1500, 23 * HOUR_MS],
+    ["23 hours, its counter restarted", 300, 1300, 23 * HOUR_MS],
+    ["25 hours (forgotten: counted whole again)", 1500, 2500, KEEP_ABSENT_MS + HOUR_MS],
+  ])("an instance absent for %s, then back: %d uploaded is %d games in all", (_what, back, games, absent) => {
+    const one = (uploaded: number) => reading([w(1, 0.1, { uploaded, startedAt: T0 + 1 }), w(2, 0.05)]);
+    const gone = reading([w(2, 0.05)]);
+    const backAt = T0 + 2 * MIN + absent;
+    const l = run([T0, T0 + MIN, T0 + 2 * MIN, backAt - MIN, backAt], (t) =>
+      t === T0 ? one(0) : t === T0 + MIN ? one(1000) : t === backAt ? one(back) : gone,
+    );
+    expect(l.games).toBe(games);
+    // Worker 1 bills while listed and, back, from the pass before (as one created between two passes), not
+    // while it was only kept. Worker 2 bills throughout, each gap capped at an hour.
+    const second = 3 * MIN + Math.min(absent - MIN, MAX_GAP_MS);
+    expect(l.spent).toBeCloseTo((0.1 * 3 * MIN + 0.05 * second) / HOUR_MS, 9);
+    expect(LedgerSchema.safeParse(l).success).toBe(true);
   });
 
   it("keeps 7 days of hourly buckets, small enough for the object's state", () => {

@@ -1,6 +1,6 @@
 import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { Sources } from "../../src/cli/args";
+import { parseArgs, type Sources } from "../../src/cli/args";
 import { EXIT } from "../../src/cli/exit";
 import { type CliResult, type Fetch, runCli } from "../../src/cli/run";
 import { ADMIN, call, READ, resetMarket, SECRETS, simInstances } from "../api/helpers";
@@ -10,7 +10,7 @@ import { ADMIN, call, READ, resetMarket, SECRETS, simInstances } from "../api/he
  * handler, the fleet objects and the simulator, as bin/vastfleet.mjs sends it over HTTP.
  */
 
-const URL_ = "http://vastfleet.test";
+const URL_ = "https://vastfleet.test";
 const worker: Fetch = (url, init) => exports.default.fetch(new Request(url, init));
 const outputs: string[] = [];
 
@@ -149,7 +149,7 @@ describe("errors and exit codes", () => {
     const down = await cli(["status"], {}, async () => {
       throw new TypeError("fetch failed");
     });
-    expect(down).toMatchObject({ code: EXIT.unreachable, stderr: "cannot reach http://vastfleet.test: fetch failed\n" });
+    expect(down).toMatchObject({ code: EXIT.unreachable, stderr: "cannot reach https://vastfleet.test: fetch failed\n" });
     expect(await cli(["hosts"], {}, answer(502, "<html>bad gateway</html>"))).toMatchObject({
       code: EXIT.apiError,
       stderr: "hosts: HTTP 502\n",
@@ -157,6 +157,32 @@ describe("errors and exit codes", () => {
     const odd = await cli(["pause"], {}, answer(200, '{"fleet":"zeb"}'));
     expect(odd).toMatchObject({ code: EXIT.apiError, stdout: "" });
     expect(odd.stderr).toMatch(/^pause: HTTP 200 but not the answer expected: paused: /);
+  });
+
+  // An action that may have reached the Worker must not read as "cannot reach": a rerun of /up rents as many again.
+  const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:443"), { code: "ECONNREFUSED" });
+  const reset = Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" });
+  it.each([
+    ["scale", "a timeout", new DOMException("The operation was aborted due to timeout", "TimeoutError"), EXIT.uncertain],
+    ["scale", "an abort", new DOMException("This operation was aborted", "AbortError"), EXIT.uncertain],
+    ["up", "a dropped connection", new TypeError("fetch failed", { cause: reset }), EXIT.uncertain],
+    ["down", "an error without a cause", new TypeError("fetch failed"), EXIT.uncertain],
+    ["scale", "a refused connection", new TypeError("fetch failed", { cause: refused }), EXIT.unreachable],
+    ["up", "every address refused", new TypeError("fetch failed", { cause: new AggregateError([refused, refused]) }), EXIT.unreachable],
+    ["pause", "an unknown host", new TypeError("fetch failed", { cause: { code: "ENOTFOUND" } }), EXIT.unreachable],
+    ["resume", "a bad certificate", new TypeError("fetch failed", { cause: { code: "CERT_HAS_EXPIRED" } }), EXIT.unreachable],
+    ["status", "a timeout on a read", new DOMException("The operation was aborted due to timeout", "TimeoutError"), EXIT.unreachable],
+  ] as const)("%s after %s: exit %i", async (command, _what, error, code) => {
+    const argv = command === "scale" || command === "up" ? [command, "1"] : [command];
+    const got = await cli(argv, {}, async () => {
+      throw error;
+    });
+    expect(got.code).toBe(code);
+    if (code === EXIT.uncertain)
+      expect(got.stderr).toBe(
+        `${command}: no answer from https://vastfleet.test (${error.message}): it may have been applied; check \`vastfleet status\` before retrying\n`,
+      );
+    else expect(got.stderr).toBe(`cannot reach https://vastfleet.test: ${error.message}\n`);
   });
 
   it("--help prints the usage to stdout, exit 0, without needing a URL or token", async () => {
@@ -181,13 +207,27 @@ describe("errors and exit codes", () => {
     [["status", "--url"], "--url needs a value"],
     [["status", "--url", "ftp://x"], "the Worker's http(s) URL is needed"],
     [["status", "--verbose"], "unknown option --verbose"],
+    [["status", "--tokn=typo-SECRET-0123"], "unknown option --tokn\n"],
+    [["status", "--json=typo-SECRET-0123"], "unknown option --json\n"],
+    [["status", "--url", "http://vastfleet.example.com"], "an http:// URL is allowed only for localhost"],
+    [["status", "--url", "http://10.0.0.5:8787"], "an http:// URL is allowed only for localhost"],
+    [["status", "--url", "https://me:typo-SECRET-0123@vastfleet.test"], "the URL carries user:password@ credentials"],
+    [["status", "--url", "http://me:typo-SECRET-0123@localhost:8787"], "the URL carries user:password@ credentials"],
   ])("%j is exit 2: %s, and the usage", async (argv, message) => {
     const got = await cli(argv);
     expect(got.code).toBe(EXIT.usage);
     expect(got.stdout).toBe("");
     expect(got.stderr).toContain(message);
     expect(got.stderr).toContain("usage: vastfleet <command>");
+    expect(got.stderr).not.toContain("SECRET");
   });
+
+  it.each(["http://localhost:8787", "http://127.0.0.1:8787/", "http://[::1]:8787", "https://vastfleet.me.workers.dev"])(
+    "%s is a URL the token may go to",
+    (url) => {
+      expect(parseArgs(["status", "--url", url], { env: { VASTFLEET_TOKEN: ADMIN }, configFile: null })).toMatchObject({ ok: true });
+    },
+  );
 });
 
 describe("where the URL, token and fleet come from", () => {

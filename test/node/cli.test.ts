@@ -17,9 +17,12 @@ const TOKEN = "file-token-0123456789";
 const TABLE = "Label  GPU  Phase\n-----\n-----\nTotal: 0 instances, $0.000/hr ($0.00/day)\n";
 let server: Server;
 let url = "";
+let closedUrl = "";
 
 before(async () => {
   server = createServer((req, res) => {
+    // An action is received, then the connection drops without an answer.
+    if (req.method === "POST") return req.socket.destroy();
     const ok = req.headers.authorization === `Bearer ${TOKEN}`;
     res.writeHead(ok ? 200 : 401, { "content-type": ok ? "text/plain" : "application/json" });
     res.end(ok ? (req.url === "/status?format=text" ? TABLE : "?") : '{"error":"unauthorized","message":"the bearer token is not valid"}');
@@ -29,6 +32,15 @@ before(async () => {
   url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
 });
 after(() => server.close());
+
+// A port nobody listens on: the connection is refused.
+before(async () => {
+  const probe = createServer();
+  await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
+  const address = probe.address();
+  closedUrl = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+  await new Promise((r) => probe.close(r));
+});
 
 function vastfleet(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ["ignore", "pipe", "pipe"] });
@@ -53,6 +65,20 @@ describe("npx vastfleet", { concurrency: true }, () => {
     const run = await vastfleet(["status"], { XDG_CONFIG_HOME: home });
     assert.equal(run.code, 6);
     assert.match(run.stderr, /^cannot reach http:\/\/127\.0\.0\.1:1: /);
+  });
+
+  it("an action sent but not answered is exit 7 (it may have been applied); one never sent stays exit 6", async () => {
+    const dropped = await vastfleet(["up", "2", "--url", url], { XDG_CONFIG_HOME: home });
+    assert.equal(dropped.code, 7);
+    assert.match(
+      dropped.stderr,
+      /^up: no answer from http:\/\/127\.0\.0\.1:\d+ \(.*\): it may have been applied; check `vastfleet status` before retrying\n$/,
+    );
+    for (const to of [closedUrl, "http://127.0.0.1:1"]) {
+      const refused = await vastfleet(["up", "2", "--url", to], { XDG_CONFIG_HOME: home });
+      assert.equal(refused.code, 6, refused.stderr);
+      assert.ok(refused.stderr.startsWith(`cannot reach ${to}: `), refused.stderr);
+    }
   });
 
   it("a wrong token is exit 3, and the token is never printed", async () => {

@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 
@@ -72,7 +72,8 @@ before(async () => {
 });
 after(() => server.close());
 
-function setup(args: string[], env: Record<string, string> = {}, fail = "", input: string | null = null): Promise<Run> {
+/** With `interrupt`, the deploy hangs and setup gets SIGINT once wrangler has logged the deploy call. */
+function setup(args: string[], env: Record<string, string> = {}, fail = "", input: string | null = null, interrupt = false): Promise<Run> {
   const dir = mkdtempSync(join(tmpdir(), "vastfleet-setup-test-"));
   const config = join(dir, "wrangler.toml");
   copyFileSync(join(ROOT, "wrangler.toml"), config);
@@ -85,17 +86,25 @@ function setup(args: string[], env: Record<string, string> = {}, fail = "", inpu
       VASTFLEET_WRANGLER: join(ROOT, "test/node/fake-wrangler.mjs"),
       FAKE_WRANGLER_LOG: log,
       FAKE_WRANGLER_FAIL: fail,
+      FAKE_WRANGLER_BLOCK: interrupt ? "deploy" : "",
       ...env,
     },
     stdio: [input === null ? "ignore" : "pipe", "pipe", "pipe"],
   });
   if (input !== null) child.stdin?.end(input);
+  const poll = setInterval(() => {
+    if (interrupt && existsSync(log) && readFileSync(log, "utf8").includes('"deploy"')) {
+      clearInterval(poll);
+      child.kill("SIGINT");
+    }
+  }, 50);
   let stdout = "";
   let stderr = "";
   child.stdout?.on("data", (c: Buffer) => (stdout += c.toString()));
   child.stderr?.on("data", (c: Buffer) => (stderr += c.toString()));
   return new Promise((done) =>
     child.on("close", (code) => {
+      clearInterval(poll);
       const calls = existsSync(log)
         ? readFileSync(log, "utf8")
             .trim()
@@ -188,6 +197,20 @@ describe("npm run setup", { concurrency: true }, () => {
     assert.deepEqual(run.calls, []);
   });
 
+  for (const [args, message] of [
+    [["--vast-kye=vast-SECRET-0123"], "unknown or malformed argument --vast-kye\n"],
+    [["--n", "many-SECRET"], "unknown or malformed argument --n\n"],
+    [["--url", "https://me:pw-SECRET@vastfleet.example.com"], "--url: the URL carries user:password@ credentials"],
+    [["--url", "http://vastfleet.example.com"], "--url: an http:// URL is allowed only for localhost"],
+  ] as const)
+    it(`${JSON.stringify(args)} is refused, naming the flag but never its value, before anything runs`, async () => {
+      const run = await setup([...FLAGS, "--yes", ...args], SECRETS);
+      assert.equal(run.code, 2);
+      assert.ok(run.stderr.includes(message), run.stderr);
+      assert.ok(!`${run.stdout}${run.stderr}`.includes("SECRET"), "no value printed");
+      assert.deepEqual(run.calls, []);
+    });
+
   it("a failed deploy issues no token and leaves no secrets file", async () => {
     const run = await setup([...FLAGS, "--yes", "--url", url], SECRETS, "deploy");
     assert.equal(run.code, 1);
@@ -195,5 +218,14 @@ describe("npm run setup", { concurrency: true }, () => {
     assert.ok(!run.stdout.includes("API_TOKEN "), "no token printed");
     const file = run.calls[1]?.args[4];
     assert.ok(file && !existsSync(file));
+  });
+
+  it("Ctrl-C during the deploy removes the secrets file, stops wrangler and exits 130", async () => {
+    const run = await setup([...FLAGS, "--yes", "--url", url], SECRETS, "", null, true);
+    assert.equal(run.code, 130, run.stderr);
+    const file = run.calls[1]?.args[4] ?? "";
+    assert.ok(file.endsWith("secrets.json"));
+    assert.equal(existsSync(dirname(file)), false, "the secrets directory is gone");
+    assert.ok(!run.stdout.includes("API_TOKEN "), "no token printed");
   });
 });
