@@ -88,6 +88,13 @@ describe("interruptible capacity", () => {
       expect(await phaseOf(w.id)).toBe("OUTBID");
       // It resumes when the competing bid leaves (or, should an on-demand renter hold the machine, is replaced after the wait).
       await until(70, async () => (await phaseOf(w.id)) !== "OUTBID", "the outbid worker resumed or replaced");
+      // A resumed worker boots again from its resume, not its first boot: a few minutes on it is still
+      // there, not destroyed for a boot timeout, and its host has no strike.
+      await run(3);
+      const fate = (await allEvents(NAME)).find((e) => e.action === "destroy" && e.instanceId === w.id);
+      if (fate) expect(fate.reason).toMatch(/^outbid \(paused\) for/);
+      else expect((await mine()).map((i) => i.id)).toContain(w.id);
+      expect((await fleetState(NAME)).hosts[String(w.machine_id)]?.strikes ?? 0).toBe(0);
     }
     const fallback = (await fleetState(NAME)).capacityFallback;
     expect(fallback?.reason).toMatch(/outbid .* times an hour/);
