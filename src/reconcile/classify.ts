@@ -55,12 +55,24 @@ export function classify(
     hfAuthSince: null,
     blindSince: null,
     blindMs: 0,
+    resumedAt: null,
+    outbidSince: null,
   };
-  const paused = instance.is_bid && instance.actual_status === "stopped";
+  // The fleet never stops its own instances: a bid Vast means to stop (even before it ever ran) is paused.
+  const paused = instance.is_bid && (instance.actual_status === "stopped" || instance.intended_status === "stopped");
   // Resumed after an outbid: the container starts again from its onstart, so its progress markers start over.
   const base: InstanceMemory =
     remembered.phase === "OUTBID" && !paused
-      ? { ...remembered, phase: "BOOT", lastBatch: null, batchAdvancedAt: null, doubtfulPolls: 0, blindSince: null, blindMs: 0 }
+      ? {
+          ...remembered,
+          phase: "BOOT",
+          lastBatch: null,
+          batchAdvancedAt: null,
+          doubtfulPolls: 0,
+          blindSince: null,
+          blindMs: 0,
+          resumedAt: now,
+        }
       : remembered;
   // An unreadable poll neither starts nor ends the HF refusal clock.
   const hfAuthSince = logs === null ? base.hfAuthSince : logs?.hfAuthError ? (base.hfAuthSince ?? now) : null;
@@ -80,6 +92,8 @@ export function classify(
       blindSince: null,
       blindMs: phase === base.phase ? base.blindMs + spell : 0,
       ...extra,
+      // A new outbid spell starts its own wait (first-seen times are per phase, written once).
+      outbidSince: phase === "OUTBID" && base.phase !== "OUTBID" ? now : base.outbidSince,
       phase,
     },
     hfAuthError: logs?.hfAuthError ?? false,

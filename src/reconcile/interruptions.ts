@@ -89,6 +89,19 @@ export function rankBidOffers(offers: readonly Offer[], ctx: OfferChoiceContext)
   return sortRanked(ranked, ctx);
 }
 
+/** Below this (decayed) many hours and outbids a record says nothing the prior does not: it is forgotten. */
+const FORGET_BELOW = 0.01;
+
+/** Records that decayed to nothing go (hosts and models no longer rented), so the map stays bounded; the fleet's own is kept. */
+export function forgetInterruptions(recs: Record<string, Interruptions>, now: number): Record<string, Interruptions> {
+  return Object.fromEntries(
+    Object.entries(recs).filter(([key, rec]) => {
+      const d = decayed(rec, now);
+      return key === FLEET_KEY || d.hours >= FORGET_BELOW || d.outbids >= FORGET_BELOW;
+    }),
+  );
+}
+
 /**
  * What this pass saw of the bid workers: hours on a bid (while not paused) and new outbids, per
  * GPU model, per host and for the fleet. `before` is the memory of the previous pass.
@@ -105,11 +118,12 @@ export function learnInterruptions(state: FleetState, workers: Worker[], before:
   for (const w of workers) {
     if (!w.instance.is_bid) continue;
     const was = before.instances[String(w.instance.id)]?.phase;
-    const outbid = w.phase === "OUTBID" && was !== undefined && was !== "OUTBID" ? 1 : 0;
+    // A bid outbid from its first sighting (previous phase unknown) is an outbid too.
+    const outbid = w.phase === "OUTBID" && was !== "OUTBID" ? 1 : 0;
     const hours = w.phase === "OUTBID" && outbid === 0 ? 0 : stepH;
     const keys = [FLEET_KEY, ...(w.instance.gpu_name ? [gpuKey(w.instance.gpu_name)] : [])];
     if (w.instance.machine_id !== null) keys.push(hostKey(w.instance.machine_id));
     for (const k of keys) add(k, hours, outbid);
   }
-  return { ...state, interruptions: next };
+  return { ...state, interruptions: forgetInterruptions(next, now) };
 }

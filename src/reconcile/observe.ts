@@ -27,6 +27,38 @@ export function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/**
+ * When the worker's current phase began, from its first sighting in that phase (`firstSeen`, KV,
+ * written once per phase), Vast's start_date, and what classify remembered. Pure.
+ */
+export function phaseClock(firstSeen: number, phase: Phase, memory: InstanceMemory, startDate: number | null, now: number): number {
+  let since = firstSeen;
+  const started = startDate === null ? null : startDate * 1000;
+  if (started !== null) since = phase === "BOOT" ? Math.min(since, started) : Math.max(since, started);
+  // First sightings are per phase, written once: a bid that resumed after an outbid (its container
+  // restarts) would inherit the time of its first boot, and a second outbid spell the first one's.
+  const epoch = phase === "OUTBID" ? memory.outbidSince : memory.resumedAt;
+  if (epoch !== null) since = Math.max(since, epoch);
+  // Likewise a worker that ran and fell back would be timed out at once: it has been without
+  // progress only since its last batch advanced.
+  const progressAt = memory.batchAdvancedAt;
+  if (phase !== "RUNNING" && phase !== "BOOT" && memory.everRan && progressAt !== null) since = Math.max(since, progressAt);
+  // The phase clock stands still while the logs cannot be read.
+  const blind = memory.blindMs + (memory.blindSince === null ? 0 : now - memory.blindSince);
+  return Math.min(now, since + blind);
+}
+
+/**
+ * The instance as the fleet knows it: one it rented at a bid (`state.bids`, or a launch journaled
+ * at a bid) is a bid even when Vast's listing leaves `is_bid` out, so a pause is not read as death.
+ */
+export function asKnownBid(instance: Instance, state: Pick<FleetState, "bids" | "pendingLaunches">): Instance {
+  if (instance.is_bid) return instance;
+  const known =
+    state.bids[String(instance.id)] !== undefined || state.pendingLaunches.some((p) => p.instanceId === instance.id && p.bid != null);
+  return known ? { ...instance, is_bid: true } : instance;
+}
+
 export interface Observed {
   workers: Worker[];
   memories: Record<string, InstanceMemory>;
@@ -76,7 +108,9 @@ export async function observeWorkers(
 
   // Time each phase from its first sighting (KV), with Vast's start_date as the floor.
   const out: Observed = { workers: [], memories: {}, phaseChanges: [], firstRunning: [], errors };
-  for (const { instance, slot } of owned) {
+  for (const o of owned) {
+    const { slot } = o;
+    const instance = asKnownBid(o.instance, state);
     const previous = state.instances[String(instance.id)];
     const c = classify(instance, evidence.get(instance.id), previous, now, config.stallTimeoutS);
     let since = now;
@@ -86,16 +120,7 @@ export async function observeWorkers(
       // Timing from now only delays a replacement; it never hastens one.
       errors.push(`first-seen time of ${instance.id} unavailable (${errorText(e)})`);
     }
-    const started = instance.start_date === null ? null : instance.start_date * 1000;
-    if (started !== null) since = c.phase === "BOOT" ? Math.min(since, started) : Math.max(since, started);
-    // First-seen times are per phase, written once: a worker that ran and fell back would inherit
-    // the time of its startup in that phase and be timed out at once. It has been without progress
-    // only since its last batch advanced.
-    const progressAt = c.memory.batchAdvancedAt;
-    if (c.phase !== "RUNNING" && c.phase !== "BOOT" && c.memory.everRan && progressAt !== null) since = Math.max(since, progressAt);
-    // The phase clock stands still while the logs cannot be read.
-    const blind = c.memory.blindMs + (c.memory.blindSince === null ? 0 : now - c.memory.blindSince);
-    since = Math.min(now, since + blind);
+    since = phaseClock(since, c.phase, c.memory, instance.start_date, now);
     out.memories[String(instance.id)] = c.memory;
     out.workers.push(workerOf(instance, slot, c, since));
     if (previous?.phase !== c.phase)

@@ -19,7 +19,7 @@ import { learnInterruptions } from "./interruptions";
 import { learnBounces, learnFromDestroys, learnThroughput, type Finding } from "./learn";
 import { errorText, type FirstSeen, observeWorkers } from "./observe";
 import { offerQuery } from "./offers";
-import { capacityNow, hfRefusesHost, hfTokenVoucher, nextFallback, plan, type DestroyAction, type PlanInput } from "./plan";
+import { capacityNow, hfRefusesHost, hfTokenVoucher, nextFallback, plan, settleBids, type DestroyAction, type PlanInput } from "./plan";
 import { emptyReport, record, view, type PassReport } from "./report";
 import { rollFinished } from "./roll";
 import { adoptBlocks, type SharedBlock } from "./shared-hosts";
@@ -165,14 +165,22 @@ export async function runPass(
       const mode = capacityNow(config, state, now);
       const offers: Offer[] = mode === "interruptible" ? [] : await vast.searchOffers(query);
       // Bid offers: for bid launches, and for an outbid worker's machine (its min_bid says what wins it back).
-      const bidOffers =
-        mode !== "on-demand" || workers.some((w) => w.phase === "OUTBID") ? await vast.searchOffers({ ...query, type: "bid" }) : null;
+      // A failed bid search only blinds the bid decisions (null): the on-demand launches go on.
+      let bidOffers: Offer[] | null = null;
+      if (mode !== "on-demand" || workers.some((w) => w.phase === "OUTBID")) {
+        try {
+          bidOffers = await vast.searchOffers({ ...query, type: "bid" });
+        } catch (e) {
+          report.errors.push(`bid offer search failed (${errorText(e)}): no bid launches or raises this pass`);
+        }
+      }
       scanned = true;
       // Only the fleet's own search says what the market lists; `/up?gpu=` looks at one model.
-      if (!opts.gpu && config.bounceWindowS > 0) {
+      // A bid-only pass whose bid search failed saw no market: nothing left it.
+      if (!opts.gpu && config.bounceWindowS > 0 && !(mode === "interruptible" && bidOffers === null)) {
         // A search that filled its rows may have been cut: an absent machine may be past the last row.
         // A bid-only pass watches the market through its bid search (the same listed machines).
-        const watched = mode === "interruptible" ? (bidOffers ?? []) : offers;
+        const watched = mode === "interruptible" && bidOffers !== null ? bidOffers : offers;
         const market = learnBounces(state, watched, listed, config, now, watched.length < SEARCH_ROW_CAP);
         state = market.state;
         findings.push(...market.share);
@@ -214,7 +222,7 @@ export async function runPass(
   for (const u of next.upgrades.filter(over)) slotCooldowns[String(u.slot)] = now;
   // The ledger keeps only the uploaders still there (listed, or launched and not yet listed).
   const uploadIntervals = Object.fromEntries(Object.entries(next.uploadIntervals).filter(([id]) => present.has(Number(id))));
-  const bids = Object.fromEntries(Object.entries(next.bids).filter(([id]) => present.has(Number(id))));
+  const bids = settleBids(Object.fromEntries(Object.entries(next.bids).filter(([id]) => present.has(Number(id)))), workers);
   next = { ...next, upgrades: next.upgrades.filter((u) => !over(u)), slotCooldowns, uploadIntervals, bids };
 
   let hfAuthHold = next.hfAuthHold && next.hfAuthHold.token !== token ? null : next.hfAuthHold;

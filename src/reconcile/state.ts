@@ -36,6 +36,10 @@ export const InstanceMemory = z.object({
   blindSince: z.number().nullable().default(null),
   /** Time its logs were unreadable in its current phase, ended spells only (ms). */
   blindMs: z.number().min(0).default(0),
+  /** When it last resumed after an outbid (ms): its phase clocks start there, not at its first sighting in the phase. */
+  resumedAt: z.number().nullable().default(null),
+  /** When its current (or last) outbid spell began (ms): the outbid wait counts from there. */
+  outbidSince: z.number().nullable().default(null),
 });
 export type InstanceMemory = z.infer<typeof InstanceMemory>;
 

@@ -43,6 +43,14 @@ async function phaseOf(id: number): Promise<string | undefined> {
   return (await fleet(NAME).status(NAME)).instances.find((i) => i.id === id)?.phase;
 }
 
+/** A resumed worker is still there (or went only as outbid), and its host has no strike. */
+async function survivedOrOutbid(w: Bidding): Promise<void> {
+  const fate = (await allEvents(NAME)).find((e) => e.action === "destroy" && e.instanceId === w.id);
+  if (fate) expect(fate.reason).toMatch(/^outbid \(paused\) for/);
+  else expect((await mine()).map((i) => i.id)).toContain(w.id);
+  expect((await fleetState(NAME)).hosts[String(w.machine_id)]?.strikes ?? 0).toBe(0);
+}
+
 describe("interruptible capacity", () => {
   it("bids, waits when outbid, replaces after the wait, and falls back to on demand when outbid often", { timeout: 600_000 }, async () => {
     await resetMarket(31);
@@ -80,6 +88,14 @@ describe("interruptible capacity", () => {
 
     // Interruptions that each cost an hour's wait, three times in a few minutes: bids no longer pay.
     await configure(NAME, { outbidWaitS: 3600 });
+    // Should the replacement be paused early, it resumes long after its first boot sighting: it
+    // boots again from the resume, not destroyed for a boot timeout.
+    const [fresh] = await mine();
+    if (!fresh) throw new Error("no replacement");
+    const settled = async () => (await phaseOf(fresh.id)) === "RUNNING" || !(await mine()).some((i) => i.id === fresh.id);
+    await until(80, settled, "the replacement running or gone");
+    await run(12);
+    await survivedOrOutbid(fresh);
     for (let i = 0; i < 3; i++) {
       const [w] = await mine();
       if (!w) throw new Error("no worker");
@@ -88,6 +104,8 @@ describe("interruptible capacity", () => {
       expect(await phaseOf(w.id)).toBe("OUTBID");
       // It resumes when the competing bid leaves (or, should an on-demand renter hold the machine, is replaced after the wait).
       await until(70, async () => (await phaseOf(w.id)) !== "OUTBID", "the outbid worker resumed or replaced");
+      await run(3);
+      await survivedOrOutbid(w);
     }
     const fallback = (await fleetState(NAME)).capacityFallback;
     expect(fallback?.reason).toMatch(/outbid .* times an hour/);

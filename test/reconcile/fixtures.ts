@@ -163,6 +163,8 @@ export function memory(over: Partial<InstanceMemory> = {}): InstanceMemory {
     hfAuthSince: null,
     blindSince: null,
     blindMs: 0,
+    resumedAt: null,
+    outbidSince: null,
     ...over,
   };
 }

@@ -92,13 +92,18 @@ function raiseFor(w: Worker, input: PlanInput, ctx: OfferChoiceContext, going: G
   // An unconfirmed change may have happened: the listing says soon whether the worker runs again.
   const bidOffers = input.bidOffers ?? null;
   if (!mine || mine.uncertain || bidOffers === null || w.instance.machine_id === null) return null;
+  // One raise per outbid spell: a rival that outbids again each pass would otherwise be chased up to maxDph.
+  if (mine.at >= w.since) return null;
   // A machine an on-demand renter holds is not listed: no bid wins it back.
   const offer = bidOffers.find((o) => o.machine_id === w.instance.machine_id && o.min_bid !== null);
   if (!offer || offer.min_bid === null) return null;
   const to = bidFor(offer.min_bid, RAISE_MARGIN);
   if (to <= mine.price) return null;
-  const dph = (w.instance.dph_total ?? mine.price) - mine.price + to;
+  const old = w.instance.dph_total ?? mine.price;
+  const dph = old - mine.price + to;
   if (dph > config.maxDph) return null;
+  // The fleet's $/h (this worker counted at its old price) must stay under the fleet ceiling too.
+  if (config.maxFleetDph !== null && ctx.fleetDph - old + dph > config.maxFleetDph) return null;
   const gpu = w.instance.gpu_name ?? offer.gpu_name;
   const keep =
     gamesPerDollar(expectedRate(config, state, gpu, w.instance.machine_id), dph) *
@@ -127,20 +132,34 @@ export function planBids(input: PlanInput, ctx: OfferChoiceContext, going: Going
   const { config, now } = input;
   const actions: BidAction[] = [];
   const held: string[] = [];
+  let raisedDph = 0;
   for (const w of input.workers) {
     if (w.phase !== "OUTBID" || going.has(w.instance.id)) continue;
-    const raise = raiseFor(w, input, ctx, going);
-    if (raise) {
-      actions.push(raise);
-      continue;
-    }
+    // The wait bounds every spell, raise or not (a raise that does not win the machine back waits like any other).
     const waited = (now - w.since) / 1000;
     if (waited > config.outbidWaitS) {
       const limit = formatDuration(config.outbidWaitS);
       going.add(
         destroyOf(w, "outbid", `outbid (paused) for ${formatDuration(waited)} (limit ${limit}); a paused instance still bills storage`),
       );
+      continue;
+    }
+    const raise = raiseFor(w, input, { ...ctx, fleetDph: ctx.fleetDph + raisedDph }, going);
+    if (raise) {
+      actions.push(raise);
+      raisedDph += raise.to - raise.from;
     } else held.push(`${w.label}: outbid, waits up to ${formatDuration(config.outbidWaitS - waited)} more to resume`);
   }
   return { actions, held };
+}
+
+/**
+ * An uncertain bid (a change whose answer was lost) is settled once its worker runs again: Vast
+ * resumed it, so whichever price holds wins the machine, and a later outbid may be raised again.
+ */
+export function settleBids(bids: FleetState["bids"], workers: readonly Worker[]): FleetState["bids"] {
+  const running = new Set(workers.filter((w) => w.phase !== "OUTBID" && w.instance.actual_status === "running").map((w) => w.instance.id));
+  return Object.fromEntries(
+    Object.entries(bids).map(([id, b]) => [id, b.uncertain && running.has(Number(id)) ? { ...b, uncertain: false } : b]),
+  );
 }

@@ -21,16 +21,17 @@ export { fatalGraceS, REPLACE_TIMEOUTS } from "./health";
 export { hfRefusesHost, hfTokenVoucher } from "./hf";
 export { awaitsUpload, drained } from "./drain";
 export { MARKET_SCAN_MS, UPGRADE_MIN_RUNNING_MS } from "./trades";
-export { capacityNow, launchDph, nextFallback } from "./bids";
+export { capacityNow, launchDph, nextFallback, settleBids } from "./bids";
 
 /** How offers are judged for this plan: the fleet's $/h that stays (workers not going, launches not yet listed) counts toward the ceiling. */
-function offerContext(input: PlanInput, going: Going): OfferChoiceContext {
+function offerContext(input: PlanInput, going: Going, raisedDph = 0): OfferChoiceContext {
   const { config, state, now } = input;
   const listed = new Set(input.workers.map((w) => w.instance.id));
   const unlisted = state.pendingLaunches.filter((p) => p.instanceId === null || !listed.has(p.instanceId));
   const staying =
     input.workers.filter((w) => !going.has(w.instance.id)).reduce((sum, w) => sum + (w.instance.dph_total ?? 0), 0) +
-    unlisted.reduce((s, p) => s + p.dph, 0);
+    unlisted.reduce((s, p) => s + p.dph, 0) +
+    raisedDph;
   return { config, state, now, gpu: input.gpu ?? null, fleetDph: staying, policy: input.policy ?? "value" };
 }
 
@@ -59,7 +60,14 @@ export function plan(input: PlanInput): Plan {
   held.push(...allowance.held);
   const launchSlots = wantedSlots.slice(0, allowance.allowed);
 
-  const ctx = offerContext(input, going);
+  // A worker a later decision destroys (duplicate, scale down) is not raised as well.
+  const raises = bids.actions.filter((b) => !going.has(b.instanceId));
+  // Raises planned this pass cost their new price: launches see the fleet's $/h with them.
+  const ctx = offerContext(
+    input,
+    going,
+    raises.reduce((sum, b) => sum + b.to - b.from, 0),
+  );
 
   const scanDue = state.lastMarketScanAt === null || now - state.lastMarketScanAt >= MARKET_SCAN_MS;
   // No trade while above target: its new instance would only add to what the budget still has to take away.
@@ -72,7 +80,7 @@ export function plan(input: PlanInput): Plan {
   // Market memory learns only from searches, so it watches whatever the fleet is doing (holds,
   // breaker, target 0); `/up?gpu=` sees one model, which says nothing of the others.
   const watchDue = config.bounceWindowS > 0 && !input.gpu && scanDue;
-  const actions: Action[] = [...going.actions, ...bids.actions];
+  const actions: Action[] = [...going.actions, ...raises];
   const outbid = input.workers.some((w) => w.phase === "OUTBID");
   if (input.offers === null) return { actions, wantedSlots, wantsOffers: launchSlots.length > 0 || tradesDue || watchDue || outbid, held };
 
