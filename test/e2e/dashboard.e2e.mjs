@@ -628,17 +628,23 @@ try {
     }
     expect(await page.isDisabled(`${rowsSel} button[data-action=replace] >> nth=0`), "replace is enabled for the read token");
     expect(await page.isDisabled(`${rowsSel} button[data-action=block-host] >> nth=0`), "block host is enabled for the read token");
-    // Reading logs is reading: the read token opens them.
-    expect(!(await page.isDisabled(`${rowsSel} button[data-action=logs] >> nth=0`)), "logs are disabled for the read token");
-    await page.click(`${rowsSel} button[data-action=logs] >> nth=0`);
-    await page.waitForFunction(
-      (sel) => (document.querySelector(sel)?.textContent ?? "loading…") !== "loading…",
-      `${fleetSel} .logs pre.log`,
-      {
-        timeout: 20_000,
-      },
+    // Reading logs is reading: the read token opens them. The row is one the API lists now: a worker
+    // the earlier scenarios replaced may still be on the page until its next refresh.
+    const worker = await waitFor(
+      "a running worker",
+      async () => (await api(`/status?fleet=${FLEET}`, { token: READ })).body?.fleets?.[0]?.instances?.find((i) => i.phase === "RUNNING"),
+      60_000,
+      500,
     );
-    const logText = (await page.textContent(`${fleetSel} .logs pre.log`)) ?? "";
+    const logsButton = `${rowsSel}[data-id="${worker.id}"] button[data-action=logs]`;
+    await page.waitForSelector(logsButton, { timeout: 30_000 });
+    expect(!(await page.isDisabled(logsButton)), "logs are disabled for the read token");
+    await page.click(logsButton);
+    const logSel = `${fleetSel} .logs[data-id="${worker.id}"] pre.log`;
+    await page.waitForFunction((sel) => (document.querySelector(sel)?.textContent ?? "loading…") !== "loading…", logSel, {
+      timeout: 20_000,
+    });
+    const logText = (await page.textContent(logSel)) ?? "";
     expect(!/could not read the logs/.test(logText), `logs for the read token: ${logText.slice(0, 120)}`);
     // Past the disabled controls (as a user with devtools could): the API itself must refuse.
     await page.evaluate((sel) => {
