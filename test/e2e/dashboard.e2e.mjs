@@ -256,6 +256,21 @@ try {
     await context.close();
   });
 
+  await scenario("the API page /docs loads without a token under the same CSP and lists every route of /openapi.json", async () => {
+    const doc = await (await fetch(`${base}/openapi.json`)).json();
+    const routes = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
+    const { context, page, problems } = await newPage();
+    const res = await page.goto(`${base}/docs`);
+    expect(res?.status() === 200, `GET /docs answered ${res?.status()}`);
+    expect((res?.headers()["content-security-policy"] ?? "").includes("script-src 'self'"), "/docs lacks the strict CSP");
+    expect((await page.textContent("h1")) === doc.info.title, "/docs is not titled as the OpenAPI document");
+    const listed = await page.$$eval("section h2 code", (els) => els.map((e) => (e.textContent ?? "").replace(/\s+/g, " ").trim()));
+    const missing = routes.filter((r) => !listed.includes(r));
+    expect(routes.length > 10 && missing.length === 0, `routes of /openapi.json missing from /docs: ${missing.join(", ")}`);
+    expect(problems.length === 0, `browser errors: ${problems.join(" | ")}`);
+    await context.close();
+  });
+
   await scenario("a wrong token is refused with a clear message and is not kept", async () => {
     const { context, page, problems } = await newPage();
     await signIn(page, "not-the-right-token");
