@@ -146,45 +146,32 @@ function storageDph(i: Worker["instance"]): number | null {
 
 /** An action as planned (a dry run), or before its call: done unless the call says otherwise. */
 export function record(a: Action): ActionRecord {
-  if (a.kind === "bid")
+  if (a.kind === "launch")
     return {
-      kind: "bid",
+      kind: "launch",
       label: a.label,
       slot: a.slot,
-      instanceId: a.instanceId,
+      instanceId: null,
       reason: a.reason,
       ok: true,
       error: null,
-      gpu: a.gpuName,
-      dph: null,
-      machineId: a.machineId,
-      cause: "outbid",
+      gpu: a.offer.gpu_name,
+      dph: launchDph(a),
+      machineId: a.offer.machine_id,
+      cause: a.upgradeOf === null ? null : "upgrade",
     };
-  return a.kind === "destroy"
-    ? {
-        kind: "destroy",
-        label: a.label,
-        slot: a.slot,
-        instanceId: a.instanceId,
-        reason: a.reason,
-        ok: true,
-        error: null,
-        gpu: a.gpuName,
-        dph: a.dph,
-        machineId: a.machineId,
-        cause: a.cause,
-      }
-    : {
-        kind: "launch",
-        label: a.label,
-        slot: a.slot,
-        instanceId: null,
-        reason: a.reason,
-        ok: true,
-        error: null,
-        gpu: a.offer.gpu_name,
-        dph: launchDph(a),
-        machineId: a.offer.machine_id,
-        cause: a.upgradeOf === null ? null : "upgrade",
-      };
+  // A destroy and a bid change both act on a listed instance.
+  return {
+    kind: a.kind,
+    label: a.label,
+    slot: a.slot,
+    instanceId: a.instanceId,
+    reason: a.reason,
+    ok: true,
+    error: null,
+    gpu: a.gpuName,
+    dph: a.kind === "destroy" ? a.dph : null,
+    machineId: a.machineId,
+    cause: a.kind === "destroy" ? a.cause : "outbid",
+  };
 }
