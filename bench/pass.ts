@@ -21,9 +21,11 @@
  * @module
  */
 import "./workerd-zod";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { PerformanceObserver } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
 import { DEFAULTS } from "../src/config/fleet";
 import { runPass } from "../src/reconcile/pass";
 import { emptyState, FleetState } from "../src/reconcile/state";
@@ -201,54 +203,74 @@ async function profile(n: number): Promise<() => Promise<void>> {
   };
 }
 
-console.log(
-  `\nCPU of a whole pass, replayed from the simulator's recorded answers (Node/V8, ${undici ? "Node's own Request and Response" : "light Request and Response"}; ms, p50 / p95):`,
-);
-for (const [n, reps] of [
-  [4, 400],
-  [20, 200],
-  [100, 60],
-] as const) {
-  if (sizes && !sizes.includes(n)) continue;
-  const rec = await record(n);
-  lightRuntime(true);
-  const passes: { cpu: number; wall: number; from: number; to: number }[] = [];
-  const collections: number[] = [];
-  const gc = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) collections.push(e.startTime);
+/**
+ * Records in a child process. The simulator keeps its objects alive for hours of simulated time,
+ * and V8 learns from that to allocate objects of the code both share directly in the old
+ * generation (allocation-site pretenuring); the replays would then pay for collections a Worker's
+ * isolate, which never runs the simulator, does not make.
+ */
+function recordApart(n: number): Recording {
+  const script = fileURLToPath(import.meta.url);
+  const out = execFileSync(process.execPath, [...process.execArgv, script, "--record", String(n)], {
+    encoding: "utf8",
+    maxBuffer: 256 << 20,
   });
-  gc.observe({ entryTypes: ["gc"] });
-  let journals = 0;
-  let stopProfile = async () => {};
-  for (let r = 0; r < reps + 20; r++) {
-    if (r === 20) stopProfile = await profile(n);
-    const c0 = process.cpuUsage();
-    const from = performance.now();
-    journals = await replay(rec, n);
-    const c = process.cpuUsage(c0);
-    const to = performance.now();
-    // The first 20 warm the JIT; a Worker's isolate stays warm between a fleet's passes.
-    if (r >= 20) passes.push({ cpu: (c.user + c.system) / 1000, wall: to - from, from, to });
+  return JSON.parse(out) as Recording;
+}
+
+const recordOnly = arg("record");
+if (recordOnly !== undefined) {
+  process.stdout.write(JSON.stringify(await record(Number(recordOnly))));
+} else {
+  console.log(
+    `\nCPU of a whole pass, replayed from the simulator's recorded answers (Node/V8, ${undici ? "Node's own Request and Response" : "light Request and Response"}; ms, p50 / p95):`,
+  );
+  for (const [n, reps] of [
+    [4, 400],
+    [20, 200],
+    [100, 60],
+  ] as const) {
+    if (sizes && !sizes.includes(n)) continue;
+    const rec = recordApart(n);
+    lightRuntime(true);
+    const passes: { cpu: number; wall: number; from: number; to: number }[] = [];
+    const collections: number[] = [];
+    const gc = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) collections.push(e.startTime);
+    });
+    gc.observe({ entryTypes: ["gc"] });
+    let journals = 0;
+    let stopProfile = async () => {};
+    for (let r = 0; r < reps + 20; r++) {
+      if (r === 20) stopProfile = await profile(n);
+      const c0 = process.cpuUsage();
+      const from = performance.now();
+      journals = await replay(rec, n);
+      const c = process.cpuUsage(c0);
+      const to = performance.now();
+      // The first 20 warm the JIT; a Worker's isolate stays warm between a fleet's passes.
+      if (r >= 20) passes.push({ cpu: (c.user + c.system) / 1000, wall: to - from, from, to });
+    }
+    await stopProfile();
+    lightRuntime(false);
+    // GC entries are delivered after the fact: let them arrive.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    gc.disconnect();
+    const collected = (p: (typeof passes)[number]) => collections.some((at) => at >= p.from && at < p.to);
+    const cpu = passes.map((p) => p.cpu);
+    const wall = passes.map((p) => p.wall);
+    const withGc = passes.filter(collected).map((p) => p.cpu);
+    const clean = passes.filter((p) => !collected(p)).map((p) => p.cpu);
+    console.log(
+      `  ${String(n).padStart(3)} workers (${rec.workers} running, ${rec.answers.length} answers, search of ${rec.offers} offers, state ${(rec.stateText.length / 1024).toFixed(1)} KB): ` +
+        `CPU ${ms(cpu, 0.5)} / ${ms(cpu, 0.95)}, wall ${ms(wall, 0.5)} / ${ms(wall, 0.95)}, fastest ${Math.min(...wall).toFixed(2)} (${reps} passes)`,
+    );
+    console.log(
+      `      a garbage collection ran in ${withGc.length} of them (CPU p50 ${ms(withGc, 0.5)}); the other ${clean.length}: CPU ${ms(clean, 0.5)} / ${ms(clean, 0.95)}`,
+    );
+    const state = FleetState.parse(JSON.parse(rec.stateText));
+    console.log(
+      `      of which the state: decoded ${cpuOf(() => FleetState.parse(JSON.parse(rec.stateText)), reps).toFixed(2)} ms once, encoded ${cpuOf(() => JSON.stringify(state), reps).toFixed(2)} ms × ${journals + 1} (each journal and the end)`,
+    );
   }
-  await stopProfile();
-  lightRuntime(false);
-  // GC entries are delivered after the fact: let them arrive.
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  gc.disconnect();
-  const collected = (p: (typeof passes)[number]) => collections.some((at) => at >= p.from && at < p.to);
-  const cpu = passes.map((p) => p.cpu);
-  const wall = passes.map((p) => p.wall);
-  const withGc = passes.filter(collected).map((p) => p.cpu);
-  const clean = passes.filter((p) => !collected(p)).map((p) => p.cpu);
-  console.log(
-    `  ${String(n).padStart(3)} workers (${rec.workers} running, ${rec.answers.length} answers, search of ${rec.offers} offers, state ${(rec.stateText.length / 1024).toFixed(1)} KB): ` +
-      `CPU ${ms(cpu, 0.5)} / ${ms(cpu, 0.95)}, wall ${ms(wall, 0.5)} / ${ms(wall, 0.95)}, fastest ${Math.min(...wall).toFixed(2)} (${reps} passes)`,
-  );
-  console.log(
-    `      a garbage collection ran in ${withGc.length} of them (CPU p50 ${ms(withGc, 0.5)}); the other ${clean.length}: CPU ${ms(clean, 0.5)} / ${ms(clean, 0.95)}`,
-  );
-  const state = FleetState.parse(JSON.parse(rec.stateText));
-  console.log(
-    `      of which the state: decoded ${cpuOf(() => FleetState.parse(JSON.parse(rec.stateText)), reps).toFixed(2)} ms once, encoded ${cpuOf(() => JSON.stringify(state), reps).toFixed(2)} ms × ${journals + 1} (each journal and the end)`,
-  );
 }
