@@ -37,9 +37,11 @@ const REPLACE_LOSS_H = 0.35;
 /**
  * The prior for how often a listed machine is taken, per rank bucket: renters want the best value
  * first, so TAKES_AT_TOP an hour at rank 1, half as many per bucket down, worth TAKE_PRIOR_HOURS.
- * Weak, as a complete search watches dozens of listed machines at a time.
+ * No source but the simulated market (bench/bid-oracle.ts, docs/benchmark.md); weak, as a complete
+ * search watches dozens of listed machines at a time, but it keeps a fresh fleet's first bids off
+ * the offers renters take within minutes.
  */
-const TAKES_AT_TOP = 4;
+const TAKES_AT_TOP = 8;
 const TAKE_PRIOR_HOURS = 1;
 
 export const FLEET_KEY = "all";
