@@ -217,6 +217,11 @@ const FleetStateShape = z.object({
   interruptions: z.record(z.string(), Interruptions).default({}),
   /** Interruption was too frequent: launches go on demand until `until` (plan/bids.ts). */
   capacityFallback: z.object({ since: z.number(), until: z.number(), reason: z.string() }).nullable().default(null),
+  /** The last complete bid search: each usable offer's value-rank bucket by machine id (interruptions.ts `learnTakes`). */
+  bidListing: z
+    .object({ at: z.number(), buckets: z.record(z.string(), z.number().int().min(0)) })
+    .nullable()
+    .default(null),
 });
 /** States saved with a floor per GPU model become one floor by memory: the highest of them. */
 function migrate(raw: unknown): unknown {
@@ -258,6 +263,7 @@ export function emptyState(): FleetState {
     bids: {},
     interruptions: {},
     capacityFallback: null,
+    bidListing: null,
   };
 }
 
