@@ -20,7 +20,8 @@ import {
 } from "../src/sim/lifecycle";
 import { FAULT_KINDS, type FaultKind } from "../src/sim/types";
 import { type Deal, dealOf, oracle, value } from "./fleet-oracle";
-import { memoryFirstSeen, simRig, type SimRig } from "./harness";
+import { memoryFirstSeen, rigMarket, rigOn, type SimRig } from "./harness";
+import type { MarketState } from "../src/sim/types";
 
 export const WORKERS = 4;
 const STEP_S = 60;
@@ -133,8 +134,9 @@ function fleetPolicy(name: FleetPolicyName, cell: Cell): FleetPolicy {
  * The fleetless copy of the seed's market, watched every simulated minute: the bound, the running
  * frontier, and the oracles (the paid one is also reported as the "oracle" policy).
  */
-async function market(seed: number, cell: Cell, config: FleetConfig): Promise<{ yard: Yardsticks; oracle: PolicyResult }> {
-  const rig = simRig(seed, 1_000_000, faultRates(cell.duds));
+async function market(warm: MarketState, cell: Cell, config: FleetConfig): Promise<{ yard: Yardsticks; oracle: PolicyResult }> {
+  const seed = warm.seed;
+  const rig = rigOn(structuredClone(warm));
   rig.advance(cell.warmH * 3600); // the same stretch of the market as the policies' runs
   const seen = new Map<number, Deal>();
   const best = () => [...seen.values()].sort((a, b) => value(b) - value(a)).slice(0, WORKERS);
@@ -192,9 +194,9 @@ async function market(seed: number, cell: Cell, config: FleetConfig): Promise<{ 
 const count = (ls: { faulty: boolean }[]) => ({ n: ls.length, duds: ls.filter((l) => l.faulty).length });
 
 /** One policy's run of the product's real pass code against its copy of the seed's market. */
-async function run(name: FleetPolicyName, seed: number, cell: Cell): Promise<PolicyResult> {
+async function run(name: FleetPolicyName, warm: MarketState, cell: Cell): Promise<PolicyResult> {
   const policy = fleetPolicy(name, cell);
-  const rig = simRig(seed, 1_000_000, faultRates(cell.duds), { bidRatio: cell.bidRatio, preemptMeanH: cell.preemptMeanH });
+  const rig = rigOn(structuredClone(warm));
   const { market } = rig;
   const credit0 = market.state.credit;
   const causes: Record<string, number> = {};
@@ -301,8 +303,10 @@ async function run(name: FleetPolicyName, seed: number, cell: Cell): Promise<Pol
 }
 
 export async function runSeed(seed: number, cell: Cell): Promise<SeedResult> {
-  const { yard, oracle: o } = await market(seed, cell, fleetPolicy("vastfleet", cell).config);
+  // One warm-up for the seed; each run gets its own copy. The bids' knobs change nothing without a bid in the market.
+  const warm = rigMarket(seed, 1_000_000, faultRates(cell.duds), { bidRatio: cell.bidRatio, preemptMeanH: cell.preemptMeanH });
+  const { yard, oracle: o } = await market(warm, cell, fleetPolicy("vastfleet", cell).config);
   const runs: PolicyResult[] = [];
-  for (const name of cell.policies) runs.push(name === "oracle" ? o : await run(name, seed, cell));
+  for (const name of cell.policies) runs.push(name === "oracle" ? o : await run(name, warm, cell));
   return { seed, yard, runs };
 }
