@@ -30,6 +30,9 @@ export interface RigOptions {
   /** Bids (src/sim/bids.ts): min_bid over the on-demand price, and mean hours between competing bidders. */
   bidRatio?: number;
   preemptMeanH?: number;
+  /** A host's speed spread around its model's rate, and other renters per hour (src/sim/catalog.ts). */
+  speedSpread?: number;
+  rentersPerHour?: number;
 }
 
 /** The market a rig runs: paired, so that every policy run on a seed sees the same market (src/sim/catalog.ts `compete`). */
@@ -43,6 +46,8 @@ export function rigMarket(seed: number, credit = 1_000_000, faultRates?: Record<
     ...(options.marketScale ? { marketScale: options.marketScale } : {}),
     ...(options.bidRatio === undefined ? {} : { bidRatio: options.bidRatio }),
     ...(options.preemptMeanH === undefined ? {} : { preemptMeanH: options.preemptMeanH }),
+    ...(options.speedSpread === undefined ? {} : { speedSpread: options.speedSpread }),
+    ...(options.rentersPerHour === undefined ? {} : { rentersPerHour: options.rentersPerHour }),
   });
 }
 
