@@ -19,7 +19,7 @@ import {
   uploadsAfter,
 } from "../src/sim/lifecycle";
 import { FAULT_KINDS, type FaultKind } from "../src/sim/types";
-import { type Deal, dealOf, oracle, value } from "./fleet-oracle";
+import { ceilingOracle, type Deal, dealOf, value } from "./fleet-oracle";
 import { memoryFirstSeen, rigMarket, rigOn, type SimRig } from "./harness";
 import type { MarketState } from "../src/sim/types";
 
@@ -41,6 +41,9 @@ export interface Cell {
   /** Bids: min_bid over the on-demand price (Vast's "50-80% savings" is 0.2-0.5), and mean hours between competing bidders. */
   bidRatio: number;
   preemptMeanH: number;
+  /** A host's speed spread around its model's typical rate (±0.03), and other renters per hour (40). */
+  speedSpread: number;
+  rentersPerHour: number;
   policies: PolicyName[];
 }
 
@@ -74,8 +77,6 @@ export interface Yardsticks {
   boundGames: number;
   /** At each minute, the four best listed so far at their lowest price so far; swaps free and instant. */
   frontier: number;
-  /** The oracle knowing every host, trading up at the config's minimum gain, instantly and for free. */
-  oracleFree: number;
 }
 
 export interface SeedResult {
@@ -132,7 +133,7 @@ function fleetPolicy(name: FleetPolicyName, cell: Cell): FleetPolicy {
 
 /**
  * The fleetless copy of the seed's market, watched every simulated minute: the bound, the running
- * frontier, and the oracles (the paid one is also reported as the "oracle" policy).
+ * frontier, and the ceiling oracle (reported as the "oracle" policy).
  */
 async function market(warm: MarketState, cell: Cell, config: FleetConfig): Promise<{ yard: Yardsticks; oracle: PolicyResult }> {
   const seed = warm.seed;
@@ -141,8 +142,7 @@ async function market(warm: MarketState, cell: Cell, config: FleetConfig): Promi
   const seen = new Map<number, Deal>();
   const best = () => [...seen.values()].sort((a, b) => value(b) - value(a)).slice(0, WORKERS);
   const frontier = { games: 0, dollars: 0 };
-  const free = oracle(seed, config.upgradeMinGain, false, WORKERS, STEP_S);
-  const paid = oracle(seed, config.upgradeMinGain, true, WORKERS, STEP_S);
+  const paid = ceilingOracle(seed, WORKERS, STEP_S, rig.now() + cell.hours * 3_600_000);
   for (let t = 0; t < cell.hours * 3600; t += STEP_S) {
     const now = rig.now();
     await rig.sync();
@@ -158,8 +158,6 @@ async function market(warm: MarketState, cell: Cell, config: FleetConfig): Promi
       frontier.games += d.rate * STEP_S;
       frontier.dollars += (d.dph * STEP_S) / 3600;
     }
-    listed.sort((a, b) => value(b) - value(a));
-    free.step(now, listed);
     paid.step(now, listed);
     rig.advance(STEP_S);
   }
@@ -171,7 +169,6 @@ async function market(warm: MarketState, cell: Cell, config: FleetConfig): Promi
       bound: top.reduce((s, d) => s + d.rate * 3600, 0) / top.reduce((s, d) => s + d.dph, 0),
       boundGames: top.reduce((s, d) => s + d.rate * cell.hours * 3600, 0),
       frontier: frontier.games / frontier.dollars,
-      oracleFree: ((r) => r.games / r.dollars)(free.result(targetMs)),
     },
     oracle: {
       policy: "oracle",
@@ -304,7 +301,12 @@ async function run(name: FleetPolicyName, warm: MarketState, cell: Cell): Promis
 
 export async function runSeed(seed: number, cell: Cell): Promise<SeedResult> {
   // One warm-up for the seed; each run gets its own copy. The bids' knobs change nothing without a bid in the market.
-  const warm = rigMarket(seed, 1_000_000, faultRates(cell.duds), { bidRatio: cell.bidRatio, preemptMeanH: cell.preemptMeanH });
+  const warm = rigMarket(seed, 1_000_000, faultRates(cell.duds), {
+    bidRatio: cell.bidRatio,
+    preemptMeanH: cell.preemptMeanH,
+    speedSpread: cell.speedSpread,
+    rentersPerHour: cell.rentersPerHour,
+  });
   const { yard, oracle: o } = await market(warm, cell, fleetPolicy("vastfleet", cell).config);
   const runs: PolicyResult[] = [];
   for (const name of cell.policies) runs.push(name === "oracle" ? o : await run(name, warm, cell));
