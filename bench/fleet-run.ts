@@ -64,11 +64,7 @@ export async function runSeeds(seeds: number[], cell: Cell, jobs: number): Promi
   const worker = fileURLToPath(new URL("./fleet-worker.ts", import.meta.url));
   await Promise.all(
     Array.from({ length: jobs }, async () => {
-      // A larger young generation: the runs allocate many short-lived objects (requests, answers), and scavenges were a tenth of the CPU.
-      const child = fork(worker, [], {
-        stdio: ["ignore", "inherit", "inherit", "ipc"],
-        execArgv: [...process.execArgv, "--max-semi-space-size=32"],
-      });
+      const child = fork(worker, [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
       const exited = new Promise<never>((_, reject) => child.on("exit", (code) => reject(new Error(`a seed's process exited (${code})`))));
       for (let seed = queue.shift(); seed !== undefined; seed = queue.shift()) {
         const done = new Promise<SeedResult>((resolve) => child.once("message", (m: SeedResult) => resolve(m)));
