@@ -63,7 +63,7 @@ function ahead(h: Held, now: number, end: number): { games: number; dollars: num
  * when the slot is empty): break before make drops `w` now; make before break keeps it producing,
  * and paid, until `c` produces.
  */
-export function swapAhead(
+function swapAhead(
   w: Deal | null,
   c: Deal,
   bootMs: number,
