@@ -19,8 +19,9 @@ import {
   uploadsAfter,
 } from "../src/sim/lifecycle";
 import { FAULT_KINDS, type FaultKind } from "../src/sim/types";
-import { type Deal, dealOf, oracle, value } from "./fleet-oracle";
-import { memoryFirstSeen, simRig, type SimRig } from "./harness";
+import { ceilingOracle, type Deal, dealOf, value } from "./fleet-oracle";
+import { memoryFirstSeen, rigMarket, rigOn, type SimRig } from "./harness";
+import type { MarketState } from "../src/sim/types";
 
 export const WORKERS = 4;
 const STEP_S = 60;
@@ -40,6 +41,9 @@ export interface Cell {
   /** Bids: min_bid over the on-demand price (Vast's "50-80% savings" is 0.2-0.5), and mean hours between competing bidders. */
   bidRatio: number;
   preemptMeanH: number;
+  /** A host's speed spread around its model's typical rate (±0.03), and other renters per hour (40). */
+  speedSpread: number;
+  rentersPerHour: number;
   policies: PolicyName[];
 }
 
@@ -75,8 +79,6 @@ export interface Yardsticks {
   boundGames: number;
   /** At each minute, the four best listed so far at their lowest price so far; swaps free and instant. */
   frontier: number;
-  /** The oracle knowing every host, trading up at the config's minimum gain, instantly and for free. */
-  oracleFree: number;
 }
 
 export interface SeedResult {
@@ -133,16 +135,16 @@ function fleetPolicy(name: FleetPolicyName, cell: Cell): FleetPolicy {
 
 /**
  * The fleetless copy of the seed's market, watched every simulated minute: the bound, the running
- * frontier, and the oracles (the paid one is also reported as the "oracle" policy).
+ * frontier, and the ceiling oracle (reported as the "oracle" policy).
  */
-async function market(seed: number, cell: Cell, config: FleetConfig): Promise<{ yard: Yardsticks; oracle: PolicyResult }> {
-  const rig = simRig(seed, 1_000_000, faultRates(cell.duds));
+async function market(warm: MarketState, cell: Cell, config: FleetConfig): Promise<{ yard: Yardsticks; oracle: PolicyResult }> {
+  const seed = warm.seed;
+  const rig = rigOn(structuredClone(warm));
   rig.advance(cell.warmH * 3600); // the same stretch of the market as the policies' runs
   const seen = new Map<number, Deal>();
   const best = () => [...seen.values()].sort((a, b) => value(b) - value(a)).slice(0, WORKERS);
   const frontier = { games: 0, dollars: 0 };
-  const free = oracle(seed, config.upgradeMinGain, false, WORKERS, STEP_S);
-  const paid = oracle(seed, config.upgradeMinGain, true, WORKERS, STEP_S);
+  const paid = ceilingOracle(seed, WORKERS, STEP_S, rig.now() + cell.hours * 3_600_000);
   for (let t = 0; t < cell.hours * 3600; t += STEP_S) {
     const now = rig.now();
     await rig.sync();
@@ -158,8 +160,6 @@ async function market(seed: number, cell: Cell, config: FleetConfig): Promise<{ 
       frontier.games += d.rate * STEP_S;
       frontier.dollars += (d.dph * STEP_S) / 3600;
     }
-    listed.sort((a, b) => value(b) - value(a));
-    free.step(now, listed);
     paid.step(now, listed);
     rig.advance(STEP_S);
   }
@@ -171,7 +171,6 @@ async function market(seed: number, cell: Cell, config: FleetConfig): Promise<{ 
       bound: top.reduce((s, d) => s + d.rate * 3600, 0) / top.reduce((s, d) => s + d.dph, 0),
       boundGames: top.reduce((s, d) => s + d.rate * cell.hours * 3600, 0),
       frontier: frontier.games / frontier.dollars,
-      oracleFree: ((r) => r.games / r.dollars)(free.result(targetMs)),
     },
     oracle: {
       policy: "oracle",
@@ -195,9 +194,9 @@ async function market(seed: number, cell: Cell, config: FleetConfig): Promise<{ 
 const count = (ls: { faulty: boolean }[]) => ({ n: ls.length, duds: ls.filter((l) => l.faulty).length });
 
 /** One policy's run of the product's real pass code against its copy of the seed's market. */
-async function run(name: FleetPolicyName, seed: number, cell: Cell): Promise<PolicyResult> {
+async function run(name: FleetPolicyName, warm: MarketState, cell: Cell): Promise<PolicyResult> {
   const policy = fleetPolicy(name, cell);
-  const rig = simRig(seed, 1_000_000, faultRates(cell.duds), { bidRatio: cell.bidRatio, preemptMeanH: cell.preemptMeanH });
+  const rig = rigOn(structuredClone(warm));
   const { market } = rig;
   const credit0 = market.state.credit;
   const causes: Record<string, number> = {};
@@ -329,8 +328,15 @@ async function run(name: FleetPolicyName, seed: number, cell: Cell): Promise<Pol
 }
 
 export async function runSeed(seed: number, cell: Cell): Promise<SeedResult> {
-  const { yard, oracle: o } = await market(seed, cell, fleetPolicy("vastfleet", cell).config);
+  // One warm-up for the seed; each run gets its own copy. The bids' knobs change nothing without a bid in the market.
+  const warm = rigMarket(seed, 1_000_000, faultRates(cell.duds), {
+    bidRatio: cell.bidRatio,
+    preemptMeanH: cell.preemptMeanH,
+    speedSpread: cell.speedSpread,
+    rentersPerHour: cell.rentersPerHour,
+  });
+  const { yard, oracle: o } = await market(warm, cell, fleetPolicy("vastfleet", cell).config);
   const runs: PolicyResult[] = [];
-  for (const name of cell.policies) runs.push(name === "oracle" ? o : await run(name, seed, cell));
+  for (const name of cell.policies) runs.push(name === "oracle" ? o : await run(name, warm, cell));
   return { seed, yard, runs };
 }

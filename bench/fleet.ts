@@ -1,141 +1,37 @@
 /**
  * Fleet simulation benchmark: each policy runs the product's real pass code (or, for the
- * oracle, a rule that knows every host) against its own copy of a seed's paired market, several
- * seeds in parallel child processes. Yardsticks come from the same market without a fleet in it:
- * the running frontier (headline), the hindsight bound, and the oracle. A policy producing on
- * under 95% of its target worker-hours fails whatever its games per dollar.
+ * oracle, a ceiling for swap decisions that knows every host) against its own copy of a seed's
+ * paired market, several seeds in parallel child processes. Yardsticks come from the same market
+ * without a fleet in it: the running frontier (headline), the hindsight bound, and the oracle. A
+ * policy producing on under 95% of its target worker-hours fails whatever its games per dollar.
  *
  *   npm run bench:fleet -- --hours 8 --seeds 1-48 --duds 0.2 --cap 0.11 --bounce on --warm 0 \
- *     --bid-ratio 0.45 --preempt-mean-h 6 --policies original,vastfleet,interruptible,oracle [--json] [--jobs N] [--causes]
+ *     --bid-ratio 0.45 --preempt-mean-h 6 --speed-spread 0.03 --renters-per-hour 40 \
+ *     --policies original,vastfleet,interruptible,oracle [--json] [--jobs N] [--causes]
  *
  * See docs/benchmark.md for what each knob is calibrated on.
+ * @module
  */
-import { fork } from "node:child_process";
-import { availableParallelism } from "node:os";
-import { fileURLToPath } from "node:url";
-import { DEFAULT_DUDS, POLICIES, WORKERS, type Cell, type PolicyName, type PolicyResult, type SeedResult } from "./fleet-sim";
-import { mean, spread } from "./harness";
 import { FAULT_KINDS } from "../src/sim/types";
-
-/** Producing worker-hours under this share of the target's fail, whatever the games per dollar. */
-const MIN_PRODUCING_SHARE = 0.95;
-
-function flag(name: string, env: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return (i >= 0 ? process.argv[i + 1] : undefined) ?? process.env[env] ?? fallback;
-}
-const has = (name: string) => process.argv.includes(`--${name}`);
-
-function seedsOf(spec: string): number[] {
-  return spec.split(",").flatMap((part) => {
-    const [a, b] = part.split("-").map(Number);
-    if (a === undefined || !Number.isInteger(a)) throw new Error(`--seeds: ${spec}`);
-    return b === undefined ? [a] : Array.from({ length: b - a + 1 }, (_, i) => a + i);
-  });
-}
-
-function policiesOf(spec: string): PolicyName[] {
-  return spec.split(",").map((p) => {
-    const name = POLICIES.find((q) => q === p);
-    if (!name) throw new Error(`--policies: ${p} is not one of ${POLICIES.join(", ")}`);
-    return name;
-  });
-}
+import { cellOfFlags, fails, flag, has, jobsFor, jsonLine, MIN_PRODUCING_SHARE, runSeeds, seedsOf, summarize } from "./fleet-run";
+import { type PolicyName, type PolicyResult, WORKERS } from "./fleet-sim";
+import { mean, spread } from "./harness";
 
 const seedSpec = flag("seeds", "BENCH_SEEDS", "1-48");
 const seeds = seedsOf(seedSpec);
-const cell: Cell = {
-  hours: Number(flag("hours", "BENCH_HOURS", "8")),
-  duds: Number(flag("duds", "BENCH_DUDS", String(DEFAULT_DUDS))),
-  // The runbook's session paid $0.098-0.107 for its 3070 Ti and 3080, so it ran under a cap of at least $0.11.
-  maxDph: Number(flag("cap", "BENCH_MAX_DPH", "0.11")),
-  bounce: flag("bounce", "BENCH_BOUNCE", "on") !== "off",
-  warmH: Number(flag("warm", "BENCH_WARM_H", "0")),
-  bidRatio: Number(flag("bid-ratio", "BENCH_BID_RATIO", "0.45")),
-  preemptMeanH: Number(flag("preempt-mean-h", "BENCH_PREEMPT_MEAN_H", "6")),
-  policies: policiesOf(flag("policies", "BENCH_POLICIES", "original,vastfleet,oracle")),
-};
-const jobs = Math.max(1, Math.min(seeds.length, Number(flag("jobs", "BENCH_JOBS", String(availableParallelism())))));
-
-/** Seeds to child processes, `jobs` at a time; results in seed order. */
-async function runSeeds(): Promise<SeedResult[]> {
-  const queue = [...seeds];
-  const out: SeedResult[] = [];
-  const worker = fileURLToPath(new URL("./fleet-worker.ts", import.meta.url));
-  await Promise.all(
-    Array.from({ length: jobs }, async () => {
-      const child = fork(worker, [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
-      const exited = new Promise<never>((_, reject) => child.on("exit", (code) => reject(new Error(`a seed's process exited (${code})`))));
-      for (let seed = queue.shift(); seed !== undefined; seed = queue.shift()) {
-        const done = new Promise<SeedResult>((resolve) => child.once("message", (m: SeedResult) => resolve(m)));
-        child.send({ seed, cell });
-        out.push(await Promise.race([done, exited]));
-      }
-      child.removeAllListeners("exit");
-      child.kill();
-    }),
-  );
-  return out.sort((a, b) => a.seed - b.seed);
-}
+const cell = cellOfFlags();
+const jobs = jobsFor(seeds.length);
 
 const started = performance.now();
-const results = await runSeeds();
+const results = await runSeeds(seeds, cell, jobs);
 const wallS = (performance.now() - started) / 1000;
 
-interface Summary {
-  policy: PolicyName;
-  runs: PolicyResult[];
-  gamesPerDollar: number;
-  ofFrontier: number[];
-  ofBound: number[];
-  ofOracle: number[];
-}
-
 const runsOf = (p: PolicyName) => results.map((r) => r.runs.find((x) => x.policy === p)).filter((x): x is PolicyResult => x !== undefined);
-const oracleGpd = (r: SeedResult) => r.runs.find((x) => x.policy === "oracle")?.gamesPerDollar;
-const summaries: Summary[] = cell.policies.map((policy) => {
-  const per = results
-    .map((r) => ({ run: r.runs.find((x) => x.policy === policy), r }))
-    .filter((x): x is { run: PolicyResult; r: SeedResult } => x.run !== undefined);
-  return {
-    policy,
-    runs: per.map((x) => x.run),
-    gamesPerDollar: mean(per.map((x) => x.run.gamesPerDollar)),
-    ofFrontier: per.map((x) => x.run.gamesPerDollar / x.r.yard.frontier),
-    ofBound: per.map((x) => x.run.gamesPerDollar / x.r.yard.bound),
-    ofOracle: per.flatMap((x) => ((o) => (o === undefined ? [] : [x.run.gamesPerDollar / o]))(oracleGpd(x.r))),
-  };
-});
-const fails = (s: Summary) => mean(s.runs.map((r) => r.producingShare)) < MIN_PRODUCING_SHARE;
+const summaries = summarize(results, cell.policies);
 const original = summaries.find((s) => s.policy === "original");
 
 if (has("json")) {
-  for (const s of summaries) {
-    const m = (f: (r: PolicyResult) => number) => mean(s.runs.map(f));
-    console.log(
-      JSON.stringify({
-        policy: s.policy,
-        hours: cell.hours,
-        seeds: seedSpec,
-        duds: Number(cell.duds.toFixed(6)),
-        cap: cell.maxDph,
-        bounce: cell.bounce ? "on" : "off",
-        warmH: cell.warmH,
-        gamesPerDollar: s.gamesPerDollar,
-        ofFrontier: mean(s.ofFrontier),
-        ofBound: mean(s.ofBound),
-        ofOracle: s.ofOracle.length > 0 ? mean(s.ofOracle) : null,
-        producingShare: m((r) => r.producingShare),
-        gamesDelivered: m((r) => r.gamesDelivered),
-        dollars: m((r) => r.dollars),
-        dudLaunchShare: m((r) => r.dudLaunchShare),
-        vsOriginal: original && s !== original ? s.gamesPerDollar / original.gamesPerDollar - 1 : null,
-        verdict: fails(s) ? "FAIL" : "ok",
-        wallS,
-        jobs,
-      }),
-    );
-  }
+  for (const s of summaries) console.log(JSON.stringify(jsonLine(s, summaries, cell, seedSpec, { wallS, jobs })));
 } else {
   const pct = (x: number, d = 1) => `${(x * 100).toFixed(d)}%`;
   const f = (xs: number[], d = 0) => `${mean(xs).toFixed(d)} ± ${spread(xs).toFixed(d)}`;
@@ -156,7 +52,7 @@ if (has("json")) {
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(" ");
   console.log(
     `\nFleet simulation: ${cell.hours} simulated hours, ${WORKERS} workers, cap $${cell.maxDph}/h, ${pct(cell.duds, 0)} dud hosts, market memory ${cell.bounce ? "on" : "off"}, bid ratio ${cell.bidRatio}, a competing bidder every ${cell.preemptMeanH} h, ` +
-      `${cell.warmH} h idle first, seeds ${seedSpec} (mean ± sd; shares are means of per-seed ratios)`,
+      `host speeds ±${pct(cell.speedSpread)}, ${cell.rentersPerHour} other renters an hour, ${cell.warmH} h idle first, seeds ${seedSpec} (mean ± sd; shares are means of per-seed ratios)`,
   );
   console.log(line(head));
   for (const s of summaries) {
@@ -187,14 +83,12 @@ if (has("json")) {
       ]),
     );
   }
-  const yard = (k: "frontier" | "bound" | "oracleFree") =>
+  const yard = (k: "frontier" | "bound") =>
     f(
       results.map((r) => r.yard[k] / 1000),
       1,
     );
-  console.log(
-    `yardsticks, K games/$: running frontier ${yard("frontier")}, hindsight bound ${yard("bound")}, oracle swapping for free ${yard("oracleFree")}`,
-  );
+  console.log(`yardsticks, K games/$: running frontier ${yard("frontier")}, hindsight bound ${yard("bound")}`);
   console.log(
     `FAIL: producing worker-hours under ${pct(MIN_PRODUCING_SHARE, 0)} of the target's (${WORKERS} × ${cell.hours} h), whatever the games per dollar`,
   );
@@ -218,6 +112,15 @@ if (has("json")) {
       const perSeed = s.runs.map((r, i) => r.gamesPerDollar / (original.runs[i] as PolicyResult).gamesPerDollar - 1).sort((a, b) => a - b);
       console.log(
         `${s.policy} vs original: ${pct(s.gamesPerDollar / original.gamesPerDollar - 1)} games per dollar (per seed: median ${pct(perSeed[Math.floor(perSeed.length / 2)] ?? 0)}, min ${pct(perSeed[0] ?? 0)})`,
+      );
+    }
+  }
+  const oracle = summaries.find((s) => s.policy === "oracle");
+  if (oracle) {
+    for (const s of summaries.filter((x) => x !== oracle)) {
+      const beat = s.ofOracle.filter((x) => x > 1).length;
+      console.log(
+        `${s.policy} vs the ceiling oracle: beats it on ${beat} of ${s.ofOracle.length} seeds (per seed: best ${pct(Math.max(...s.ofOracle))}, worst ${pct(Math.min(...s.ofOracle))} of it)`,
       );
     }
   }

@@ -1,6 +1,8 @@
 import type { FirstSeen } from "../src/reconcile/observe";
 import { Market } from "../src/sim/market";
-import type { FaultKind } from "../src/sim/types";
+import { initialState } from "../src/sim/state";
+import { tick } from "../src/sim/tick";
+import type { FaultKind, MarketState } from "../src/sim/types";
 import { createVastClient, type VastClient } from "../src/vast/client";
 import { SIM_ORIGIN } from "../src/vast/transport";
 
@@ -28,11 +30,14 @@ export interface RigOptions {
   /** Bids (src/sim/bids.ts): min_bid over the on-demand price, and mean hours between competing bidders. */
   bidRatio?: number;
   preemptMeanH?: number;
+  /** A host's speed spread around its model's rate, and other renters per hour (src/sim/catalog.ts). */
+  speedSpread?: number;
+  rentersPerHour?: number;
 }
 
-export function simRig(seed: number, credit = 1_000_000, faultRates?: Record<FaultKind, number>, options: RigOptions = {}): SimRig {
-  // Paired, so that every policy run on a seed sees the same market (src/sim/catalog.ts `compete`).
-  const market = new Market({
+/** The market a rig runs: paired, so that every policy run on a seed sees the same market (src/sim/catalog.ts `compete`). */
+export function rigMarket(seed: number, credit = 1_000_000, faultRates?: Record<FaultKind, number>, options: RigOptions = {}): MarketState {
+  return initialState({
     seed,
     speed: 0,
     credit,
@@ -41,7 +46,21 @@ export function simRig(seed: number, credit = 1_000_000, faultRates?: Record<Fau
     ...(options.marketScale ? { marketScale: options.marketScale } : {}),
     ...(options.bidRatio === undefined ? {} : { bidRatio: options.bidRatio }),
     ...(options.preemptMeanH === undefined ? {} : { preemptMeanH: options.preemptMeanH }),
+    ...(options.speedSpread === undefined ? {} : { speedSpread: options.speedSpread }),
+    ...(options.rentersPerHour === undefined ? {} : { rentersPerHour: options.rentersPerHour }),
   });
+}
+
+export function simRig(seed: number, credit = 1_000_000, faultRates?: Record<FaultKind, number>, options: RigOptions = {}): SimRig {
+  return rigOn(rigMarket(seed, credit, faultRates, options), options);
+}
+
+/**
+ * A rig on a market state of its own: a copy of one `rigMarket` built, so that the runs of a seed
+ * share one warm-up (a day of other renters) instead of each replaying it.
+ */
+export function rigOn(state: MarketState, options: Pick<RigOptions, "tap"> = {}): SimRig {
+  const market = new Market(state);
   let count = 0;
   const vast = createVastClient({
     baseUrl: SIM_ORIGIN,
@@ -64,7 +83,7 @@ export function simRig(seed: number, credit = 1_000_000, faultRates?: Record<Fau
       market.state.clock.advancedMs += seconds * 1000;
     },
     sync: async () => {
-      await market.handle(new Request(`${SIM_ORIGIN}/__sim/clock`), 0);
+      tick(market.state, market.now(0)); // what any request does first, without building one
     },
   };
 }

@@ -85,10 +85,16 @@ const LISTING_S = 2_592_000;
  * again minutes later. RENTERS_PER_HOUR is the one free parameter: it is calibrated so that the
  * original scripts' policy reproduces the runbook's observed session (docs/benchmark.md).
  */
-const RENTERS_PER_HOUR = 40;
+export const RENTERS_PER_HOUR = 40;
 const RENTER_TASTE_SD = 0.3;
 /** Other renters keep a working machine for hours (exponential mean); on-demand rentals run hours to days. */
 const RENTAL_MEAN_H = 6;
+/**
+ * Hosts of one model differ by about ±3%: the runbook's 264 observations put the RTX 3060 at
+ * 3.8-4.0 games/s and the expensive 3060 at 3.9. Nothing in an offer tells a fast host from a
+ * slow one; the fleet learns it from batch lines.
+ */
+export const SPEED_SPREAD = 0.03;
 /**
  * Defects that any renter hits within minutes (no container, no GPU, a dead host, a setup that
  * never completes); that renter destroys the instance 10-30 min in and the machine is listed again.
@@ -143,7 +149,7 @@ export function freeForOthers(machine: Machine): boolean {
  * each rents, for every machine neither rents: a benchmark compares policies on one market.
  */
 export function compete(state: MarketState, rng: RngState, fromMs: number, toMs: number): void {
-  const lambda = (RENTERS_PER_HOUR * (state.marketScale ?? 1) * COMPETE_STEP_MS) / 3_600_000;
+  const lambda = ((state.rentersPerHour ?? RENTERS_PER_HOUR) * (state.marketScale ?? 1) * COMPETE_STEP_MS) / 3_600_000;
   // Our bids do not hold a machine: an on-demand renter outranks them (./bids.ts).
   const ours = new Set(state.instances.filter((i) => i.bid == null).map((i) => i.machineId));
   // Unpaired (the default): renters choose among listed offers, drawing from the market's stream.
@@ -189,15 +195,13 @@ export function newMachine(state: MarketState, rng: RngState = state.rng): Machi
   const gpuName = pickWeighted(rng, GPU_SHARES);
   const gpu = GPUS[gpuName] as GpuModel;
   const prior = RUNBOOK_GPU_PRIORS[gpuName] ?? 4;
+  const spread = state.speedSpread ?? SPEED_SPREAD;
   const machine: Machine = {
     id: state.nextIds.machine,
     hostId: state.nextIds.host,
     gpuName,
     gpuRamMb: gpuName === "RTX 3080" && nextFloat(rng) < 0.2 ? 12288 : gpu.ramMb,
-    // Hosts of one model differ by about ±3%: the runbook's 264 observations put the RTX 3060 at
-    // 3.8-4.0 games/s and the expensive 3060 at 3.9. Nothing in an offer tells a fast host from a
-    // slow one; the fleet learns it from batch lines.
-    gamesPerSec: round(prior * between(rng, 0.97, 1.03), 3),
+    gamesPerSec: round(prior * between(rng, 1 - spread, 1 + spread), 3),
     fault: drawFault(rng, state.faultRates),
     basePrice: round(between(rng, gpu.price[0], gpu.price[1]), 4),
     pricePhase: between(rng, 0, 2 * Math.PI),

@@ -48,6 +48,9 @@ export const ControlInput = z
     /** Bids (./bids.ts): `min_bid` over the on-demand price, and mean hours between competing bidders on a machine we bid on. */
     bidRatio: z.number().min(0.01).max(1),
     preemptMeanH: z.number().min(0.01).max(10_000),
+    /** A new host's speed spread around its model's typical rate (hosts listed from now on), and other renters per hour (catalog.ts). */
+    speedSpread: z.number().min(0).max(0.5),
+    rentersPerHour: z.number().min(0).max(10_000),
     /** `{"<machineId>": {bid, hours}}`: a competing bidder takes the machine at that bid ($/h) for that many sim hours. */
     rivalBids: z.record(
       z.string().regex(/^\d+$/),
@@ -139,6 +142,8 @@ export function applyControl(state: MarketState, input: ControlInput, realNowMs:
   if (input.refuseKeys !== undefined) state.refuseKeys = input.refuseKeys;
   if (input.bidRatio !== undefined) state.bidRatio = input.bidRatio;
   if (input.preemptMeanH !== undefined) state.preemptMeanH = input.preemptMeanH;
+  if (input.speedSpread !== undefined) state.speedSpread = input.speedSpread;
+  if (input.rentersPerHour !== undefined) state.rentersPerHour = input.rentersPerHour;
   if (input.hf) {
     const access = state.hf.access ?? { roles: {}, forbidden: [] };
     state.hf.access = { roles: input.hf.roles ?? access.roles, forbidden: input.hf.forbidden ?? access.forbidden };

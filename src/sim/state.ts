@@ -26,6 +26,9 @@ export interface MarketOptions {
   /** `min_bid` over the on-demand price, and the mean hours between competing bidders (./bids.ts). */
   bidRatio?: number;
   preemptMeanH?: number;
+  /** A host's speed spread around its model's typical rate, and other renters per hour (catalog.ts). */
+  speedSpread?: number;
+  rentersPerHour?: number;
 }
 
 export const DEFAULT_START_MS = Date.UTC(2026, 1, 6, 12, 0, 0);
@@ -67,6 +70,8 @@ export function initialState(options: MarketOptions = {}): MarketState {
   if (options.paired) state.paired = true;
   if (options.bidRatio !== undefined) state.bidRatio = options.bidRatio;
   if (options.preemptMeanH !== undefined) state.preemptMeanH = options.preemptMeanH;
+  if (options.speedSpread !== undefined) state.speedSpread = options.speedSpread;
+  if (options.rentersPerHour !== undefined) state.rentersPerHour = options.rentersPerHour;
   for (let i = 0; i < INITIAL_MACHINES * (state.marketScale ?? 1); i++) state.machines.push(newMachine(state));
   // A day of other renters before the market opens, so it starts as it would be mid-day: the best
   // healthy deals mostly rented, duds bouncing back (catalog.ts, "Other renters").

@@ -182,6 +182,10 @@ export interface MarketState {
   bidRatio?: number;
   /** Mean hours between competing bidders arriving on a machine we bid on (absent = 6). */
   preemptMeanH?: number;
+  /** A new host's speed around its model's typical rate, ± this share (absent = catalog.ts SPEED_SPREAD, 0.03). */
+  speedSpread?: number;
+  /** Other renters arriving per hour (absent = catalog.ts RENTERS_PER_HOUR, 40). */
+  rentersPerHour?: number;
 }
 
 /** The token roles Hugging Face's whoami-v2 reports (hub-docs security-tokens.md), or a token it refuses. */
