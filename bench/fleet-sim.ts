@@ -18,6 +18,7 @@ import {
   milestones,
   uploadsAfter,
 } from "../src/sim/lifecycle";
+import type { ReliabilitySignal } from "../src/sim/signal";
 import { FAULT_KINDS, type FaultKind } from "../src/sim/types";
 import { type Deal, dealOf, oracle, value } from "./fleet-oracle";
 import { memoryFirstSeen, simRig, type SimRig } from "./harness";
@@ -40,6 +41,8 @@ export interface Cell {
   /** Bids: min_bid over the on-demand price (Vast's "50-80% savings" is 0.2-0.5), and mean hours between competing bidders. */
   bidRatio: number;
   preemptMeanH: number;
+  /** How much a dud host's listing reveals of its defect (src/sim/signal.ts). */
+  reliabilitySignal: ReliabilitySignal;
   policies: PolicyName[];
 }
 
@@ -134,7 +137,7 @@ function fleetPolicy(name: FleetPolicyName, cell: Cell): FleetPolicy {
  * frontier, and the oracles (the paid one is also reported as the "oracle" policy).
  */
 async function market(seed: number, cell: Cell, config: FleetConfig): Promise<{ yard: Yardsticks; oracle: PolicyResult }> {
-  const rig = simRig(seed, 1_000_000, faultRates(cell.duds));
+  const rig = simRig(seed, 1_000_000, faultRates(cell.duds), { reliabilitySignal: cell.reliabilitySignal });
   rig.advance(cell.warmH * 3600); // the same stretch of the market as the policies' runs
   const seen = new Map<number, Deal>();
   const best = () => [...seen.values()].sort((a, b) => value(b) - value(a)).slice(0, WORKERS);
@@ -194,7 +197,11 @@ const count = (ls: { faulty: boolean }[]) => ({ n: ls.length, duds: ls.filter((l
 /** One policy's run of the product's real pass code against its copy of the seed's market. */
 async function run(name: FleetPolicyName, seed: number, cell: Cell): Promise<PolicyResult> {
   const policy = fleetPolicy(name, cell);
-  const rig = simRig(seed, 1_000_000, faultRates(cell.duds), { bidRatio: cell.bidRatio, preemptMeanH: cell.preemptMeanH });
+  const rig = simRig(seed, 1_000_000, faultRates(cell.duds), {
+    bidRatio: cell.bidRatio,
+    preemptMeanH: cell.preemptMeanH,
+    reliabilitySignal: cell.reliabilitySignal,
+  });
   const { market } = rig;
   const credit0 = market.state.credit;
   const causes: Record<string, number> = {};

@@ -6,7 +6,7 @@
  * under 95% of its target worker-hours fails whatever its games per dollar.
  *
  *   npm run bench:fleet -- --hours 8 --seeds 1-48 --duds 0.2 --cap 0.11 --bounce on --warm 0 \
- *     --bid-ratio 0.45 --preempt-mean-h 6 --policies original,vastfleet,interruptible,oracle [--json] [--jobs N] [--causes]
+ *     --bid-ratio 0.45 --preempt-mean-h 6 --reliability-signal none --policies original,vastfleet,interruptible,oracle [--json] [--jobs N] [--causes]
  *
  * See docs/benchmark.md for what each knob is calibrated on.
  */
@@ -15,6 +15,7 @@ import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_DUDS, POLICIES, WORKERS, type Cell, type PolicyName, type PolicyResult, type SeedResult } from "./fleet-sim";
 import { mean, spread } from "./harness";
+import { RELIABILITY_SIGNALS, type ReliabilitySignal } from "../src/sim/signal";
 import { FAULT_KINDS } from "../src/sim/types";
 
 /** Producing worker-hours under this share of the target's fail, whatever the games per dollar. */
@@ -42,6 +43,12 @@ function policiesOf(spec: string): PolicyName[] {
   });
 }
 
+function signalOf(spec: string): ReliabilitySignal {
+  const signal = RELIABILITY_SIGNALS.find((s) => s === spec);
+  if (!signal) throw new Error(`--reliability-signal: ${spec} is not one of ${RELIABILITY_SIGNALS.join(", ")}`);
+  return signal;
+}
+
 const seedSpec = flag("seeds", "BENCH_SEEDS", "1-48");
 const seeds = seedsOf(seedSpec);
 const cell: Cell = {
@@ -53,6 +60,7 @@ const cell: Cell = {
   warmH: Number(flag("warm", "BENCH_WARM_H", "0")),
   bidRatio: Number(flag("bid-ratio", "BENCH_BID_RATIO", "0.45")),
   preemptMeanH: Number(flag("preempt-mean-h", "BENCH_PREEMPT_MEAN_H", "6")),
+  reliabilitySignal: signalOf(flag("reliability-signal", "BENCH_RELIABILITY_SIGNAL", "none")),
   policies: policiesOf(flag("policies", "BENCH_POLICIES", "original,vastfleet,oracle")),
 };
 const jobs = Math.max(1, Math.min(seeds.length, Number(flag("jobs", "BENCH_JOBS", String(availableParallelism())))));
@@ -121,6 +129,7 @@ if (has("json")) {
         cap: cell.maxDph,
         bounce: cell.bounce ? "on" : "off",
         warmH: cell.warmH,
+        reliabilitySignal: cell.reliabilitySignal,
         gamesPerDollar: s.gamesPerDollar,
         ofFrontier: mean(s.ofFrontier),
         ofBound: mean(s.ofBound),
@@ -155,7 +164,7 @@ if (has("json")) {
   const widths = [10, 17, 15, 14, 13, 10, 10, 10, 13, 11, 5];
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(" ");
   console.log(
-    `\nFleet simulation: ${cell.hours} simulated hours, ${WORKERS} workers, cap $${cell.maxDph}/h, ${pct(cell.duds, 0)} dud hosts, market memory ${cell.bounce ? "on" : "off"}, bid ratio ${cell.bidRatio}, a competing bidder every ${cell.preemptMeanH} h, ` +
+    `\nFleet simulation: ${cell.hours} simulated hours, ${WORKERS} workers, cap $${cell.maxDph}/h, ${pct(cell.duds, 0)} dud hosts, market memory ${cell.bounce ? "on" : "off"}, reliability signal ${cell.reliabilitySignal}, bid ratio ${cell.bidRatio}, a competing bidder every ${cell.preemptMeanH} h, ` +
       `${cell.warmH} h idle first, seeds ${seedSpec} (mean ± sd; shares are means of per-seed ratios)`,
   );
   console.log(line(head));

@@ -1,5 +1,6 @@
 import type { FirstSeen } from "../src/reconcile/observe";
 import { Market } from "../src/sim/market";
+import type { ReliabilitySignal } from "../src/sim/signal";
 import type { FaultKind } from "../src/sim/types";
 import { createVastClient, type VastClient } from "../src/vast/client";
 import { SIM_ORIGIN } from "../src/vast/transport";
@@ -28,6 +29,8 @@ export interface RigOptions {
   /** Bids (src/sim/bids.ts): min_bid over the on-demand price, and mean hours between competing bidders. */
   bidRatio?: number;
   preemptMeanH?: number;
+  /** How much a host's listing reveals of its defect (src/sim/signal.ts). */
+  reliabilitySignal?: ReliabilitySignal;
 }
 
 export function simRig(seed: number, credit = 1_000_000, faultRates?: Record<FaultKind, number>, options: RigOptions = {}): SimRig {
@@ -41,6 +44,7 @@ export function simRig(seed: number, credit = 1_000_000, faultRates?: Record<Fau
     ...(options.marketScale ? { marketScale: options.marketScale } : {}),
     ...(options.bidRatio === undefined ? {} : { bidRatio: options.bidRatio }),
     ...(options.preemptMeanH === undefined ? {} : { preemptMeanH: options.preemptMeanH }),
+    ...(options.reliabilitySignal === undefined ? {} : { reliabilitySignal: options.reliabilitySignal }),
   });
   let count = 0;
   const vast = createVastClient({

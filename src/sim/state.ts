@@ -7,6 +7,7 @@ import { compete, INITIAL_MACHINES, newMachine, WARMUP_MS } from "./catalog";
 import { newClock } from "./clock";
 import { DEFAULT_API_FAULTS, DEFAULT_FAULT_RATES } from "./faults";
 import { intBetween } from "./rng";
+import type { ReliabilitySignal } from "./signal";
 import type { FaultKind, MarketState } from "./types";
 
 export interface MarketOptions {
@@ -26,6 +27,8 @@ export interface MarketOptions {
   /** `min_bid` over the on-demand price, and the mean hours between competing bidders (./bids.ts). */
   bidRatio?: number;
   preemptMeanH?: number;
+  /** How much a host's listing reveals of its defect (./signal.ts); "none" unless a benchmark varies it. */
+  reliabilitySignal?: ReliabilitySignal;
 }
 
 export const DEFAULT_START_MS = Date.UTC(2026, 1, 6, 12, 0, 0);
@@ -67,6 +70,7 @@ export function initialState(options: MarketOptions = {}): MarketState {
   if (options.paired) state.paired = true;
   if (options.bidRatio !== undefined) state.bidRatio = options.bidRatio;
   if (options.preemptMeanH !== undefined) state.preemptMeanH = options.preemptMeanH;
+  if (options.reliabilitySignal !== undefined && options.reliabilitySignal !== "none") state.reliabilitySignal = options.reliabilitySignal;
   for (let i = 0; i < INITIAL_MACHINES * (state.marketScale ?? 1); i++) state.machines.push(newMachine(state));
   // A day of other renters before the market opens, so it starts as it would be mid-day: the best
   // healthy deals mostly rented, duds bouncing back (catalog.ts, "Other renters").
