@@ -9,6 +9,8 @@
 import { z } from "zod";
 import { LearnerStep } from "../accounting/learner";
 import { emptyLedger, Ledger } from "../accounting/ledger";
+import { DudModel, priorDudModel } from "./duds/model";
+import { Watched } from "./duds/watch";
 import { Sighting } from "./market";
 
 /** OUTBID: an interruptible worker Vast paused for a higher bid or an on-demand renter; never the host's fault. */
@@ -217,6 +219,10 @@ const FleetStateShape = z.object({
   interruptions: z.record(z.string(), Interruptions).default({}),
   /** Interruption was too frequent: launches go on demand until `until` (plan/bids.ts). */
   capacityFallback: z.object({ since: z.number(), until: z.number(), reason: z.string() }).nullable().default(null),
+  /** Which offers are duds, learned from launches (src/reconcile/duds/); states saved before it start at the prior. */
+  dudModel: DudModel.default(priorDudModel),
+  /** Launches whose outcome is not known yet, by machine_id: their offers' features. */
+  dudWatch: z.record(z.string(), Watched).default({}),
 });
 /** States saved with a floor per GPU model become one floor by memory: the highest of them. */
 function migrate(raw: unknown): unknown {
@@ -258,6 +264,8 @@ export function emptyState(): FleetState {
     bids: {},
     interruptions: {},
     capacityFallback: null,
+    dudModel: priorDudModel(),
+    dudWatch: {},
   };
 }
 
@@ -275,6 +283,7 @@ const PARTS: Partial<Record<keyof FleetState, z.ZodType>> = {
   uploadIntervals: z.number().int().positive(),
   bids: BidRecord,
   interruptions: Interruptions,
+  dudWatch: Watched,
 };
 
 /**
