@@ -15,8 +15,12 @@ import { DUD_FEATURES } from "./features";
 export const DUD_WEIGHTS = DUD_FEATURES.length + 1;
 /** The prior dud rate of a launch, before the fleet has seen any (the benchmark's listings run near half). */
 export const PRIOR_DUD_RATE = 0.3;
-/** Prior precision (1/variance) of a feature weight and of the intercept: a few dozen outcomes outweigh it. */
-const PRIOR_PRECISION = 1;
+/**
+ * Prior precision (1/variance) of a feature weight (sd 0.5 log-odds per unit) and of the intercept:
+ * one outcome moves a weight by at most about a tenth, so the few outcomes of a fleet's first hours
+ * cannot swing the ranking on noise; a few dozen consistent ones outweigh it.
+ */
+const PRIOR_PRECISION = 4;
 const INTERCEPT_PRECISION = 0.25;
 /**
  * A dud's paid time (boot until the fleet gives up on it, plus the replacement's boot) over a good
