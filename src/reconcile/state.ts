@@ -219,8 +219,11 @@ const FleetStateShape = z.object({
   interruptions: z.record(z.string(), Interruptions).default({}),
   /** Interruption was too frequent: launches go on demand until `until` (plan/bids.ts). */
   capacityFallback: z.object({ since: z.number(), until: z.number(), reason: z.string() }).nullable().default(null),
-  /** Which offers are duds, learned from launches (src/reconcile/duds/); states saved before it start at the prior. */
-  dudModel: DudModel.default(priorDudModel),
+  /**
+   * Which offers are duds, learned from launches (src/reconcile/duds/). States saved before it, or
+   * with another set of features, start at the prior: it is a heuristic, and the prior ranks as if it were absent.
+   */
+  dudModel: DudModel.default(priorDudModel).catch(priorDudModel),
   /** Launches whose outcome is not known yet, by machine_id: their offers' features. */
   dudWatch: z.record(z.string(), Watched).default({}),
 });

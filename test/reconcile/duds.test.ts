@@ -188,4 +188,11 @@ describe("dud model in the fleet's state", () => {
     expect(parsed.dudModel).toEqual(priorDudModel());
     expect(parsed.dudWatch).toEqual({});
   });
+
+  it("a model stored with another set of features starts over at the prior; the rest of the state stays", () => {
+    const stored = { ...emptyState(), vramFloorMb: 9000, dudModel: { ...priorDudModel(), mean: [0, 1], precision: [1, 1], ran: 5 } };
+    const parsed = FleetState.parse(JSON.parse(JSON.stringify(stored)));
+    expect(parsed.dudModel).toEqual(priorDudModel());
+    expect(parsed.vramFloorMb).toBe(9000);
+  });
 });
