@@ -91,7 +91,7 @@ function dudLine(d: DudModelView): string {
     .filter(([name]) => name !== "intercept")
     .map(([name, w]) => `${name} ${w}`)
     .join(", ");
-  return `dud model: ${d.ran} launch(es) ran, ${d.duds} dud(s) (rate ${rate}, prior ${Math.round(d.priorDudRate * 100)}%), market: ${d.market.kept} kept, ${d.market.bounced} given back; weights ${weights}`;
+  return `dud model: ${d.ran} launch(es) ran, ${d.duds} dud(s) (rate ${rate}, prior ${Math.round(d.priorDudRate * 100)}%); weights ${weights}`;
 }
 
 /** The runbook's "GPU performance reference" table, for curl. */

@@ -10,11 +10,9 @@ import type { FleetConfig } from "../config/fleet";
 import { formatDuration } from "../format";
 import type { Instance, Offer } from "../vast/schemas";
 import { failureSignature, type Outcome } from "./breaker";
-import { offerFeatures, searchMedians } from "./duds/features";
-import { learnMarket } from "./duds/model";
 import { hostRecord, strike } from "./hosts";
 import { observeMarket } from "./market";
-import { STRIKES_TO_BLOCK, strikesOf } from "./offers";
+import { STRIKES_TO_BLOCK } from "./offers";
 import type { DestroyAction, Worker } from "./plan";
 import type { SharedBlock } from "./shared-hosts";
 import type { FleetState } from "./state";
@@ -193,17 +191,15 @@ export function learnBounces(
   const own = new Set(
     [...listed.map((i) => i.machine_id), ...state.pendingLaunches.map((p) => p.machineId)].filter((m): m is number => m !== null),
   );
-  const medians = searchMedians(offers);
-  const { sightings, bounced, labels } = observeMarket(state.market, {
+  const { sightings, bounced } = observeMarket(state.market, {
     offers,
     now,
     windowMs: config.bounceWindowS * 1000,
     maxDph: config.maxDph,
     complete,
     own,
-    features: (o) => offerFeatures(o, medians, strikesOf(state, o.machine_id, now)).map((v) => Math.round(v * 100) / 100),
   });
-  const next: FleetState = { ...state, market: sightings, hosts: { ...state.hosts }, dudModel: learnMarket(state.dudModel, labels) };
+  const next: FleetState = { ...state, market: sightings, hosts: { ...state.hosts } };
   const share: Finding[] = [];
   for (const m of bounced) {
     const h = { ...hostRecord(next, m, offers.find((o) => o.machine_id === m)?.gpu_name ?? null) };

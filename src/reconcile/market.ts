@@ -23,8 +23,6 @@ export const Sighting = z.object({
   dph: z.number(),
   /** The first search after that which did not list it. */
   goneAt: z.number().nullable(),
-  /** Its listing's dud features then (duds/features.ts), when the fleet keeps them: the market's lesson for the dud model. */
-  x: z.array(z.number()).optional(),
 });
 export type Sighting = z.infer<typeof Sighting>;
 
@@ -38,38 +36,22 @@ export interface MarketLook {
   complete: boolean;
   /** Machines this fleet rents or is renting: they leave the listing because of us. */
   own: ReadonlySet<number>;
-  /** A listing's dud features, kept with its sighting; absent, none are kept. */
-  features?: (offer: Offer) => number[];
-}
-
-/**
- * What the market taught about a listing: given back within the window (`dud`), or gone for longer,
- * which a healthy host rented for hours is. Both are proxies: a renter may drop a good host, and
- * keeps one whose defect only our workload meets.
- */
-export interface MarketLabel {
-  x: number[];
-  dud: boolean;
 }
 
 export function observeMarket(
   before: Record<string, Sighting>,
   look: MarketLook,
-): { sightings: Record<string, Sighting>; bounced: number[]; labels: MarketLabel[] } {
+): { sightings: Record<string, Sighting>; bounced: number[] } {
   const { now } = look;
   const sightings: Record<string, Sighting> = {};
   const bounced: number[] = [];
-  const labels: MarketLabel[] = [];
   const listed = new Set<number>();
   for (const o of look.offers) {
     if (listed.has(o.machine_id)) continue;
     listed.add(o.machine_id);
     const prev = before[String(o.machine_id)];
-    if (prev?.goneAt != null && now - prev.goneAt <= look.windowMs && !look.own.has(o.machine_id)) {
-      bounced.push(o.machine_id);
-      if (prev.x) labels.push({ x: prev.x, dud: true });
-    }
-    sightings[String(o.machine_id)] = { listedAt: now, dph: o.dph_total, goneAt: null, ...(look.features ? { x: look.features(o) } : {}) };
+    if (prev?.goneAt != null && now - prev.goneAt <= look.windowMs && !look.own.has(o.machine_id)) bounced.push(o.machine_id);
+    sightings[String(o.machine_id)] = { listedAt: now, dph: o.dph_total, goneAt: null };
   }
   for (const [key, s] of Object.entries(before)) {
     const machine = Number(key);
@@ -77,10 +59,9 @@ export function observeMarket(
     if (s.goneAt !== null) {
       // Gone for longer than a dud's rental: a real renter has it, or it left the market.
       if (now - s.goneAt <= look.windowMs) sightings[key] = s;
-      else if (s.x) labels.push({ x: s.x, dud: false });
     } else if (look.complete && s.dph <= look.maxDph * CAP_MARGIN) {
       sightings[key] = { ...s, goneAt: now };
     }
   }
-  return { sightings, bounced, labels };
+  return { sightings, bounced };
 }

@@ -1,20 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { DUD_FEATURES, offerFeatures, searchMedians } from "../../src/reconcile/duds/features";
-import {
-  describeDudModel,
-  dudFactor,
-  dudProbability,
-  learnMarket,
-  learnOutcome,
-  priorDudModel,
-  type DudModel,
-} from "../../src/reconcile/duds/model";
-import { observeMarket } from "../../src/reconcile/market";
+import { describeDudModel, dudFactor, dudProbability, learnOutcome, priorDudModel, type DudModel } from "../../src/reconcile/duds/model";
 import { learnDuds, MAX_WATCHED, WATCH_MS, watchRentals } from "../../src/reconcile/duds/watch";
 import { rankOffers } from "../../src/reconcile/offers";
 import { emptyState, FleetState } from "../../src/reconcile/state";
 import { hash01 } from "../../src/sim/rng";
-import { config, MIN, NOW, offer, state } from "./fixtures";
+import { config, NOW, offer, state } from "./fixtures";
 
 /** The dud model (src/reconcile/duds/): listing features, an online logistic model with a "no signal" prior, and its use in ranking. */
 
@@ -203,48 +194,5 @@ describe("dud model in the fleet's state", () => {
     const parsed = FleetState.parse(JSON.parse(JSON.stringify(stored)));
     expect(parsed.dudModel).toEqual(priorDudModel());
     expect(parsed.vramFloorMb).toBe(9000);
-  });
-});
-
-describe("dud model: what the market teaches", () => {
-  const x = (reliability: number) => DUD_FEATURES.map((f) => (f === "reliability" ? reliability : 0));
-  const look = (offers: ReturnType<typeof offer>[], now: number) => ({
-    offers,
-    now,
-    windowMs: 45 * MIN,
-    maxDph: 0.2,
-    complete: true,
-    own: new Set<number>(),
-    features: (o: ReturnType<typeof offer>) => x(o.reliability2 === 0.85 ? -2 : 0.8),
-  });
-  const dud = offer({ reliability2: 0.85, dph_total: 0.05 });
-  const good = offer({ reliability2: 0.99, dph_total: 0.05 });
-
-  it("a listing given back within the window is a dud label, one gone for longer a kept one, each with its features when listed", () => {
-    const t0 = observeMarket({}, look([dud, good], NOW));
-    const t1 = observeMarket(t0.sightings, look([], NOW + 10 * MIN));
-    expect(t1.labels).toEqual([]);
-    const t2 = observeMarket(t1.sightings, look([dud], NOW + 30 * MIN));
-    expect(t2.bounced).toEqual([dud.machine_id]);
-    expect(t2.labels).toEqual([{ x: x(-2), dud: true }]);
-    const t3 = observeMarket(t2.sightings, look([dud], NOW + 60 * MIN));
-    expect(t3.labels).toEqual([{ x: x(0.8), dud: false }]);
-  });
-
-  it("without features nothing is kept or labelled (market memory as before)", () => {
-    const { features: _, ...plain } = look([dud], NOW);
-    const t0 = observeMarket({}, plain);
-    expect(t0.sightings[String(dud.machine_id)]).toEqual({ listedAt: NOW, dph: 0.05, goneAt: null });
-    expect(observeMarket(t0.sightings, { ...plain, offers: [], now: NOW + 10 * MIN }).labels).toEqual([]);
-  });
-
-  it("labels count a quarter of an outcome each, and separately from the fleet's own", () => {
-    const labels = Array.from({ length: 40 }, (_, i) => ({ x: x(i % 2 ? -2 : 0.8), dud: i % 2 === 1 }));
-    const m = learnMarket(priorDudModel(), labels);
-    expect(m).toMatchObject({ ran: 0, duds: 0, market: { kept: 20, bounced: 20 } });
-    expect(m.mean[RELIABILITY + 1]).toBeLessThan(-0.3);
-    let own = priorDudModel();
-    for (const l of labels) own = learnOutcome(own, l.x, l.dud ? "boot_timeout" : null);
-    expect(own.mean[RELIABILITY + 1]).toBeLessThan(m.mean[RELIABILITY + 1] as number);
   });
 });

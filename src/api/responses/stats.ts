@@ -47,12 +47,6 @@ export const DudModel = z
     kinds: z.record(z.string(), z.number().int()).openapi({ description: "duds by the fleet's cause (no_cuda, boot_timeout, ...)" }),
     dudRate: z.number().nullable().openapi({ description: "duds over outcomes; null before any" }),
     priorDudRate: z.number(),
-    market: z
-      .object({ kept: z.number().int(), bounced: z.number().int() })
-      .openapi({
-        description:
-          "market labels learned from (a quarter of an outcome each): listings other renters kept past the bounce window, or gave back within it",
-      }),
   })
   .openapi("DudModel");
 

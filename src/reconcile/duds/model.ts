@@ -28,11 +28,6 @@ const INTERCEPT_PRECISION = 0.25;
  */
 const DUD_PAID_H = 0.4;
 const RUN_H = 6;
-/**
- * A market label (market.ts `MarketLabel`: given back within the window, or rented for longer)
- * counts this much of a launch's outcome: it is a proxy, and the same dud host bounces again and again.
- */
-const MARKET_WEIGHT = 0.25;
 /** Outcome kinds kept by name; more distinct kinds than this are counted under "other". */
 const MAX_KINDS = 16;
 
@@ -44,8 +39,6 @@ export const DudModel = z.object({
   ran: z.number().int().min(0),
   duds: z.number().int().min(0),
   kinds: z.record(z.string(), z.number().int().min(0)),
-  /** Market labels learned: listings other renters kept for longer than the bounce window, and gave back within it. */
-  market: z.object({ kept: z.number().int().min(0), bounced: z.number().int().min(0) }).default({ kept: 0, bounced: 0 }),
 });
 export type DudModel = z.infer<typeof DudModel>;
 
@@ -59,7 +52,6 @@ export function priorDudModel(): DudModel {
     ran: 0,
     duds: 0,
     kinds: {},
-    market: { kept: 0, bounced: 0 },
   };
 }
 
@@ -71,34 +63,16 @@ export function dudProbability(model: DudModel, x: readonly number[]): number {
   return sigmoid(dot(model.mean, withBias(x)));
 }
 
-/** One Newton step on one labelled listing (`dud` 1 or 0), counted `weight` times. */
-function step(model: DudModel, x: readonly number[], dud: 0 | 1, weight: number): Pick<DudModel, "mean" | "precision"> {
-  const xb = withBias(x);
-  const p = sigmoid(dot(model.mean, xb));
-  const curvature = weight * p * (1 - p);
-  const precision = model.precision.map((q, i) => q + curvature * (xb[i] ?? 0) ** 2);
-  const mean = model.mean.map((m, i) => m - (weight * (p - dud) * (xb[i] ?? 0)) / (precision[i] as number));
-  return { mean, precision };
-}
-
-/** What the market taught (market.ts labels), each a fraction of an outcome. */
-export function learnMarket(model: DudModel, labels: readonly { x: number[]; dud: boolean }[]): DudModel {
-  let m = model;
-  for (const l of labels)
-    m = {
-      ...m,
-      ...step(m, l.x, l.dud ? 1 : 0, MARKET_WEIGHT),
-      market: { kept: m.market.kept + (l.dud ? 0 : 1), bounced: m.market.bounced + (l.dud ? 1 : 0) },
-    };
-  return m;
-}
-
 /** One outcome: `kind` null for a launch that ran, else the kind of dud it was. */
 export function learnOutcome(model: DudModel, x: readonly number[], kind: string | null): DudModel {
-  const { mean, precision } = step(model, x, kind === null ? 0 : 1, 1);
+  const xb = withBias(x);
+  const y = kind === null ? 0 : 1;
+  const p = sigmoid(dot(model.mean, xb));
+  const curvature = p * (1 - p);
+  const precision = model.precision.map((q, i) => q + curvature * (xb[i] ?? 0) ** 2);
+  const mean = model.mean.map((m, i) => m - ((p - y) * (xb[i] ?? 0)) / (precision[i] as number));
   const key = kind === null ? null : kind in model.kinds || Object.keys(model.kinds).length < MAX_KINDS ? kind : "other";
   return {
-    ...model,
     mean,
     precision,
     ran: model.ran + (kind === null ? 1 : 0),
@@ -132,8 +106,6 @@ export interface DudModelView {
   kinds: Record<string, number>;
   dudRate: number | null;
   priorDudRate: number;
-  /** Market labels learned from (a fraction of an outcome each). */
-  market: { kept: number; bounced: number };
 }
 
 export function describeDudModel(model: DudModel): DudModelView {
@@ -145,6 +117,5 @@ export function describeDudModel(model: DudModel): DudModelView {
     kinds: model.kinds,
     dudRate: model.ran + model.duds > 0 ? model.duds / (model.ran + model.duds) : null,
     priorDudRate: PRIOR_DUD_RATE,
-    market: model.market,
   };
 }
