@@ -67,6 +67,8 @@ export interface PolicyResult {
   spend: Record<string, number>;
   /** Actions by kind and cause. */
   causes: Record<string, number>;
+  /** Where interruptible capacity's hours went, and who paused its bids (printed with --causes). */
+  capacity: Record<string, number>;
 }
 
 /** The market's own yardsticks for the seed, in games per dollar (and games for the bound). */
@@ -188,6 +190,7 @@ async function market(seed: number, cell: Cell, config: FleetConfig): Promise<{ 
       launchesByHour: { first: { n: 0, duds: 0 }, later: { n: 0, duds: 0 } },
       spend: {},
       causes: {},
+      capacity: {},
     },
   };
 }
@@ -229,6 +232,11 @@ async function run(name: FleetPolicyName, seed: number, cell: Cell): Promise<Pol
   let nextPass = start;
   const spend = new Map<string, number>();
   let producingMs = 0;
+  const capacity: Record<string, number> = {};
+  const tally = (key: string, n: number) => {
+    capacity[key] = (capacity[key] ?? 0) + n;
+  };
+  const paused = new Set<number>();
 
   for (let t = 0; t < cell.hours * 3600; t += STEP_S) {
     const now = rig.now();
@@ -241,6 +249,24 @@ async function run(name: FleetPolicyName, seed: number, cell: Cell): Promise<Pol
       l.last = now;
       life.set(inst.id, l);
     }
+    for (const inst of market.state.instances) {
+      if (inst.pausedMs == null || inst.stoppedMs !== null) {
+        paused.delete(inst.id);
+        continue;
+      }
+      tally("hours paused", STEP_S / 3600);
+      if (paused.has(inst.id)) continue;
+      paused.add(inst.id);
+      const m = market.state.machines.find((x) => x.id === inst.machineId);
+      const by =
+        m?.takenUntilMs != null && m.takenUntilMs > now
+          ? "an on-demand renter"
+          : m?.rival && m.rival.untilMs > now
+            ? "a rival bid"
+            : "the floor";
+      tally(`pauses by ${by}`, 1);
+    }
+    if (state.capacityFallback !== null && state.capacityFallback.until > now) tally("hours in fallback to on demand", STEP_S / 3600);
     if (now >= nextPass) {
       if (policy.amnesic) state = { ...state, hosts: {}, vramFloorMb: 0, hfAuthHold: null };
       const out = await pass(policy.config, now);
@@ -266,6 +292,7 @@ async function run(name: FleetPolicyName, seed: number, cell: Cell): Promise<Pol
       const productiveEnd = inst.fault === "hf_auth" ? -Infinity : Math.min(batchEndMs(inst, m, m.lastBatch), m.unknownMs ?? Infinity);
       const productive = ms(m.workerMs, productiveEnd);
       producingMs += productive;
+      tally(inst.bid == null ? "worker-hours producing on demand" : "worker-hours producing on a bid", productive / 3_600_000);
       add("producing", dollars(productive));
       if (inst.fault === null) add("boot", dollars(ms(-Infinity, m.workerMs)));
       else add(inst.fault, dollars(ms(-Infinity, Infinity) - productive));
@@ -304,6 +331,7 @@ async function run(name: FleetPolicyName, seed: number, cell: Cell): Promise<Pol
     },
     spend: Object.fromEntries(spend),
     causes,
+    capacity,
   };
 }
 

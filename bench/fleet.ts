@@ -244,6 +244,17 @@ if (has("json")) {
       for (const r of runsOf(p)) for (const [k, n] of Object.entries(r.causes)) causes.set(k, (causes.get(k) ?? 0) + n);
     console.log("\nActions by cause, all seeds:");
     for (const [key, n] of [...causes].sort()) console.log(`  ${key.padEnd(40)} ${n}`);
+    for (const p of cell.policies) {
+      const cap = new Map<string, number>();
+      for (const r of runsOf(p)) for (const [k, n] of Object.entries(r.capacity)) cap.set(k, (cap.get(k) ?? 0) + n / seeds.length);
+      if (cap.size > 0)
+        console.log(
+          `capacity, ${p}, per seed: ${[...cap]
+            .sort()
+            .map(([k, n]) => `${k} ${n.toFixed(1)}`)
+            .join(", ")}`,
+        );
+    }
   }
   console.log(`\n${seeds.length} seeds in ${wallS.toFixed(0)} s wall, ${jobs} processes`);
 }

@@ -178,6 +178,17 @@ export interface MarketLesson {
  * seen bouncing are duds, docs/benchmark.md): blocked for about ten hours, or until DELETE
  * /hosts/:machineId. `complete` is false when the search may have been cut at its row limit.
  */
+/**
+ * Machines the account rents or is renting. Every instance of the account, not only this fleet's:
+ * another fleet renting and dropping a host within minutes (an upgrade trial, a scale-down) says
+ * nothing about the host, nor about other renters.
+ */
+export function ownMachines(listed: Instance[], state: Pick<FleetState, "pendingLaunches">): Set<number> {
+  return new Set(
+    [...listed.map((i) => i.machine_id), ...state.pendingLaunches.map((p) => p.machineId)].filter((m): m is number => m !== null),
+  );
+}
+
 export function learnBounces(
   state: FleetState,
   offers: Offer[],
@@ -186,11 +197,7 @@ export function learnBounces(
   now: number,
   complete: boolean,
 ): MarketLesson {
-  // Every instance of the account, not only this fleet's: another fleet renting and dropping a
-  // host within minutes (an upgrade trial, a scale-down) says nothing about the host.
-  const own = new Set(
-    [...listed.map((i) => i.machine_id), ...state.pendingLaunches.map((p) => p.machineId)].filter((m): m is number => m !== null),
-  );
+  const own = ownMachines(listed, state);
   const { sightings, bounced } = observeMarket(state.market, {
     offers,
     now,

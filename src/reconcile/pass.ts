@@ -16,11 +16,21 @@ import { act } from "./act";
 import { failureSignature, largestSameFailure, nextBreaker, type Outcome } from "./breaker";
 import { learnDuds, watchRentals } from "./duds/watch";
 import { settle } from "./journal";
-import { learnInterruptions } from "./interruptions";
-import { learnBounces, learnFromDestroys, learnThroughput, type Finding } from "./learn";
+import { learnInterruptions, learnTakes } from "./interruptions";
+import { learnBounces, learnFromDestroys, learnThroughput, ownMachines, type Finding } from "./learn";
 import { errorText, type FirstSeen, observeWorkers } from "./observe";
 import { offerQuery, strikesOf } from "./offers";
-import { capacityNow, hfRefusesHost, hfTokenVoucher, nextFallback, plan, settleBids, type DestroyAction, type PlanInput } from "./plan";
+import {
+  capacityNow,
+  heldOnDemand,
+  hfRefusesHost,
+  hfTokenVoucher,
+  nextFallback,
+  plan,
+  settleBids,
+  type DestroyAction,
+  type PlanInput,
+} from "./plan";
 import { emptyReport, record, view, type PassReport } from "./report";
 import { rollFinished } from "./roll";
 import { adoptBlocks, type SharedBlock } from "./shared-hosts";
@@ -168,6 +178,8 @@ export async function runPass(
   let scanned = false;
   // What this pass's rentals were chosen from, for the dud model's record of them.
   let searched: { onDemand: Offer[]; bids: Offer[] } = { onDemand: [], bids: [] };
+  // The bid search, when one ran: outbid workers whose machine it does not list were taken on demand.
+  let bidListing: Offer[] | null = null;
   if (decided.wantsOffers) {
     if (deps.sharedBlocks) {
       try {
@@ -187,7 +199,11 @@ export async function runPass(
       let bidOffers: Offer[] | null = null;
       if (mode !== "on-demand" || workers.some((w) => w.phase === "OUTBID")) {
         try {
-          bidOffers = await vast.searchOffers({ ...query, type: "bid" });
+          bidOffers = await vast.searchOffers({ ...query, type: "bid", includeRented: true });
+          bidListing = bidOffers;
+          // Only the fleet's own complete search ranks the market as renters see it.
+          if (!opts.gpu && bidOffers.length < SEARCH_ROW_CAP)
+            state = learnTakes(state, bidOffers, ownMachines(listed, state), { config, state, now, fleetDph: 0 }, now);
         } catch (e) {
           report.errors.push(`bid offer search failed (${errorText(e)}): no bid launches or raises this pass`);
         }
@@ -255,7 +271,8 @@ export async function runPass(
   let hfAuthHold = next.hfAuthHold && next.hfAuthHold.token !== token ? null : next.hfAuthHold;
   if (voucher) hfAuthHold = null;
   else if (workers.some((w) => w.hfAuthError)) hfAuthHold ??= { since: now, token };
-  next = learnInterruptions(learnThroughput({ ...next, hfAuthHold }, workers, state, now), workers, state, now);
+  const takenOnDemand = new Set(workers.filter((w) => heldOnDemand(w, bidListing)).map((w) => w.instance.id));
+  next = learnInterruptions(learnThroughput({ ...next, hfAuthHold }, workers, state, now), workers, state, now, takenOnDemand);
   next = {
     ...next,
     breaker: nextBreaker(next.breaker, { ownedCount: workers.length, fatalCount: 0, outcomes: acted.outcomes }, config, now),

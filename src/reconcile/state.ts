@@ -226,6 +226,11 @@ const FleetStateShape = z.object({
   dudModel: DudModel.default(priorDudModel).catch(priorDudModel),
   /** Launches whose outcome is not known yet, by machine_id: their offers' features. */
   dudWatch: z.record(z.string(), Watched).default({}),
+  /** The last complete bid search: each usable offer's value-rank bucket by machine id (interruptions.ts `learnTakes`). */
+  bidListing: z
+    .object({ at: z.number(), buckets: z.record(z.string(), z.number().int().min(0)) })
+    .nullable()
+    .default(null),
 });
 /** States saved with a floor per GPU model become one floor by memory: the highest of them. */
 function migrate(raw: unknown): unknown {
@@ -269,6 +274,7 @@ export function emptyState(): FleetState {
     capacityFallback: null,
     dudModel: priorDudModel(),
     dudWatch: {},
+    bidListing: null,
   };
 }
 

@@ -140,7 +140,7 @@ export function createVastClient(opts: VastClientOptions): VastClient {
         verified: { eq: true },
         external: { eq: false },
         rentable: { eq: true },
-        rented: { eq: false },
+        ...(q.includeRented ? {} : { rented: { eq: false } }),
         num_gpus: { eq: 1 },
         gpu_name: { in: q.gpuNames.map((n) => n.replace(/_/g, " ")) },
         dph_total: { lte: q.maxDph },

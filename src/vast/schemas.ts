@@ -133,6 +133,11 @@ export interface OfferQuery {
   limit: number;
   /** `bid` lists interruptible prices (vast.py `search offers --type`); on demand when absent. */
   type?: "on-demand" | "bid";
+  /**
+   * Also the machines the account rents (no `rented: false` filter): a bid search lists an outbid
+   * worker's machine with the min_bid that wins it back, or not at all when an on-demand renter holds it.
+   */
+  includeRented?: boolean;
 }
 
 /** What `PUT /api/v0/asks/{offer}/` receives. */

@@ -50,6 +50,13 @@ describe("searchOffers", () => {
     });
   });
 
+  it("a bid search that includes the account's machines leaves out the rented filter", async () => {
+    const vast = scripted(() => json({ offers: [] }));
+    await client(vast.fetch).searchOffers({ ...QUERY, type: "bid", includeRented: true });
+    expect(vast.seen[0]?.body).toMatchObject({ type: "bid", rentable: { eq: true } });
+    expect(vast.seen[0]?.body).not.toHaveProperty("rented");
+  });
+
   // The cap: vast-api.md §10 (another Vast client's observation); the field units: search_offers.yaml.
   it("asks for no more than SEARCH_ROW_CAP rows, and leaves out the duration and CUDA filters at 0", async () => {
     const vast = scripted(() => json({ offers: [] }));

@@ -1,6 +1,7 @@
 /**
- * The workers table: one row per instance, trade-up pairs marked, with its actions (logs, replace,
- * block host, copy ssh). At phone width each row becomes a labelled card (style.ts).
+ * The workers table: one row per instance (its capacity, on demand or its bid), trade-up pairs
+ * marked, with its actions (logs, replace, block host, copy ssh). At phone width each row becomes a
+ * labelled card (style.ts).
  * @module
  */
 import { passLine, say } from "./actions";
@@ -15,7 +16,7 @@ import type { FleetStatus } from "./types";
 
 type Instance = FleetStatus["instances"][number];
 
-const COLS = ["Worker", "Phase", "GPU", "$/h", "games/s", "batch", "step", "age", "ssh", ""];
+const COLS = ["Worker", "Phase", "GPU", "$/h", "capacity", "games/s", "batch", "step", "age", "ssh", ""];
 const NUMERIC = new Set(["$/h", "games/s", "batch", "step", "age"]);
 const MARK: Record<TradeRole, { text: string; title: string }> = {
   trial: { text: "trial", title: "a trade-up's new instance: it takes the slot once it runs" },
@@ -62,12 +63,14 @@ function row(s: Section, i: Instance, role: TradeRole | undefined): HTMLTableRow
     cell(1, h("span", { class: `phase phase-${i.phase}`, title: `${i.detail} (for ${dur(i.phaseForS)})`, text: i.phase })),
     cell(2, h("span", { class: "gpu", text: i.gpu ?? "—" })),
     cell(3, perHour(i.dph)),
-    cell(4, num(i.gamesPerSec, 2)),
-    cell(5, i.batch === null ? "—" : String(i.batch)),
-    cell(6, i.step === null ? "—" : String(i.step)),
-    cell(7, dur(i.ageS)),
-    cell(8, i.ssh ? sshCell(i.ssh) : "—"),
-    cell(9, logsButton(s, i), replaceButton(s, i), i.machineId === null ? null : blockHostButton(s, i.machineId)),
+    // Interruptible workers show the fleet's bid ($/h, without storage): Vast pauses them when outbid.
+    cell(4, i.capacity === "interruptible" ? `bid ${i.bid == null ? "—" : `$${i.bid.toFixed(4)}`}` : "on demand"),
+    cell(5, num(i.gamesPerSec, 2)),
+    cell(6, i.batch === null ? "—" : String(i.batch)),
+    cell(7, i.step === null ? "—" : String(i.step)),
+    cell(8, dur(i.ageS)),
+    cell(9, i.ssh ? sshCell(i.ssh) : "—"),
+    cell(10, logsButton(s, i), replaceButton(s, i), i.machineId === null ? null : blockHostButton(s, i.machineId)),
   );
 }
 

@@ -7,7 +7,9 @@
  */
 import type { FleetConfig } from "../../config/fleet";
 import { formatDuration, HOUR_MS } from "../../format";
-import { availability, bidFor, fleetOutbids, outbidRate, rankBidOffers } from "../interruptions";
+import { SEARCH_ROW_CAP } from "../../vast/client";
+import type { Offer } from "../../vast/schemas";
+import { availability, bidFor, fleetOutbids, outbidRate, rankBidOffers, takesAt } from "../interruptions";
 import {
   chooseOffers,
   chooseRanked,
@@ -41,21 +43,22 @@ export function capacityNow(config: FleetConfig, state: Pick<FleetState, "capaci
 }
 
 /**
- * The fall back to on demand: set for FALLBACK_HOLD_MS when the fleet's own outbid rate leaves its
- * bids productive less than FALLBACK_AVAILABILITY of the time; kept while it lasts; then bids are
- * tried again (old outbids weigh less every day, interruptions.ts).
+ * The fall back to on demand: set for FALLBACK_HOLD_MS when the fleet's own interruptions (outbids
+ * it waits on, takes by on-demand renters it replaces at once) leave its bids productive less than
+ * FALLBACK_AVAILABILITY of the time; kept while it lasts; then bids are tried again (old
+ * interruptions weigh less every day, interruptions.ts), and trades move workers back to bids.
  */
 export function nextFallback(config: FleetConfig, state: FleetState, now: number): FleetState["capacityFallback"] {
   if (config.capacity === "on-demand") return null;
   const fb = state.capacityFallback;
   if (fb !== null && fb.until > now) return fb;
   const seen = fleetOutbids(state, now);
-  const share = availability(seen.rate, config);
+  const share = availability(seen.rate, config, seen.takes);
   if (seen.outbids < FALLBACK_MIN_OUTBIDS || share >= FALLBACK_AVAILABILITY) return null;
   return {
     since: now,
     until: now + FALLBACK_HOLD_MS,
-    reason: `outbid ${seen.rate.toFixed(2)} times an hour: a bid would produce games ${Math.round(share * 100)}% of the time; launches go on demand for ${formatDuration(FALLBACK_HOLD_MS / 1000)}`,
+    reason: `outbid ${seen.rate.toFixed(2)} and taken on demand ${seen.takes.toFixed(2)} times an hour: a bid would produce games ${Math.round(share * 100)}% of the time; launches go on demand for ${formatDuration(FALLBACK_HOLD_MS / 1000)}`,
   };
 }
 
@@ -105,9 +108,11 @@ function raiseFor(w: Worker, input: PlanInput, ctx: OfferChoiceContext, going: G
   // The fleet's $/h (this worker counted at its old price) must stay under the fleet ceiling too.
   if (config.maxFleetDph !== null && ctx.fleetDph - old + dph > config.maxFleetDph) return null;
   const gpu = w.instance.gpu_name ?? offer.gpu_name;
+  const rate = expectedRate(config, state, gpu, w.instance.machine_id);
+  // Renters may take the machine too, as often as its rank in the listing says.
   const keep =
-    gamesPerDollar(expectedRate(config, state, gpu, w.instance.machine_id), dph) *
-    availability(outbidRate(state, gpu, w.instance.machine_id, now), config);
+    gamesPerDollar(rate, dph) *
+    availability(outbidRate(state, gpu, w.instance.machine_id, now), config, takesAt(rate, dph, bidOffers, ctx));
   const best = chooseLaunches({ ...input, bidOffers: bidOffers.filter((o) => o !== offer) }, 1, ctx, going)[0];
   if (best && keep < best.gamesPerDollar * RAISE_KEEPS_AT) return null;
   return {
@@ -124,9 +129,20 @@ function raiseFor(w: Worker, input: PlanInput, ctx: OfferChoiceContext, going: G
 }
 
 /**
+ * An outbid worker whose machine a complete bid search does not list: an on-demand renter holds it
+ * (it outranks every bid, and keeps a machine hours), or its min_bid rose over the cap. No raise wins
+ * it back soon, so waiting only loses the slot's games. Without a complete search, nobody knows.
+ */
+export function heldOnDemand(w: Worker, bidOffers: readonly Offer[] | null | undefined): boolean {
+  if (w.phase !== "OUTBID" || !bidOffers || bidOffers.length >= SEARCH_ROW_CAP || w.instance.machine_id === null) return false;
+  return !bidOffers.some((o) => o.machine_id === w.instance.machine_id);
+}
+
+/**
  * Each outbid worker: a raised bid when that pays, else it waits up to `outbidWaitS` to resume
  * (Vast pauses it until its bid is highest again), then it is destroyed, as a paused instance still
- * bills storage, and its slot refilled. Never the host's fault: no strike, and the breaker ignores it.
+ * bills storage, and its slot refilled; one whose machine an on-demand renter holds is replaced at
+ * once. Never the host's fault: no strike, and the breaker ignores it.
  */
 export function planBids(input: PlanInput, ctx: OfferChoiceContext, going: Going): { actions: BidAction[]; held: string[] } {
   const { config, now } = input;
@@ -137,6 +153,12 @@ export function planBids(input: PlanInput, ctx: OfferChoiceContext, going: Going
     if (w.phase !== "OUTBID" || going.has(w.instance.id)) continue;
     // The wait bounds every spell, raise or not (a raise that does not win the machine back waits like any other).
     const waited = (now - w.since) / 1000;
+    if (heldOnDemand(w, input.bidOffers)) {
+      going.add(
+        destroyOf(w, "outbid", `outbid: machine ${w.instance.machine_id} is no longer listed for bids (an on-demand renter holds it)`),
+      );
+      continue;
+    }
     if (waited > config.outbidWaitS) {
       const limit = formatDuration(config.outbidWaitS);
       going.add(

@@ -21,7 +21,7 @@ export { fatalGraceS, REPLACE_TIMEOUTS } from "./health";
 export { hfRefusesHost, hfTokenVoucher } from "./hf";
 export { awaitsUpload, drained } from "./drain";
 export { MARKET_SCAN_MS, UPGRADE_MIN_RUNNING_MS } from "./trades";
-export { capacityNow, launchDph, nextFallback, settleBids } from "./bids";
+export { capacityNow, heldOnDemand, launchDph, nextFallback, settleBids } from "./bids";
 
 /** How offers are judged for this plan: the fleet's $/h that stays (workers not going, launches not yet listed) counts toward the ceiling. */
 function offerContext(input: PlanInput, going: Going, raisedDph = 0): OfferChoiceContext {

@@ -7,9 +7,11 @@
  */
 
 import { formatDuration } from "../../format";
-import { chooseOffers, expectedRate, gamesPerDollar, type OfferChoiceContext } from "../offers";
+import { rankBidOffers } from "../interruptions";
+import { chooseRanked, expectedRate, gamesPerDollar, type OfferChoiceContext, rankOffers } from "../offers";
 import { isStale } from "../roll";
 import { uploadIntervalOf } from "../uploads";
+import { capacityNow } from "./bids";
 import { drained } from "./drain";
 import { overCost } from "./health";
 import { destroyOf, type Going, type LaunchAction, type PlanInput, type Worker } from "./types";
@@ -100,11 +102,14 @@ export function planTrades(
     )
     .sort((a, b) => Number(b.must !== null) - Number(a.must !== null) || a.value - b.value);
   const inUse = new Set(input.workers.map((w) => w.instance.machine_id));
-  const offers = (input.offers ?? []).filter((o) => !inUse.has(o.machine_id));
+  // An interruptible fleet trades to bids, valued net of expected interruptions, so workers rented
+  // on demand during a fall back go back to bids once it ends; otherwise trades rent on demand.
+  const bids = capacityNow(config, state, now) === "interruptible";
+  const offers = ((bids ? input.bidOffers : input.offers) ?? []).filter((o) => !inUse.has(o.machine_id));
   const room = upgradeRoom(input);
   // The room a forced trade adds is its own: trades for a better deal keep to maxConcurrentUpgrades.
   let tradeRoom = config.maxConcurrentUpgrades - under.count;
-  const best = chooseOffers(offers, Math.min(room, candidates.length), ctx);
+  const best = chooseRanked(bids ? rankBidOffers(offers, ctx) : rankOffers(offers, ctx), Math.min(room, candidates.length), ctx);
   const launches: LaunchAction[] = [];
   for (const [i, r] of best.entries()) {
     const c = candidates[i];
@@ -112,7 +117,7 @@ export function planTrades(
     if (c.must === null && (input.policy === "cheapest" || tradeRoom-- <= 0 || r.gamesPerDollar < c.value * (1 + config.upgradeMinGain)))
       break;
     const gain = c.value > 0 ? Math.round((r.gamesPerDollar / c.value - 1) * 100) : 100;
-    const deal = `${r.offer.gpu_name} @ $${r.offer.dph_total.toFixed(3)}/h`;
+    const deal = `${r.offer.gpu_name} @ $${r.dph.toFixed(3)}/h${r.bid === null ? "" : ` (bid $${r.bid.toFixed(4)})`}`;
     const why = {
       roll: `roll: replaces ${c.w.instance.id}, started before the roll: ${deal}, ~${Math.round(r.gamesPerDollar / 1000)}K games/$`,
       over_cost: `replaces ${c.w.instance.id}, at $${c.w.instance.dph_total?.toFixed(3)}/h over the cap $${config.maxDph}/h: ${deal}`,
@@ -126,8 +131,7 @@ export function planTrades(
       offer: r.offer,
       expectedGamesPerSec: r.expectedGamesPerSec,
       upgradeOf: c.w.instance.id,
-      // Trades rent on demand: a bid's price is not a lasting deal to trade for.
-      bid: null,
+      bid: r.bid,
     });
   }
   const first = candidates[0];
