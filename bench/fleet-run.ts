@@ -7,6 +7,7 @@ import { fork } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { RENTERS_PER_HOUR, SPEED_SPREAD } from "../src/sim/catalog";
+import { RELIABILITY_SIGNALS, type ReliabilitySignal } from "../src/sim/signal";
 import { DEFAULT_DUDS, POLICIES, type Cell, type PolicyName, type PolicyResult, type SeedResult } from "./fleet-sim";
 import { mean } from "./harness";
 
@@ -35,6 +36,12 @@ function policiesOf(spec: string): PolicyName[] {
   });
 }
 
+function signalOf(spec: string): ReliabilitySignal {
+  const signal = RELIABILITY_SIGNALS.find((s) => s === spec);
+  if (!signal) throw new Error(`--reliability-signal: ${spec} is not one of ${RELIABILITY_SIGNALS.join(", ")}`);
+  return signal;
+}
+
 /** The cell the flags (or their environment fallbacks) describe; unset knobs are today's market. */
 export function cellOfFlags(): Cell {
   return {
@@ -48,6 +55,7 @@ export function cellOfFlags(): Cell {
     preemptMeanH: Number(flag("preempt-mean-h", "BENCH_PREEMPT_MEAN_H", "6")),
     speedSpread: Number(flag("speed-spread", "BENCH_SPEED_SPREAD", String(SPEED_SPREAD))),
     rentersPerHour: Number(flag("renters-per-hour", "BENCH_RENTERS_PER_HOUR", String(RENTERS_PER_HOUR))),
+    reliabilitySignal: signalOf(flag("reliability-signal", "BENCH_RELIABILITY_SIGNAL", "none")),
     policies: policiesOf(flag("policies", "BENCH_POLICIES", "original,vastfleet,oracle")),
   };
 }
@@ -128,6 +136,7 @@ export function jsonLine(
     warmH: cell.warmH,
     speedSpread: cell.speedSpread,
     rentersPerHour: cell.rentersPerHour,
+    reliabilitySignal: cell.reliabilitySignal,
     gamesPerDollar: s.gamesPerDollar,
     ofFrontier: mean(s.ofFrontier),
     ofBound: mean(s.ofBound),

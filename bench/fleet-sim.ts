@@ -18,6 +18,7 @@ import {
   milestones,
   uploadsAfter,
 } from "../src/sim/lifecycle";
+import type { ReliabilitySignal } from "../src/sim/signal";
 import { FAULT_KINDS, type FaultKind } from "../src/sim/types";
 import { ceilingOracle, type Deal, dealOf, value } from "./fleet-oracle";
 import { memoryFirstSeen, rigMarket, rigOn, type SimRig } from "./harness";
@@ -44,6 +45,8 @@ export interface Cell {
   /** A host's speed spread around its model's typical rate (±0.03), and other renters per hour (40). */
   speedSpread: number;
   rentersPerHour: number;
+  /** How much a dud host's listing reveals of its defect (src/sim/signal.ts). */
+  reliabilitySignal: ReliabilitySignal;
   policies: PolicyName[];
 }
 
@@ -334,6 +337,7 @@ export async function runSeed(seed: number, cell: Cell): Promise<SeedResult> {
     preemptMeanH: cell.preemptMeanH,
     speedSpread: cell.speedSpread,
     rentersPerHour: cell.rentersPerHour,
+    reliabilitySignal: cell.reliabilitySignal,
   });
   const { yard, oracle: o } = await market(warm, cell, fleetPolicy("vastfleet", cell).config);
   const runs: PolicyResult[] = [];

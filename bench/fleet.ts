@@ -6,7 +6,7 @@
  * policy producing on under 95% of its target worker-hours fails whatever its games per dollar.
  *
  *   npm run bench:fleet -- --hours 8 --seeds 1-48 --duds 0.2 --cap 0.11 --bounce on --warm 0 \
- *     --bid-ratio 0.45 --preempt-mean-h 6 --speed-spread 0.03 --renters-per-hour 40 \
+ *     --bid-ratio 0.45 --preempt-mean-h 6 --speed-spread 0.03 --renters-per-hour 40 --reliability-signal none \
  *     --policies original,vastfleet,interruptible,oracle [--json] [--jobs N] [--causes]
  *
  * See docs/benchmark.md for what each knob is calibrated on.
@@ -52,7 +52,7 @@ if (has("json")) {
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(" ");
   console.log(
     `\nFleet simulation: ${cell.hours} simulated hours, ${WORKERS} workers, cap $${cell.maxDph}/h, ${pct(cell.duds, 0)} dud hosts, market memory ${cell.bounce ? "on" : "off"}, bid ratio ${cell.bidRatio}, a competing bidder every ${cell.preemptMeanH} h, ` +
-      `host speeds ±${pct(cell.speedSpread)}, ${cell.rentersPerHour} other renters an hour, ${cell.warmH} h idle first, seeds ${seedSpec} (mean ± sd; shares are means of per-seed ratios)`,
+      `host speeds ±${pct(cell.speedSpread)}, ${cell.rentersPerHour} other renters an hour, reliability signal ${cell.reliabilitySignal}, ${cell.warmH} h idle first, seeds ${seedSpec} (mean ± sd; shares are means of per-seed ratios)`,
   );
   console.log(line(head));
   for (const s of summaries) {

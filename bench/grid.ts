@@ -3,7 +3,7 @@
  * fleet benchmark's machinery and prints, per cell, each policy's games per dollar, its shares of
  * the ceiling oracle and of the bound, its producing share, and vastfleet's verdicts.
  *
- *   npm run bench:grid -- --seeds 1-48 --cells all|targets|grid[,hours=8,duds=0.35,bounce=off,name=…] [--json] [--jobs N]
+ *   npm run bench:grid -- --seeds 1-48 --cells all|targets|grid[,hours=8,duds=0.35,bounce=off,signal=strong,name=…] [--json] [--jobs N]
  *
  * Knobs not set by a cell (cap, bids, speed spread, renters) come from bench:fleet's flags.
  * @module
@@ -30,7 +30,7 @@ const TITLES: Record<Verdict["check"], string> = {
 const started = performance.now();
 let failed = 0;
 for (const g of cells) {
-  const cell: Cell = { ...base, hours: g.hours, duds: g.duds, bounce: g.bounce, warmH: g.warmH };
+  const cell: Cell = { ...base, hours: g.hours, duds: g.duds, bounce: g.bounce, warmH: g.warmH, reliabilitySignal: g.reliabilitySignal };
   const t0 = performance.now();
   const results = await runSeeds(seeds, cell, jobs);
   const wallS = (performance.now() - t0) / 1000;
@@ -61,7 +61,7 @@ for (const g of cells) {
     continue;
   }
   console.log(
-    `\n${g.name}: ${g.hours} h, ${pct(g.duds)} duds, market memory ${g.bounce ? "on" : "off"}, ${g.warmH} h idle first, seeds ${seedSpec} (${wallS.toFixed(0)} s wall)`,
+    `\n${g.name}: ${g.hours} h, ${pct(g.duds)} duds, market memory ${g.bounce ? "on" : "off"}, reliability signal ${g.reliabilitySignal}, ${g.warmH} h idle first, seeds ${seedSpec} (${wallS.toFixed(0)} s wall)`,
   );
   console.log(
     `  ${"policy".padEnd(14)}${"K games/$".padStart(10)}${"of oracle".padStart(11)}${"of bound".padStart(10)}${"producing".padStart(11)}`,

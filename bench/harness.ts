@@ -1,5 +1,6 @@
 import type { FirstSeen } from "../src/reconcile/observe";
 import { Market } from "../src/sim/market";
+import type { ReliabilitySignal } from "../src/sim/signal";
 import { initialState } from "../src/sim/state";
 import { tick } from "../src/sim/tick";
 import type { FaultKind, MarketState } from "../src/sim/types";
@@ -33,6 +34,8 @@ export interface RigOptions {
   /** A host's speed spread around its model's rate, and other renters per hour (src/sim/catalog.ts). */
   speedSpread?: number;
   rentersPerHour?: number;
+  /** How much a host's listing reveals of its defect (src/sim/signal.ts). */
+  reliabilitySignal?: ReliabilitySignal;
 }
 
 /** The market a rig runs: paired, so that every policy run on a seed sees the same market (src/sim/catalog.ts `compete`). */
@@ -48,6 +51,7 @@ export function rigMarket(seed: number, credit = 1_000_000, faultRates?: Record<
     ...(options.preemptMeanH === undefined ? {} : { preemptMeanH: options.preemptMeanH }),
     ...(options.speedSpread === undefined ? {} : { speedSpread: options.speedSpread }),
     ...(options.rentersPerHour === undefined ? {} : { rentersPerHour: options.rentersPerHour }),
+    ...(options.reliabilitySignal === undefined ? {} : { reliabilitySignal: options.reliabilitySignal }),
   });
 }
 

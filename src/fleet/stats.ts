@@ -6,6 +6,7 @@
 
 import { type MoneyView, moneyLine, moneyView } from "../accounting/views";
 import type { FleetConfig } from "../config/fleet";
+import { type DudModelView, describeDudModel } from "../reconcile/duds/model";
 import { decayedStrikes, expectedGpuRate, gamesPerDollar, isBlocked } from "../reconcile/offers";
 import type { FleetState } from "../reconcile/state";
 import { round } from "../format";
@@ -45,6 +46,8 @@ export interface FleetStats {
   hosts: HostRow[];
   /** The fleet's own books, as in /status. */
   money: MoneyView;
+  /** Which offers are duds: the model's weights, the outcomes it learned from and the observed dud rate. */
+  duds: DudModelView;
 }
 
 export function fleetStats(fleet: string, config: FleetConfig, state: FleetState, now: number): FleetStats {
@@ -79,7 +82,16 @@ export function fleetStats(fleet: string, config: FleetConfig, state: FleetState
       }),
     )
     .sort((a, b) => Number(b.blocked) - Number(a.blocked) || b.strikes - a.strikes || a.machineId - b.machineId);
-  return { fleet, gpus, hosts, money: moneyView(state.ledger, now) };
+  return { fleet, gpus, hosts, money: moneyView(state.ledger, now), duds: describeDudModel(state.dudModel) };
+}
+
+function dudLine(d: DudModelView): string {
+  const rate = d.dudRate === null ? "none yet" : `${Math.round(d.dudRate * 100)}%`;
+  const weights = Object.entries(d.weights)
+    .filter(([name]) => name !== "intercept")
+    .map(([name, w]) => `${name} ${w}`)
+    .join(", ");
+  return `dud model: ${d.ran} launch(es) ran, ${d.duds} dud(s) (rate ${rate}, prior ${Math.round(d.priorDudRate * 100)}%); weights ${weights}`;
 }
 
 /** The runbook's "GPU performance reference" table, for curl. */
@@ -103,6 +115,8 @@ export function statsText(stats: FleetStats): string {
     ...rows.map(line),
     "",
     moneyLine(stats.money),
+    "",
+    dudLine(stats.duds),
     "",
     `${stats.hosts.length} host(s) known, ${blocked.length} blocked${blocked.length ? `: ${blocked.map((h) => `${h.machineId} (${h.reason ?? `${h.strikes} strikes`})`).join(", ")}` : ""}`,
     "",

@@ -66,6 +66,8 @@ export interface DestroyLessons {
   /** Launches that failed before running, for the breaker. */
   outcomes: Outcome[];
   share: Finding[];
+  /** The same failures by machine, with the kind of dud each was (its fatal kind, else the destroy's cause), for the dud model. */
+  duds: { machineId: number; kind: string }[];
 }
 
 export interface DestroyContext {
@@ -86,6 +88,7 @@ export function learnFromDestroys(state: FleetState, destroys: DestroyAction[], 
   const next: FleetState = { ...state, hosts: { ...state.hosts } };
   const outcomes: Outcome[] = [];
   const share: Finding[] = [];
+  const duds: DestroyLessons["duds"] = [];
   const known = new Set(state.pendingDestroys.map((p) => p.instanceId));
   for (const d of destroys) {
     if (d.retry || known.has(d.instanceId)) continue;
@@ -123,10 +126,12 @@ export function learnFromDestroys(state: FleetState, destroys: DestroyAction[], 
     if (w?.fatalKind === "oom" && w.instance.gpu_ram !== null && !oomFitsElsewhere(w, ctx.workers, ctx.now)) {
       next.vramFloorMb = Math.max(next.vramFloorMb, Math.ceil(w.instance.gpu_ram) + 1);
     }
-    if (ctx.blameHosts && hostFault && !d.everRan)
+    if (ctx.blameHosts && hostFault && !d.everRan) {
       outcomes.push({ ok: false, signature: failureSignature(w?.fatalKind ?? d.cause, w?.detail ?? d.reason) });
+      if (d.machineId !== null) duds.push({ machineId: d.machineId, kind: w?.fatalKind ?? d.cause });
+    }
   }
-  return { state: next, outcomes, share };
+  return { state: next, outcomes, share, duds };
 }
 
 /** Rolling windows: recent throughput matters more than last week's. */

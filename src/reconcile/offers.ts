@@ -7,6 +7,8 @@
 import type { FleetConfig } from "../config/fleet";
 import { SEARCH_ROW_CAP } from "../vast/client";
 import type { Offer, OfferQuery } from "../vast/schemas";
+import { offerFeatures, searchMedians } from "./duds/features";
+import { dudFactor } from "./duds/model";
 import type { FleetState, GpuStat, HostRecord } from "./state";
 
 /** Samples after which the fleet's own observations of a GPU model outweigh the prior. */
@@ -69,7 +71,7 @@ export function isBlocked(host: HostRecord | undefined, now: number): boolean {
 
 export interface OfferChoiceContext {
   config: FleetConfig;
-  state: Pick<FleetState, "gpuStats" | "hosts" | "vramFloorMb"> & Partial<Pick<FleetState, "interruptions">>;
+  state: Pick<FleetState, "gpuStats" | "hosts" | "vramFloorMb"> & Partial<Pick<FleetState, "interruptions" | "dudModel">>;
   now: number;
   /** Only this GPU model (the runbook's `vast_up.sh 2 RTX_3090`). */
   gpu?: string | null;
@@ -106,12 +108,29 @@ export function offerRejection(offer: Offer, ctx: OfferChoiceContext): string | 
   return null;
 }
 
+/** The host's decayed strikes, 0 for a host the fleet has no record of. */
+export function strikesOf(state: Pick<FleetState, "hosts">, machineId: number, now: number): number {
+  const host = state.hosts[String(machineId)];
+  return host ? decayedStrikes(host, now) : 0;
+}
+
+/** Expected games per dollar, times the dud model's factor for the listing (duds/model.ts `dudFactor`; 1 with no model). */
 export function rankOffers(offers: Offer[], ctx: OfferChoiceContext): RankedOffer[] {
+  const model = ctx.state.dudModel;
+  const medians = model ? searchMedians(offers) : null;
   const ranked = offers
     .filter((o) => offerRejection(o, ctx) === null)
     .map((offer) => {
       const rate = expectedRate(ctx.config, ctx.state, offer.gpu_name, offer.machine_id);
-      return { offer, expectedGamesPerSec: rate, gamesPerDollar: gamesPerDollar(rate, offer.dph_total), bid: null, dph: offer.dph_total };
+      const factor =
+        model && medians ? dudFactor(model, offerFeatures(offer, medians, strikesOf(ctx.state, offer.machine_id, ctx.now))) : 1;
+      return {
+        offer,
+        expectedGamesPerSec: rate,
+        gamesPerDollar: gamesPerDollar(rate, offer.dph_total) * factor,
+        bid: null,
+        dph: offer.dph_total,
+      };
     });
   return sortRanked(ranked, ctx);
 }

@@ -14,11 +14,12 @@ import type { Pacer } from "../vast/pacing";
 import type { Instance, Offer } from "../vast/schemas";
 import { act } from "./act";
 import { failureSignature, largestSameFailure, nextBreaker, type Outcome } from "./breaker";
+import { learnDuds, watchRentals } from "./duds/watch";
 import { settle } from "./journal";
 import { learnInterruptions, learnTakes } from "./interruptions";
 import { learnBounces, learnFromDestroys, learnThroughput, ownMachines, type Finding } from "./learn";
 import { errorText, type FirstSeen, observeWorkers } from "./observe";
-import { offerQuery } from "./offers";
+import { offerQuery, strikesOf } from "./offers";
 import {
   capacityNow,
   heldOnDemand,
@@ -154,12 +155,29 @@ export async function runPass(
     blameHosts: !state.breaker.open,
     refusedByHf: new Set(workers.filter((w) => hfRefusesHost(w, voucher, config, now)).map((w) => w.instance.id)),
   });
+  // The dud model learns how its watched launches ended: a first batch, a failure that blames the host, or neither.
+  const dudLesson = learnDuds(
+    lessons.state.dudModel,
+    lessons.state.dudWatch,
+    {
+      ran: workers.flatMap((w) =>
+        seen.firstRunning.includes(w.instance.id) && w.instance.machine_id !== null ? [w.instance.machine_id] : [],
+      ),
+      duds: lessons.duds,
+      gone: destroys.flatMap((d) => (d.machineId === null ? [] : [d.machineId])),
+    },
+    now,
+  );
   state = {
     ...lessons.state,
+    dudModel: dudLesson.model,
+    dudWatch: dudLesson.watch,
     breaker: nextBreaker(lessons.state.breaker, { ownedCount: workers.length, fatalCount: 0, outcomes: lessons.outcomes }, config, now),
   };
   const findings: Finding[] = [...lessons.share];
   let scanned = false;
+  // What this pass's rentals were chosen from, for the dud model's record of them.
+  let searched: { onDemand: Offer[]; bids: Offer[] } = { onDemand: [], bids: [] };
   // The bid search, when one ran: outbid workers whose machine it does not list were taken on demand.
   let bidListing: Offer[] | null = null;
   if (decided.wantsOffers) {
@@ -191,6 +209,7 @@ export async function runPass(
         }
       }
       scanned = true;
+      searched = { onDemand: offers, bids: bidOffers ?? [] };
       // Only the fleet's own search says what the market lists; `/up?gpu=` looks at one model.
       // A bid-only pass whose bid search failed saw no market: nothing left it.
       if (!opts.gpu && config.bounceWindowS > 0 && !(mode === "interruptible" && bidOffers === null)) {
@@ -225,6 +244,14 @@ export async function runPass(
   report.held.push(...acted.held);
   report.errors.push(...acted.errors);
   let next = acted.state;
+  const rented = next.pendingLaunches.filter((p) => p.at === now);
+  const strikes = (m: number) => strikesOf(next, m, now);
+  const onDemand = rented.filter((p) => p.bid == null);
+  const onBids = rented.filter((p) => p.bid != null);
+  next = {
+    ...next,
+    dudWatch: watchRentals(watchRentals(next.dudWatch, onDemand, searched.onDemand, strikes, now), onBids, searched.bids, strikes, now),
+  };
 
   // Upgrades whose old or new instance is gone are over (done, failed, or taken away by Vast).
   const present = new Set([

@@ -9,6 +9,8 @@
 import { z } from "zod";
 import { LearnerStep } from "../accounting/learner";
 import { emptyLedger, Ledger } from "../accounting/ledger";
+import { DudModel, priorDudModel } from "./duds/model";
+import { Watched } from "./duds/watch";
 import { Sighting } from "./market";
 
 /** OUTBID: an interruptible worker Vast paused for a higher bid or an on-demand renter; never the host's fault. */
@@ -217,6 +219,13 @@ const FleetStateShape = z.object({
   interruptions: z.record(z.string(), Interruptions).default({}),
   /** Interruption was too frequent: launches go on demand until `until` (plan/bids.ts). */
   capacityFallback: z.object({ since: z.number(), until: z.number(), reason: z.string() }).nullable().default(null),
+  /**
+   * Which offers are duds, learned from launches (src/reconcile/duds/). States saved before it, or
+   * with another set of features, start at the prior: it is a heuristic, and the prior ranks as if it were absent.
+   */
+  dudModel: DudModel.default(priorDudModel).catch(priorDudModel),
+  /** Launches whose outcome is not known yet, by machine_id: their offers' features. */
+  dudWatch: z.record(z.string(), Watched).default({}),
   /** The last complete bid search: each usable offer's value-rank bucket by machine id (interruptions.ts `learnTakes`). */
   bidListing: z
     .object({ at: z.number(), buckets: z.record(z.string(), z.number().int().min(0)) })
@@ -263,6 +272,8 @@ export function emptyState(): FleetState {
     bids: {},
     interruptions: {},
     capacityFallback: null,
+    dudModel: priorDudModel(),
+    dudWatch: {},
     bidListing: null,
   };
 }
@@ -281,6 +292,7 @@ const PARTS: Partial<Record<keyof FleetState, z.ZodType>> = {
   uploadIntervals: z.number().int().positive(),
   bids: BidRecord,
   interruptions: Interruptions,
+  dudWatch: Watched,
 };
 
 /**

@@ -6,6 +6,7 @@
 
 import { RUNBOOK_GPU_PRIORS } from "../config/fleet";
 import { between, hash01, intBetween, nextFloat, pick, pickWeighted, type RngState } from "./rng";
+import { listSignal } from "./signal";
 import { FAULT_KINDS, type FaultKind, type Machine, type MarketState } from "./types";
 
 interface GpuModel {
@@ -215,6 +216,7 @@ export function newMachine(state: MarketState, rng: RngState = state.rng): Machi
     offerId: state.nextIds.offer,
     takenUntilMs: null,
   };
+  listSignal(state, machine);
   state.nextIds.machine += intBetween(rng, 1, 40);
   state.nextIds.host += intBetween(rng, 1, 300);
   state.nextIds.offer += intBetween(rng, 1, 5000);
@@ -287,8 +289,8 @@ export function offerJson(
     is_bid: type === "bid",
     reliability: machine.reliability,
     reliability2: machine.reliability,
-    verification: "verified",
-    verified: true,
+    verification: machine.verified === false ? "unverified" : "verified",
+    verified: machine.verified !== false,
     external: false,
     rentable: true,
     rented: market.rented,
@@ -298,6 +300,7 @@ export function offerJson(
     inet_down: machine.inetDown,
     inet_up: round(machine.inetDown * 0.6, 1),
     cuda_max_good: machine.cudaMaxGood,
+    ...(machine.dlperf === undefined ? {} : { dlperf: machine.dlperf, dlperf_per_dphtotal: round(machine.dlperf / dph, 2) }),
     driver_version: "570.133.07",
     disk_space: 120,
     cpu_ram: 32768,

@@ -7,6 +7,7 @@ import { compete, INITIAL_MACHINES, newMachine, WARMUP_MS } from "./catalog";
 import { newClock } from "./clock";
 import { DEFAULT_API_FAULTS, DEFAULT_FAULT_RATES } from "./faults";
 import { intBetween } from "./rng";
+import type { ReliabilitySignal } from "./signal";
 import type { FaultKind, MarketState } from "./types";
 
 export interface MarketOptions {
@@ -29,6 +30,8 @@ export interface MarketOptions {
   /** A host's speed spread around its model's typical rate, and other renters per hour (catalog.ts). */
   speedSpread?: number;
   rentersPerHour?: number;
+  /** How much a host's listing reveals of its defect (./signal.ts); "none" unless a benchmark varies it. */
+  reliabilitySignal?: ReliabilitySignal;
 }
 
 export const DEFAULT_START_MS = Date.UTC(2026, 1, 6, 12, 0, 0);
@@ -72,6 +75,7 @@ export function initialState(options: MarketOptions = {}): MarketState {
   if (options.preemptMeanH !== undefined) state.preemptMeanH = options.preemptMeanH;
   if (options.speedSpread !== undefined) state.speedSpread = options.speedSpread;
   if (options.rentersPerHour !== undefined) state.rentersPerHour = options.rentersPerHour;
+  if (options.reliabilitySignal !== undefined && options.reliabilitySignal !== "none") state.reliabilitySignal = options.reliabilitySignal;
   for (let i = 0; i < INITIAL_MACHINES * (state.marketScale ?? 1); i++) state.machines.push(newMachine(state));
   // A day of other renters before the market opens, so it starts as it would be mid-day: the best
   // healthy deals mostly rented, duds bouncing back (catalog.ts, "Other renters").

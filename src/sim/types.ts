@@ -45,6 +45,9 @@ export interface Machine {
   reliability: number;
   inetDown: number;
   cudaMaxGood: number;
+  /** Listed as verified (absent = verified) and its DLPerf score (absent = not listed): see ./signal.ts. */
+  verified?: boolean;
+  dlperf?: number;
   /** The ask currently listed for this machine; null while rented. */
   offerId: number | null;
   /** Set while another renter holds the machine: it is listed again at this sim ms. */
@@ -186,6 +189,8 @@ export interface MarketState {
   speedSpread?: number;
   /** Other renters arriving per hour (absent = catalog.ts RENTERS_PER_HOUR, 40). */
   rentersPerHour?: number;
+  /** How much a host's listing reveals of its defect (./signal.ts); absent = none. */
+  reliabilitySignal?: "weak" | "strong";
 }
 
 /** The token roles Hugging Face's whoami-v2 reports (hub-docs security-tokens.md), or a token it refuses. */

@@ -30,6 +30,11 @@ export const Offer = z.object({
   /** The lowest bid that wins the machine now, $/h (vast.py `search offers` help: "current minimum bid price"). */
   min_bid: nullableNumber,
   reliability2: nullableNumber,
+  /** What the dud model reads of a listing (src/reconcile/duds/features.ts); Vast lists DLPerf for most machines. */
+  verified: orNull(z.boolean()),
+  cuda_max_good: nullableNumber,
+  inet_down: nullableNumber,
+  dlperf: nullableNumber,
   geolocation: orNull(z.string()),
   /** True on a machine this account already rents (search_offers.yaml `rented`). */
   rented: orNull(z.boolean()),

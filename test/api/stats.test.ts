@@ -4,6 +4,7 @@ import { call, callJson, createFleet, resetMarket, sim } from "./helpers";
 interface Stats {
   gpus: { gpu: string; gamesPerSec: number | null; samples: number; expected: number; gamesPerDollar: number | null }[];
   hosts: { machineId: number; blocked: boolean; reason: string | null; strikes: number }[];
+  duds: { weights: Record<string, number>; ran: number; duds: number; kinds: Record<string, number>; dudRate: number | null };
 }
 
 /** Runs simulated minutes, a pass after each, as the cron would. */
@@ -36,7 +37,16 @@ describe("/stats and /hosts: what the fleet learned, visible and clearable", () 
         /No CUDA on this host|^dead \(|^fatal for |^fatal before its first batch|^no container after |^stuck in setup |^waiting with no progress |^stalled: |^upgrade trial |gave it back/,
       );
 
+    // The dud model learned from the launches' outcomes: the No CUDA one among its duds, the rest ran.
+    const { duds } = stats;
+    expect(duds.kinds.no_cuda).toBeGreaterThanOrEqual(1);
+    expect(Object.values(duds.kinds).reduce((a, b) => a + b, 0)).toBe(duds.duds);
+    expect(duds.ran).toBeGreaterThanOrEqual(1);
+    expect(duds.dudRate).toBeCloseTo(duds.duds / (duds.duds + duds.ran), 9);
+    expect(Object.keys(duds.weights)).toEqual(["intercept", "reliability", "unverified", "cuda", "inet", "dlperf", "price", "struck"]);
+
     const text = await call("/stats?fleet=learn&format=text");
+    expect(text.text).toMatch(new RegExp(`^dud model: ${duds.ran} launch\\(es\\) ran, ${duds.duds} dud\\(s\\)`, "m"));
     expect(text.text).toMatch(/^GPU\s+games\/s\s+samples\s+expected\s+\$\/hr\s+games\/\$$/m);
     expect(text.text).toMatch(new RegExp(`${blocked.length} blocked: .*${blocked[0]!.machineId} \\(`));
 

@@ -7,29 +7,29 @@ import { describe, it } from "node:test";
 import { type CellFigures, cellsOf, PRESETS, verdicts } from "../../bench/grid-cells";
 
 describe("cellsOf", () => {
-  it("runs every cell by default: the two targets and duds × bounce × hours", () => {
-    assert.equal(cellsOf("all").length, 18);
+  it("runs every cell by default: the two targets and duds × bounce × signal × hours", () => {
+    assert.equal(cellsOf("all").length, 34);
     assert.deepEqual(
       cellsOf("targets").map((c) => c.name),
       ["24h", "8h-cold"],
     );
-    assert.equal(PRESETS.grid?.length, 16);
+    assert.equal(PRESETS.grid?.length, 32);
   });
 
   it("filters a preset, or every cell, by key=value", () => {
     assert.deepEqual(
-      cellsOf("grid,hours=8,duds=0.35").map((c) => c.name),
-      ["grid-8h-duds0.35-bounce-on", "grid-8h-duds0.35-bounce-off"],
+      cellsOf("grid,hours=8,duds=0.35,signal=none").map((c) => c.name),
+      ["grid-8h-duds0.35-bounce-on-signal-none", "grid-8h-duds0.35-bounce-off-signal-none"],
     );
     assert.deepEqual(
       cellsOf("hours=24").map((c) => c.name),
       ["24h"],
     );
     assert.deepEqual(
-      cellsOf("bounce=off,duds=0.05").map((c) => [c.hours, c.bounce]),
+      cellsOf("bounce=off,duds=0.05,signal=strong").map((c) => [c.hours, c.bounce, c.reliabilitySignal]),
       [
-        [8, false],
-        [72, false],
+        [8, false, "strong"],
+        [72, false, "strong"],
       ],
     );
   });
@@ -48,7 +48,7 @@ describe("verdicts", () => {
     original: originalGpd === null ? null : { gamesPerDollar: originalGpd },
   });
   const day = cellsOf("name=24h")[0];
-  const grid = cellsOf("name=grid-72h-duds0.2-bounce-off")[0];
+  const grid = cellsOf("name=grid-72h-duds0.2-bounce-off-signal-none")[0];
   assert.ok(day && grid);
 
   it("passes at exactly the targets, and fails just under each", () => {

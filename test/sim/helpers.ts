@@ -1,6 +1,7 @@
 import { DEFAULTS } from "../../src/config/fleet";
 import { onstartScript } from "../../src/reconcile/launch";
 import { Market } from "../../src/sim";
+import type { ReliabilitySignal } from "../../src/sim/signal";
 
 export const ORIGIN = "http://vast-simulator";
 /** The fleet's own onstart script (src/reconcile/launch.ts). */
@@ -14,7 +15,10 @@ export interface Reply {
 }
 
 /** A frozen-clock market and a small client for it; time moves only through `advance`. */
-export function harness(seed = 1, options: { credit?: number; marketScale?: number; paired?: boolean } = {}) {
+export function harness(
+  seed = 1,
+  options: { credit?: number; marketScale?: number; paired?: boolean; reliabilitySignal?: ReliabilitySignal } = {},
+) {
   const market = new Market({ seed, speed: 0, ...options });
   const call = async (
     method: string,

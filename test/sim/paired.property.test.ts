@@ -13,7 +13,10 @@ import { harness } from "./helpers";
 function view(h: ReturnType<typeof harness>, skip: Set<number>, now: number): string[] {
   return h.market.state.machines
     .filter((m) => !skip.has(m.id))
-    .map((m) => `${m.id}:${m.offerId === null ? "taken" : "listed"}:${priceAt(m, now)}:${m.fault ?? "ok"}`)
+    .map(
+      (m) =>
+        `${m.id}:${m.offerId === null ? "taken" : "listed"}:${priceAt(m, now)}:${m.fault ?? "ok"}:${m.reliability}:${m.verified}:${m.dlperf}`,
+    )
     .sort();
 }
 
@@ -24,9 +27,11 @@ describe("paired markets", () => {
         fc.integer({ min: 1, max: 10_000 }),
         // Per 10-minute step: rent the cheapest offer, give back the oldest rental, or wait.
         fc.array(fc.constantFrom("rent", "release", "wait"), { minLength: 6, maxLength: 18 }),
-        async (seed, ops) => {
-          const renting = harness(seed, { paired: true });
-          const idle = harness(seed, { paired: true });
+        // The listing's signal of a dud (src/sim/signal.ts) comes from each machine's own stream too.
+        fc.constantFrom("none" as const, "strong" as const),
+        async (seed, ops, reliabilitySignal) => {
+          const renting = harness(seed, { paired: true, reliabilitySignal });
+          const idle = harness(seed, { paired: true, reliabilitySignal });
           const touched = new Set<number>();
           const held: number[] = [];
           for (const op of ops) {

@@ -6,6 +6,7 @@
 
 import { z } from "@hono/zod-openapi";
 import type { FleetStats as FleetStatsOf, GpuRow as GpuRowOf, HostRow as HostRowOf } from "../../fleet/stats";
+import type { DudModelView } from "../../reconcile/duds/model";
 import type { Describes } from "./describes";
 import { Money } from "./money";
 
@@ -35,9 +36,30 @@ export const HostRow = z
   })
   .openapi("Host");
 
-export const StatsBody = z.object({ fleet: z.string(), gpus: z.array(GpuRow), hosts: z.array(HostRow), money: Money }).openapi("Stats");
+export const DudModel = z
+  .object({
+    weights: z.record(z.string(), z.number()).openapi({
+      description:
+        "log-odds of a dud per unit of each listing feature (intercept first); all 0 but the intercept until outcomes teach otherwise",
+    }),
+    ran: z.number().int().openapi({ description: "watched launches that reached their first batch" }),
+    duds: z.number().int().openapi({ description: "watched launches that failed before it, blaming the host" }),
+    kinds: z.record(z.string(), z.number().int()).openapi({ description: "duds by the fleet's cause (no_cuda, boot_timeout, ...)" }),
+    dudRate: z.number().nullable().openapi({ description: "duds over outcomes; null before any" }),
+    priorDudRate: z.number(),
+  })
+  .openapi("DudModel");
+
+export const StatsBody = z
+  .object({ fleet: z.string(), gpus: z.array(GpuRow), hosts: z.array(HostRow), money: Money, duds: DudModel })
+  .openapi("Stats");
 
 export const HostsBody = StatsBody.pick({ fleet: true, hosts: true }).openapi("Hosts");
 
 /** Compiles only while the shell's types fit these schemas (describes.ts). */
-export type Checks = [Describes<typeof GpuRow, GpuRowOf>, Describes<typeof HostRow, HostRowOf>, Describes<typeof StatsBody, FleetStatsOf>];
+export type Checks = [
+  Describes<typeof GpuRow, GpuRowOf>,
+  Describes<typeof HostRow, HostRowOf>,
+  Describes<typeof DudModel, DudModelView>,
+  Describes<typeof StatsBody, FleetStatsOf>,
+];
