@@ -11,7 +11,7 @@ import { slotOf } from "../config/fleet";
 import { sha256Hex } from "../format";
 import { SEARCH_ROW_CAP, type VastClient } from "../vast/client";
 import type { Pacer } from "../vast/pacing";
-import type { Instance, Offer } from "../vast/schemas";
+import type { Instance, Offer, OfferQuery } from "../vast/schemas";
 import { act } from "./act";
 import { failureSignature, largestSameFailure, nextBreaker, type Outcome } from "./breaker";
 import { learnDuds, watchRentals } from "./duds/watch";
@@ -179,7 +179,7 @@ export async function runPass(
   // What this pass's rentals were chosen from, for the dud model's record of them.
   let searched: { onDemand: Offer[]; bids: Offer[] } = { onDemand: [], bids: [] };
   // The bid search, when one ran: outbid workers whose machine it does not list were taken on demand.
-  let bidListing: Offer[] | null = null;
+  let bidListing: { offers: Offer[]; query: OfferQuery } | null = null;
   if (decided.wantsOffers) {
     if (deps.sharedBlocks) {
       try {
@@ -200,7 +200,7 @@ export async function runPass(
       if (mode !== "on-demand" || workers.some((w) => w.phase === "OUTBID")) {
         try {
           bidOffers = await vast.searchOffers({ ...query, type: "bid", includeRented: true });
-          bidListing = bidOffers;
+          bidListing = { offers: bidOffers, query };
           // Only the fleet's own complete search ranks the market as renters see it.
           if (!opts.gpu && bidOffers.length < SEARCH_ROW_CAP)
             state = learnTakes(state, bidOffers, ownMachines(listed, state), { config, state, now, fleetDph: 0 }, now);
@@ -271,7 +271,9 @@ export async function runPass(
   let hfAuthHold = next.hfAuthHold && next.hfAuthHold.token !== token ? null : next.hfAuthHold;
   if (voucher) hfAuthHold = null;
   else if (workers.some((w) => w.hfAuthError)) hfAuthHold ??= { since: now, token };
-  const takenOnDemand = new Set(workers.filter((w) => heldOnDemand(w, bidListing)).map((w) => w.instance.id));
+  const takenOnDemand = new Set(
+    workers.filter((w) => bidListing !== null && heldOnDemand(w, bidListing.offers, bidListing.query)).map((w) => w.instance.id),
+  );
   next = learnInterruptions(learnThroughput({ ...next, hfAuthHold }, workers, state, now), workers, state, now, takenOnDemand);
   next = {
     ...next,

@@ -16,6 +16,7 @@ import {
 import { plan } from "../../src/reconcile/plan";
 import { capacityNow, heldOnDemand, nextFallback } from "../../src/reconcile/plan/bids";
 import { classify } from "../../src/reconcile/classify";
+import { offerQuery } from "../../src/reconcile/offers";
 import { SEARCH_ROW_CAP } from "../../src/vast/client";
 
 /**
@@ -45,7 +46,7 @@ describe("an outbid worker's machine absent from a complete bid search: an on-de
     ["no bid search this pass", outbid(), null, false],
     ["a running worker", worker({ inst: { machine_id: 777, is_bid: true } }), [bidRow(900, 0.04)], false],
   ] as const)("%s → %s", (_name, w, offers, held) => {
-    expect(heldOnDemand(w, offers)).toBe(held);
+    expect(heldOnDemand(w, offers, offerQuery(bidCfg, 0))).toBe(held);
   });
 
   it.each([

@@ -8,7 +8,7 @@
 import type { FleetConfig } from "../../config/fleet";
 import { formatDuration, HOUR_MS } from "../../format";
 import { SEARCH_ROW_CAP } from "../../vast/client";
-import type { Offer } from "../../vast/schemas";
+import type { Offer, OfferQuery } from "../../vast/schemas";
 import { availability, bidFor, fleetOutbids, outbidRate, rankBidOffers, takesAt } from "../interruptions";
 import {
   chooseOffers,
@@ -16,6 +16,7 @@ import {
   expectedRate,
   gamesPerDollar,
   type OfferChoiceContext,
+  offerQuery,
   type RankedOffer,
   rankOffers,
   sortRanked,
@@ -131,10 +132,17 @@ function raiseFor(w: Worker, input: PlanInput, ctx: OfferChoiceContext, going: G
 /**
  * An outbid worker whose machine a complete bid search does not list: an on-demand renter holds it
  * (it outranks every bid, and keeps a machine hours), or its min_bid rose over the cap. No raise wins
- * it back soon, so waiting only loses the slot's games. Without a complete search, nobody knows.
+ * it back soon, so waiting only loses the slot's games. Without a complete search, nobody knows;
+ * nor when the search did not ask for the machine (`searched`: another GPU model, VRAM under its floor).
  */
-export function heldOnDemand(w: Worker, bidOffers: readonly Offer[] | null | undefined): boolean {
+export function heldOnDemand(
+  w: Worker,
+  bidOffers: readonly Offer[] | null | undefined,
+  searched: Pick<OfferQuery, "gpuNames" | "minGpuRamMb">,
+): boolean {
   if (w.phase !== "OUTBID" || !bidOffers || bidOffers.length >= SEARCH_ROW_CAP || w.instance.machine_id === null) return false;
+  const { gpu_name: gpu, gpu_ram: vram } = w.instance;
+  if (gpu === null || !searched.gpuNames.includes(gpu) || vram === null || vram < (searched.minGpuRamMb ?? 0)) return false;
   return !bidOffers.some((o) => o.machine_id === w.instance.machine_id);
 }
 
@@ -153,7 +161,7 @@ export function planBids(input: PlanInput, ctx: OfferChoiceContext, going: Going
     if (w.phase !== "OUTBID" || going.has(w.instance.id)) continue;
     // The wait bounds every spell, raise or not (a raise that does not win the machine back waits like any other).
     const waited = (now - w.since) / 1000;
-    if (heldOnDemand(w, input.bidOffers)) {
+    if (heldOnDemand(w, input.bidOffers, offerQuery(config, input.state.vramFloorMb, input.gpu ?? null))) {
       going.add(
         destroyOf(w, "outbid", `outbid: machine ${w.instance.machine_id} is no longer listed for bids (an on-demand renter holds it)`),
       );

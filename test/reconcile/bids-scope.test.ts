@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest";
+import { FLEET_TAKES_KEY } from "../../src/reconcile/interruptions";
+import { runPass } from "../../src/reconcile/pass";
+import { plan } from "../../src/reconcile/plan";
+import { config, destroys, input, instance, MIN, NOW, offer, passDeps, scriptedVast, state, worker } from "./fixtures";
+
+/**
+ * A bid search that did not ask for an outbid worker's machine (`/up?gpu=` of another model, a
+ * machine under the learned VRAM floor) cannot say an on-demand renter holds it: "cannot see" is
+ * not "taken". The worker waits its bounded spell, and the fleet learns no take.
+ */
+
+const bidCfg = config({ workers: 1, capacity: "interruptible", maxDph: 0.09, outbidWaitS: 600 });
+const row3090 = offer({ id: 900, machine_id: 900, gpu_name: "RTX 3090", gpu_ram: 24576, min_bid: 0.05, dph_total: 0.0531 });
+const outbid3060 = () =>
+  worker({
+    id: 5,
+    phase: "OUTBID",
+    since: NOW - 2 * MIN,
+    inst: { is_bid: true, actual_status: "stopped", machine_id: 777, gpu_name: "RTX 3060", gpu_ram: 12288, dph_total: 0.0331 },
+  });
+
+describe("an outbid worker the bid search did not look for is not replaced at once", () => {
+  it.each([
+    ["/up?gpu= of another model", { gpu: "RTX_3090" }, state({ lastMarketScanAt: NOW })],
+    ["its VRAM is under the floor the search asked for", {}, state({ lastMarketScanAt: NOW, vramFloorMb: 16_000 })],
+  ] as const)("%s", (_name, over, s) => {
+    const p = plan(input({ config: bidCfg, state: s, workers: [outbid3060()], offers: [], bidOffers: [row3090], ...over }));
+    expect(destroys(p.actions).filter((d) => d.instanceId === 5)).toEqual([]);
+  });
+
+  it("a pass with /up?gpu= of another model neither destroys it nor learns a take", async () => {
+    const destroyed: number[] = [];
+    const paused = instance({ id: 5, is_bid: true, actual_status: "stopped", machine_id: 777, dph_total: 0.0331 });
+    const vast = scriptedVast({
+      listInstances: async () => [paused],
+      searchOffers: async () => [row3090],
+      destroyInstance: async (id) => {
+        destroyed.push(id);
+        return "destroyed";
+      },
+    });
+    const out = await runPass("zeb", bidCfg, state(), passDeps(vast, NOW), { gpu: "RTX_3090" });
+    expect(out.report.workers.map((w) => w.phase)).toEqual(["OUTBID"]);
+    expect(destroyed).toEqual([]);
+    expect(out.state.interruptions[FLEET_TAKES_KEY]?.outbids ?? 0).toBe(0);
+  });
+});
