@@ -151,8 +151,9 @@ function valueRanked(offers: readonly Offer[], ctx: OfferChoiceContext): { offer
 }
 
 /**
- * What a complete bid search says of renters: each machine the last one listed has been exposed
- * since, per rank bucket, and one absent now (not ours) was taken. `own`: machines the account rents.
+ * What a complete bid search says of renters: each machine the last one (at most MAX_STEP_MS
+ * before) listed has been exposed since, per rank bucket, and one absent now (not ours) was taken.
+ * `own`: machines the account rents.
  */
 export function learnTakes(
   state: FleetState,
@@ -163,8 +164,10 @@ export function learnTakes(
 ): FleetState {
   const last = state.bidListing;
   const next: Record<string, Interruptions> = { ...state.interruptions };
-  if (last !== null) {
-    const stepH = Math.min(MAX_STEP_MS, Math.max(0, now - last.at)) / HOUR_MS;
+  // A listing older than a step (a fall back, a pause, capped searches between) cannot say which
+  // machines left within the exposure counted: it is only replaced.
+  if (last !== null && now - last.at <= MAX_STEP_MS) {
+    const stepH = Math.max(0, now - last.at) / HOUR_MS;
     const listed = new Set(offers.map((o) => o.machine_id));
     for (const [machine, bucket] of Object.entries(last.buckets)) {
       if (own.has(Number(machine))) continue;

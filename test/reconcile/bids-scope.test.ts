@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FLEET_TAKES_KEY } from "../../src/reconcile/interruptions";
+import { FLEET_TAKES_KEY, learnTakes } from "../../src/reconcile/interruptions";
 import { runPass } from "../../src/reconcile/pass";
 import { plan } from "../../src/reconcile/plan";
 import { config, destroys, input, instance, MIN, NOW, offer, passDeps, scriptedVast, state, worker } from "./fixtures";
@@ -44,5 +44,24 @@ describe("an outbid worker the bid search did not look for is not replaced at on
     expect(out.report.workers.map((w) => w.phase)).toEqual(["OUTBID"]);
     expect(destroyed).toEqual([]);
     expect(out.state.interruptions[FLEET_TAKES_KEY]?.outbids ?? 0).toBe(0);
+  });
+});
+
+describe("takes are learned only from consecutive bid searches", () => {
+  const row = (machine: number) =>
+    offer({ id: machine, machine_id: machine, gpu_name: "RTX 3060", gpu_ram: 12288, min_bid: 0.03, dph_total: 0.0331 });
+  const ctx = { config: bidCfg, state: state(), now: NOW, fleetDph: 0 };
+  const first = [1, 2, 3, 4, 5, 6, 7, 8].map(row);
+
+  it.each([
+    ["two minutes apart: the machines gone were taken", 2 * MIN, 8],
+    // A fall back (6 h on demand), a pause or a run of capped searches: who left when is unknown.
+    ["six hours apart: nothing is learned", 6 * 60 * MIN, 0],
+  ])("%s", (_name, gap, takes) => {
+    const s1 = learnTakes(state(), first, new Set(), ctx, NOW - gap);
+    const s2 = learnTakes(s1, [row(9)], new Set(), ctx, NOW);
+    const learned = Object.values(s2.interruptions).reduce((n, r) => n + r.outbids, 0);
+    expect(learned).toBeCloseTo(takes, 6);
+    expect(s2.bidListing).toEqual({ at: NOW, buckets: { "9": 0 } });
   });
 });
