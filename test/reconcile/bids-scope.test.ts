@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { FLEET_TAKES_KEY, learnTakes } from "../../src/reconcile/interruptions";
 import { runPass } from "../../src/reconcile/pass";
 import { plan } from "../../src/reconcile/plan";
-import { config, destroys, input, instance, MIN, NOW, offer, passDeps, scriptedVast, state, worker } from "./fixtures";
+import { config, destroys, input, instance, launches, MIN, NOW, offer, passDeps, scriptedVast, state, worker } from "./fixtures";
 
 /**
  * A bid search that did not ask for an outbid worker's machine (`/up?gpu=` of another model, a
@@ -63,5 +63,17 @@ describe("takes are learned only from consecutive bid searches", () => {
     const learned = Object.values(s2.interruptions).reduce((n, r) => n + r.outbids, 0);
     expect(learned).toBeCloseTo(takes, 6);
     expect(s2.bidListing).toEqual({ at: NOW, buckets: { "9": 0 } });
+  });
+});
+
+describe("a bid launch never lands on a machine the fleet rents", () => {
+  const cfg = config({ workers: 2, capacity: "interruptible", maxDph: 0.09 });
+  const running = worker({ id: 6, inst: { is_bid: true, machine_id: 777, gpu_name: "RTX 3060", gpu_ram: 12288, dph_total: 0.0331 } });
+  // The bid search lists the account's own machines; a row that does not say `rented` must not outbid the fleet's own worker.
+  const own = offer({ id: 70, machine_id: 777, gpu_name: "RTX 3060", gpu_ram: 12288, min_bid: 0.034, dph_total: 0.0371, rented: null });
+
+  it("the slot waits for another machine", () => {
+    const p = plan(input({ config: cfg, workers: [running], offers: [], bidOffers: [own] }));
+    expect(launches(p.actions)).toEqual([]);
   });
 });

@@ -81,7 +81,13 @@ export function chooseLaunches(input: PlanInput, count: number, ctx: OfferChoice
   const mode = capacityNow(input.config, input.state, input.now);
   const od = input.offers ?? [];
   if (mode === "on-demand") return chooseOffers(od, count, ctx);
-  const bids = rankBidOffers(input.bidOffers ?? [], ctx);
+  // The bid search lists the machines the fleet rents too: a row that does not say `rented` must
+  // not outbid the fleet's own worker (or a launch not yet listed).
+  const own = new Set([...input.workers.map((w) => w.instance.machine_id), ...input.state.pendingLaunches.map((p) => p.machineId)]);
+  const bids = rankBidOffers(
+    (input.bidOffers ?? []).filter((o) => !own.has(o.machine_id)),
+    ctx,
+  );
   if (mode === "interruptible") return chooseRanked(bids, count, ctx);
   const need = Math.min(count, Math.max(0, input.config.minOnDemand - onDemandCount(input, going)));
   const first = chooseOffers(od, need, ctx);
