@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FLEET_TAKES_KEY, learnTakes } from "../../src/reconcile/interruptions";
+import { FLEET_TAKES_KEY, learnTakes, rankKey } from "../../src/reconcile/interruptions";
 import { runPass } from "../../src/reconcile/pass";
 import { plan } from "../../src/reconcile/plan";
 import { config, destroys, input, instance, launches, MIN, NOW, offer, passDeps, scriptedVast, state, worker } from "./fixtures";
@@ -75,5 +75,31 @@ describe("a bid launch never lands on a machine the fleet rents", () => {
   it("the slot waits for another machine", () => {
     const p = plan(input({ config: cfg, workers: [running], offers: [], bidOffers: [own] }));
     expect(launches(p.actions)).toEqual([]);
+  });
+});
+
+describe("a trade to a bid never lands on a machine the fleet rents", () => {
+  const cfg = config({ workers: 2, capacity: "interruptible", maxDph: 0.09, maxConcurrentUpgrades: 1 });
+  const od = worker({ id: 9, slot: 0, since: NOW - 2 * 60 * MIN, inst: { machine_id: 50, gpu_name: "RTX 3060", dph_total: 0.07 } });
+  // Slot 1's launch is made and not yet listed; the bid search lists its machine without saying `rented`.
+  const pending = {
+    slot: 1,
+    instanceId: null,
+    offerId: 60,
+    machineId: 60,
+    gpuName: "RTX 3060",
+    dph: 0.0331,
+    at: NOW - MIN,
+    upgradeOf: null,
+    reason: "",
+    bid: 0.03,
+  };
+  const row = offer({ id: 60, machine_id: 60, gpu_name: "RTX 3060", gpu_ram: 12288, min_bid: 0.03, dph_total: 0.0331, rented: null });
+
+  it("no trade to the pending launch's machine", () => {
+    const interruptions = { [rankKey(0)]: { hours: 50, outbids: 1, at: NOW } };
+    const s = state({ lastMarketScanAt: null, pendingLaunches: [pending], interruptions });
+    const p = plan(input({ config: cfg, state: s, workers: [od], offers: [], bidOffers: [row] }));
+    expect(launches(p.actions).map((l) => l.offer.machine_id)).toEqual([]);
   });
 });

@@ -101,7 +101,8 @@ export function planTrades(
           now - (state.slotCooldowns[String(w.slot)] ?? -Infinity) >= config.upgradeCooldownS * 1000),
     )
     .sort((a, b) => Number(b.must !== null) - Number(a.must !== null) || a.value - b.value);
-  const inUse = new Set(input.workers.map((w) => w.instance.machine_id));
+  // Launches not yet listed too: the bid search lists the account's own machines.
+  const inUse = new Set([...input.workers.map((w) => w.instance.machine_id), ...state.pendingLaunches.map((p) => p.machineId)]);
   // An interruptible fleet trades to bids, valued net of expected interruptions, so workers rented
   // on demand during a fall back go back to bids once it ends; otherwise trades rent on demand.
   const bids = capacityNow(config, state, now) === "interruptible";
