@@ -47,10 +47,12 @@ export function observeMarket(
   const bounced: number[] = [];
   const listed = new Set<number>();
   for (const o of look.offers) {
-    if (listed.has(o.machine_id)) continue;
+    // A bid search lists the fleet's own machines too: they get no sighting, as one that leaves
+    // when the fleet gives it back (and Vast relists it) is no other renter's bounce.
+    if (listed.has(o.machine_id) || look.own.has(o.machine_id)) continue;
     listed.add(o.machine_id);
     const prev = before[String(o.machine_id)];
-    if (prev?.goneAt != null && now - prev.goneAt <= look.windowMs && !look.own.has(o.machine_id)) bounced.push(o.machine_id);
+    if (prev?.goneAt != null && now - prev.goneAt <= look.windowMs) bounced.push(o.machine_id);
     sightings[String(o.machine_id)] = { listedAt: now, dph: o.dph_total, goneAt: null };
   }
   for (const [key, s] of Object.entries(before)) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { FLEET_TAKES_KEY, learnTakes, rankKey } from "../../src/reconcile/interruptions";
+import { type MarketLook, observeMarket } from "../../src/reconcile/market";
 import { runPass } from "../../src/reconcile/pass";
 import { plan } from "../../src/reconcile/plan";
 import { config, destroys, input, instance, launches, MIN, NOW, offer, passDeps, scriptedVast, state, worker } from "./fixtures";
@@ -101,5 +102,26 @@ describe("a trade to a bid never lands on a machine the fleet rents", () => {
     const s = state({ lastMarketScanAt: null, pendingLaunches: [pending], interruptions });
     const p = plan(input({ config: cfg, state: s, workers: [od], offers: [], bidOffers: [row] }));
     expect(launches(p.actions).map((l) => l.offer.machine_id)).toEqual([]);
+  });
+});
+
+describe("the bid search lists the fleet's own machines: giving one back is no bounce", () => {
+  const M = 777;
+  const row = (rented: boolean) =>
+    offer({ id: M, machine_id: M, gpu_name: "RTX 3060", gpu_ram: 12288, min_bid: 0.03, dph_total: 0.0331, rented });
+  const look = (offers: ReturnType<typeof row>[], own: number[], now: number): MarketLook => ({
+    offers,
+    now,
+    windowMs: 45 * MIN,
+    maxDph: 0.09,
+    complete: true,
+    own: new Set(own),
+  });
+
+  it("rented by the fleet (listed), given back, relisted a few minutes later: not bounced", () => {
+    const a = observeMarket({}, look([row(true)], [M], NOW - 4 * MIN));
+    const b = observeMarket(a.sightings, look([], [], NOW - 2 * MIN));
+    const c = observeMarket(b.sightings, look([row(false)], [], NOW));
+    expect(c.bounced).toEqual([]);
   });
 });
