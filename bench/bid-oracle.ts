@@ -11,11 +11,11 @@
  *   pull, unpack, setup) of each new host. A heuristic, not a proven ceiling, but optimistic on
  *   every count the fleet cannot know.
  *
- *   npx tsx bench/bid-oracle.ts --hours 24 --seeds 1-8 --bid-ratio 0.45 --margin 0.15
+ *   npx tsx bench/bid-oracle.ts --hours 24 --seeds 1-8 --bid-ratio 0.45 --margin 0.15 [--renters-per-hour 40]
  * @module
  */
 import { DEFAULTS } from "../src/config/fleet";
-import { gpuDph, storageDph } from "../src/sim/catalog";
+import { gpuDph, RENTERS_PER_HOUR, storageDph } from "../src/sim/catalog";
 import { mean, simRig } from "./harness";
 
 const arg = (name: string, fallback: string) => {
@@ -25,6 +25,7 @@ const arg = (name: string, fallback: string) => {
 const hours = Number(arg("hours", "24"));
 const ratio = Number(arg("bid-ratio", "0.45"));
 const margin = Number(arg("margin", String(DEFAULTS.bidMargin)));
+const rentersPerHour = Number(arg("renters-per-hour", String(RENTERS_PER_HOUR)));
 const [from, to] = arg("seeds", "1-8").split("-").map(Number) as [number, number];
 const WORKERS = 4;
 const DISK_GB = DEFAULTS.diskGb;
@@ -44,7 +45,7 @@ interface Seen {
 const bootMin = (inetMbps: number) => (15 + 60 + 24_000 / (inetMbps * 0.5) + 120 + 64) / 60;
 
 async function watch(seed: number, minutes: number): Promise<Map<number, Seen>> {
-  const rig = simRig(seed, 1_000_000, undefined, { bidRatio: ratio, preemptMeanH: 1e9 });
+  const rig = simRig(seed, 1_000_000, undefined, { bidRatio: ratio, preemptMeanH: 1e9, rentersPerHour });
   const seen = new Map<number, Seen>();
   for (let t = 0; t < minutes; t++) {
     await rig.sync();
